@@ -1,0 +1,50 @@
+# `make matrix` sets everything up and runs the default matrix; `make test` runs the checks.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+JOBS ?= 2
+PYTEST_ARGS ?=
+RUN ?=
+FORMAT ?= md
+
+.PHONY: setup matrix quick table publish test lint typecheck unit clean-images bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+	bash scripts/install-system-deps
+
+matrix: setup ## run the default matrix, write results/<run>/table.md
+	$(BIN)/harness run matrix.yaml --jobs $(JOBS) --quiet
+
+quick: setup ## a few minutes: Keras 3 alone and with JAX
+	$(BIN)/harness run matrix-quick.yaml --jobs $(JOBS)
+
+table: $(BIN)/.installed ## rewrite a run's table (RUN=<id>, default the latest; FORMAT=md|html|json|csv)
+	$(BIN)/harness table $(RUN) --format $(FORMAT)
+
+publish: $(BIN)/.installed ## write a run's tables in every format to results/published/ (RUN=<id>)
+	$(BIN)/harness publish $(RUN)
+
+bench: setup ## the harness against plain host processes on bench/matrix.yaml; prints ratios
+	$(BIN)/python bench/run.py --jobs $(JOBS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check harness tests bench
+	$(BIN)/ruff format --check harness tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: $(BIN)/.installed ## tests that need no Docker engine
+	$(BIN)/pytest -m "not docker" $(PYTEST_ARGS)
+
+test: lint typecheck ## lint, types, then every test (Docker tests skip with a reason where no engine answers)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean-images: $(BIN)/.installed ## remove every image the harness built
+	$(BIN)/harness clean --yes

@@ -1,0 +1,223 @@
+"""`make bench`: the harness against the floor, on bench/matrix.yaml.
+
+The floor is the same cells run as plain processes in host venvs holding the same packages, no
+Docker, with the same parallelism. The harness is measured cold (empty result cache, images
+present), warm (nothing changed) and after one scenario edit. Figures are wall-clock seconds
+on a shared machine: expect noise from whatever else runs there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docker
+
+from harness import driver, wheelhouse
+from harness.cells import Cell, expand
+from harness.commands import silent
+from harness.engine import DockerEngine
+from harness.matrix import Matrix, load_matrix
+from harness.parallel import default_jobs
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+EDITED_SCENARIO = "invalid_backend"
+
+
+def sh(argv: list[str], **kwargs: object) -> float:
+    """Run a command to completion; its wall-clock seconds."""
+    started = time.monotonic()
+    subprocess.run(argv, check=True, **kwargs)  # type: ignore[call-overload]
+    return time.monotonic() - started
+
+
+def prepare(work: Path) -> Path:
+    """A copy of the bench matrix whose scenarios may be edited without touching the repo."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(ROOT / "scenarios", work / "scenarios")
+    text = (BENCH / "matrix.yaml").read_text(encoding="utf-8")
+    text = text.replace("template_dir: ../dockerfiles", f'template_dir: "{ROOT / "dockerfiles"}"')
+    (work / "matrix.yaml").write_text(text, encoding="utf-8")
+    return work / "matrix.yaml"
+
+
+def host_venv(matrix: Matrix, environment: str, mirror: wheelhouse.Mirror | None) -> Path:
+    """A host venv with the environment's install steps, made once and kept."""
+    venv = wheelhouse.default_cache_dir().parent / "bench-venvs" / environment
+    # Lists, as the stamp's JSON gives them back: tuples would never compare equal.
+    steps = [list(step.args) for step in matrix.environments[environment].steps_for("3.11")]
+    stamp = venv / "steps.json"
+    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == steps:
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    sh([sys.executable, "-m", "venv", str(venv)])
+    index = ["--index-url", mirror.index_url, "--trusted-host", mirror.host] if mirror else []
+    environ = os.environ | {"PIP_FIND_LINKS": ""}  # the same files the images got, no host extras
+    for args in steps:
+        sh([str(venv / "bin" / "pip"), "install", "--quiet", *index, *args], env=environ)
+    stamp.write_text(json.dumps(steps), encoding="utf-8")
+    return venv
+
+
+def floor(matrix: Matrix, cells: tuple[Cell, ...], venvs: dict[str, Path], jobs: int) -> float:
+    """Every cell as a plain process in its host venv, `jobs` at a time."""
+
+    def one(cell: Cell) -> None:
+        backend = matrix.backends[cell.backend]
+        with tempfile.TemporaryDirectory() as home:
+            argv = [str(venvs[cell.environment] / "bin" / "python"), driver.__file__, "run"]
+            argv += [str(matrix.scenarios[cell.scenario].path), "--timeout", str(matrix.timeout)]
+            if backend.keras_json is not None:
+                keras_json = Path(home) / "keras-source.json"
+                keras_json.write_text(json.dumps(backend.keras_json), encoding="utf-8")
+                argv += ["--keras-json", str(keras_json)]
+            environ = {"PATH": os.environ["PATH"], "HOME": home, **backend.env}
+            subprocess.run(argv, env=environ, capture_output=True, check=False)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, cells))
+    return time.monotonic() - started
+
+
+def image_disk(tags: list[str]) -> tuple[int, int]:
+    """Bytes of the layers the environment images add over their bases: shared layers once."""
+    client = docker.from_env()
+    layers: dict[str, int] = {}
+    per_image = 0
+    for tag in tags:
+        for entry in client.images.get(tag).history():
+            if entry["Id"] != "<missing>":  # layers from the imported base have no ID of their own
+                layers[entry["Id"]] = int(entry["Size"])
+                per_image += int(entry["Size"])
+    return sum(layers.values()), per_image
+
+
+def empty_container(image: str, times: int = 5) -> float:
+    """Median seconds to create, start, wait for and remove a container running `true`.
+
+    The part of a cell's overhead that is the engine's alone, whatever the harness does.
+    """
+    client = docker.from_env()
+    seconds = []
+    for _ in range(times):
+        started = time.monotonic()
+        container = client.containers.create(image, ["true"], labels={"io.keras-matrix.bench": "1"})
+        try:
+            container.start()
+            container.wait()
+        finally:
+            container.remove(force=True)
+        seconds.append(time.monotonic() - started)
+    return statistics.median(seconds)
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-j", "--jobs", type=int, default=default_jobs())
+    args = parser.parse_args()
+    jobs: int = args.jobs
+    work = BENCH / ".work"
+    matrix_file = prepare(work)
+    matrix = load_matrix(matrix_file)
+    cells = expand(matrix).cells
+    engine = DockerEngine.connect(silent)
+    gateway = engine.gateway()
+    mirror = wheelhouse.ensure(gateway) if gateway else None
+    cache_dir = mirror.cache_dir if mirror else wheelhouse.default_cache_dir()
+    traffic_before = wheelhouse.Traffic.read(cache_dir)
+    harness = [str(Path(sys.executable).parent / "harness"), "run", str(matrix_file), "-q"]
+    harness += ["--jobs", str(jobs), "--results", str(work / "results")]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+
+    # The storage driver decides what every file a cell reads costs (fuse-overlayfs: a round trip
+    # through a userspace daemon), hence most of the per-cell overhead: print it with the figures.
+    storage = docker.from_env().info().get("Driver", "unknown")
+    print(
+        f"bench: {len(cells)} cells in {len(matrix.environments)} images, -j {jobs}, "
+        f"storage driver {storage}",
+        flush=True,
+    )
+    build_s = sh(
+        [
+            str(Path(sys.executable).parent / "harness"),
+            "build",
+            str(matrix_file),
+            "--jobs",
+            str(jobs),
+            "--results",
+            str(work / "results"),
+        ],
+        **quiet,
+    )
+    venvs = {name: host_venv(matrix, name, mirror) for name in matrix.environments}
+    traffic = wheelhouse.Traffic.read(cache_dir) - traffic_before
+
+    floor_s = floor(matrix, cells, venvs, jobs)
+    cold_s = sh(harness, **quiet)
+    warm_s = sh(harness, **quiet)
+    scenario = work / "scenarios" / f"{EDITED_SCENARIO}.py"
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "\n# edited by the bench\n", "utf-8")
+    edit_s = sh(harness, **quiet)
+
+    latest = json.loads((work / "results" / "latest" / "images.json").read_text(encoding="utf-8"))
+    tags = [record["tag"] for record in latest]
+    shared, unshared = image_disk(tags)
+    empty_s = empty_container(tags[0])
+    installs = sum(du(venv / "lib") for venv in venvs.values())
+    per_cell_overhead = (cold_s - floor_s) * jobs / len(cells)
+    edited_cells = sum(c.scenario == EDITED_SCENARIO for c in cells)
+    rows = [
+        ("cells / parallelism", f"{len(cells)} / {jobs}", ""),
+        ("build (images missing: built; present: reused)", f"{build_s:.1f} s", ""),
+        ("floor: plain processes in host venvs", f"{floor_s:.1f} s", "1.00 x floor"),
+        (
+            "harness cold (empty result cache)",
+            f"{cold_s:.1f} s",
+            f"{cold_s / floor_s:.2f} x floor (target <= 1.15)",
+        ),
+        ("harness warm (nothing changed)", f"{warm_s:.2f} s", "target <= 3 s"),
+        (
+            f"harness after editing {EDITED_SCENARIO} ({edited_cells} cells)",
+            f"{edit_s:.1f} s",
+            f"{edit_s / cold_s:.2f} x cold",
+        ),
+        ("container overhead per cell", f"{per_cell_overhead:.2f} s", ""),
+        ("of which an empty container (create, start, wait, rm)", f"{empty_s:.2f} s", ""),
+        ("downloaded from PyPI (this bench)", f"{traffic.fetched / 1e6:.1f} MB", ""),
+        (
+            "served to pips (would be downloaded without the mirror)",
+            f"{traffic.served / 1e6:.1f} MB",
+            f"{traffic.served / max(traffic.fetched, 1):.1f} x downloaded"
+            if traffic.fetched
+            else "all from cache",
+        ),
+        (
+            "image disk over bases (shared layers once)",
+            f"{shared / 1e6:.0f} MB",
+            f"{shared / installs:.2f} x installs (target <= 1.3)",
+        ),
+        ("image disk if layers were not shared", f"{unshared / 1e6:.0f} MB", ""),
+        ("distinct installs (host venvs' lib/)", f"{installs / 1e6:.0f} MB", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, ratio in rows:
+        print(f"{name:<{width}}  {value:>10}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Base images: `python:X-slim` from a registry, or Debian bootstrapped locally.
+
+With no registry (air-gapped hosts, firewalls), a base is made from Debian's
+packages with mmdebstrap and `docker import`; Debian's Python is then used
+through a venv, since Debian marks its own Python as externally managed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from harness.errors import BaseImageError, EngineError
+
+if TYPE_CHECKING:
+    from harness.commands import Echo
+    from harness.engine import Engine
+
+DEBIAN_SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
+DEBIAN_REPOSITORY = "keras-matrix-base"
+BaseKind = Literal["auto", "registry", "debian"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Base:
+    kind: Literal["registry", "debian"]
+    python: str
+    image: str
+    python_bin: str
+
+
+def registry_base(python: str) -> Base:
+    return Base(kind="registry", python=python, image=f"python:{python}-slim", python_bin="python3")
+
+
+def debian_base(python: str) -> Base:
+    suite = DEBIAN_SUITES.get(python)
+    if suite is None:
+        known = ", ".join(f"{v} ({s})" for v, s in DEBIAN_SUITES.items())
+        raise BaseImageError(
+            f"no Debian suite ships Python {python} (known: {known}); use base: registry"
+        )
+    return Base(
+        kind="debian",
+        python=python,
+        image=f"{DEBIAN_REPOSITORY}:{suite}",
+        python_bin="/usr/bin/python3",
+    )
+
+
+class BaseResolver:
+    """Finds or makes the base image for each Python, asking the registry at most once."""
+
+    def __init__(self, engine: Engine, kind: BaseKind, *, echo: Echo, say: Echo) -> None:
+        self._engine = engine
+        self._kind = kind
+        self._echo = echo
+        self._say = say
+        self._registry_ok: bool | None = None
+        self._ready: dict[str, Base] = {}
+
+    def planned(self, python: str) -> Base:
+        """The base a build would use, without touching the engine (for `plan`)."""
+        if self._kind == "debian" or (self._kind == "auto" and self._registry_ok is False):
+            return debian_base(python)
+        return registry_base(python)
+
+    def ensure(self, python: str) -> Base:
+        if python not in self._ready:
+            self._ready[python] = self._ensure(python)
+        return self._ready[python]
+
+    def _ensure(self, python: str) -> Base:
+        if self._kind == "debian":
+            return self._ensure_debian(python)
+        base = registry_base(python)
+        if self._engine.image_id(base.image) is not None:
+            return base
+        if self._kind == "registry" or self._registry_ok is not False:
+            try:
+                self._engine.pull(base.image)
+            except EngineError as exc:
+                if self._kind == "registry":
+                    raise BaseImageError(f"cannot pull {base.image}: {exc}") from None
+                self._registry_ok = False
+                self._say(
+                    [f"registry unreachable ({exc}); building Debian base images locally instead"]
+                )
+            else:
+                self._registry_ok = True
+                return base
+        return self._ensure_debian(python)
+
+    def _ensure_debian(self, python: str) -> Base:
+        base = debian_base(python)
+        if self._engine.image_id(base.image) is None:
+            bootstrap_debian(self._engine, python, base.image, echo=self._echo)
+        return base
+
+
+def bootstrap_debian(engine: Engine, python: str, ref: str, *, echo: Echo) -> None:
+    if shutil.which("mmdebstrap") is None:
+        raise BaseImageError(
+            "mmdebstrap is not installed; it builds base images when no registry answers "
+            "(install it with: apt-get install mmdebstrap)"
+        )
+    suite = DEBIAN_SUITES[python]
+    with tempfile.TemporaryDirectory(prefix="keras-matrix-base-") as scratch:
+        tarball = Path(scratch) / f"{suite}.tar"
+        argv = [
+            "mmdebstrap",
+            "--variant=minbase",
+            "--include=python3,python3-venv,ca-certificates",
+            suite,
+            str(tarball),
+        ]
+        echo(argv)
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BaseImageError(f"mmdebstrap {suite} failed (exit {done.returncode}): {last}")
+        engine.import_image(tarball, ref, python=python)

@@ -1,0 +1,565 @@
+"""The `harness` command: plan, build, run, table, publish, diff, repro, bisect, clean."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+import yaml
+from pydantic import ValidationError
+
+from harness import __version__, formats, wheelhouse
+from harness import table as tables
+from harness.bases import BaseKind, BaseResolver
+from harness.cells import AXES, Cell, expand, select
+from harness.commands import echo_to
+from harness.diff import diff_runs
+from harness.diff import render_markdown as render_diff_markdown
+from harness.diff import render_text as render_diff_text
+from harness.dockerfile import HARNESS_LABEL, render
+from harness.engine import DockerEngine
+from harness.errors import ConfigurationError, HarnessError
+from harness.images import BuildFailures
+from harness.matrix import Matrix, SandboxSettings, load_matrix
+from harness.parallel import default_jobs
+from harness.pipeline import (
+    Options,
+    build_all,
+    continue_run,
+    default_ca_bundle,
+    image_keys,
+    run_matrix,
+)
+from harness.records import Run
+from harness.repro_cli import bisect, repro
+from harness.results import RunDir
+from harness.resume import plan_resume
+from harness.sandbox import Sandbox
+from harness.ui import Reporter
+
+F = TypeVar("F", bound=Callable[..., Any])
+MATRIX_ARG = click.argument(
+    "matrix_file", metavar="MATRIX", type=click.Path(path_type=Path), default="matrix.yaml"
+)
+BASE_OPT = click.option(
+    "--base",
+    type=click.Choice(["auto", "registry", "debian"]),
+    default=None,
+    help="Base images: python:X-slim from a registry, Debian built locally, or auto "
+    "(registry, falling back to Debian). Default: the matrix's `base`.",
+)
+REBUILD_OPT = click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build even images that exist already, and retry environments that failed to build.",
+)
+ONLY_OPT = click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="AXIS=V[,V]",
+    help="Keep cells whose AXIS (python, environment, backend, scenario) is one of the values.",
+)
+TEMPLATES_OPT = click.option(
+    "--templates",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Directory of Dockerfile templates. Default: the matrix's template_dir.",
+)
+CA_OPT = click.option(
+    "--ca-bundle",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="CA bundle for pip inside builds. Default: $PIP_CERT, $REQUESTS_CA_BUNDLE or "
+    "$SSL_CERT_FILE if set.",
+)
+
+
+def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
+    filters: dict[str, tuple[str, ...]] = {}
+    for item in only:
+        axis, sep, values = item.partition("=")
+        if not sep or axis not in AXES:
+            raise ConfigurationError(
+                f"--only {item!r}: write AXIS=VALUE[,VALUE] with AXIS one of {', '.join(AXES)}"
+            )
+        wanted = tuple(v for v in values.split(",") if v)
+        unknown = [v for v in wanted if v not in matrix.axis_values(axis)]
+        if unknown:
+            raise ConfigurationError(
+                f"--only {item!r}: unknown {axis} {unknown[0]!r} in {matrix.path}"
+            )
+        filters[axis] = wanted
+    cells = select(expand(matrix).cells, filters)
+    if not cells:
+        raise ConfigurationError(f"--only {' '.join(only)}: no cell of {matrix.path} is left")
+    return cells
+
+
+JOBS_OPT = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Builds and cells run at once. Default: one per CPU, fewer if free memory is short.",
+)
+MIRROR_OPT = click.option(
+    "--pip-mirror-port",
+    type=click.IntRange(0, 65535),
+    default=wheelhouse.DEFAULT_PORT,
+    show_default=True,
+    help="Port of the host-side caching pip index that builds install through "
+    "(each file is downloaded once per host); 0 installs straight from PyPI.",
+)
+
+
+def _options(
+    matrix: Matrix,
+    base: str | None,
+    templates: Path | None,
+    ca_bundle: Path | None,
+    jobs: int | None = None,
+    rebuild: bool = False,
+    mirror_port: int = wheelhouse.DEFAULT_PORT,
+    sandbox: Sandbox | None = None,
+) -> Options:
+    # click.Choice has already limited `base` to the BaseKind values.
+    kind = cast(BaseKind, base or matrix.base)
+    return Options(
+        base=kind,
+        template_dir=templates or matrix.template_dir,
+        ca_bundle=ca_bundle or default_ca_bundle(),
+        jobs=jobs or default_jobs(),
+        rebuild=rebuild,
+        mirror_port=mirror_port or None,
+        sandbox=sandbox or matrix.sandbox,
+    )
+
+
+def _sandbox(base: Sandbox, settings: tuple[str, ...]) -> Sandbox:
+    """`base` with each `--sandbox KEY=VALUE` applied, checked as matrix.yaml's `sandbox:` is."""
+    overrides: dict[str, Any] = {}
+    for item in settings:
+        key, sep, text = item.partition("=")
+        if not sep or key not in SandboxSettings.model_fields:
+            raise ConfigurationError(
+                f"--sandbox {item!r}: write KEY=VALUE with KEY one of "
+                f"{', '.join(SandboxSettings.model_fields)}"
+            )
+        try:
+            value = yaml.safe_load(text) if text else None
+        except yaml.YAMLError:
+            value = text
+        # Sizes and users are strings even where YAML would read a number (`user=1000`).
+        if SandboxSettings.model_fields[key].annotation in (str | None,):
+            value = text
+        try:
+            SandboxSettings.model_validate({key: value})
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ConfigurationError(f"--sandbox {item!r}: {message}") from None
+        overrides[key] = value
+    return base.with_overrides(overrides)
+
+
+def _image_options(command: F) -> F:
+    """The options that choose cells and how their images are built (build, run)."""
+    for option in reversed(
+        (ONLY_OPT, BASE_OPT, TEMPLATES_OPT, CA_OPT, JOBS_OPT, MIRROR_OPT, REBUILD_OPT)
+    ):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="harness")
+@click.option(
+    "--traceback", is_flag=True, help="Show a traceback for errors (for reporting harness bugs)."
+)
+@click.pass_context
+def cli(ctx: click.Context, traceback: bool) -> None:
+    """Reproduce Keras/TensorFlow errors across a matrix of clean Docker containers."""
+    ctx.obj = {"traceback": traceback}
+
+
+@cli.command()
+@MATRIX_ARG
+@ONLY_OPT
+@click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON.")
+def plan(matrix_file: Path, only: tuple[str, ...], as_json: bool) -> None:
+    """List the cells MATRIX expands to (nothing is built or run)."""
+    matrix = load_matrix(matrix_file)
+    cells = _cells(matrix, only)
+    if as_json:
+        data: dict[str, Any] = {
+            "matrix": str(matrix_file),
+            "images": [{"python": p, "environment": e} for p, e in image_keys(cells)],
+            "cells": [{"id": c.id, **{a: c.value(a) for a in AXES}} for c in cells],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    for cell in cells:
+        click.echo(cell.id)
+    click.echo(f"{len(cells)} cells in {len(image_keys(cells))} images", err=True)
+
+
+@cli.command()
+@MATRIX_ARG
+@click.argument("python")
+@click.argument("environment")
+@BASE_OPT
+@TEMPLATES_OPT
+@CA_OPT
+def dockerfile(
+    matrix_file: Path,
+    python: str,
+    environment: str,
+    base: str | None,
+    templates: Path | None,
+    ca_bundle: Path | None,
+) -> None:
+    """Print the Dockerfile rendered for PYTHON and ENVIRONMENT."""
+    matrix = load_matrix(matrix_file)
+    if environment not in matrix.environments or python not in matrix.python:
+        raise ConfigurationError(
+            f"{matrix_file}: no image for python {python!r} and environment {environment!r}"
+        )
+    options = _options(matrix, base, templates, ca_bundle)
+    resolver = BaseResolver(_NoEngine(), options.base, echo=echo_to(), say=echo_to())
+    spec = render(
+        matrix,
+        python,
+        environment,
+        base=resolver.planned(python),
+        template_dir=options.template_dir,
+        ca_bundle=options.ca_bundle.read_bytes() if options.ca_bundle else None,
+    )
+    click.echo(f"# tag: {spec.tag}")
+    click.echo(spec.dockerfile, nl=False)
+
+
+@cli.command()
+@MATRIX_ARG
+@_image_options
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="Where build logs go.",
+)
+def build(
+    matrix_file: Path,
+    only: tuple[str, ...],
+    base: str | None,
+    templates: Path | None,
+    ca_bundle: Path | None,
+    jobs: int | None,
+    pip_mirror_port: int,
+    rebuild: bool,
+    results: Path,
+) -> None:
+    """Build the images MATRIX needs (unchanged environments are reused)."""
+    matrix = load_matrix(matrix_file)
+    cells = _cells(matrix, only)
+    reporter = Reporter()
+    engine = DockerEngine.connect(reporter.command)
+    options = _options(
+        matrix, base, templates, ca_bundle, jobs=jobs, rebuild=rebuild, mirror_port=pip_mirror_port
+    )
+    records = build_all(
+        engine,
+        matrix,
+        cells,
+        options,
+        workdir=results / "builds-latest",
+        reporter=reporter,
+        echo=reporter.command,
+        failures=BuildFailures.under(results),
+    )
+    failed = [r for r in records.values() if r.status == "failed"]
+    click.echo(
+        f"{len(records)} images: "
+        + ", ".join(
+            f"{sum(r.status == s for r in records.values())} {s}"
+            for s in ("reused", "built", "failed")
+        )
+    )
+    for record in failed:
+        click.echo(
+            f"  py{record.python}/{record.environment}: {(record.error or '').splitlines()[0]}"
+        )
+
+
+@cli.command()
+@MATRIX_ARG
+@_image_options
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Run every cell, even those whose inputs are unchanged since an earlier run.",
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="Directory that receives results/<run-id>/.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not stream build logs.")
+@click.option(
+    "--sandbox",
+    "sandbox_settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one setting of the cells' sandbox (the keys of matrix.yaml's `sandbox:`, "
+    "e.g. memory=8g, network=bridge, pids_limit=8192); see docs/sandbox.md.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    metavar="[RUN]",
+    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl, "
+    "with its matrix and sandbox.",
+)
+def run(
+    matrix_file: Path,
+    only: tuple[str, ...],
+    base: str | None,
+    templates: Path | None,
+    ca_bundle: Path | None,
+    jobs: int | None,
+    pip_mirror_port: int,
+    rebuild: bool,
+    no_cache: bool,
+    results: Path,
+    quiet: bool,
+    sandbox_settings: tuple[str, ...],
+    resume: str | None,
+) -> None:
+    """Build what is needed, run every cell, write cells.jsonl and table.md."""
+    reporter = Reporter(verbose=not quiet)
+    if resume is not None:
+        plan = plan_resume(RunDir.open(results, None if resume == "latest" else resume))
+        recorded = plan.run.read_json("run.json").get("sandbox") or {}
+        sandbox = _sandbox(Sandbox().with_overrides(recorded), sandbox_settings)
+        engine = DockerEngine.connect(reporter.command)
+        options = _options(
+            plan.matrix, base, templates, ca_bundle, jobs=jobs, rebuild=rebuild, sandbox=sandbox
+        )
+        reporter.note(
+            f"resuming {plan.run.run_id}: {len(plan.planned) - len(plan.remaining)} of "
+            f"{len(plan.planned)} cells recorded, {len(plan.remaining)} to run"
+        )
+        run_dir = continue_run(
+            engine,
+            plan.matrix,
+            plan.run,
+            options,
+            planned=plan.planned,
+            cells=plan.remaining,
+            reporter=reporter,
+            echo=reporter.command,
+        )
+        click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
+        return
+    matrix = load_matrix(matrix_file)
+    cells = _cells(matrix, only)
+    engine = DockerEngine.connect(reporter.command)
+    options = _options(
+        matrix,
+        base,
+        templates,
+        ca_bundle,
+        jobs=jobs,
+        rebuild=rebuild,
+        mirror_port=pip_mirror_port,
+        sandbox=_sandbox(matrix.sandbox, sandbox_settings),
+    )
+    options = dataclasses.replace(options, use_cache=not no_cache)
+    run_dir = run_matrix(
+        engine,
+        matrix,
+        cells,
+        options,
+        results_root=results,
+        reporter=reporter,
+        echo=reporter.command,
+    )
+    click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
+
+
+RESULTS_OPT = click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="Where runs are found (RUN may also be a path).",
+)
+ROWS_OPT = click.option(
+    "--rows",
+    metavar="AXIS[,AXIS]",
+    default=None,
+    help="Row axes: python, environment, backend, scenario, or an installed package "
+    "(keras, tensorflow, ...). Default: environment,python.",
+)
+COLS_OPT = click.option(
+    "--cols",
+    metavar="AXIS[,AXIS]",
+    default=None,
+    help="Column axes, as for --rows. Default: backend. Axes in neither split the "
+    "table into sections.",
+)
+
+
+def _axes(value: str | None) -> tuple[str, ...] | None:
+    names = tuple(a.strip() for a in (value or "").split(",") if a.strip())
+    return names or None
+
+
+@cli.command()
+@click.argument("run_name", metavar="[RUN]", required=False)
+@RESULTS_OPT
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(list(formats.FORMATS)),
+    default="md",
+    show_default=True,
+)
+@ROWS_OPT
+@COLS_OPT
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default=None,
+    help="Where to write ('-' for standard output). Default: table.<format> beside the cells.",
+)
+@click.option(
+    "--print/--no-print",
+    "show",
+    default=None,
+    help="Also print the table (default: only for Markdown written to the run's directory).",
+)
+def table(
+    run_name: str | None,
+    results: Path,
+    fmt: str,
+    rows: str | None,
+    cols: str | None,
+    output: Path | None,
+    show: bool | None,
+) -> None:
+    """(Re)write RUN's table (default: the latest run) from its cells.jsonl."""
+    run_dir = RunDir.open(results, run_name)
+    if output is not None and str(output) == "-":
+        click.echo(tables.render(run_dir, fmt, _axes(rows), _axes(cols)), nl=False)
+        return
+    path = tables.write(run_dir, fmt, output, _axes(rows), _axes(cols))
+    if show if show is not None else (fmt == "md" and output is None):
+        click.echo(path.read_text(encoding="utf-8"))
+    click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@click.argument("run_name", metavar="[RUN]", required=False)
+@RESULTS_OPT
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=tables.PUBLISHED,
+    show_default=True,
+    help="Directory that receives the tables.",
+)
+@ROWS_OPT
+@COLS_OPT
+def publish(
+    run_name: str | None, results: Path, out_dir: Path, rows: str | None, cols: str | None
+) -> None:
+    """Write RUN's tables in every format (MD, HTML, JSON, CSV) to one stable directory."""
+    run_dir = RunDir.open(results, run_name)
+    for path in tables.publish(run_dir, out_dir, _axes(rows), _axes(cols)):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("run_a", metavar="RUN_A")
+@click.argument("run_b", metavar="RUN_B")
+@RESULTS_OPT
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the report here (it is always printed).",
+)
+def diff(run_a: str, run_b: str, results: Path, fmt: str, output: Path | None) -> None:
+    """List cells whose outcome changed from RUN_A to RUN_B.
+
+    Exit code: 0 no cell changed, 1 some cell changed; 2 bad usage, 6 a run is missing or
+    unreadable.
+    """
+    found = diff_runs(Run.load(RunDir.open(results, run_a)), Run.load(RunDir.open(results, run_b)))
+    text = render_diff_markdown(found) if fmt == "md" else render_diff_text(found)
+    click.echo(text, nl=False)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    sys.exit(found.exit_code)
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def clean(yes: bool) -> None:
+    """Remove every image the harness built (environment and base images)."""
+    if not yes:
+        click.confirm("Remove all keras-matrix images?", abort=True)
+    reporter = Reporter()
+    engine = DockerEngine.connect(reporter.command)
+    removed = engine.remove_images(HARNESS_LABEL)
+    click.echo(f"removed {removed} images")
+
+
+cli.add_command(repro)
+cli.add_command(bisect)
+
+
+class _NoEngine:
+    """Stands in where only planning happens; any engine call is a harness bug."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"planning must not call the engine ({name})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="harness", standalone_mode=False)
+    except HarnessError as exc:
+        if "--traceback" in (argv or sys.argv):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.return_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,439 @@
+"""Runs one scenario inside a cell's container and prints one JSON record.
+
+This file is copied into every container and runs under the image's Python
+(3.9 and up), so it uses the standard library only and no newer syntax.
+
+    python driver.py run SCENARIO [--timeout S] [--keras-json FILE] [--output-limit BYTES]
+
+The scenario runs as a fresh child process (`driver.py child`), exactly as
+`python SCENARIO` would, so that a crash, a hang or an os._exit in it cannot
+take the record with it. Its output and exception record come back through
+pipes, not files: the cell's tmpfs may be full (a scenario may fill it) and
+its root filesystem is read-only.
+
+Only `os` and `sys` (which every interpreter has loaded before `site` ends) are imported at
+the top: the child must start the scenario with as little of the driver loaded as possible,
+both so that it sees the interpreter a plain `python SCENARIO` would (no `threading`, `re` or
+`json` already in `sys.modules`) and because each import is a few more files read through the
+container's storage driver, once per cell. Everything else is imported where it is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MARKER = "@@KERAS-MATRIX-RESULT@@"
+DRIVER_VERSION = "1"
+PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "jax", "jaxlib", "torch", "numpy")
+STATE_DIR = "/opt/keras-matrix"
+TAIL = 4000
+OUTPUT_LIMIT = 65536
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["child"] and len(argv) == 3:
+        # Internal mode, invoked by run_cell with exactly these arguments: no argparse needed.
+        return run_child(argv[1], int(argv[2]))
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="driver.py")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("scenario")
+    run.add_argument("--timeout", type=float, default=600.0)
+    run.add_argument("--keras-json")
+    run.add_argument("--output-limit", type=int, default=OUTPUT_LIMIT)
+    child = sub.add_parser("child")
+    child.add_argument("scenario")
+    child.add_argument("record_fd", type=int)
+    args = parser.parse_args(argv)
+    if args.mode == "child":
+        return run_child(args.scenario, args.record_fd)
+    record = run_cell(args.scenario, args.timeout, args.keras_json, args.output_limit)
+    sys.stdout.write(MARKER + json.dumps(record, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+# --- parent: set up, run the child, collect ---------------------------------
+
+
+def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
+    import contextlib
+    import signal
+    import subprocess
+    import time
+
+    if keras_json:
+        install_keras_json(keras_json)
+    record_read, record_write = os.pipe()
+    command = [sys.executable, os.path.abspath(__file__), "child", scenario, str(record_write)]
+    started = time.monotonic()
+    timed_out = False
+    # A new session, so that a timeout kills the scenario's own children too.
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(record_write,),
+        start_new_session=True,
+    )
+    os.close(record_write)
+    stdout, stderr, exception_bytes = Clip(output_limit), Clip(output_limit), Clip(16 * 1024 * 1024)
+    readers = [
+        drain(proc.stdout, stdout),
+        drain(proc.stderr, stderr),
+        drain(os.fdopen(record_read, "rb"), exception_bytes),
+    ]
+    try:
+        returncode = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        returncode = None
+    # The cell ends with its scenario, as `python SCENARIO` in a fresh container would:
+    # children it left behind (a fork bomb's, say) would otherwise hold the pipes open.
+    with contextlib.suppress(OSError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)
+    if returncode is None:
+        returncode = proc.wait()
+    for reader in readers:
+        reader.join(timeout=5)  # a process that left the session may keep a pipe open
+    duration = time.monotonic() - started
+    exception = parse_json(exception_bytes.data())
+    status, reason = classify(returncode, timed_out, exception, timeout)
+    return {
+        "driver_version": DRIVER_VERSION,
+        "status": status,
+        "reason": reason,
+        "exit_code": returncode,
+        "duration_s": round(duration, 3),
+        "exception": exception,
+        "stdout_tail": stdout.text(),
+        "stderr_tail": stderr.text(),
+        "stdout_truncated": stdout.dropped > 0,
+        "stderr_truncated": stderr.dropped > 0,
+        "versions": installed_versions(),
+        "pip_check": read_text(os.path.join(STATE_DIR, "pip-check.txt")),
+        "pip_conflicts": pip_conflicts(),
+    }
+
+
+class Clip(object):
+    """The first and last `limit // 2` bytes of a stream, and how much was dropped."""
+
+    def __init__(self, limit):
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self.dropped = 0
+
+    def feed(self, data):
+        self.total += len(data)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+        self.dropped = self.total - len(self.head) - len(self.tail)
+
+    def data(self):
+        return bytes(self.head + self.tail)
+
+    def text(self):
+        head = self.head.decode("utf-8", errors="replace")
+        tail = self.tail.decode("utf-8", errors="replace")
+        if self.dropped:
+            return "%s\n[... %d bytes cut ...]\n%s" % (head, self.dropped, tail)
+        return head + tail
+
+
+def drain(stream, clip):
+    import threading
+
+    def pump():
+        with stream:
+            while True:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+                if not chunk:
+                    return
+                clip.feed(chunk)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def parse_json(data):
+    import json
+
+    if not data:
+        return None
+    try:
+        return json.loads(data.decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+
+
+def classify(returncode, timed_out, exception, timeout):
+    if timed_out:
+        return "timeout", "killed after %gs" % timeout
+    if returncode == 0:
+        return "ok", None
+    if returncode < 0 and exception is None:
+        return "crashed", "killed by %s" % signal_name(-returncode)
+    if exception is not None:
+        return "error", None
+    return "crashed", "exited with code %d and no Python exception" % returncode
+
+
+def signal_name(number):
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "signal %d" % number
+
+
+def install_keras_json(source):
+    import shutil
+
+    home = os.path.expanduser("~")
+    target_dir = os.path.join(home, ".keras")
+    os.makedirs(target_dir, exist_ok=True)
+    shutil.copyfile(source, os.path.join(target_dir, "keras.json"))
+
+
+def installed_versions():
+    """What importlib.metadata.version() says of each of PACKAGES, read the way it reads it.
+
+    importlib.metadata itself cost 0.3-0.6 s per cell in a container here (it imports email,
+    zipfile, csv and more, each file read through the storage driver). This follows its rules
+    for directories on sys.path: the first *.dist-info or *.egg-info whose normalized project
+    name matches wins, and its version is the Version header of METADATA (PKG-INFO for eggs).
+    Distributions inside zip files on sys.path are not looked at: pip never installs there.
+    """
+    import platform
+
+    wanted = {normalized_project(name): name for name in PACKAGES}
+    versions = {"python": platform.python_version()}
+    versions.update((name, None) for name in PACKAGES)
+    for entry in sys.path:
+        try:
+            children = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for child in children:
+            low = child.lower()
+            if not low.endswith((".dist-info", ".egg-info")):
+                continue
+            key = normalized_project(low.rpartition(".")[0].partition("-")[0])
+            if key in wanted:
+                versions[wanted.pop(key)] = metadata_version(os.path.join(entry or ".", child))
+        if not wanted:
+            break
+    return versions
+
+
+def normalized_project(name):
+    """importlib.metadata's Prepared.normalize: runs of -_. become one _, lower case."""
+    out = []
+    for char in name.lower():
+        if char in "-_.":
+            if not out or out[-1] != "_":
+                out.append("_")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def metadata_version(path):
+    """The Version header of a dist-info's METADATA, an egg-info's PKG-INFO or an egg-info file."""
+    if os.path.isdir(path):
+        candidates = [os.path.join(path, "METADATA"), os.path.join(path, "PKG-INFO")]
+    else:
+        candidates = [path]
+    for candidate in candidates:
+        text = read_text(candidate)
+        if not text:
+            continue
+        for line in text.splitlines():
+            if not line.strip():
+                break  # the headers end at the first blank line; the description follows
+            key, colon, value = line.partition(":")
+            if colon and key.strip().lower() == "version":
+                return value.strip()
+        return None
+    return None
+
+
+def pip_conflicts():
+    """The conflicts pip reported while the image's install steps ran."""
+    found = []
+    steps = os.path.join(STATE_DIR, "steps")
+    names = os.listdir(steps) if os.path.isdir(steps) else []
+    for name in sorted(names, key=lambda n: int(n.split(".")[0])):
+        step = name.split(".")[0]
+        collecting = False
+        for line in (read_text(os.path.join(steps, name)) or "").splitlines():
+            if line.startswith("ERROR: pip's dependency resolver"):
+                collecting = True
+            elif collecting and " requires " in line:
+                found.append("step %s: %s" % (step, line.strip()))
+            else:
+                collecting = False
+    return found
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+# --- child: run the scenario as __main__, record what it raised ---------------
+
+
+def run_child(scenario, record_fd):
+    import runpy
+
+    # Processes the scenario forks run this code too when they raise; only the scenario's
+    # own process reports, so that a fork bomb's children cannot garble the record.
+    scenario_pid = os.getpid()
+    scenario = os.path.abspath(scenario)
+    sys.argv = [scenario]
+    sys.path[0] = os.path.dirname(scenario)
+    try:
+        runpy.run_path(scenario, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code in (None, 0):
+            return 0
+        if os.getpid() == scenario_pid:
+            write_record(record_fd, describe(exc, scenario))
+        raise
+    except BaseException as exc:
+        if os.getpid() == scenario_pid:
+            write_record(record_fd, describe(exc, scenario))
+        raise
+    return 0
+
+
+def write_record(fd, record):
+    import json
+
+    data = json.dumps(record).encode("utf-8")
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+        os.close(fd)
+    except OSError:
+        pass  # the driver is gone; nothing to report to
+
+
+def qualified_name(exc_type):
+    module = exc_type.__module__
+    name = getattr(exc_type, "__qualname__", exc_type.__name__)
+    return name if module == "builtins" else "%s.%s" % (module, name)
+
+
+def describe(exc, scenario):
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    here = os.path.abspath(__file__)
+    frames = [f for f in frames if f.filename != here and not is_runpy(f.filename)]
+    scenario_frames = [f for f in frames if f.filename == scenario]
+    trigger = scenario_frames[-1] if scenario_frames else None
+    library = [f for f in frames if f.filename != scenario and not f.filename.startswith("<frozen")]
+    in_packages = [f for f in library if "-packages" in f.filename]
+    # Where it was raised: library code if any, else the scenario itself (e.g. a failing
+    # `import tensorflow` or an attribute read on None in the scenario's own line).
+    raiser = (in_packages or library or scenario_frames or [None])[-1]
+    record = {
+        "type": qualified_name(type(exc)),
+        "message": safe_str(exc),
+        "raised_at": frame_dict(raiser),
+        "scenario_line": frame_dict(trigger),
+        "phase": phase_of(scenario, trigger.lineno) if trigger else None,
+        "traceback": scenario_traceback(exc)[-TAIL:],
+        "chain": chain_of(exc),
+    }
+    return record
+
+
+def scenario_traceback(exc):
+    """The traceback as `python SCENARIO` would print it, without the driver's frames."""
+    import traceback
+
+    tb = exc.__traceback__
+    here = os.path.abspath(__file__)
+    while tb is not None and (
+        tb.tb_frame.f_code.co_filename == here or is_runpy(tb.tb_frame.f_code.co_filename)
+    ):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def chain_of(exc):
+    chain = []
+    seen = set()
+    current = exc.__cause__ or exc.__context__
+    while current is not None and id(current) not in seen and len(chain) < 5:
+        seen.add(id(current))
+        chain.append({"type": qualified_name(type(current)), "message": safe_str(current)})
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def safe_str(exc):
+    try:
+        return str(exc)
+    except Exception as inner:  # a broken __str__ must not lose the record
+        return "<unprintable %s: %s>" % (type(exc).__name__, inner)
+
+
+def frame_dict(frame):
+    if frame is None:
+        return None
+    return {
+        "file": frame.filename,
+        "line": frame.lineno,
+        "function": frame.name,
+        "code": frame.line,
+    }
+
+
+def is_runpy(filename):
+    return filename.endswith("runpy.py") or filename == "<frozen runpy>"
+
+
+def phase_of(scenario, lineno):
+    """'import' if the scenario line that triggered the error is an import statement."""
+    import ast
+
+    try:
+        with open(scenario, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and not isinstance(
+            node, (ast.Try, ast.If, ast.With, ast.For, ast.While, ast.FunctionDef, ast.ClassDef)
+        ):
+            end = getattr(node, "end_lineno", node.lineno)
+            if node.lineno <= lineno <= end:
+                return "import" if isinstance(node, (ast.Import, ast.ImportFrom)) else "call"
+    return "call"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""CSV: one line per cell, ordered as the grid reads (sections, rows, columns), for spreadsheets.
+
+Each line carries its provenance (run, harness, engine, matrix hash, image and base image
+IDs), so a filtered or pasted extract still says where it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from harness.formats.jsondoc import RESULT_WORDS
+from harness.records import package_names, phase_of
+from harness.signatures import raised_at
+from harness.views import Report
+
+COLUMNS = (
+    "cell_id",
+    "python",
+    "environment",
+    "backend",
+    "scenario",
+    "status",
+    "result",
+    "text",
+    "signature",
+    "signature_id",
+    "error_type",
+    "message",
+    "raised_at",
+    "claim_reproduced",
+)
+TRAILING = (
+    "pip_conflicts",
+    "image",
+    "image_id",
+    "base_image",
+    "base_image_id",
+    "command",
+    "cached_from",
+    "run_id",
+    "run_started",
+    "harness_version",
+    "engine_version",
+    "matrix",
+    "matrix_sha256",
+)
+
+
+def render(report: Report) -> str:
+    p = report.provenance
+    packages = package_names(report.outcomes)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*COLUMNS, "python_version", *packages, *TRAILING])
+    for block in report.grid.blocks:
+        for row in block.rows:
+            for col in block.cols:
+                for o in block.at(row, col):
+                    image = p.image(o.python, o.environment)
+                    error = o.error
+                    writer.writerow(
+                        [
+                            o.cell_id,
+                            o.python,
+                            o.environment,
+                            o.backend,
+                            o.scenario,
+                            o.status,
+                            RESULT_WORDS[phase_of(o)],
+                            report.text(o),
+                            report.labels.get(o.signature or "", ""),
+                            o.signature_id or "",
+                            error.type if error else "",
+                            error.message if error else (o.reason or ""),
+                            raised_at(o) or "",
+                            "" if o.claim_reproduced is None else str(o.claim_reproduced).lower(),
+                            o.versions.get("python") or "",
+                            *(o.versions.get(name) or "" for name in packages),
+                            " | ".join(o.pip_conflicts),
+                            o.image or "",
+                            o.image_id or "",
+                            image.base_image if image else "",
+                            (image.base_image_id or "") if image else "",
+                            o.command or "",
+                            o.cached_from or "",
+                            p.run_id,
+                            p.started,
+                            p.harness_version,
+                            p.engine_version,
+                            p.matrix,
+                            p.matrix_sha256,
+                        ]
+                    )
+    return buffer.getvalue()

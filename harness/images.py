@@ -1,0 +1,199 @@
+"""Building the environment images a set of cells needs; a failed build is a result."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from harness.dockerfile import ImageSpec
+from harness.engine import Engine
+from harness.results import write_atomic
+
+# "unreachable": the install failed because the package index could not be reached; the
+# environment itself may be fine, so its cells are not recorded as results (resume them later).
+BuildStatus = Literal["reused", "built", "failed", "unreachable"]
+# Backoff between attempts after a network failure; the attempts are len(...) + 1.
+NETWORK_RETRY_DELAYS_S: tuple[float, ...] = (10.0, 30.0, 90.0)
+# What pip (urllib3, requests) logs when the index cannot be reached, as opposed to a
+# resolver that reached it and found no installable set.
+_NETWORK_FAILURE = re.compile(
+    r"NewConnectionError|Failed to establish a new connection"
+    r"|Temporary failure in name resolution|Name or service not known"
+    r"|ConnectTimeoutError|ReadTimeoutError|Read timed out|Connection refused"
+    r"|Network is unreachable|ProxyError|Connection reset by peer|connection broken by"
+    r"|RemoteDisconnected|IncompleteRead|SSLError\(SSLEOFError"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRecord:
+    python: str
+    environment: str
+    tag: str
+    base_image: str
+    status: BuildStatus
+    base_image_id: str | None = None
+    dockerfile: str | None = None
+    image_id: str | None = None
+    error: str | None = None
+    log_path: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def usable(self) -> bool:
+        return self.status in ("reused", "built")
+
+
+def network_failure(log: str) -> bool:
+    """Whether a failed build's log shows the package index was unreachable."""
+    return _NETWORK_FAILURE.search(log) is not None
+
+
+# ERROR lines pip prints that do not say why an install failed.
+_PIP_NOISE = ("dependency resolver does not currently", "Ignored the following yanked versions")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildFailures:
+    """Builds pip refused, by Dockerfile digest: an unchanged environment that cannot be
+    installed is not tried again on every run (`--rebuild` tries it again)."""
+
+    root: Path
+
+    @classmethod
+    def under(cls, results_root: Path) -> BuildFailures:
+        return cls(root=results_root / ".cache" / "builds")
+
+    def _path(self, spec: ImageSpec) -> Path:
+        return self.root / f"{spec.digest}.json"
+
+    def get(self, spec: ImageSpec) -> ImageRecord | None:
+        try:
+            data = json.loads(self._path(spec).read_text(encoding="utf-8"))
+            return ImageRecord(**data)
+        except (OSError, ValueError, TypeError):
+            return None  # absent or damaged: build again
+
+    def put(self, record: ImageRecord, spec: ImageSpec) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
+
+
+def pip_reason(log: str, docker_error: str | None) -> str:
+    """pip's own explanation of a failed install, without the build's noise."""
+    lines = [
+        line.strip()
+        for line in log.splitlines()
+        if line.lstrip().startswith("ERROR:") and not any(noise in line for noise in _PIP_NOISE)
+    ]
+    if lines:
+        return "\n".join(dict.fromkeys(lines))
+    return docker_error or "the build failed without an error message"
+
+
+def build_images(
+    engine: Engine,
+    specs: Sequence[ImageSpec],
+    *,
+    log_dir: Path,
+    context_dir: Path,
+    on_line: Callable[[ImageSpec, str], None],
+    on_record: Callable[[ImageSpec, ImageRecord], None] = lambda spec, record: None,
+    rebuild: bool = False,
+    jobs: int = 1,
+    build_args: Mapping[str, str] | None = None,
+    retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS_S,
+    say: Callable[[str], None] = lambda text: None,
+    failures: BuildFailures | None = None,
+) -> dict[tuple[str, str], ImageRecord]:
+    """Build what is missing, `jobs` at a time; records come back in the order of `specs`."""
+
+    def one(spec: ImageSpec) -> ImageRecord:
+        record = build_one(
+            engine,
+            spec,
+            log_dir=log_dir,
+            context_dir=context_dir,
+            on_line=on_line,
+            rebuild=rebuild,
+            build_args=build_args,
+            retry_delays=retry_delays,
+            say=say,
+            failures=failures,
+        )
+        on_record(spec, record)
+        return record
+
+    if jobs <= 1 or len(specs) <= 1:
+        built = [one(spec) for spec in specs]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
+            built = list(pool.map(one, specs))
+    return {
+        (spec.python, spec.environment): record for spec, record in zip(specs, built, strict=True)
+    }
+
+
+def build_one(
+    engine: Engine,
+    spec: ImageSpec,
+    *,
+    log_dir: Path,
+    context_dir: Path,
+    on_line: Callable[[ImageSpec, str], None],
+    rebuild: bool = False,
+    build_args: Mapping[str, str] | None = None,
+    retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS_S,
+    say: Callable[[str], None] = lambda text: None,
+    sleep: Callable[[float], None] = time.sleep,
+    failures: BuildFailures | None = None,
+) -> ImageRecord:
+    record = ImageRecord(
+        python=spec.python,
+        environment=spec.environment,
+        tag=spec.tag,
+        base_image=spec.base.image,
+        status="reused",
+    )
+    existing = None if rebuild else engine.image_id(spec.tag)
+    if existing is not None:
+        return replace(record, image_id=existing)
+    known = None if rebuild or failures is None else failures.get(spec)
+    if known is not None and known.status == "failed":
+        return replace(known, status="failed", seconds=0.0)
+    context = spec.write_context(context_dir / f"py{spec.python}-{spec.environment}")
+    started = time.monotonic()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"py{spec.python}-{spec.environment}.log"
+    for attempt, delay in enumerate((*retry_delays, None), start=1):
+        result = engine.build(
+            context, spec.tag, spec.labels, lambda line: on_line(spec, line), build_args
+        )
+        log_path.write_text(result.log + "\n", encoding="utf-8")
+        if result.ok or not network_failure(result.log):
+            break
+        if delay is None:
+            reason = pip_reason(result.log, result.error)
+            return replace(
+                record,
+                status="unreachable",
+                log_path=str(log_path),
+                error=f"the package index was unreachable in {attempt} attempts: {reason}",
+                seconds=round(time.monotonic() - started, 1),
+            )
+        say(f"    network failure while installing (attempt {attempt}); retrying in {delay:g}s")
+        sleep(delay)
+    seconds = round(time.monotonic() - started, 1)
+    record = replace(record, log_path=str(log_path), seconds=seconds)
+    if not result.ok:
+        record = replace(record, status="failed", error=pip_reason(result.log, result.error))
+        if failures is not None:
+            failures.put(record, spec)
+        return record
+    return replace(record, status="built", image_id=result.image_id)

@@ -1,0 +1,317 @@
+"""The run, start to end: matrix → cells → Dockerfiles → images → runs → outcomes → table."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import __version__, table, wheelhouse
+from harness.bases import BaseKind, BaseResolver
+from harness.cache import ResultCache, lookup
+from harness.cells import AXES, Cell
+from harness.commands import Echo
+from harness.dockerfile import ImageSpec, render
+from harness.engine import Engine
+from harness.errors import BaseImageError, HarnessError, Interrupted, NetworkError
+from harness.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
+from harness.interrupts import stop_on_signals
+from harness.matrix import Matrix
+from harness.outcome import Outcome
+from harness.results import CellWriter, RunDir, new_run_id
+from harness.resume import owner_of_this_process, sweep_dead_runs
+from harness.runner import Payload, run_cells
+from harness.sandbox import Sandbox
+from harness.ui import Reporter
+
+CA_BUNDLE_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    base: BaseKind
+    template_dir: Path
+    ca_bundle: Path | None
+    jobs: int = 1
+    rebuild: bool = False
+    use_cache: bool = True
+    # Port of the host-side caching pip index builds install through; None: straight from PyPI.
+    mirror_port: int | None = wheelhouse.DEFAULT_PORT
+    sandbox: Sandbox = field(default_factory=Sandbox)
+    network_retry_delays: tuple[float, ...] = NETWORK_RETRY_DELAYS_S
+
+
+def default_ca_bundle() -> Path | None:
+    """The CA bundle the host's pip trusts, if one is configured: builds must trust it too."""
+    for name in CA_BUNDLE_VARIABLES:
+        value = os.environ.get(name)
+        if value and Path(value).is_file():
+            return Path(value)
+    return None
+
+
+def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(cell.image_key for cell in cells))
+
+
+def build_all(
+    engine: Engine,
+    matrix: Matrix,
+    cells: Sequence[Cell],
+    options: Options,
+    *,
+    workdir: Path,
+    reporter: Reporter,
+    echo: Echo,
+    failures: BuildFailures | None = None,
+) -> dict[tuple[str, str], ImageRecord]:
+    """Every image the cells need; unbuildable ones come back as failed records."""
+    resolver = BaseResolver(
+        engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
+    )
+    ca_bundle = options.ca_bundle.read_bytes() if options.ca_bundle else None
+    failed: dict[tuple[str, str], ImageRecord] = {}
+    specs: list[ImageSpec] = []
+    keys = image_keys(cells)
+    # Bases first, one at a time: several environments share each one.
+    for python, environment in keys:
+        try:
+            base = resolver.ensure(python)
+        except BaseImageError as exc:
+            failed[(python, environment)] = ImageRecord(
+                python=python,
+                environment=environment,
+                tag="-",
+                base_image="-",
+                status="failed",
+                error=str(exc),
+            )
+            reporter.note(f"py{python}/{environment}: no base image: {exc}")
+            continue
+        specs.append(
+            render(
+                matrix,
+                python,
+                environment,
+                base=base,
+                template_dir=options.template_dir,
+                ca_bundle=ca_bundle,
+            )
+        )
+    missing = [
+        spec
+        for spec in specs
+        if options.rebuild
+        or (engine.image_id(spec.tag) is None and (failures is None or failures.get(spec) is None))
+    ]
+    build_args: dict[str, str] = {}
+    if missing and options.mirror_port is not None:
+        build_args = wheelhouse.build_args(engine.gateway(), options.mirror_port, reporter.note)
+    progress = reporter.builds(len(missing))
+    try:
+        built = build_images(
+            engine,
+            specs,
+            log_dir=workdir / "builds",
+            context_dir=workdir / "contexts",
+            # Parallel builds keep their logs in files only: interleaved lines are unreadable.
+            on_line=reporter.build_line if options.jobs <= 1 else _no_line,
+            on_record=progress.advance,
+            rebuild=options.rebuild,
+            jobs=options.jobs,
+            build_args=build_args,
+            retry_delays=options.network_retry_delays,
+            say=reporter.note,
+            failures=failures,
+        )
+    finally:
+        progress.close()
+    records = _with_provenance(engine, specs, built) | failed
+    return {key: records[key] for key in keys}
+
+
+def _with_provenance(
+    engine: Engine, specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
+) -> dict[tuple[str, str], ImageRecord]:
+    """Each record with its base image's ID and its Dockerfile, for published tables."""
+    base_ids = {base: engine.image_id(base) for base in {spec.base.image for spec in specs}}
+    found = dict(built)
+    for spec in specs:
+        key = (spec.python, spec.environment)
+        if key in found:
+            found[key] = replace(
+                found[key], base_image_id=base_ids[spec.base.image], dockerfile=spec.dockerfile
+            )
+    return found
+
+
+def _no_line(spec: ImageSpec, line: str) -> None:
+    pass
+
+
+def run_matrix(
+    engine: Engine,
+    matrix: Matrix,
+    cells: Sequence[Cell],
+    options: Options,
+    *,
+    results_root: Path,
+    reporter: Reporter,
+    echo: Echo,
+) -> RunDir:
+    run = RunDir.create(results_root, new_run_id())
+    meta = {
+        "run_id": run.run_id,
+        "harness_version": __version__,
+        "engine_version": engine.version(),
+        "host_python": platform.python_version(),
+        "matrix": str(matrix.path.resolve()),
+        "matrix_sha256": matrix.sha256,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": None,
+        "cells_planned": len(cells),
+        # Each axis in the matrix's order, so that tables list values as the matrix does.
+        "axes": {axis: list(matrix.axis_values(axis)) for axis in AXES},
+        # What `--resume` runs: these cells, with this sandbox, minus those in cells.jsonl.
+        "cell_ids": [cell.id for cell in cells],
+        "sandbox": options.sandbox.as_dict(),
+        "scenarios": {
+            name: {
+                "title": s.title,
+                "description": s.description,
+                "source": s.source,
+                "claim": {"summary": s.claim.summary, "pattern": s.claim.pattern},
+                "sha256": s.sha256,
+            }
+            for name, s in matrix.scenarios.items()
+        },
+    }
+    run.write_json("run.json", meta)
+    run.mark_latest()  # now, so that `--resume` finds a run killed before it ends
+    return continue_run(
+        engine, matrix, run, options, planned=cells, cells=cells, reporter=reporter, echo=echo
+    )
+
+
+def continue_run(
+    engine: Engine,
+    matrix: Matrix,
+    run: RunDir,
+    options: Options,
+    *,
+    planned: Sequence[Cell],
+    cells: Sequence[Cell],
+    reporter: Reporter,
+    echo: Echo,
+) -> RunDir:
+    """Run `cells` (those of `planned` not yet recorded) into `run`, and write its table.
+
+    Cells whose inputs are unchanged since an earlier run come from the result cache.
+    Ctrl-C or SIGTERM stops the containers in flight, keeps every finished cell, writes
+    the partial table and raises Interrupted; a second signal exits at once.
+    """
+    meta = run.read_json("run.json")
+    sweep_dead_runs(engine, reporter.note)
+    reporter.note(
+        f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
+    )
+    writer = CellWriter(run.cells_path)
+    cache = ResultCache.under(run.path.parent)
+    progress = None
+    recorded: list[Outcome] = []
+    images: dict[tuple[str, str], ImageRecord] = {}
+    with stop_on_signals(reporter.note) as stop:
+
+        def record(outcome: Outcome) -> None:
+            if stop.requested:
+                return  # cut short by the stop: in flight, so `--resume` runs it again
+            writer.write(outcome)
+            recorded.append(outcome)
+            if progress is not None:
+                progress.advance(outcome)
+
+        try:
+            images = build_all(
+                engine,
+                matrix,
+                cells,
+                options,
+                workdir=run.path,
+                reporter=reporter,
+                echo=echo,
+                failures=BuildFailures.under(run.path.parent),
+            )
+            run.write_json("images.json", [asdict(record) for record in images.values()])
+            payload = Payload.prepare(run.path / "payload", matrix)
+            cached, to_run, keys = lookup(
+                cache,
+                matrix,
+                cells,
+                images,
+                payload=payload,
+                run_id=run.run_id,
+                use_cache=options.use_cache,
+                sandbox=options.sandbox,
+            )
+            for outcome in cached:
+                writer.write(outcome)
+                recorded.append(outcome)
+            if cached:
+                reporter.note(
+                    f"{len(cached)} cells unchanged since earlier runs: taken from the result cache"
+                )
+            progress = reporter.cells(len(to_run))
+            run_cells(
+                engine,
+                matrix,
+                to_run,
+                images,
+                payload=payload,
+                run_id=run.run_id,
+                jobs=options.jobs,
+                on_outcome=cache.storing(keys, record),
+                sandbox=options.sandbox,
+                owner=owner_of_this_process(),
+            )
+        except (KeyboardInterrupt, HarnessError) as exc:
+            stopped = engine.stop_running()
+            if isinstance(exc, HarnessError):
+                raise
+            stop.request(stop.signal_name or "SIGINT")
+            reporter.note(
+                f"stopped and removed {stopped} running container{'s' if stopped != 1 else ''}"
+            )
+            raise Interrupted(
+                f"interrupted by {stop.signal_name}: {len(recorded)} cells recorded this time "
+                f"in {run.path}; "
+                f"continue with `harness run --resume {run.run_id}`"
+            ) from None
+        finally:
+            if progress is not None:
+                progress.close()
+            writer.close()
+            done = len(list(run.outcomes()))
+            meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+            meta["cells_recorded"] = done
+            meta["complete"] = done >= len(planned)
+            run.write_json("run.json", meta)
+            write_table(run)
+            run.mark_latest()
+    unreachable = [r for r in images.values() if r.status == "unreachable"]
+    if unreachable:
+        skipped = sum(
+            cell.image_key in {(r.python, r.environment) for r in unreachable} for cell in cells
+        )
+        raise NetworkError(
+            f"{skipped} cells not run: the package index was unreachable while building "
+            f"py{unreachable[0].python}/{unreachable[0].environment}; "
+            f"continue with `harness run --resume {run.run_id}` once the network is back"
+        )
+    return run
+
+
+def write_table(run: RunDir) -> Path:
+    return table.write(run, "md")

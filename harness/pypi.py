@@ -1,0 +1,161 @@
+"""Releases of a package on PyPI, and which of them a given Python can install."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from harness.errors import PackageIndexError
+
+PYPI_JSON = "https://pypi.org/pypi/{name}/json"
+# Wheels a Linux x86_64 container can install (the only platform the harness builds).
+_LINUX_PLATFORMS = ("any", "linux_x86_64", "manylinux")
+
+Fetch = Callable[[str], bytes]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Release:
+    version: Version
+    # Each installable file's Requires-Python (None: no limit) and wheel Python tags (None: sdist).
+    files: tuple[tuple[str | None, frozenset[str] | None], ...]
+    yanked: bool
+
+    def installable_on(self, python: str) -> bool:
+        """True if some file of this release would install under `python` on Linux x86_64."""
+        if self.yanked:
+            return False
+        cp = "cp" + python.replace(".", "")
+        for requires, tags in self.files:
+            if requires is not None and not _admits(requires, python):
+                continue
+            if tags is None or tags & {cp, "py3", "abi3"}:
+                return True
+        return False
+
+    def why_not(self, python: str) -> str:
+        if self.yanked:
+            return "yanked"
+        if not self.files:
+            return "no files for Linux x86_64"
+        limits = sorted({r for r, _ in self.files if r is not None})
+        if limits and not any(_admits(r, python) for r in limits):
+            return f"requires Python {' or '.join(limits)}"
+        return f"no wheel for Python {python} on Linux x86_64"
+
+
+def _admits(requires: str, python: str) -> bool:
+    try:
+        # A bare '3.11' must satisfy '>=3.11.2'-style limits the way pip sees a 3.11.x interpreter.
+        return SpecifierSet(requires).contains(f"{python}.99", prereleases=True)
+    except InvalidSpecifier:
+        return True  # pip ignores malformed Requires-Python too
+
+
+def https_fetch(ca_bundle: Path | None) -> Fetch:
+    """A fetcher over HTTPS that trusts `ca_bundle` (the host's pip CA) when given."""
+    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+
+    def fetch(url: str) -> bytes:
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - fixed https URL
+        with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310
+            body: bytes = response.read()
+            return body
+
+    return fetch
+
+
+class PackageIndex:
+    """PyPI's JSON API, asked at most once per package."""
+
+    def __init__(self, fetch: Fetch) -> None:
+        self._fetch = fetch
+        self._cache: dict[str, tuple[Release, ...]] = {}
+
+    def releases(self, name: str) -> tuple[Release, ...]:
+        """Every release of `name`, oldest first, pre-releases included."""
+        key = canonicalize_name(name)
+        if key not in self._cache:
+            self._cache[key] = tuple(sorted(self._load(key), key=lambda r: r.version))
+        return self._cache[key]
+
+    def _load(self, name: str) -> Iterable[Release]:
+        url = PYPI_JSON.format(name=name)
+        try:
+            data: Any = json.loads(self._fetch(url))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise PackageIndexError(f"PyPI has no package {name!r}") from None
+            raise PackageIndexError(f"{url}: HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise PackageIndexError(
+                f"cannot reach PyPI ({url}): {getattr(exc, 'reason', exc)}"
+            ) from None
+        except ValueError:
+            raise PackageIndexError(f"{url}: not JSON") from None
+        for text, files in (data.get("releases") or {}).items():
+            try:
+                version = Version(text)
+            except InvalidVersion:
+                continue  # ancient non-PEP 440 versions cannot be pinned reliably anyway
+            usable = [f for f in files if _linux_file(str(f.get("filename", "")))]
+            yield Release(
+                version=version,
+                files=tuple(
+                    (f.get("requires_python") or None, _wheel_tags(str(f["filename"])))
+                    for f in usable
+                ),
+                yanked=bool(files) and all(f.get("yanked") for f in files),
+            )
+
+    def versions(self, name: str, *, python: str | None = None, pre: bool = False) -> list[Version]:
+        return [
+            r.version
+            for r in self.releases(name)
+            if (pre or not r.version.is_prerelease) and (python is None or r.installable_on(python))
+        ]
+
+    def latest_matching(
+        self, name: str, prefix: str, *, python: str | None = None
+    ) -> Version | None:
+        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2)."""
+        wanted = Version(prefix).release
+        found = [
+            v for v in self.versions(name, python=python) if v.release[: len(wanted)] == wanted
+        ]
+        return max(found) if found else None
+
+
+def _linux_file(filename: str) -> bool:
+    if filename.endswith((".tar.gz", ".zip")):
+        return True
+    if not filename.endswith(".whl"):
+        return False
+    return any(p in filename for p in _LINUX_PLATFORMS)
+
+
+def _wheel_tags(filename: str) -> frozenset[str] | None:
+    if not filename.endswith(".whl"):
+        return None
+    try:
+        _, _, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return frozenset()
+    found: set[str] = set()
+    for tag in tags:
+        if tag.platform != "any" and "x86_64" not in tag.platform:
+            continue
+        found.add(tag.interpreter if tag.abi != "abi3" else "abi3")
+        if tag.interpreter.startswith("py3") or tag.interpreter == "py2.py3":
+            found.add("py3")
+    return frozenset(found)

@@ -1,0 +1,205 @@
+"""A run's records read back: provenance, image records, and cells in matrix order.
+
+Runs recorded by older harness versions lack some fields (run.json `axes`, images.json
+base image IDs and Dockerfiles); they still load, with "?" where a value is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.version import InvalidVersion, Version
+
+from harness.cells import AXES
+from harness.outcome import Outcome
+from harness.results import RunDir
+
+# Packages whose installed versions describe an environment, most telling first.
+KEY_PACKAGES = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "tf-keras",
+    "jax",
+    "jaxlib",
+    "torch",
+    "numpy",
+)
+NOT_INSTALLED = "not installed"
+UNKNOWN = "?"
+Phase = Literal["works", "import", "call", "no_result"]
+PHASE_WORDS: Mapping[Phase, str] = {
+    "works": "works",
+    "import": "fails at import",
+    "call": "fails at call",
+    "no_result": "no result",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInfo:
+    python: str
+    environment: str
+    tag: str
+    image_id: str | None
+    base_image: str
+    base_image_id: str | None
+    status: str
+    error: str | None
+    dockerfile: str | None
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> ImageInfo:
+        return cls(
+            python=str(data.get("python", UNKNOWN)),
+            environment=str(data.get("environment", UNKNOWN)),
+            tag=str(data.get("tag", UNKNOWN)),
+            image_id=data.get("image_id"),
+            base_image=str(data.get("base_image", UNKNOWN)),
+            base_image_id=data.get("base_image_id"),
+            status=str(data.get("status", UNKNOWN)),
+            error=data.get("error"),
+            dockerfile=data.get("dockerfile"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provenance:
+    """What produced a run: enough for a reader to tell two tables apart."""
+
+    run_id: str
+    harness_version: str
+    started: str
+    finished: str | None
+    engine_version: str
+    host_python: str
+    matrix: str
+    matrix_sha256: str
+    cells_planned: int | None
+    cells_recorded: int
+    images: tuple[ImageInfo, ...]
+
+    @property
+    def bases(self) -> tuple[tuple[str, str | None], ...]:
+        """Distinct base images and their IDs, in image order."""
+        return tuple(
+            dict.fromkeys(
+                (i.base_image, i.base_image_id) for i in self.images if i.base_image != "-"
+            )
+        )
+
+    def image(self, python: str, environment: str) -> ImageInfo | None:
+        return next(
+            (i for i in self.images if (i.python, i.environment) == (python, environment)), None
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """A run's records as read from its directory, cells in matrix order."""
+
+    meta: Mapping[str, Any]
+    provenance: Provenance
+    outcomes: tuple[Outcome, ...]
+    axes: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def load(cls, run_dir: RunDir) -> Run:
+        meta = run_dir.read_json("run.json")
+        images = run_dir.read_json("images.json")
+        return cls.of(
+            list(run_dir.outcomes()),
+            meta if isinstance(meta, dict) else {},
+            images if isinstance(images, list) else [],
+            run_id=run_dir.run_id,
+        )
+
+    @classmethod
+    def of(
+        cls,
+        outcomes: Sequence[Outcome],
+        meta: Mapping[str, Any],
+        images: Sequence[Mapping[str, Any]] = (),
+        *,
+        run_id: str | None = None,
+    ) -> Run:
+        axes = _axis_order(outcomes, meta.get("axes") or {})
+        index = {axis: {v: i for i, v in enumerate(values)} for axis, values in axes.items()}
+        ordered = sorted(outcomes, key=lambda o: tuple(index[a][str(getattr(o, a))] for a in AXES))
+        provenance = Provenance(
+            run_id=str(meta.get("run_id") or run_id or UNKNOWN),
+            harness_version=str(meta.get("harness_version", UNKNOWN)),
+            started=str(meta.get("started", UNKNOWN)),
+            finished=meta.get("finished"),
+            engine_version=str(meta.get("engine_version", UNKNOWN)),
+            host_python=str(meta.get("host_python", UNKNOWN)),
+            matrix=shown_path(str(meta.get("matrix", UNKNOWN))),
+            matrix_sha256=str(meta.get("matrix_sha256", UNKNOWN)),
+            cells_planned=meta.get("cells_planned"),
+            cells_recorded=len(outcomes),
+            images=tuple(ImageInfo.parse(i) for i in images if isinstance(i, Mapping)),
+        )
+        return cls(meta=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
+
+    @property
+    def scenarios(self) -> Mapping[str, Any]:
+        found = self.meta.get("scenarios")
+        return found if isinstance(found, dict) else {}
+
+
+def _axis_order(
+    outcomes: Sequence[Outcome], recorded: Mapping[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    """Each axis in matrix order (run.json `axes`); else Pythons by version, others as seen."""
+    axes: dict[str, tuple[str, ...]] = {}
+    for axis in AXES:
+        seen = list(dict.fromkeys(str(getattr(o, axis)) for o in outcomes))
+        known = [str(v) for v in recorded.get(axis) or () if v in seen]
+        rest = [v for v in seen if v not in known]
+        if axis == "python":
+            rest.sort(key=version_key)
+        axes[axis] = (*known, *rest)
+    return axes
+
+
+def shown_path(path: str) -> str:
+    """A recorded absolute path, relative to the working directory when under it (as published
+    from a clone: `matrix.yaml` rather than the recording host's home)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def version_key(value: str | None) -> tuple[int, Version | str]:
+    if value is None:
+        return (0, "")
+    try:
+        return (1, Version(value))
+    except InvalidVersion:
+        return (2, value)
+
+
+def package_names(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
+    """Packages with a recorded version in some cell (the driver's list), key packages first."""
+    found = {
+        name
+        for o in outcomes
+        for name, version in o.versions.items()
+        if version and name != "python"
+    }
+    return tuple(
+        sorted(found, key=lambda n: (KEY_PACKAGES.index(n) if n in KEY_PACKAGES else 99, n))
+    )
+
+
+def phase_of(outcome: Outcome) -> Phase:
+    """works / fails at import / fails at call / no result (build failed, timeout, crash)."""
+    if outcome.status == "ok":
+        return "works"
+    if outcome.status == "error":
+        return "import" if outcome.error is not None and outcome.error.phase == "import" else "call"
+    return "no_result"

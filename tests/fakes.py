@@ -1,0 +1,113 @@
+"""An in-memory Engine for unit tests of the logic around Docker.
+
+Never evidence that Docker works: the integration tests are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from harness import driver
+from harness.engine import BuildResult, ContainerInfo, LineSink, RunResult, RunSpec
+from harness.errors import EngineError
+
+
+def driver_output(
+    status: str = "ok", exception: Mapping[str, object] | None = None, **extra: object
+) -> str:
+    record = {
+        "status": status,
+        "exception": exception,
+        "versions": {"python": "3.11.2", "keras": "3.12.0"},
+        "exit_code": 0 if status == "ok" else 1,
+        "duration_s": 0.5,
+        "reason": None,
+    } | extra
+    return "noise\n" + driver.MARKER + json.dumps(record) + "\n"
+
+
+class FakeEngine:
+    def __init__(
+        self,
+        *,
+        failing: frozenset[str] = frozenset(),
+        runner: Callable[[RunSpec], RunResult] | None = None,
+    ) -> None:
+        self.images: dict[str, str] = {}
+        self.builds: list[str] = []
+        self.runs: list[RunSpec] = []
+        self.containers_left: list[ContainerInfo] = []
+        self.removed_containers: list[str] = []
+        self.stopped = 0
+        self._failing = failing
+        self._runner = runner or (
+            lambda spec: RunResult(
+                exit_code=0,
+                stdout=driver_output(),
+                stderr="",
+                oom_killed=False,
+                timed_out=False,
+                duration_s=0.1,
+            )
+        )
+
+    def version(self) -> str:
+        return "fake-1.0"
+
+    def image_id(self, ref: str) -> str | None:
+        return self.images.get(ref)
+
+    def pull(self, ref: str) -> None:
+        raise EngineError("no registry here")
+
+    def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
+        self.images[ref] = f"sha256:{ref}"
+        return self.images[ref]
+
+    def build(
+        self,
+        context: Path,
+        ref: str,
+        labels: Mapping[str, str],
+        on_line: LineSink,
+        build_args: Mapping[str, str] | None = None,
+    ) -> BuildResult:
+        self.builds.append(ref)
+        on_line("Step 1/1 : FROM base")
+        if any(name in ref for name in self._failing):
+            log = (
+                "ERROR: Could not find a version that satisfies the requirement "
+                "tensorflow-cpu==9.9\n"
+                "ERROR: No matching distribution found for tensorflow-cpu==9.9"
+            )
+            return BuildResult(
+                ok=False, image_id=None, log=log, error="The command returned a non-zero code: 1"
+            )
+        self.images[ref] = f"sha256:{len(self.images)}"
+        return BuildResult(ok=True, image_id=self.images[ref], log="Successfully built", error=None)
+
+    def run(self, spec: RunSpec) -> RunResult:
+        self.runs.append(spec)
+        return self._runner(spec)
+
+    def gateway(self) -> str | None:
+        return None  # no bridge: builds go straight to PyPI, no caching index is started
+
+    def remove_images(self, label: str) -> int:
+        removed = len(self.images)
+        self.images.clear()
+        return removed
+
+    def stop_running(self) -> int:
+        self.stopped += 1
+        return 0
+
+    def containers(self, label: str) -> list[ContainerInfo]:
+        key, _, value = label.partition("=")
+        return [c for c in self.containers_left if c.labels.get(key) == value]
+
+    def remove_container(self, container_id: str) -> None:
+        self.removed_containers.append(container_id)
+        self.containers_left = [c for c in self.containers_left if c.id != container_id]

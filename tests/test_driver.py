@@ -1,0 +1,183 @@
+"""The in-container driver, run here with the host's Python: what it records of a scenario."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harness import driver
+
+
+def run_driver(tmp_path: Path, source: str, *extra: str) -> dict[str, Any]:
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text(textwrap.dedent(source), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, driver.__file__, "run", str(scenario), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith(driver.MARKER)
+    record: dict[str, Any] = json.loads(line[len(driver.MARKER) :])
+    return record
+
+
+def test_ok(tmp_path: Path) -> None:
+    record = run_driver(tmp_path, "print('hello')\n")
+    assert record["status"] == "ok"
+    assert record["exception"] is None
+    assert record["stdout_tail"] == "hello\n"
+    assert record["versions"]["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert "tensorflow" in record["versions"]
+
+
+def test_scenario_starts_without_the_drivers_modules(tmp_path: Path) -> None:
+    # As under a plain `python SCENARIO`: none of what the driver's parent uses is preloaded.
+    record = run_driver(
+        tmp_path,
+        """\
+        import sys
+        names = ("argparse", "ast", "json", "subprocess", "tempfile", "threading", "traceback")
+        print(sorted(name for name in names if name in sys.modules))
+    """,
+    )
+    assert record["status"] == "ok"
+    assert record["stdout_tail"] == "[]\n"
+
+
+def test_versions_are_what_importlib_metadata_finds(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+
+    def dist(site: Path, directory: str, version: str, name: str = "x") -> None:
+        (site / directory).mkdir(parents=True)
+        metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nVersion: 0\n"
+        file = "PKG-INFO" if directory.endswith(".egg-info") else "METADATA"
+        (site / directory / file).write_text(metadata, encoding="utf-8")
+
+    dist(first, "Keras-3.12.0.dist-info", "3.12.0")  # case and separators are normalized
+    dist(first, "tf_keras-2.15.1.dist-info", "2.15.1")
+    dist(first, "jax.egg-info", "0.4.30")
+    dist(first, "jaxlib_extra-1.0.dist-info", "1.0")  # a longer name is another project
+    dist(second, "keras-2.15.0.dist-info", "2.15.0")  # shadowed by the first path entry
+    dist(second, "numpy-1.26.4.dist-info", "1.26.4")
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text("", encoding="utf-8")
+    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{first}:{second}"}
+    done = subprocess.run(
+        [sys.executable, "-S", driver.__file__, "run", str(scenario)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environ,
+    )
+    versions = json.loads(done.stdout.strip().splitlines()[-1][len(driver.MARKER) :])["versions"]
+    expected = {
+        "keras": "3.12.0",
+        "tf-keras": "2.15.1",
+        "jax": "0.4.30",
+        "numpy": "1.26.4",
+        "jaxlib": None,
+        "tensorflow": None,
+    }
+    assert {name: versions[name] for name in expected} == expected
+    # The same answers as importlib.metadata over the same path.
+    for name in driver.PACKAGES:
+        found = next(iter(metadata.distributions(name=name, path=[str(first), str(second)])), None)
+        assert versions[name] == (found.version if found else None), name
+
+
+def test_error_at_call_time(tmp_path: Path) -> None:
+    record = run_driver(
+        tmp_path,
+        """\
+        import json
+
+        def build():
+            return json.loads("{")
+
+        build()
+    """,
+    )
+    assert record["status"] == "error"
+    error = record["exception"]
+    assert error["type"] == "json.decoder.JSONDecodeError"
+    assert error["message"].startswith("Expecting property name enclosed in double quotes")
+    assert error["phase"] == "call"
+    # The innermost scenario frame: the scenario's own line that called into the library.
+    assert error["scenario_line"]["line"] == 4
+    assert error["scenario_line"]["code"] == 'return json.loads("{")'
+    assert error["raised_at"]["file"].endswith("json/decoder.py")
+    assert "driver.py" not in error["traceback"]
+    assert error["traceback"].startswith("Traceback (most recent call last):")
+
+
+def test_error_at_import_time(tmp_path: Path) -> None:
+    record = run_driver(tmp_path, "import os\nimport no_such_module_here\n")
+    error = record["exception"]
+    assert (error["type"], error["message"]) == (
+        "ModuleNotFoundError",
+        "No module named 'no_such_module_here'",
+    )
+    assert error["phase"] == "import"
+    assert error["scenario_line"]["line"] == 2
+
+
+def test_chained_cause(tmp_path: Path) -> None:
+    record = run_driver(
+        tmp_path,
+        """\
+        try:
+            {}["k"]
+        except KeyError as exc:
+            raise ValueError("wrapped") from exc
+    """,
+    )
+    assert record["exception"]["chain"] == [{"type": "KeyError", "message": "'k'"}]
+
+
+def test_nonzero_exit_without_exception_is_a_crash(tmp_path: Path) -> None:
+    record = run_driver(tmp_path, "import os\nos._exit(3)\n")
+    assert record["status"] == "crashed"
+    assert record["reason"] == "exited with code 3 and no Python exception"
+
+
+def test_killed_by_signal(tmp_path: Path) -> None:
+    record = run_driver(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    assert record["status"] == "crashed"
+    assert record["reason"] == "killed by SIGSEGV"
+
+
+def test_sys_exit_zero_is_ok(tmp_path: Path) -> None:
+    assert run_driver(tmp_path, "import sys\nsys.exit(0)\n")["status"] == "ok"
+
+
+def test_timeout_kills_the_scenario(tmp_path: Path) -> None:
+    record = run_driver(tmp_path, "import time\ntime.sleep(30)\n", "--timeout", "1")
+    assert record["status"] == "timeout"
+    assert record["duration_s"] < 10
+
+
+def test_keras_json_is_installed_in_home(tmp_path: Path, monkeypatch: Any) -> None:
+    config = tmp_path / "keras.json"
+    config.write_text('{"backend": "theano"}', encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    record = run_driver(
+        tmp_path,
+        """\
+        import os
+        print(open(os.path.expanduser("~/.keras/keras.json")).read())
+    """,
+        "--keras-json",
+        str(config),
+    )
+    assert record["stdout_tail"].strip() == '{"backend": "theano"}'

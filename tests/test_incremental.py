@@ -1,0 +1,228 @@
+"""Incremental runs against a real engine: unchanged cells are not run, changed ones are.
+
+Each test counts the containers and builds the real engine performs through a counting wrapper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import docker
+import pytest
+from rich.console import Console
+
+from harness.cells import expand
+from harness.commands import silent
+from harness.dockerfile import LABEL_PREFIX
+from harness.engine import BuildResult, ContainerInfo, DockerEngine, LineSink, RunResult, RunSpec
+from harness.matrix import Matrix, load_matrix
+from harness.outcome import Outcome
+from harness.pipeline import Options, default_ca_bundle, run_matrix
+from harness.results import RunDir
+from harness.ui import Reporter
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("missing_tensorflow", "invalid_backend")
+KERAS = "keras==3.12.0"
+# A second step after Keras's: its image must reuse every layer of keras3-only up to that step.
+EXTRA_ENVIRONMENT = f"  keras3-then-six: {{steps: [{KERAS}, six==1.16.0]}}\n"
+
+
+class CountingEngine:
+    """The real engine, recording which cells it ran and which images it built."""
+
+    def __init__(self, engine: DockerEngine) -> None:
+        self._engine = engine
+        self.cells: list[str] = []
+        self.builds: list[str] = []
+
+    def version(self) -> str:
+        return self._engine.version()
+
+    def image_id(self, ref: str) -> str | None:
+        return self._engine.image_id(ref)
+
+    def pull(self, ref: str) -> None:
+        self._engine.pull(ref)
+
+    def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
+        return self._engine.import_image(tarball, ref, python=python)
+
+    def build(
+        self,
+        context: Path,
+        ref: str,
+        labels: Mapping[str, str],
+        on_line: LineSink,
+        build_args: Mapping[str, str] | None = None,
+    ) -> BuildResult:
+        self.builds.append(ref)
+        return self._engine.build(context, ref, labels, on_line, build_args)
+
+    def run(self, spec: RunSpec) -> RunResult:
+        self.cells.append(spec.labels[f"{LABEL_PREFIX}.cell"])
+        return self._engine.run(spec)
+
+    def remove_images(self, label: str) -> int:
+        raise AssertionError("tests never remove images by label: others share the engine")
+
+    def gateway(self) -> str | None:
+        return self._engine.gateway()
+
+    def stop_running(self) -> int:
+        return self._engine.stop_running()
+
+    def containers(self, label: str) -> list[ContainerInfo]:
+        return self._engine.containers(label)
+
+    def remove_container(self, container_id: str) -> None:
+        self._engine.remove_container(container_id)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "scenarios").mkdir()
+    for name in SCENARIOS:
+        shutil.copy(ROOT / "scenarios" / f"{name}.py", tmp_path / "scenarios" / f"{name}.py")
+    (tmp_path / "matrix.yaml").write_text(
+        'python: ["3.11"]\n'
+        "base: debian\n"
+        "timeout: 120\n"
+        "scenario_dir: scenarios\n"
+        f'template_dir: "{ROOT / "dockerfiles"}"\n'
+        "environments:\n"
+        f"  keras3-only: {{steps: [{KERAS}]}}\n"
+        "backends:\n"
+        "  unset: {}\n"
+        "  invalid: {env: {KERAS_BACKEND: invalid_backend}}\n"
+        f"scenarios: [{', '.join(SCENARIOS)}]\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+@pytest.fixture
+def created_images() -> Iterator[list[str]]:
+    """Tags a test builds for itself, removed afterwards (and nothing else)."""
+    tags: list[str] = []
+    yield tags
+    client = docker.from_env()
+    for tag in tags:
+        # Still used by a concurrent run's container, or already gone: leave it.
+        with contextlib.suppress(docker.errors.DockerException):
+            client.images.remove(tag)
+
+
+def run(project: Path, engine: CountingEngine, *, use_cache: bool = True) -> RunDir:
+    matrix = load_matrix(project / "matrix.yaml")
+    options = Options(
+        base="debian",
+        template_dir=matrix.template_dir,
+        ca_bundle=_ca(),
+        jobs=2,
+        use_cache=use_cache,
+    )
+    return run_matrix(
+        engine,
+        matrix,
+        expand(matrix).cells,
+        options,
+        results_root=project / "results",
+        reporter=Reporter(Console(file=io.StringIO()), verbose=False),
+        echo=silent,
+    )
+
+
+def _ca() -> Path | None:
+    return default_ca_bundle()
+
+
+def comparable(outcomes: list[Outcome]) -> dict[str, Outcome]:
+    """Outcomes without what names their run, keyed by cell."""
+    return {
+        o.cell_id: dataclasses.replace(o, run_id="", cached_from=None, duration_s=None)
+        for o in outcomes
+    }
+
+
+def matrix_of(project: Path) -> Matrix:
+    return load_matrix(project / "matrix.yaml")
+
+
+@pytest.mark.docker
+def test_an_unchanged_matrix_starts_no_container(engine: DockerEngine, project: Path) -> None:
+    first_engine = CountingEngine(engine)
+    first = run(project, first_engine)
+    first_outcomes = list(first.outcomes())
+    assert {o.status for o in first_outcomes} == {"error"}, [o.reason for o in first_outcomes]
+    assert len(first_engine.cells) == 4
+
+    again = CountingEngine(engine)
+    second = run(project, again)
+    second_outcomes = list(second.outcomes())
+    assert again.cells == []
+    assert again.builds == []
+    assert {o.cached_from for o in second_outcomes} == {first.run_id}
+    assert comparable(second_outcomes) == comparable(first_outcomes)
+    table = (second.path / "table.md").read_text(encoding="utf-8")
+    assert f"4 cells unchanged since earlier runs, taken from them: `{first.run_id}` (4)" in table
+
+    forced = CountingEngine(engine)
+    run(project, forced, use_cache=False)
+    assert sorted(forced.cells) == sorted(o.cell_id for o in first_outcomes)
+
+
+@pytest.mark.docker
+def test_editing_one_scenario_runs_only_its_cells(engine: DockerEngine, project: Path) -> None:
+    run(project, CountingEngine(engine))
+    edited = project / "scenarios" / "invalid_backend.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+
+    after = CountingEngine(engine)
+    second = run(project, after)
+    assert sorted(after.cells) == [
+        "py3.11/keras3-only/invalid/invalid_backend",
+        "py3.11/keras3-only/unset/invalid_backend",
+    ]
+    origins = {o.cell_id: o.cached_from for o in second.outcomes()}
+    assert origins["py3.11/keras3-only/unset/invalid_backend"] is None
+    assert origins["py3.11/keras3-only/unset/missing_tensorflow"] is not None
+
+
+@pytest.mark.docker
+def test_adding_one_environment_builds_and_runs_only_it(
+    engine: DockerEngine, project: Path, created_images: list[str]
+) -> None:
+    run(project, CountingEngine(engine))
+    matrix_file = project / "matrix.yaml"
+    text = matrix_file.read_text(encoding="utf-8").replace(
+        "backends:\n", EXTRA_ENVIRONMENT + "backends:\n"
+    )
+    matrix_file.write_text(text, encoding="utf-8")
+
+    after = CountingEngine(engine)
+    second = run(project, after)
+    images = {record["environment"]: record for record in second.read_json("images.json")}
+    created_images.append(images["keras3-then-six"]["tag"])
+    assert after.builds == [images["keras3-then-six"]["tag"]]
+    assert images["keras3-then-six"]["status"] == "built"
+    assert images["keras3-only"]["status"] == "reused"
+    assert sorted(after.cells) == sorted(
+        c.id for c in expand(matrix_of(project)).cells if c.environment == "keras3-then-six"
+    )
+    # Environments that share install steps share those layers: the new image sits on
+    # keras3-only's `pip install keras` layer instead of installing Keras again.
+    client = docker.from_env()
+
+    def layer_of_keras_step(tag: str) -> str:
+        history = client.images.get(tag).history()
+        return next(str(h["Id"]) for h in history if f"pip install {KERAS}" in h["CreatedBy"])
+
+    assert layer_of_keras_step(images["keras3-then-six"]["tag"]) == layer_of_keras_step(
+        images["keras3-only"]["tag"]
+    )

@@ -1,0 +1,239 @@
+"""The sandbox's settings, flags and overrides; output clipping; crash-safe cell records;
+who owns a container; network retries. No Docker engine needed."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import _sandbox
+from harness.dockerfile import HARNESS_LABEL
+from harness.engine import ContainerInfo, RunSpec, unavailable_reason
+from harness.errors import ConfigurationError
+from harness.matrix import load_matrix
+from harness.results import CellWriter, RunDir, repair_torn_tail
+from harness.resume import OWNER_LABEL, owner_is_dead, owner_of_this_process, sweep_dead_runs
+from harness.sandbox import Clip, Sandbox, parse_size
+
+from .conftest import DATA
+from .fakes import FakeEngine
+
+HOSTILE = DATA / "hostile"
+
+
+def test_default_flags_confine_the_cell() -> None:
+    argv = RunSpec(image="img", command=("python", "x.py")).argv()
+    text = " ".join(argv)
+    assert text.startswith(
+        "docker run --rm --network none --cap-drop ALL --security-opt no-new-privileges "
+        "--user 1000:1000 --read-only "
+        "--tmpfs /home/cell:rw,exec,nosuid,nodev,size=256m,uid=1000,gid=1000 "
+        "--tmpfs /tmp:rw,exec,nosuid,nodev,size=256m,mode=1777 "
+        "--memory 4g --memory-swap 4g --pids-limit 4096 --ulimit nofile=4096:4096 "
+    )
+    assert "--privileged" not in text
+
+
+def test_sdk_arguments_match_the_flags() -> None:
+    sandbox = Sandbox(memory="1g", memory_swap="2g", pids_limit=100, network="bridge")
+    kwargs = sandbox.create_kwargs()
+    assert kwargs["network_mode"] == "bridge"
+    assert (kwargs["mem_limit"], kwargs["memswap_limit"], kwargs["pids_limit"]) == ("1g", "2g", 100)
+    assert kwargs["cap_drop"] == ["ALL"] and kwargs["security_opt"] == ["no-new-privileges"]
+    assert kwargs["read_only"] is True and kwargs["privileged"] is False
+    assert kwargs["tmpfs"] == sandbox.tmpfs()
+    flags = sandbox.docker_flags()
+    assert flags[flags.index("--memory-swap") + 1] == "2g"
+
+
+def test_matrix_sandbox_section_overrides_defaults() -> None:
+    matrix = load_matrix(HOSTILE / "matrix.yaml")
+    assert matrix.sandbox == Sandbox(
+        memory="256m", pids_limit=32, home_size="16m", tmp_size="16m", output_limit=4096
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("  memory: lots", "sandbox.memory: 'lots' is not a size like '512m' or '4g'"),
+        ("  pids_limit: 2", "sandbox.pids_limit: Input should be greater than or equal to 8"),
+        ("  network: internet", "sandbox.network: Input should be 'none', 'bridge' or 'host'"),
+        (
+            "  memory: 2g\n  memory_swap: 1g",
+            "sandbox: memory_swap (memory plus swap) must be at least memory",
+        ),
+        (
+            "  privileged: true",
+            "sandbox.privileged: unknown key; did you mean 'no_new_privileges'?",
+        ),
+        ("  memroy: 1g", "sandbox.memroy: unknown key; did you mean 'memory'?"),
+    ],
+)
+def test_bad_sandbox_settings_are_located(tmp_path: Path, section: str, message: str) -> None:
+    text = (HOSTILE / "matrix.yaml").read_text()
+    text = text.replace("scenario_dir: scenarios", f"scenario_dir: {HOSTILE / 'scenarios'}")
+    start = text.index("sandbox:\n")
+    end = text.index("\n\n", start)
+    path = tmp_path / "matrix.yaml"
+    path.write_text(text[:start] + "sandbox:\n" + section + text[end:])
+    with pytest.raises(ConfigurationError) as caught:
+        load_matrix(path)
+    assert str(caught.value).startswith(f"{path}:")
+    assert str(caught.value).endswith(message)
+
+
+def test_cli_sandbox_override_and_its_errors(tmp_path: Path) -> None:
+    base = Sandbox()
+    changed = _sandbox(base, ("memory=8g", "network=bridge", "pids_limit=8192", "user=1000"))
+    assert (changed.memory, changed.network, changed.pids_limit, changed.user) == (
+        "8g",
+        "bridge",
+        8192,
+        "1000",
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"--sandbox 'pids_limit=many': Input should be a valid integer"
+    ):
+        _sandbox(base, ("pids_limit=many",))
+    with pytest.raises(ConfigurationError, match=r"KEY one of network, user"):
+        _sandbox(base, ("cpus=2",))
+
+
+def test_parse_size() -> None:
+    assert parse_size("512m") == 512 * 1024**2
+    assert parse_size("4g") == 4 * 1024**3
+    assert parse_size("65536") == 65536
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("4 gigs")
+
+
+def test_clip_keeps_head_and_tail_and_counts_the_cut() -> None:
+    clip = Clip(10)
+    for piece in (b"abc", b"defgh", b"ijklmnop", b"qrst"):
+        clip.feed(piece)
+    assert clip.text() == "abcde\n[... 10 bytes cut ...]\npqrst"
+    assert clip.dropped == 10
+    small = Clip(100)
+    small.feed(b"short")
+    assert (small.text(), small.dropped) == ("short", 0)
+
+
+def _outcome_line(cell_id: str) -> str:
+    return json.dumps(
+        {
+            "run_id": "r",
+            "cell_id": cell_id,
+            "python": "3.11",
+            "environment": "e",
+            "backend": "b",
+            "scenario": "s",
+            "status": "ok",
+        }
+    )
+
+
+def test_a_torn_last_line_is_skipped_then_repaired(tmp_path: Path) -> None:
+    run = RunDir(path=tmp_path)
+    run.cells_path.write_text(_outcome_line("a") + "\n" + _outcome_line("b")[:40])
+    assert [o.cell_id for o in run.outcomes()] == ["a"]
+    assert repair_torn_tail(run.cells_path)
+    assert run.cells_path.read_text() == _outcome_line("a") + "\n"
+    assert not repair_torn_tail(run.cells_path)
+
+
+def test_cell_writer_repairs_before_appending(tmp_path: Path) -> None:
+    run = RunDir(path=tmp_path)
+    run.cells_path.write_text(_outcome_line("a") + "\n" + '{"cell_id": "tor')
+    first = next(run.outcomes())
+    writer = CellWriter(run.cells_path)
+    writer.write(first)
+    writer.close()
+    assert [o.cell_id for o in run.outcomes()] == ["a", "a"]
+
+
+def test_owner_liveness() -> None:
+    me = owner_of_this_process()
+    assert me.startswith(f"{socket.gethostname()}:{os.getpid()}:")
+    assert not owner_is_dead(me)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert owner_is_dead(f"{socket.gethostname()}:{dead.pid}:1")
+    # A reused pid: same number, another start time.
+    assert owner_is_dead(f"{socket.gethostname()}:{os.getpid()}:1")
+    # Another host sharing the engine: never judged dead from here.
+    assert not owner_is_dead(f"not-{socket.gethostname()}:{dead.pid}:1")
+    assert not owner_is_dead("garbage")
+
+
+def test_sweep_removes_only_dead_runs_containers() -> None:
+    engine = FakeEngine()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    cell = {HARNESS_LABEL: "cell"}
+    engine.containers_left = [
+        ContainerInfo(
+            id="dead1",
+            name="a",
+            labels=cell | {OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}:1"},
+        ),
+        ContainerInfo(id="alive", name="b", labels=cell | {OWNER_LABEL: owner_of_this_process()}),
+        ContainerInfo(id="other", name="c", labels=cell | {OWNER_LABEL: "elsewhere:1:1"}),
+        ContainerInfo(id="legacy", name="d", labels=cell),
+    ]
+    said: list[str] = []
+    assert sweep_dead_runs(engine, said.append) == 1
+    assert engine.removed_containers == ["dead1"]
+    assert said == ["removed 1 container left by dead runs"]
+
+
+def test_unavailable_reasons_come_from_os_errors() -> None:
+    def wrapped(inner: OSError) -> Exception:
+        try:
+            try:
+                raise inner
+            except OSError as exc:
+                raise ConnectionError(("Connection aborted.", exc)) from exc
+        except ConnectionError as outer:
+            return outer
+
+    assert unavailable_reason(wrapped(PermissionError(errno.EACCES, "denied"))).startswith(
+        "permission denied on the Docker socket"
+    )
+    assert unavailable_reason(wrapped(FileNotFoundError(errno.ENOENT, "no"))).startswith(
+        "Docker is not installed or not running"
+    )
+    assert unavailable_reason(wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "no"))).startswith(
+        "the Docker daemon is not running"
+    )
+
+
+def test_no_engine_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
+    env = os.environ | {"DOCKER_HOST": f"unix://{tmp_path}/missing.sock"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            str(HOSTILE / "matrix.yaml"),
+            "--results",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stderr == (
+        "error: Docker is not installed or not running: no Docker socket "
+        "(start the daemon or set DOCKER_HOST)\n"
+    )
