@@ -101,30 +101,34 @@ def ensure(
     found = identify(host, port)
     if found is None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        log = (cache_dir / "server.log").open("a", encoding="utf-8")
-        # Detached: builds of a concurrent run may still use it after this process exits.
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "harness.wheelhouse",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--cache-dir",
-                str(cache_dir),
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log.close()
+        with (cache_dir / "server.log").open("a", encoding="utf-8") as log:
+            # The launcher binds the port, forks the server off into its own session and exits:
+            # the server outlives this process (a concurrent run's builds may still use it), and
+            # no child is left unwaited here.
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "harness.wheelhouse",
+                    "--detach",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                    "--cache-dir",
+                    str(cache_dir),
+                ],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                check=False,
+                timeout=wait_s,
+            )
         deadline = time.monotonic() + wait_s
         while found is None and time.monotonic() < deadline:
-            time.sleep(0.1)
             found = identify(host, port, timeout=0.5)
+            if found is None:
+                time.sleep(0.1)
     if found is None:
         return None
     return Mirror(url=f"http://{host}:{port}", host=host, cache_dir=found)
@@ -237,9 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         store.last_request = time.monotonic()
         try:
             if self.path == IDENTITY_PATH:
-                self._send(
-                    json.dumps({"cache_dir": str(store.cache_dir)}).encode(), "application/json"
-                )
+                identity = {"cache_dir": str(store.cache_dir), "pid": os.getpid()}
+                self._send(json.dumps(identity).encode(), "application/json")
             elif self.path.startswith("/simple/"):
                 page = store.fetch(
                     UPSTREAM_INDEX + self.path[len("/simple/") :], accept="text/html"
@@ -274,9 +277,15 @@ class _Server(ThreadingHTTPServer):
         self.public = f"{host}:{port}"
 
 
-def serve(host: str, port: int, cache_dir: Path, idle_exit_s: float = IDLE_EXIT_S) -> None:
+def serve(
+    host: str, port: int, cache_dir: Path, idle_exit_s: float = IDLE_EXIT_S, *, detach: bool = False
+) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    server = _Server(host, port, _Store(cache_dir.resolve()))
+    server = _Server(host, port, _Store(cache_dir.resolve()))  # bound and listening from here on
+    if detach:
+        if os.fork():
+            os._exit(0)  # the launcher's exit tells ensure() that the port is taken and served
+        os.setsid()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     while time.monotonic() - server.store.last_request < idle_exit_s:
@@ -290,8 +299,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
     parser.add_argument("--idle-exit", type=float, default=IDLE_EXIT_S)
+    parser.add_argument(
+        "--detach", action="store_true", help="serve from a forked process in its own session"
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.cache_dir, args.idle_exit)
+    serve(args.host, args.port, args.cache_dir, args.idle_exit, detach=args.detach)
 
 
 if __name__ == "__main__":

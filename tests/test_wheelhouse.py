@@ -1,0 +1,78 @@
+"""The host-side pip mirror: started detached, shared, and downloading each file once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import wheelhouse
+
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _pid(mirror: wheelhouse.Mirror) -> int:
+    url = mirror.url + wheelhouse.IDENTITY_PATH
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - http on loopback
+        return int(json.loads(response.read())["pid"])
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[wheelhouse.Mirror]:
+    started = wheelhouse.ensure(HOST, port=_free_port(), cache_dir=tmp_path / "cache")
+    assert started is not None
+    yield started
+    os.kill(_pid(started), signal.SIGTERM)
+
+
+def test_the_mirror_outlives_its_launcher_and_is_shared(mirror: wheelhouse.Mirror) -> None:
+    pid = _pid(mirror)
+    # Detached: the server is not a child of this process, so nothing here must reap it.
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    port = int(mirror.url.rsplit(":", 1)[1])
+    again = wheelhouse.ensure(HOST, port=port, cache_dir=Path("/elsewhere"))
+    assert again == mirror  # the running mirror is reused, with its own cache directory
+    assert _pid(again) == pid
+
+
+def test_a_port_held_by_another_program_gives_no_mirror(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind((HOST, 0))
+        other.listen()
+        port = int(other.getsockname()[1])
+        assert wheelhouse.ensure(HOST, port=port, cache_dir=tmp_path, wait_s=3) is None
+    assert "Address already in use" in (tmp_path / "server.log").read_text()
+
+
+def test_each_file_is_fetched_from_pypi_once(mirror: wheelhouse.Mirror, tmp_path: Path) -> None:
+    for attempt in ("first", "second"):
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"),
+                *("--no-cache-dir", "--index-url", mirror.index_url),
+                *("--trusted-host", mirror.host, "--dest", str(tmp_path / attempt)),
+                "six==1.16.0",
+            ],
+            check=True,
+            timeout=120,
+        )
+    wheel = tmp_path / "first" / "six-1.16.0-py2.py3-none-any.whl"
+    size = wheel.stat().st_size
+    assert (tmp_path / "second" / wheel.name).read_bytes() == wheel.read_bytes()
+    traffic = wheelhouse.Traffic.read(mirror.cache_dir)
+    assert (traffic.fetched, traffic.served) == (size, 2 * size)
