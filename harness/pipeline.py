@@ -57,6 +57,14 @@ def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(cell.image_key for cell in cells))
 
 
+def base_resolver(
+    engine: Engine, options: Options, *, reporter: Reporter, echo: Echo
+) -> BaseResolver:
+    return BaseResolver(
+        engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
+    )
+
+
 def build_all(
     engine: Engine,
     matrix: Matrix,
@@ -67,11 +75,13 @@ def build_all(
     reporter: Reporter,
     echo: Echo,
     failures: BuildFailures | None = None,
+    resolver: BaseResolver | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
-    """Every image the cells need; unbuildable ones come back as failed records."""
-    resolver = BaseResolver(
-        engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
-    )
+    """Every image the cells need; unbuildable ones come back as failed records.
+
+    Pass the `resolver` of an earlier call to ask the registry once across several matrices.
+    """
+    resolver = resolver or base_resolver(engine, options, reporter=reporter, echo=echo)
     ca_bundle = options.ca_bundle.read_bytes() if options.ca_bundle else None
     failed: dict[tuple[str, str], ImageRecord] = {}
     specs: list[ImageSpec] = []
@@ -161,6 +171,7 @@ def run_matrix(
     results_root: Path,
     reporter: Reporter,
     echo: Echo,
+    resolver: BaseResolver | None = None,
 ) -> RunDir:
     run = RunDir.create(results_root, new_run_id())
     meta = {
@@ -192,7 +203,15 @@ def run_matrix(
     run.write_json("run.json", meta)
     run.mark_latest()  # now, so that `--resume` finds a run killed before it ends
     return continue_run(
-        engine, matrix, run, options, planned=cells, cells=cells, reporter=reporter, echo=echo
+        engine,
+        matrix,
+        run,
+        options,
+        planned=cells,
+        cells=cells,
+        reporter=reporter,
+        echo=echo,
+        resolver=resolver,
     )
 
 
@@ -206,6 +225,7 @@ def continue_run(
     cells: Sequence[Cell],
     reporter: Reporter,
     echo: Echo,
+    resolver: BaseResolver | None = None,
 ) -> RunDir:
     """Run `cells` (those of `planned` not yet recorded) into `run`, and write its table.
 
@@ -243,6 +263,7 @@ def continue_run(
                 reporter=reporter,
                 echo=echo,
                 failures=BuildFailures.under(run.path.parent),
+                resolver=resolver,
             )
             run.write_json("images.json", [asdict(record) for record in images.values()])
             payload = Payload.prepare(run.path / "payload", matrix)

@@ -13,7 +13,7 @@ from harness.bases import BaseKind
 from harness.bisection import Observation, candidates, parse_range, search, side_by_side
 from harness.engine import DockerEngine, Engine
 from harness.errors import ConfigurationError
-from harness.pipeline import Options, default_ca_bundle
+from harness.pipeline import Options, base_resolver, default_ca_bundle
 from harness.pypi import PackageIndex, https_fetch
 from harness.repro import (
     claim_of,
@@ -178,7 +178,8 @@ def repro(  # click passes every option by keyword
         return
     engine = DockerEngine.connect(reporter.command)
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
-    usable, note = usable_python(engine, options, request.python, reporter, reporter.command)
+    resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
+    usable, note = usable_python(resolver, request.python)
     if note:
         reporter.note(f"  assumed: {note}")
         request = with_python(request, usable, note)
@@ -197,7 +198,13 @@ def repro(  # click passes every option by keyword
             template_dir=templates,
         )
         run_dir, outcomes = run(
-            engine, matrix, options, results_root=results, reporter=reporter, echo=reporter.command
+            engine,
+            matrix,
+            options,
+            results_root=results,
+            reporter=reporter,
+            echo=reporter.command,
+            resolver=resolver,
         )
     text = markdown(request, matrix, outcomes, variants, run_dir=run_dir, note=note)
     write_atomic(run_dir / "repro.md", text)
@@ -258,6 +265,7 @@ def bisect(
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
     root = results / f"bisect-{package}-{lo}-{hi}"
     setting = Setting(name="as-given", env=_env(env))
+    resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
 
     def observe(version: Any) -> Observation:
         step = f"{package}=={version} {extra}".strip()
@@ -271,7 +279,13 @@ def bisect(
             template_dir=templates,
         )
         _, outcomes = run(
-            engine, matrix, options, results_root=root, reporter=reporter, echo=reporter.command
+            engine,
+            matrix,
+            options,
+            results_root=root,
+            reporter=reporter,
+            echo=reporter.command,
+            resolver=resolver,
         )
         found = Observation.of(version, outcomes[0])
         reporter.note(f"  {package} {version}: {found.skipped or found.key}")

@@ -122,13 +122,8 @@ def cells_of(matrix: Matrix) -> tuple[Cell, ...]:
     )
 
 
-def usable_python(
-    engine: Any, options: Options, python: str, reporter: Reporter, echo: Echo
-) -> tuple[str, str | None]:
+def usable_python(resolver: BaseResolver, python: str) -> tuple[str, str | None]:
     """`python`, or the nearest Python a base image can be had for here, with the reason."""
-    resolver = BaseResolver(
-        engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
-    )
     try:
         resolver.ensure(python)
     except BaseImageError as first:
@@ -151,6 +146,7 @@ def run(
     results_root: Path,
     reporter: Reporter,
     echo: Echo,
+    resolver: BaseResolver | None = None,
 ) -> tuple[Path, list[Outcome]]:
     """Build and run every (environment, setting) pair; outcomes in matrix order."""
     run_dir = run_matrix(
@@ -161,5 +157,6 @@ def run(
         results_root=results_root,
         reporter=reporter,
         echo=echo,
+        resolver=resolver,
     )
     return run_dir.path, list(run_dir.outcomes())
