@@ -130,14 +130,37 @@ def build_images(
         on_record(spec, record)
         return record
 
+    def lane(members: Sequence[ImageSpec]) -> list[ImageRecord]:
+        return [one(spec) for spec in members]
+
+    records: dict[tuple[str, str], ImageRecord] = {}
     if jobs <= 1 or len(specs) <= 1:
-        built = [one(spec) for spec in specs]
+        built = [lane(specs)]
     else:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
-            built = list(pool.map(one, specs))
+            built = list(pool.map(lane, lanes(specs)))
+    for record in (record for members in built for record in members):
+        records[(record.python, record.environment)] = record
     return {
-        (spec.python, spec.environment): record for spec, record in zip(specs, built, strict=True)
+        (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
     }
+
+
+def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
+    """Specs grouped so that images sharing their first install layer build one after another.
+
+    The classic builder shares a layer only with images built after it: two environments that
+    start with the same `pip install` built at the same time would each install it, and the disk
+    would hold it twice. Within a lane the shorter installs go first, so that an environment
+    that extends another (TF 2.15, then Keras 3 over it) finds that one's layers ready.
+    """
+    # What the Dockerfile holds before its first step depends on these alone.
+    grouped: dict[tuple[str, str, bytes | None, str | None], list[ImageSpec]] = {}
+    for spec in specs:
+        first = spec.steps[0] if spec.steps else None
+        key = (spec.base.image, spec.python, spec.ca_bundle, first)
+        grouped.setdefault(key, []).append(spec)
+    return [sorted(members, key=lambda spec: len(spec.steps)) for members in grouped.values()]
 
 
 def build_one(

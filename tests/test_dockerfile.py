@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness.bases import debian_base, registry_base
-from harness.dockerfile import HARNESS_LABEL, render
+from harness.dockerfile import HARNESS_LABEL, ImageSpec, render
 from harness.errors import BaseImageError
+from harness.images import lanes
 from harness.matrix import Matrix, load_matrix
 from tests.golden_files import assert_golden
 
@@ -93,3 +94,30 @@ def test_context_holds_what_the_dockerfile_copies(matrix: Matrix, tmp_path: Path
 def test_no_debian_suite_for_python_3_10() -> None:
     with pytest.raises(BaseImageError, match=r"no Debian suite ships Python 3\.10"):
         debian_base("3.10")
+
+
+def test_images_sharing_their_first_step_build_in_one_lane(matrix: Matrix) -> None:
+    def spec(python: str, environment: str) -> ImageSpec:
+        return render(
+            matrix,
+            python,
+            environment,
+            base=debian_base(python),
+            template_dir=ROOT / "dockerfiles",
+            ca_bundle=None,
+        )
+
+    specs = [
+        spec("3.11", "tf-2.15_then_keras-3"),
+        spec("3.11", "keras3-only"),
+        spec("3.11", "tf-2.15"),
+        spec("3.9", "tf-2.15"),
+    ]
+    grouped = [[(s.python, s.environment) for s in lane] for lane in lanes(specs)]
+    # The shorter install first, so that the layered one reuses its layers; other Pythons and
+    # other first steps share no layer and build alongside.
+    assert sorted(grouped) == [
+        [("3.11", "keras3-only")],
+        [("3.11", "tf-2.15"), ("3.11", "tf-2.15_then_keras-3")],
+        [("3.9", "tf-2.15")],
+    ]

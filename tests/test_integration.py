@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 
 from harness import driver
@@ -120,6 +121,22 @@ def test_layered_mismatch(first_run: dict[str, Any]) -> None:
         "ValueError",
         "Unable to import backend : invalid_backend",
     )
+
+
+def test_the_layered_mismatch_sits_on_the_tensorflow_layers(first_run: dict[str, Any]) -> None:
+    # Built in parallel (-j defaults to the CPU count), the two images still share the
+    # `pip install tensorflow-cpu==2.15.1` layer: they build one after the other.
+    images = json.loads((first_run["run"] / "images.json").read_text(encoding="utf-8"))
+    tags = {record["environment"]: record["tag"] for record in images}
+    client = docker.from_env()
+
+    def layers(environment: str) -> list[str]:
+        return list(client.images.get(tags[environment]).attrs["RootFS"]["Layers"])
+
+    tensorflow, layered = layers("tf-2.15"), layers("tf-2.15_then_keras-3")
+    shared = tensorflow[:-1]  # all but the last layer, `pip check` and `pip freeze`
+    assert layered[: len(shared)] == shared
+    assert len(layered) == len(tensorflow) + 1  # plus the `pip install keras==3.12.0` layer
 
 
 def test_unbuildable_environment_is_a_result(first_run: dict[str, Any]) -> None:
