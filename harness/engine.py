@@ -84,6 +84,7 @@ class BuildResult:
 
 class Engine(Protocol):
     def version(self) -> str: ...
+    def storage_driver(self) -> str: ...
     def image_id(self, ref: str) -> str | None: ...
     def pull(self, ref: str) -> None: ...
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str: ...
@@ -134,6 +135,13 @@ class DockerEngine:
 
     def version(self) -> str:
         return str(self._client.version().get("Version", "unknown"))
+
+    def storage_driver(self) -> str:
+        """The driver every file a container reads goes through (overlay2, fuse-overlayfs, ...)."""
+        try:
+            return str(self._client.info().get("Driver", "unknown"))
+        except docker.errors.APIError:
+            return "unknown"
 
     def image_id(self, ref: str) -> str | None:
         try:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from harness import __version__, table, wheelhouse
 from harness.bases import BaseKind, BaseResolver
@@ -55,6 +56,15 @@ def default_ca_bundle() -> Path | None:
 
 def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(cell.image_key for cell in cells))
+
+
+# Drivers under which every file a cell reads costs more than from the page cache, with what that
+# means for a matrix (measured in docs/performance.md).
+SLOW_STORAGE_DRIVERS = {
+    "fuse-overlayfs": "every file a cell reads is a round trip through a userspace daemon; "
+    "TensorFlow imports take about 3x as long as under overlay2 (docs/performance.md)",
+    "vfs": "every container starts from a full copy of its image; expect slow starts",
+}
 
 
 def base_resolver(
@@ -178,6 +188,7 @@ def run_matrix(
         "run_id": run.run_id,
         "harness_version": __version__,
         "engine_version": engine.version(),
+        "engine_storage_driver": engine.storage_driver(),
         "host_python": platform.python_version(),
         "matrix": str(matrix.path.resolve()),
         "matrix_sha256": matrix.sha256,
@@ -215,6 +226,17 @@ def run_matrix(
     )
 
 
+def announce(
+    engine: Engine, run: RunDir, cells: Sequence[Cell], meta: dict[str, Any], reporter: Reporter
+) -> None:
+    reporter.note(
+        f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
+    )
+    driver = meta.get("engine_storage_driver") or engine.storage_driver()
+    if driver in SLOW_STORAGE_DRIVERS and cells:
+        reporter.note(f"storage driver {driver}: {SLOW_STORAGE_DRIVERS[driver]}")
+
+
 def continue_run(
     engine: Engine,
     matrix: Matrix,
@@ -235,9 +257,7 @@ def continue_run(
     """
     meta = run.read_json("run.json")
     sweep_dead_runs(engine, reporter.note)
-    reporter.note(
-        f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
-    )
+    announce(engine, run, cells, meta, reporter)
     writer = CellWriter(run.cells_path)
     cache = ResultCache.under(run.path.parent)
     progress = None

@@ -41,6 +41,7 @@ class FakeEngine:
         self.containers_left: list[ContainerInfo] = []
         self.removed_containers: list[str] = []
         self.stopped = 0
+        self.driver = "overlay2"
         self._failing = failing
         self._runner = runner or (
             lambda spec: RunResult(
@@ -55,6 +56,9 @@ class FakeEngine:
 
     def version(self) -> str:
         return "fake-1.0"
+
+    def storage_driver(self) -> str:
+        return self.driver
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)

@@ -44,6 +44,9 @@ class CountingEngine:
     def version(self) -> str:
         return self._engine.version()
 
+    def storage_driver(self) -> str:
+        return self._engine.storage_driver()
+
     def image_id(self, ref: str) -> str | None:
         return self._engine.image_id(ref)
 

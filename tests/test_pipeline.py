@@ -41,13 +41,15 @@ def load(tmp_path: Path) -> Matrix:
     return load_matrix(path)
 
 
-def run(tmp_path: Path, engine: FakeEngine, *, rebuild: bool = False) -> RunDir:
+def run(
+    tmp_path: Path, engine: FakeEngine, *, rebuild: bool = False, console: io.StringIO | None = None
+) -> RunDir:
     matrix = load(tmp_path)
     options = Options(
         base="debian", template_dir=matrix.template_dir, ca_bundle=None, rebuild=rebuild
     )
     engine.images.setdefault("keras-matrix-base:bookworm", "sha256:base")
-    reporter = Reporter(Console(file=io.StringIO(), force_terminal=False))
+    reporter = Reporter(Console(file=console or io.StringIO(), force_terminal=False))
     return run_matrix(
         engine,
         matrix,
@@ -201,3 +203,15 @@ def test_a_refused_install_is_not_tried_again_until_rebuild(tmp_path: Path) -> N
     assert "No matching distribution found for tensorflow-cpu==9.9" in (failed[0].build_error or "")
     run(tmp_path, engine, rebuild=True)
     assert len(engine.builds) == 2 * len(first)
+
+
+def test_a_slow_storage_driver_is_named_once_and_recorded(tmp_path: Path) -> None:
+    engine = FakeEngine()
+    engine.driver = "fuse-overlayfs"
+    console = io.StringIO()
+    done = run(tmp_path, engine, console=console)
+    assert console.getvalue().count("storage driver fuse-overlayfs: every file a cell reads") == 1
+    assert done.read_json("run.json")["engine_storage_driver"] == "fuse-overlayfs"
+    quiet = io.StringIO()
+    run(tmp_path, FakeEngine(), console=quiet)
+    assert "storage driver" not in quiet.getvalue()
