@@ -6,9 +6,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from harness.results import CellWriter, RunDir, repair_torn_tail
 from harness.resume import OWNER_LABEL, owner_is_dead, owner_of_this_process, sweep_dead_runs
 from harness.sandbox import Clip, Sandbox, parse_size
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 from .fakes import FakeEngine
 
 HOSTILE = DATA / "hostile"
@@ -236,4 +238,58 @@ def test_no_engine_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
     assert done.stderr == (
         "error: Docker is not installed or not running: no Docker socket "
         "(start the daemon or set DOCKER_HOST)\n"
+    )
+
+
+def test_a_daemon_that_is_not_running_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
+    # A socket file nobody listens on: what a stopped daemon leaves behind.
+    path = tmp_path / "docker.sock"
+    with socket.socket(socket.AF_UNIX) as stale:
+        stale.bind(str(path))
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "clean", "--yes"],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"DOCKER_HOST": f"unix://{path}"},
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("error: the Docker daemon is not running")
+    assert done.stderr.count("\n") == 1
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _as_nobody(code_args: list[str]) -> subprocess.CompletedProcess[str]:
+    """This checkout's harness run by an unprivileged user, with the system's Python of the same
+    version (the venv's interpreter may sit where that user cannot read)."""
+    python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+    paths = f"{ROOT}:{sysconfig.get_paths()['purelib']}"
+    return subprocess.run(
+        [*NOBODY, "env", "HOME=/tmp", f"PYTHONPATH={paths}", python, *code_args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "DOCKER_HOST"},
+    )
+
+
+@pytest.mark.docker
+def test_permission_denied_on_the_socket_is_one_line_and_exit_code_3() -> None:
+    socket_path = Path("/var/run/docker.sock")
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv, to run the harness as a user without socket access")
+    if not socket_path.exists() or socket_path.stat().st_mode & 0o006:
+        pytest.skip(f"{socket_path} is missing or open to every user")
+    probe = _as_nobody(["-c", "import harness, docker"])
+    if probe.returncode != 0:
+        pytest.skip(
+            f"the harness cannot be imported as an unprivileged user: {probe.stderr[-200:]}"
+        )
+    done = _as_nobody(["-m", "harness", "clean", "--yes"])
+    assert done.returncode == 3
+    assert done.stderr == (
+        "error: permission denied on the Docker socket: add your user to the 'docker' group "
+        "(then log in again) or set DOCKER_HOST\n"
     )
