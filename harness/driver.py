@@ -65,6 +65,7 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     import contextlib
     import signal
     import subprocess
+    import threading
     import time
 
     if keras_json:
@@ -72,7 +73,6 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     record_read, record_write = os.pipe()
     command = [sys.executable, os.path.abspath(__file__), "child", scenario, str(record_write)]
     started = time.monotonic()
-    timed_out = False
     # A new session, so that a timeout kills the scenario's own children too.
     proc = subprocess.Popen(
         command,
@@ -88,17 +88,27 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
         drain(proc.stderr, stderr),
         drain(os.fdopen(record_read, "rb"), exception_bytes),
     ]
-    try:
-        returncode = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        returncode = None
+    expired = threading.Event()
+
+    def expire():
+        expired.set()
+        with contextlib.suppress(OSError):  # already gone
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    # A timer kills the scenario at its limit while wait() blocks: wait(timeout=...) polls with
+    # sleeps of up to 50 ms, which every cell would pay after its scenario has ended.
+    watchdog = threading.Timer(timeout, expire)
+    watchdog.daemon = True
+    watchdog.start()
+    returncode = proc.wait()
+    watchdog.cancel()
+    # Only a scenario our timer killed timed out: one that ended on its own as the timer fired
+    # keeps its own exit status.
+    timed_out = expired.is_set() and returncode == -signal.SIGKILL
     # The cell ends with its scenario, as `python SCENARIO` in a fresh container would:
     # children it left behind (a fork bomb's, say) would otherwise hold the pipes open.
     with contextlib.suppress(OSError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    if returncode is None:
-        returncode = proc.wait()
     for reader in readers:
         reader.join(timeout=5)  # a process that left the session may keep a pipe open
     duration = time.monotonic() - started
