@@ -75,12 +75,21 @@ class Provenance:
     started: str
     finished: str | None
     engine_version: str
+    # None for runs recorded before the driver was: what every file a cell read went through.
+    engine_storage_driver: str | None
     host_python: str
     matrix: str
     matrix_sha256: str
     cells_planned: int | None
     cells_recorded: int
     images: tuple[ImageInfo, ...]
+
+    @property
+    def engine(self) -> str:
+        """The engine as tables name it: version, and storage driver where recorded."""
+        if self.engine_storage_driver:
+            return f"{self.engine_version} (storage driver {self.engine_storage_driver})"
+        return self.engine_version
 
     @property
     def bases(self) -> tuple[tuple[str, str | None], ...]:
@@ -135,6 +144,7 @@ class Run:
             started=str(meta.get("started", UNKNOWN)),
             finished=meta.get("finished"),
             engine_version=str(meta.get("engine_version", UNKNOWN)),
+            engine_storage_driver=meta.get("engine_storage_driver"),
             host_python=str(meta.get("host_python", UNKNOWN)),
             matrix=shown_path(str(meta.get("matrix", UNKNOWN))),
             matrix_sha256=str(meta.get("matrix_sha256", UNKNOWN)),

@@ -153,3 +153,20 @@ def test_publish_defaults_to_the_latest_run(chdir_tmp: Path) -> None:
     (chdir_tmp / "results" / "latest").symlink_to("20261121T052821Z")
     main(["publish"])
     assert (chdir_tmp / "results" / "published" / "table.html").is_file()
+
+
+def test_the_engines_storage_driver_is_named_where_the_run_recorded_it(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(RECORDED, run)
+    meta = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    (run / "run.json").write_text(
+        json.dumps(meta | {"engine_storage_driver": "fuse-overlayfs"}), encoding="utf-8"
+    )
+    named = "20.10.24+dfsg1 (storage driver fuse-overlayfs)"
+    assert f"- Docker engine: {named}." in tables.render(RunDir(path=run), "md")
+    assert f"<dd>{named}</dd>" in tables.render(RunDir(path=run), "html")
+    document = json.loads(tables.render(RunDir(path=run), "json"))
+    jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert document["provenance"]["engine_storage_driver"] == "fuse-overlayfs"
+    rows = csv.DictReader(io.StringIO(tables.render(RunDir(path=run), "csv")))
+    assert {row["engine_storage_driver"] for row in rows} == {"fuse-overlayfs"}

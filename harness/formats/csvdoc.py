@@ -42,6 +42,7 @@ TRAILING = (
     "run_started",
     "harness_version",
     "engine_version",
+    "engine_storage_driver",
     "matrix",
     "matrix_sha256",
 )
@@ -88,6 +89,7 @@ def render(report: Report) -> str:
                             p.started,
                             p.harness_version,
                             p.engine_version,
+                            p.engine_storage_driver or "",
                             p.matrix,
                             p.matrix_sha256,
                         ]

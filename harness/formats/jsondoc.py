@@ -41,6 +41,7 @@ def document(report: Report) -> dict[str, Any]:
             "started": p.started,
             "finished": p.finished,
             "engine_version": p.engine_version,
+            "engine_storage_driver": p.engine_storage_driver,
             "host_python": p.host_python,
             "matrix": p.matrix,
             "matrix_sha256": p.matrix_sha256,

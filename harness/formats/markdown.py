@@ -189,7 +189,7 @@ def provenance_text(report: Report) -> str:
         f"finished {p.finished or 'not recorded (interrupted?)'}; "
         f"{p.cells_recorded} cells recorded{planned}.",
         f"- Harness: keras-matrix-harness {p.harness_version} (host Python {p.host_python}).",
-        f"- Docker engine: {p.engine_version}.",
+        f"- Docker engine: {p.engine}.",
         f"- Matrix: `{p.matrix}`, sha256 `{p.matrix_sha256}`.",
         "- Base images: "
         + (", ".join(f"`{image}` (`{_id(image_id)}`)" for image, image_id in p.bases) or "—")
