@@ -12,6 +12,7 @@ harness runs, and exits after a while without requests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import ssl
@@ -101,10 +102,15 @@ def ensure(
     found = identify(host, port)
     if found is None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with (cache_dir / "server.log").open("a", encoding="utf-8") as log:
-            # The launcher binds the port, forks the server off into its own session and exits:
-            # the server outlives this process (a concurrent run's builds may still use it), and
-            # no child is left unwaited here.
+        # The launcher binds the port, forks the server off into its own session and exits: the
+        # server outlives this process (a concurrent run's builds may still use it), and no child
+        # is left unwaited here. Once it has exited the port is listening, ours or a concurrent
+        # launcher's, or held by another program: one question settles which. A launcher that
+        # outlives `wait_s` is killed, and the question is asked all the same.
+        with (
+            (cache_dir / "server.log").open("a", encoding="utf-8") as log,
+            contextlib.suppress(subprocess.TimeoutExpired),
+        ):
             subprocess.run(
                 [
                     sys.executable,
@@ -124,11 +130,7 @@ def ensure(
                 check=False,
                 timeout=wait_s,
             )
-        deadline = time.monotonic() + wait_s
-        while found is None and time.monotonic() < deadline:
-            found = identify(host, port, timeout=0.5)
-            if found is None:
-                time.sleep(0.1)
+        found = identify(host, port)
     if found is None:
         return None
     return Mirror(url=f"http://{host}:{port}", host=host, cache_dir=found)
