@@ -39,18 +39,43 @@ def test_ok(tmp_path: Path) -> None:
     assert "tensorflow" in record["versions"]
 
 
-def test_scenario_starts_without_the_drivers_modules(tmp_path: Path) -> None:
-    # As under a plain `python SCENARIO`: none of what the driver's parent uses is preloaded.
-    record = run_driver(
-        tmp_path,
-        """\
-        import sys
-        names = ("argparse", "ast", "json", "subprocess", "tempfile", "threading", "traceback")
-        print(sorted(name for name in names if name in sys.modules))
-    """,
-    )
+def test_scenario_sees_the_modules_of_a_plain_python_run(tmp_path: Path) -> None:
+    # The modules a plain `python SCENARIO` has loaded when its first line runs, plus runpy's
+    # own (runpy runs the scenario as __main__), and none of what the driver's parent uses.
+    source = "import sys\nprint(' '.join(sorted(sys.modules)))\n"
+    plain_script = tmp_path / "plain.py"
+    plain_script.write_text(source, encoding="utf-8")
+    plain = set(_stdout([sys.executable, str(plain_script)], tmp_path).split())
+    via_runpy = f"import runpy; runpy.run_path({str(plain_script)!r}, run_name='__main__')"
+    with_runpy = set(_stdout([sys.executable, "-c", via_runpy], tmp_path).split())
+    record = run_driver(tmp_path, source)
     assert record["status"] == "ok"
-    assert record["stdout_tail"] == "[]\n"
+    seen = set(record["stdout_tail"].split())
+    assert plain <= seen
+    assert seen - plain <= with_runpy - plain
+    assert not {"argparse", "json", "threading", "subprocess", "traceback"} & seen
+
+
+def _stdout(command: list[str], cwd: Path) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd)
+    return done.stdout
+
+
+def test_bad_arguments_end_the_waiting_child_too(tmp_path: Path) -> None:
+    # The child is forked before the arguments are read; a parent that rejects them must not
+    # leave it waiting (the driver would then hang until the container's own limit).
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text("print('never')\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, driver.__file__, "run", str(scenario), "--timeout", "soon"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "invalid float value: 'soon'" in done.stderr
+    assert "never" not in done.stdout
 
 
 def test_versions_are_what_importlib_metadata_finds(tmp_path: Path) -> None:
