@@ -5,20 +5,17 @@ This file is copied into every container and runs under the image's Python
 
     python driver.py run SCENARIO [--timeout S] [--keras-json FILE] [--output-limit BYTES]
 
-The scenario runs in a child process of its own, so that a crash, a hang or an
-os._exit in it cannot take the record with it. Its output and exception record
-come back through pipes, not files: the cell's tmpfs may be full (a scenario
-may fill it) and its root filesystem is read-only.
+The scenario runs as a fresh child process (`driver.py child`), exactly as
+`python SCENARIO` would, so that a crash, a hang or an os._exit in it cannot
+take the record with it. Its output and exception record come back through
+pipes, not files: the cell's tmpfs may be full (a scenario may fill it) and
+its root filesystem is read-only.
 
-The child is forked before the driver imports or does anything: it holds the interpreter as
-`python SCENARIO` would have it when the scenario starts (no `argparse`, `threading`, `re` or
-`json` in `sys.modules`), and the cell pays for one interpreter start, not two. In a container
-each start reads the interpreter and its startup modules through the storage driver, which
-is costly on some (fuse-overlayfs: about 0.5 s). The child then waits on a pipe until the
-parent has read its arguments and put keras.json in place, and is told the scenario there.
 Only `os` and `sys` (which every interpreter has loaded before `site` ends) are imported at
-the top; everything else is imported where it is used, after the fork.
-`driver.py child SCENARIO FD` runs a scenario the same way in the current process.
+the top: the child must start the scenario with as little of the driver loaded as possible,
+both so that it sees the interpreter a plain `python SCENARIO` would (no `threading`, `re` or
+`json` already in `sys.modules`) and because each import is a few more files read through the
+container's storage driver, once per cell. Everything else is imported where it is used.
 """
 
 import os
@@ -35,18 +32,8 @@ OUTPUT_LIMIT = 65536
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["child"] and len(argv) == 3:
+        # Internal mode, invoked by run_cell with exactly these arguments: no argparse needed.
         return run_child(argv[1], int(argv[2]))
-    child = fork_child() if argv[:1] == ["run"] else None
-    if child is not None and child.pid == 0:
-        return child.run()
-    try:
-        return run_parent(argv, child)
-    finally:
-        if child is not None:
-            child.abandon()
-
-
-def run_parent(argv, child):
     import argparse
     import json
 
@@ -57,13 +44,13 @@ def run_parent(argv, child):
     run.add_argument("--timeout", type=float, default=600.0)
     run.add_argument("--keras-json")
     run.add_argument("--output-limit", type=int, default=OUTPUT_LIMIT)
-    in_process = sub.add_parser("child")
-    in_process.add_argument("scenario")
-    in_process.add_argument("record_fd", type=int)
+    child = sub.add_parser("child")
+    child.add_argument("scenario")
+    child.add_argument("record_fd", type=int)
     args = parser.parse_args(argv)
     if args.mode == "child":
         return run_child(args.scenario, args.record_fd)
-    record = run_cell(args.scenario, args.timeout, args.keras_json, args.output_limit, child)
+    record = run_cell(args.scenario, args.timeout, args.keras_json, args.output_limit)
     sys.stdout.write(MARKER + json.dumps(record, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0
@@ -72,95 +59,46 @@ def run_parent(argv, child):
 # --- parent: set up, run the child, collect ---------------------------------
 
 
-class Child(object):
-    """A forked process waiting to run a scenario, and the parent's ends of its pipes."""
-
-    def __init__(self, pid, go, stdout, stderr, record):
-        self.pid = pid
-        self.go = go  # the child's read end (in the child), the parent's write end (in the parent)
-        self.stdout = stdout
-        self.stderr = stderr
-        self.record = record  # the record pipe's write end (in the child), read end (in the parent)
-
-    def run(self):
-        """In the child: wait for the scenario's path, then run it as `python SCENARIO` would."""
-        chunks = []
-        while True:
-            chunk = os.read(self.go, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(self.go)
-        if not chunks:
-            os._exit(2)  # the parent gave up before starting the scenario (bad arguments, say)
-        return run_child(b"".join(chunks).decode("utf-8", "surrogateescape"), self.record)
-
-    def start(self, scenario):
-        """In the parent: tell the child which scenario to run."""
-        data = scenario.encode("utf-8", "surrogateescape")
-        while data:
-            data = data[os.write(self.go, data) :]
-        os.close(self.go)
-        self.go = None
-
-    def abandon(self):
-        """In the parent: a child never started reads end-of-file and exits."""
-        if self.go is not None:
-            os.close(self.go)
-            self.go = None
-            os.waitpid(self.pid, 0)
-
-
-def fork_child():
-    """Forks the scenario's process now, before the driver imports anything."""
-    go_read, go_write = os.pipe()
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
-    record_read, record_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        # A new session, so that a timeout kills the scenario's own children too.
-        os.setsid()
-        os.dup2(out_write, 1)
-        os.dup2(err_write, 2)
-        for fd in (go_write, out_read, out_write, err_read, err_write, record_read):
-            os.close(fd)
-        return Child(0, go_read, None, None, record_write)
-    for fd in (go_read, out_write, err_write, record_write):
-        os.close(fd)
-    return Child(pid, go_write, out_read, err_read, record_read)
-
-
-def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT, child=None):
-    """Runs `scenario` in `child` (forked by fork_child) and returns the cell's record."""
+def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     import contextlib
     import signal
+    import subprocess
     import threading
     import time
 
     if keras_json:
         install_keras_json(keras_json)
+    record_read, record_write = os.pipe()
+    command = [sys.executable, os.path.abspath(__file__), "child", scenario, str(record_write)]
     started = time.monotonic()
-    child.start(scenario)
+    # A new session, so that a timeout kills the scenario's own children too.
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(record_write,),
+        start_new_session=True,
+    )
+    os.close(record_write)
     stdout, stderr, exception_bytes = Clip(output_limit), Clip(output_limit), Clip(16 * 1024 * 1024)
     readers = [
-        drain(os.fdopen(child.stdout, "rb"), stdout),
-        drain(os.fdopen(child.stderr, "rb"), stderr),
-        drain(os.fdopen(child.record, "rb"), exception_bytes),
+        drain(proc.stdout, stdout),
+        drain(proc.stderr, stderr),
+        drain(os.fdopen(record_read, "rb"), exception_bytes),
     ]
     expired = threading.Event()
 
     def expire():
         expired.set()
         with contextlib.suppress(OSError):  # already gone
-            os.killpg(child.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
 
-    # A timer kills the scenario at its limit while waitpid() blocks, so that the driver
-    # returns as soon as the scenario ends, not at the next poll.
+    # A timer kills the scenario at its limit while wait() blocks: wait(timeout=...) polls with
+    # sleeps of up to 50 ms, which every cell would pay after its scenario has ended.
     watchdog = threading.Timer(timeout, expire)
     watchdog.daemon = True
     watchdog.start()
-    returncode = os.waitstatus_to_exitcode(os.waitpid(child.pid, 0)[1])
+    returncode = proc.wait()
     watchdog.cancel()
     # Only a scenario our timer killed timed out: one that ended on its own as the timer fired
     # keeps its own exit status.
@@ -168,7 +106,7 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT, child=Non
     # The cell ends with its scenario, as `python SCENARIO` in a fresh container would:
     # children it left behind (a fork bomb's, say) would otherwise hold the pipes open.
     with contextlib.suppress(OSError):  # already gone
-        os.killpg(child.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
     for reader in readers:
         reader.join(timeout=5)  # a process that left the session may keep a pipe open
     duration = time.monotonic() - started
