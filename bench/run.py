@@ -32,6 +32,11 @@ from harness.parallel import default_jobs
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 EDITED_SCENARIO = "invalid_backend"
+# The targets the README states: cold <= 1.15 x the floor at the same parallelism, a no-change rerun
+# within 3 s, image disk <= 1.3 x the distinct installs.
+COLD_TARGET = 1.15
+WARM_TARGET_S = 3.0
+DISK_TARGET = 1.3
 
 
 def sh(argv: list[str], **kwargs: object) -> float:
@@ -170,6 +175,10 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
+def verdict(value: float, target: float, unit: str = " x") -> str:
+    return f"target <= {target:g}{unit}: {'met' if value <= target else 'missed'}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-j", "--jobs", type=int, default=default_jobs())
@@ -234,6 +243,8 @@ def main() -> None:
     per_cell_overhead = (cold_s - floor_s) * jobs / len(cells)
     # One fresh container per cell is the harness's contract: this is the best it could do.
     best_s = floor_s + empty_s * len(cells) / jobs
+    # What 1.15 x leaves each cell beyond its floor: the engine's share alone may exceed it.
+    budget_s = (COLD_TARGET - 1) * floor_s * jobs / len(cells)
     edited_cells = sum(c.scenario == EDITED_SCENARIO for c in cells)
     rows = [
         ("cells / parallelism", f"{len(cells)} / {jobs}", ""),
@@ -246,15 +257,25 @@ def main() -> None:
         (
             f"harness cold: empty result cache (median of {len(colds)})",
             f"{cold_s:.1f} s",
-            f"{cold_s / floor_s:.2f} x floor (target <= 1.15; {spread(colds)})",
+            f"{cold_s / floor_s:.2f} x floor ({spread(colds)}; "
+            f"{verdict(cold_s / floor_s, COLD_TARGET)})",
         ),
-        ("harness warm (nothing changed)", f"{warm_s:.2f} s", "target <= 3 s"),
+        (
+            "harness warm (nothing changed)",
+            f"{warm_s:.2f} s",
+            verdict(warm_s, WARM_TARGET_S, unit=" s"),
+        ),
         (
             f"harness after editing {EDITED_SCENARIO} ({edited_cells} cells)",
             f"{edit_s:.1f} s",
             f"{edit_s / cold_s:.2f} x cold",
         ),
         ("container overhead per cell", f"{per_cell_overhead:.2f} s", ""),
+        (
+            f"overhead per cell the {COLD_TARGET} x target allows",
+            f"{budget_s:.2f} s",
+            f"{(COLD_TARGET - 1) * 100:.0f} % of the floor's mean cell",
+        ),
         (
             "of which an empty container (create, start, wait, rm)",
             f"{empty_s:.2f} s",
@@ -277,7 +298,7 @@ def main() -> None:
         (
             "image disk over bases (shared layers once)",
             f"{shared / 1e6:.0f} MB",
-            f"{shared / installs:.2f} x installs (target <= 1.3)",
+            f"{shared / installs:.2f} x installs ({verdict(shared / installs, DISK_TARGET)})",
         ),
         ("image disk if layers were not shared", f"{unshared / 1e6:.0f} MB", ""),
         ("distinct installs (host venvs' lib/)", f"{installs / 1e6:.0f} MB", ""),
