@@ -88,7 +88,7 @@ class BaseResolver:
                     raise BaseImageError(f"cannot pull {base.image}: {exc}") from None
                 self._registry_ok = False
                 self._say(
-                    [f"registry unreachable ({exc}); building Debian base images locally instead"]
+                    [f"registry unreachable ({exc}); using Debian base images built here instead"]
                 )
             else:
                 self._registry_ok = True
