@@ -152,17 +152,17 @@ def distinct_installs(matrix: Matrix, venvs: dict[str, Path]) -> int:
     """Bytes of the distinct installs: an environment whose steps extend another's counts only
     what its last steps add, as its image adds only those layers."""
     steps = {name: matrix.environments[name].steps_for("3.11") for name in venvs}
+    sizes = {name: du(venv / "lib") for name, venv in venvs.items()}
     total = 0
-    for name, venv in venvs.items():
-        size = du(venv / "lib")
+    for name in venvs:
+        size = sizes[name]
         prefixes = [
             other
             for other in venvs
             if other != name and steps[name][: len(steps[other])] == steps[other]
         ]
         if prefixes:
-            longest = max(prefixes, key=lambda other: len(steps[other]))
-            size -= du(venvs[longest] / "lib")
+            size -= sizes[max(prefixes, key=lambda other: len(steps[other]))]
         total += max(size, 0)
     return total
 

@@ -88,10 +88,13 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     ]
     expired = threading.Event()
 
-    def expire():
-        expired.set()
+    def kill_session():
         with contextlib.suppress(OSError):  # already gone
             os.killpg(proc.pid, signal.SIGKILL)
+
+    def expire():
+        expired.set()
+        kill_session()
 
     # A timer kills the scenario at its limit while wait() blocks: wait(timeout=...) polls with
     # sleeps of up to 50 ms, which every cell would pay after its scenario has ended.
@@ -105,8 +108,7 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     timed_out = expired.is_set() and returncode == -signal.SIGKILL
     # The cell ends with its scenario, as `python SCENARIO` in a fresh container would:
     # children it left behind (a fork bomb's, say) would otherwise hold the pipes open.
-    with contextlib.suppress(OSError):  # already gone
-        os.killpg(proc.pid, signal.SIGKILL)
+    kill_session()
     for reader in readers:
         reader.join(timeout=5)  # a process that left the session may keep a pipe open
     duration = time.monotonic() - started

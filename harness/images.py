@@ -133,14 +133,12 @@ def build_images(
     def lane(members: Sequence[ImageSpec]) -> list[ImageRecord]:
         return [one(spec) for spec in members]
 
-    records: dict[tuple[str, str], ImageRecord] = {}
     if jobs <= 1 or len(specs) <= 1:
         built = [lane(specs)]
     else:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
             built = list(pool.map(lane, lanes(specs)))
-    for record in (record for members in built for record in members):
-        records[(record.python, record.environment)] = record
+    records = {(r.python, r.environment): r for members in built for r in members}
     return {
         (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
     }
