@@ -22,7 +22,8 @@ import os
 import sys
 
 MARKER = "@@KERAS-MATRIX-RESULT@@"
-DRIVER_VERSION = "1"
+DRIVER_VERSION = "2"
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "jax", "jaxlib", "torch", "numpy")
 STATE_DIR = "/opt/keras-matrix"
 TAIL = 4000
@@ -50,13 +51,81 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.mode == "child":
         return run_child(args.scenario, args.record_fd)
+    guard = guard_driver()
     record = run_cell(args.scenario, args.timeout, args.keras_json, args.output_limit)
+    record["guard"] = dict(guard, leftovers_killed=record.pop("leftovers_killed"))
     sys.stdout.write(MARKER + json.dumps(record, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0
 
 
-# --- parent: set up, run the child, collect ---------------------------------
+# --- parent: guard the record, set up, run the child, collect ----------------
+
+
+def guard_driver():
+    """Put the driver, and so the record it prints, out of the scenario's reach.
+
+    The scenario runs as the driver's own uid, so by default it could open /proc/1/fd/1 (the
+    container's stdout, where the record goes), read /proc/1/environ, write /proc/1/mem or
+    ptrace the driver. A non-dumpable process's /proc entries belong to root and it cannot be
+    traced without CAP_SYS_PTRACE, which cells never have; execve() makes the scenario's own
+    process dumpable again, so it is not changed. As PID 1 of the container's namespace the
+    driver also receives no signal from inside it that it has no handler for, SIGKILL and
+    SIGSTOP included; Python's own SIGINT handler is swapped for one that does nothing, which
+    exec() resets to the default for the scenario.
+    """
+    import signal
+
+    undumpable = False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        undumpable = libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    except (OSError, AttributeError, ImportError):  # not Linux, or no ctypes in this Python
+        undumpable = False
+    if os.getpid() == 1:
+        signal.signal(signal.SIGINT, lambda number, frame: None)
+    return {"undumpable": undumpable, "pid1": os.getpid() == 1}
+
+
+def reap(wait_s):
+    """Collect exited children (orphans are reparented to PID 1), waiting up to wait_s for more."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
+
+
+def kill_leftovers(session):
+    """Kill every process the scenario left behind; return how many there were.
+
+    As PID 1, kill(-1) reaches every other process in the container, including a grandchild
+    that left the scenario's session (setsid, double fork): nothing the scenario started can
+    outlive it and act after the record is written. Elsewhere (the driver run by hand, or by
+    the tests on a host) only the scenario's session is killed.
+    """
+    import contextlib
+    import signal
+
+    if os.getpid() != 1:
+        with contextlib.suppress(OSError):  # already gone
+            os.killpg(session, signal.SIGKILL)
+        return 0
+    reap(0)  # children that ended on their own are not leftovers
+    others = [name for name in os.listdir("/proc") if name.isdigit() and name != "1"]
+    with contextlib.suppress(OSError):  # ESRCH: nothing left
+        os.kill(-1, signal.SIGKILL)
+    reap(5.0)
+    return len(others)
 
 
 def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
@@ -107,13 +176,16 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
     # keeps its own exit status.
     timed_out = expired.is_set() and returncode == -signal.SIGKILL
     # The cell ends with its scenario, as `python SCENARIO` in a fresh container would:
-    # children it left behind (a fork bomb's, say) would otherwise hold the pipes open.
-    kill_session()
+    # children it left behind (a fork bomb's, say) would otherwise hold the pipes open, and a
+    # detached one could act after the record is written.
+    leftovers = kill_leftovers(proc.pid)
     for reader in readers:
         reader.join(timeout=5)  # a process that left the session may keep a pipe open
     duration = time.monotonic() - started
-    exception = parse_json(exception_bytes.data())
+    exception, tampered = parse_exception(exception_bytes.data())
     status, reason = classify(returncode, timed_out, exception, timeout)
+    if tampered:
+        status, reason = "crashed", "record tampered: " + tampered
     return {
         "driver_version": DRIVER_VERSION,
         "status": status,
@@ -128,6 +200,7 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
         "versions": installed_versions(),
         "pip_check": read_text(os.path.join(STATE_DIR, "pip-check.txt")),
         "pip_conflicts": pip_conflicts(),
+        "leftovers_killed": leftovers,
     }
 
 
@@ -180,23 +253,37 @@ def drain(stream, clip):
     return thread
 
 
-def parse_json(data):
+def parse_exception(data):
+    """The child's exception record, and why it cannot be trusted if it cannot.
+
+    The child writes at most one JSON object on its record pipe, once, as its scenario's
+    exception escapes. The scenario runs in that same process and can reach the pipe: anything
+    else on it (two records, a partial one, bytes that are no record) is itself evidence, and
+    is reported as such instead of being read as the scenario's exception.
+    """
     import json
 
     if not data:
-        return None
+        return None, None
     try:
-        return json.loads(data.decode("utf-8", errors="replace"))
+        record = json.loads(data.decode("utf-8", errors="strict"))
     except ValueError:
-        return None
+        return None, "the exception channel held something other than one record"
+    if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+        return None, "the exception channel held something other than one record"
+    return record, None
 
 
 def classify(returncode, timed_out, exception, timeout):
     if timed_out:
         return "timeout", "killed after %gs" % timeout
-    if returncode == 0:
+    if returncode == 0 and exception is None:
         return "ok", None
-    if returncode < 0 and exception is None:
+    if returncode == 0:
+        # An exception escaped the scenario and yet the process exited 0 (an atexit handler
+        # calling os._exit(0), say): it raised, so it is not ok.
+        return "error", None
+    if returncode is not None and returncode < 0 and exception is None:
         return "crashed", "killed by %s" % signal_name(-returncode)
     if exception is not None:
         return "error", None
@@ -371,6 +458,7 @@ def describe(exc, scenario):
     record = {
         "type": qualified_name(type(exc)),
         "message": safe_str(exc),
+        "display": display_of(exc),
         "raised_at": frame_dict(raiser),
         "scenario_line": frame_dict(trigger),
         "phase": phase_of(scenario, trigger.lineno) if trigger else None,
@@ -378,6 +466,32 @@ def describe(exc, scenario):
         "chain": chain_of(exc),
     }
     return record
+
+
+def display_of(exc):
+    """The exception's last lines as the terminal shows them, notes and suggestions included.
+
+    Python 3.10 and 3.11 add "Did you mean: ...?" to AttributeError and NameError only in the
+    interpreter's own display, not in `str(exc)` nor in the traceback module; 3.11 adds notes.
+    So the default excepthook is run into a buffer and the text from the exception's own line
+    on is kept.
+    """
+    import io
+    import traceback
+
+    only = "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n")
+    buffer = io.StringIO()
+    saved = sys.stderr
+    try:
+        sys.stderr = buffer
+        sys.__excepthook__(type(exc), exc, exc.__traceback__)
+    except Exception:  # a broken __str__ or a hook that fails: keep what the module gives
+        return only
+    finally:
+        sys.stderr = saved
+    shown = buffer.getvalue().rstrip("\n")
+    at = shown.rfind(only)
+    return shown[at:] if only and at >= 0 else only
 
 
 def scenario_traceback(exc):

@@ -65,10 +65,22 @@ class RaisedError:
     phase: Literal["import", "call"] | None
     traceback: str
     chain: tuple[dict[str, str], ...] = ()
+    # The exception's last lines as the terminal shows them: `Type: message`, plus the
+    # "Did you mean" Python 3.10+ appends and 3.11+'s notes. None in records made before it.
+    display: str | None = None
 
     @property
     def short_type(self) -> str:
         return self.type.rsplit(".", 1)[-1]
+
+    @property
+    def shown(self) -> str:
+        """The message as the user saw it: `display` without its `Type: ` prefix."""
+        if self.display:
+            for prefix in (f"{self.type}: ", f"{self.short_type}: "):
+                if self.display.startswith(prefix):
+                    return self.display[len(prefix) :]
+        return self.message
 
     @classmethod
     def parse(cls, data: Any) -> RaisedError | None:
@@ -82,6 +94,7 @@ class RaisedError:
             phase=data.get("phase"),
             traceback=str(data.get("traceback", "")),
             chain=tuple(data.get("chain") or ()),
+            display=data.get("display"),
         )
 
 
@@ -112,6 +125,8 @@ class Outcome:
     stderr_tail: str = ""
     # The scenario's output exceeded the sandbox's limit: the tails keep its head and tail.
     output_truncated: bool = False
+    # Processes the scenario left running when it ended, all killed before the record was made.
+    leftovers_killed: int | None = None
     command: str | None = None
     # The run that actually ran this cell, when this record was taken from the result cache.
     cached_from: str | None = None

@@ -17,7 +17,7 @@ from harness.dockerfile import HARNESS_LABEL, LABEL_PREFIX
 from harness.engine import Engine, Mount, RunResult, RunSpec
 from harness.images import ImageRecord
 from harness.matrix import Matrix
-from harness.outcome import Outcome, RaisedError, Status, signature_of
+from harness.outcome import STATUSES, Outcome, RaisedError, Status, signature_of
 from harness.sandbox import CELL_HOME, Sandbox
 from harness.scenarios import Scenario
 
@@ -112,7 +112,12 @@ def outcome_of(
     if result.oom_killed:
         reason = f"out of memory: the container was OOM-killed (memory limit {spec.sandbox.memory})"
         return replace(base, status="crashed", reason=reason)
-    record = _record(result.stdout)
+    record, tampered = read_record(result.stdout)
+    if tampered is not None:
+        reason = f"record tampered: {tampered}"
+        return replace(
+            base, status="crashed", reason=reason, signature=signature_of("crashed", reason)
+        )
     if record is None:
         reason = f"the driver reported nothing (container exit code {result.exit_code})"
         return replace(base, status="crashed", reason=reason)
@@ -120,12 +125,12 @@ def outcome_of(
     status: Status = record["status"]
     signature = None
     if error is not None and status == "error":
-        signature = signature_of(error.type, error.message)
+        signature = signature_of(error.type, error.shown)
     elif status in ("timeout", "crashed"):
         signature = signature_of(status, str(record.get("reason") or ""))
     claimed = None
     if status in ("ok", "error"):
-        claimed = error is not None and scenario.claim.matches(error.type, error.message)
+        claimed = error is not None and scenario.claim.matches_error(error)
     return replace(
         base,
         status=status,
@@ -143,6 +148,7 @@ def outcome_of(
         output_truncated=bool(
             record.get("stdout_truncated") or record.get("stderr_truncated") or result.output_cut
         ),
+        leftovers_killed=_leftovers(record),
     )
 
 
@@ -223,12 +229,42 @@ def _blank(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:
     )
 
 
-def _record(stdout: str) -> dict[str, Any] | None:
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(driver.MARKER):
-            try:
-                data = json.loads(line[len(driver.MARKER) :])
-            except ValueError:
-                return None
-            return data if isinstance(data, dict) else None
+def _leftovers(record: dict[str, Any]) -> int | None:
+    guard = record.get("guard")
+    count = guard.get("leftovers_killed") if isinstance(guard, dict) else None
+    return count if isinstance(count, int) else None
+
+
+def read_record(stdout: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The driver's record from the container's stdout, or why the output cannot be trusted.
+
+    The driver writes exactly one line there, its record, and nothing else does: the scenario's
+    own output reaches the driver through pipes. So a second record, a record that is not the
+    last line, or any other line is evidence that something reached the driver's stdout, and
+    the cell is reported as tampered rather than read (docs/sandbox.md, the threat model).
+    """
+    lines = stdout.splitlines()
+    if not any(line.strip() for line in lines):
+        return None, None
+    why = _tampering(lines)
+    if why is not None:
+        return None, why
+    try:
+        data = json.loads(lines[-1][len(driver.MARKER) :])
+    except ValueError:
+        return None, "the driver's record is not valid JSON"
+    if not isinstance(data, dict) or data.get("status") not in STATUSES:
+        return None, "the driver's record is not a record"
+    return data, None
+
+
+def _tampering(lines: list[str]) -> str | None:
+    records = [line for line in lines if driver.MARKER in line]
+    if len(records) > 1:
+        return f"{len(records)} records on the driver's stdout, where it writes one"
+    if not records:
+        return "output on the driver's stdout that is not its record"
+    alone = not any(line.strip() for line in lines[:-1])
+    if lines[-1] != records[0] or not records[0].startswith(driver.MARKER) or not alone:
+        return "output on the driver's stdout besides its record"
     return None

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from harness.errors import ConfigurationError
+from harness.outcome import RaisedError
 from harness.textfiles import read_text
 
 
@@ -50,6 +51,12 @@ class Claim:
 
     def matches(self, error_type: str, message: str) -> bool:
         return re.search(self.pattern, f"{error_type}: {message}") is not None
+
+    def matches_error(self, error: RaisedError) -> bool:
+        """Whether the claim holds for `Type: message`, or for the error as it was displayed."""
+        if self.matches(error.type, error.message):
+            return True
+        return error.display is not None and re.search(self.pattern, error.display) is not None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,7 @@ def driver_output(
         "duration_s": 0.5,
         "reason": None,
     } | extra
-    return "noise\n" + driver.MARKER + json.dumps(record) + "\n"
+    return driver.MARKER + json.dumps(record) + "\n"
 
 
 class FakeEngine:

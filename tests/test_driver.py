@@ -189,3 +189,71 @@ def test_keras_json_is_installed_in_home(tmp_path: Path, monkeypatch: Any) -> No
         str(config),
     )
     assert record["stdout_tail"].strip() == '{"backend": "theano"}'
+
+
+def test_an_exception_that_escaped_is_an_error_even_if_the_process_exits_0(
+    tmp_path: Path,
+) -> None:
+    record = run_driver(
+        tmp_path, "import atexit, os\natexit.register(os._exit, 0)\nraise KeyError('k')\n"
+    )
+    assert (record["status"], record["exit_code"]) == ("error", 0)
+    assert record["exception"]["type"] == "KeyError"
+
+
+def test_a_forged_exception_record_is_reported_as_tampering(tmp_path: Path) -> None:
+    # The scenario shares its process with the child's record pipe: writing to it is evidence.
+    source = """
+        import os
+        for fd in map(int, os.listdir('/proc/self/fd')):
+            try:
+                os.write(fd, b'{"type": "Forged", "message": "x"}') if fd > 2 else None
+            except OSError:
+                pass
+        raise ValueError('real')
+    """
+    record = run_driver(tmp_path, source)
+    assert record["status"] == "crashed"
+    assert record["reason"] == (
+        "record tampered: the exception channel held something other than one record"
+    )
+
+
+def test_display_is_the_last_line_as_python_prints_it(tmp_path: Path) -> None:
+    source = """
+        class Thing:
+            register_call_context_function = None
+        Thing().register_load_context_function
+    """
+    record = run_driver(tmp_path, source)
+    exception = record["exception"]
+    message = "'Thing' object has no attribute 'register_load_context_function'"
+    assert exception["message"] == message
+    printed = (
+        subprocess.run(
+            [sys.executable, tmp_path / "scenario.py"], capture_output=True, text=True, check=False
+        )
+        .stderr.rstrip("\n")
+        .splitlines()[-1]
+    )
+    assert exception["display"] == printed
+    assert exception["display"].endswith(". Did you mean: 'register_call_context_function'?")
+
+
+def test_display_keeps_exception_notes(tmp_path: Path) -> None:
+    source = """
+        error = ValueError('bad value')
+        if hasattr(error, 'add_note'):
+            error.add_note('a note the user saw')
+        raise error
+    """
+    exception = run_driver(tmp_path, source)["exception"]
+    if sys.version_info >= (3, 11):
+        assert exception["display"] == "ValueError: bad value\na note the user saw"
+    else:
+        assert exception["display"] == "ValueError: bad value"
+
+
+def test_outside_a_container_the_guard_kills_only_the_scenarios_session(tmp_path: Path) -> None:
+    guard = run_driver(tmp_path, "print('hi')\n")["guard"]
+    assert guard == {"undumpable": True, "pid1": False, "leftovers_killed": 0}

@@ -130,3 +130,68 @@ def test_payload_path_is_mounted_read_only(outcomes: dict[str, Outcome]) -> None
     ):
         assert flag in command
     assert "--privileged" not in command and "docker.sock" not in command
+
+
+# --- the record: only the driver's, whatever the scenario does -------------------------------
+
+
+def test_a_record_printed_or_written_to_the_drivers_stdout_is_not_taken(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["forge_record"]
+    assert outcome.status == "error"
+    assert _error(outcome) == (
+        "RuntimeError: the scenario failed after forging (driver stdout: PermissionError)"
+    )
+    assert outcome.claim_reproduced is True
+
+
+def test_a_detached_grandchild_cannot_write_a_record_after_the_drivers(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["forge_late"]
+    assert outcome.status == "error"
+    assert _error(outcome) == "RuntimeError: raised while a grandchild waits to forge"
+    assert outcome.leftovers_killed == 1
+    assert outcome.stdout_tail == "grandchild detached\n"
+
+
+def test_the_drivers_environment_and_fds_are_closed_to_the_scenario(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["read_driver"]
+    assert _error(outcome) == "PermissionError: [Errno 13] Permission denied: '/proc/1/environ'"
+    assert outcome.stdout_tail.splitlines() == [
+        "/proc/1/fd PermissionError 13",
+        "/proc/1/fd/1 PermissionError 13",
+    ]
+
+
+def test_signals_to_the_driver_leave_the_record_unaffected(outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes["signal_driver"]
+    assert outcome.status == "error"
+    assert _error(outcome) == "RuntimeError: still running after signalling the driver"
+    sent = ["sent SIGSTOP", "sent SIGINT", "sent SIGTERM", "sent SIGKILL"]
+    assert outcome.stdout_tail.splitlines() == sent
+
+
+def test_the_driver_cannot_be_traced_nor_its_memory_written(outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes["trace_driver"]
+    assert outcome.stdout_tail == "ptrace: EPERM\n"
+    assert _error(outcome) == "PermissionError: [Errno 13] Permission denied: '/proc/1/mem'"
+
+
+def test_a_grandchild_cannot_act_after_the_scenario_ends(outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes["late_writer"]
+    assert (outcome.status, outcome.stdout_tail) == ("ok", "scenario done\n")
+    assert outcome.leftovers_killed == 1
+    # Had it lived, its line would be in the stderr the driver drains until every writer is gone.
+    assert "LATE WRITE" not in outcome.stderr_tail
+
+
+def test_an_exception_that_escaped_is_an_error_even_with_exit_status_0(
+    outcomes: dict[str, Outcome],
+) -> None:
+    outcome = outcomes["exit_zero_after_raise"]
+    assert (outcome.status, outcome.exit_code) == ("error", 0)
+    assert _error(outcome) == "ValueError: raised, then exit 0"
