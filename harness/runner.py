@@ -244,7 +244,8 @@ def read_record(stdout: str) -> tuple[dict[str, Any] | None, str | None]:
     the cell is reported as tampered rather than read (docs/sandbox.md, the threat model).
     """
     lines = stdout.splitlines()
-    if not any(line.strip() for line in lines):
+    if not any(driver.MARKER in line for line in lines):
+        # No record at all (the driver died or never started): a crash, whatever else is there.
         return None, None
     why = _tampering(lines)
     if why is not None:
@@ -262,8 +263,6 @@ def _tampering(lines: list[str]) -> str | None:
     records = [line for line in lines if driver.MARKER in line]
     if len(records) > 1:
         return f"{len(records)} records on the driver's stdout, where it writes one"
-    if not records:
-        return "output on the driver's stdout that is not its record"
     alone = not any(line.strip() for line in lines[:-1])
     if lines[-1] != records[0] or not records[0].startswith(driver.MARKER) or not alone:
         return "output on the driver's stdout besides its record"
