@@ -10,19 +10,28 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import yamlsource
+from harness.distributions import DISTRIBUTION_OF, brought_by, distribution_of
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.report import Block, Extraction, Pin, ReportedError, extract
+from harness.report import Block, Extraction, ReportedError, extract
+from harness.report_versions import KEY_PACKAGES
+from harness.resolution import DEFAULT_PYTHON, Wanted, choose_python, exact_version, is_exact
 from harness.textfiles import read_text
 
-DEFAULT_PYTHON = "3.11"
+# Imports added to the environment when the report names no version of them; any other
+# import (a local module, an unknown name) is listed, not looked up.
+KNOWN_DISTRIBUTIONS = frozenset(
+    (*KEY_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
+) | frozenset(("pandas", "scipy", "matplotlib", "h5py", "flax", "optax", "transformers"))
 
 
 class NothingToRunError(ConfigurationError):
@@ -53,6 +62,7 @@ class Request:
     assumed: tuple[str, ...]
     reported_error: ReportedError | None
     source: Path
+    as_of: date | None = None  # the day the report was written, when known
 
     def pinned(self) -> dict[str, str]:
         """name -> version for every `name==version` in the steps."""
@@ -111,23 +121,34 @@ def read_source(path: Path) -> tuple[Extraction, str]:
 
 
 def resolve(
-    path: Path, extraction: Extraction, flags: Flags, index: PackageIndex | None
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    as_of: date | None = None,
 ) -> Request:
-    """Exact values for one environment; refuses (one line) when code or versions are missing."""
+    """Exact values for one environment; refuses (one line) only when nothing can be run.
+
+    `as_of` is the day the report was written when the caller knows it (`--as-of`, an
+    issue's creation date); it wins over a date written in the report."""
     extracted: list[tuple[str, str]] = []
     assumed: list[str] = []
-    python = _python(extraction, flags, extracted, assumed)
+    day = as_of or extraction.as_of
+    if as_of is not None:
+        extracted.append((f"as of {as_of}", "given"))
+    elif extraction.as_of is not None:
+        extracted.append((f"as of {extraction.as_of}", "a date in the report"))
     code, origin = _code(path, extraction, flags)
     extracted.append(("code", origin))
-    steps = _steps(
-        path,
-        extraction=extraction,
-        flags=flags,
-        python=python,
-        index=index,
-        extracted=extracted,
-        assumed=assumed,
-    )
+    assumed.extend(extraction.notes)
+    if flags.pip:
+        python = flags.python or (extraction.python[0] if extraction.python else DEFAULT_PYTHON)
+        steps = flags.pip
+    else:
+        python, steps = _environment(
+            path, extraction, flags, index, day=day, extracted=extracted, assumed=assumed
+        )
     env = {**extraction.env, **flags.env}
     for name, value in extraction.env.items():
         extracted.append((f"{name}={value}", "report"))
@@ -136,7 +157,7 @@ def resolve(
         extracted.append(("keras.json", json.dumps(extraction.keras_json, sort_keys=True)))
     if extraction.reported_error is not None:
         error = extraction.reported_error
-        extracted.append(("reported error", f"{error.type}: {error.message}"))
+        extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
     if extraction.ignored_packages and not flags.pip:
         names = ", ".join(extraction.ignored_packages[:8]) + (
             " ..." if len(extraction.ignored_packages) > 8 else ""
@@ -153,19 +174,131 @@ def resolve(
         assumed=tuple(assumed),
         reported_error=extraction.reported_error,
         source=path,
+        as_of=day,
     )
 
 
-def _python(
-    extraction: Extraction, flags: Flags, extracted: list[tuple[str, str]], assumed: list[str]
-) -> str:
+def resolve_text(
+    text: str,
+    *,
+    source: Path,
+    flags: Flags | None = None,
+    index: PackageIndex | None,
+    as_of: date | None = None,
+) -> Request:
+    """A report given as text (a file, standard input, an issue fetched from a tracker)."""
+    return resolve(source, extract(text), flags or Flags(), index, as_of=as_of)
+
+
+def _environment(
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    day: date | None,
+    extracted: list[tuple[str, str]],
+    assumed: list[str],
+) -> tuple[str, tuple[str, ...]]:
+    """The Python and the pip steps: the reporter's own lines kept as written, every package
+    the report names or the code imports pinned."""
+    steps = extraction.pip_steps
+    wanted: dict[str, Wanted] = {}
+    for step in steps:
+        extracted.append(("step", f"pip install {step}"))
+        for name, version in _step_pins(step).items():
+            if name in wanted:
+                continue
+            wanted[name] = Wanted(
+                name=name,
+                version=version or "",
+                exact=version is not None,
+                why="as written" if version else "the report installs it without a version",
+            )
+    for pin in extraction.pins:
+        extracted.append((f"{pin.name} {pin.version}", pin.source))
+        if pin.name in wanted and wanted[pin.name].exact:
+            continue
+        wanted[pin.name] = Wanted(
+            name=pin.name,
+            version=pin.version,
+            exact=is_exact(pin.version),
+            why=f"the report says {pin.version}",
+        )
+    wanted.update(_imported(extraction, wanted, assumed))
+    if not wanted:
+        raise NothingToRunError(
+            f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
+            "pip install ..., import ...); pass --pip 'keras==3.12.0'"
+        )
     if flags.python:
-        return flags.python
-    if extraction.python:
-        extracted.append((f"Python {extraction.python[0]}", extraction.python[1]))
-        return extraction.python[0]
-    assumed.append(f"Python {DEFAULT_PYTHON}: the report names no Python version")
-    return DEFAULT_PYTHON
+        python = flags.python
+    elif extraction.python:
+        python = extraction.python[0]
+        extracted.append((f"Python {python}", extraction.python[1]))
+    else:
+        python, why = choose_python(list(wanted.values()), index, day)
+        assumed.append(why)
+    exact: dict[str, str] = {}
+    for name, item in wanted.items():
+        version, assumption = exact_version(item, python, index, day)
+        exact[name] = version
+        if assumption:
+            assumed.append(assumption)
+    if steps:
+        return python, _pin_steps(steps, exact, assumed)
+    return python, _order(exact, assumed)
+
+
+def _step_pins(step: str) -> dict[str, str | None]:
+    """name -> the version a step pins with `==` (None: no exact pin)."""
+    found: dict[str, str | None] = {}
+    for word in _words(step):
+        if word.startswith("-"):
+            continue
+        name = re.split(r"[\[<>=!~;]", word)[0]
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            continue
+        match = re.search(r"===?([\w.+!-]+)$", word)
+        exact = match[1] if match and "," not in word and "*" not in word else None
+        found[str(canonicalize_name(name))] = exact
+    return found
+
+
+def _imported(
+    extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Packages the code imports that the report never names, unless a named package brings
+    them or the claimed error is that they are missing."""
+    missing = _missing_module(extraction.reported_error)
+    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    added: dict[str, Wanted] = {}
+    for name in extraction.imports:
+        if name in wanted or name in brought:
+            continue
+        if missing is not None and name == distribution_of(missing):
+            assumed.append(
+                f"{name} not installed: the code imports it and the report's error is that "
+                "it is missing"
+            )
+            continue
+        if name not in KNOWN_DISTRIBUTIONS:
+            assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
+            continue
+        added[name] = Wanted(
+            name=name,
+            version="",
+            exact=False,
+            why="the code imports it; the report names no version",
+        )
+    return added
+
+
+def _missing_module(error: ReportedError | None) -> str | None:
+    if error is None or error.short_type not in ("ModuleNotFoundError", "ImportError"):
+        return None
+    match = re.search(r"No module named '([\w.]+)'", error.message)
+    return match[1] if match else None
 
 
 def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
@@ -184,64 +317,12 @@ def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
         chosen = extraction.code
     else:
         raise NothingToRunError(
-            f"{path}: no Python code block found; add a ```python block or pass --script FILE"
+            f"{path}: no code to run (no Python block, python -c line, pasted code or "
+            "traceback line); pass --script FILE"
         )
     others = len(candidates) - 1
     note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
     return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"
-
-
-def _steps(
-    path: Path,
-    *,
-    extraction: Extraction,
-    flags: Flags,
-    python: str,
-    index: PackageIndex | None,
-    extracted: list[tuple[str, str]],
-    assumed: list[str],
-) -> tuple[str, ...]:
-    if flags.pip:
-        return flags.pip
-    pins: dict[str, Pin] = {pin.name: pin for pin in extraction.pins}
-    for pin in pins.values():
-        extracted.append((f"{pin.name} {pin.version}", pin.source))
-    exact = {name: _exact(pin, python, index, assumed) for name, pin in pins.items()}
-    if extraction.pip_steps:
-        for step in extraction.pip_steps:
-            extracted.append(("step", f"pip install {step}"))
-        return _pin_steps(extraction.pip_steps, exact, assumed)
-    if not exact:
-        raise NothingToRunError(
-            f"{path}: no package version found (pip freeze, 'TensorFlow version: X', ...); "
-            "pass --pip 'keras==3.12.0'"
-        )
-    return _order(exact, assumed)
-
-
-def _exact(pin: Pin, python: str, index: PackageIndex | None, assumed: list[str]) -> str:
-    try:
-        release = Version(pin.version).release
-    except InvalidVersion:
-        raise ConfigurationError(
-            f"{pin.name} {pin.version!r} ({pin.source}) is not a version"
-        ) from None
-    if len(release) >= 3 or Version(pin.version).is_prerelease:
-        return pin.version
-    if index is None:
-        raise NothingToRunError(
-            f"{pin.name} {pin.version} is not an exact release and PyPI cannot be asked offline"
-        )
-    latest = index.latest_matching(pin.name, pin.version, python=python)
-    if latest is None:
-        raise NothingToRunError(
-            f"PyPI has no {pin.name} {pin.version}.x release installable on Python {python}"
-        )
-    assumed.append(
-        f"{pin.name} {latest}: the latest {pin.version}.x release on PyPI for Python {python} "
-        f"(the report says {pin.version})"
-    )
-    return str(latest)
 
 
 def _pin_steps(
@@ -252,7 +333,7 @@ def _pin_steps(
     out: list[str] = []
     for step in steps:
         words = []
-        for word in shlex.split(step):
+        for word in _words(step):
             bare = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", word)
             name = bare[1].lower() if bare else re.split(r"[\[<>=!~;]", word)[0].lower()
             if bare and name in exact:
@@ -271,6 +352,13 @@ def _pin_steps(
     return tuple(out)
 
 
+def _words(step: str) -> list[str]:
+    try:
+        return shlex.split(step)
+    except ValueError:
+        return step.split()
+
+
 def _order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
     """One pip step, unless TF < 2.16 meets Keras 3: pip refuses that in one step, and users
     reach it by installing Keras afterwards, so the harness does the same."""
@@ -285,3 +373,18 @@ def _order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
         )
         return (" ".join(first), f"keras=={keras}")
     return (" ".join(first),)
+
+
+def as_json(request: Request) -> dict[str, Any]:
+    """The extraction as `harness repro --dry-run --json` prints it."""
+    error = request.reported_error
+    return {
+        "python": request.python,
+        "steps": list(request.steps),
+        "env": dict(request.env),
+        "keras_json": request.keras_json,
+        "code": request.code,
+        "claim": None if error is None else {"type": error.type, "message": error.message},
+        "as_of": request.as_of.isoformat() if request.as_of else None,
+        "assumptions": list(request.assumed),
+    }

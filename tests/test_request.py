@@ -12,7 +12,7 @@ from harness.outcome import Outcome, RaisedError
 from harness.report import extract
 from harness.repro import WITHOUT, adjacent_minors, neighbours_table, settings_of, variants_of
 from harness.request import Flags, NothingToRunError, Request, read_source, resolve
-from tests.pypi_fake import fake_index
+from tests.pypi_fake import fake_index, recorded_index
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -20,7 +20,7 @@ REPORTS = Path(__file__).parent / "data" / "reports"
 def request_of(name: str, flags: Flags | None = None) -> Request:
     path = REPORTS / name
     extraction, _ = read_source(path)
-    return resolve(path, extraction, flags or Flags(), fake_index())
+    return resolve(path, extraction, flags or Flags(), recorded_index())
 
 
 def test_a_partial_version_resolves_to_the_latest_patch_and_says_so() -> None:
@@ -65,9 +65,10 @@ def test_block_chooses_another_code_block() -> None:
     [
         (
             "no_code.md",
-            "no_code.md: no Python code block found; add a ```python block or pass --script FILE",
+            "no_code.md: no code to run (no Python block, python -c line, pasted code or "
+            "traceback line); pass --script FILE",
         ),
-        ("no_version.md", "no_version.md: no package version found"),
+        ("no_package.md", "no_package.md: no package named or imported"),
     ],
 )
 def test_refusals_are_one_line(name: str, message: str) -> None:
