@@ -187,6 +187,8 @@ def _clean(text: str) -> tuple[str, list[int]] | None:
         if line.lstrip().startswith(("!", "%")):
             continue
         kept.append((index, line))
+    while kept and not kept[0][1].strip():
+        kept.pop(0)
     parsed = _parse_prefix([line for _, line in kept])
     if parsed is None:
         return None

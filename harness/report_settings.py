@@ -24,24 +24,41 @@ KNOWN = (
     "TF_FORCE_GPU_ALLOW_GROWTH",
     "PYTHONHASHSEED",
 )
-_VALUE = r"['\"`]?(?P<value>[\w.,:/=+-]*[\w.+-])['\"`]?"
+_VALUE = r"['\"`]?(?P<value>[\w.,:/=+-]*[\w+-])['\"`]?"
 _EXPLICIT = re.compile(
     r"(?:\bexport\s+|\bset\s+|%env\s+|%set_env\s+|\$env:)(?P<name>[A-Z_][A-Z0-9_]*)"
     r"(?:\s*=\s*|[ \t]+(?=[^=\s]))" + _VALUE
 )
 _KNOWN_NAMES = "|".join(KNOWN)
-_BARE = re.compile(r"(?<![\w$.\[\"'])(?P<name>" + _KNOWN_NAMES + r")(?:=|\s*:\s+|\s+=\s+)" + _VALUE)
+_BARE = re.compile(r"(?P<name>" + _KNOWN_NAMES + r")=" + _VALUE)
+_FIELD = re.compile(r"^\s*[-*]?\s*\**(?P<name>" + _KNOWN_NAMES + r")\**\s*:\s+" + _VALUE + r"\s*$")
+# Before a bare assignment on its line: a prompt, a bullet, other assignments. After it:
+# nothing, a command it prefixes, or another assignment.
+_LEAD = re.compile(r"^\s*(?:[-*]\s+)?(?:\S*[$#>%]\s*)?(?:[A-Z_][A-Z0-9_]*=\S+\s+)*$")
+_TRAIL = re.compile(
+    r"^\s*(?:$|&&|;|[A-Z_][A-Z0-9_]*=|(?:python[\d.]*|pytest|jupyter|ipython|bash|sh|\./)\b)"
+)
 _CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
 _INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
 _TITLE_ERROR = re.compile(r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?::\s*(?P<msg>.+))?")
 
 
 def env(readable: str) -> dict[str, str]:
+    """Variables the reporter set: `export`/`set`/`%env`/`$env:` anywhere, a bare
+    `NAME=value` alone on its line or prefixing a command or in backticks, a `NAME: value`
+    field. A sentence merely naming a setting sets nothing."""
     found: dict[str, str] = {}
     for line in readable.splitlines():
-        for pattern in (_EXPLICIT, _BARE):
-            for match in pattern.finditer(line):
+        for match in _EXPLICIT.finditer(line):
+            found.setdefault(match["name"], match["value"])
+        for match in _BARE.finditer(line):
+            lead, trail = line[: match.start()], line[match.end() :]
+            quoted = lead.endswith("`") and "`" in line[match.end() - 1 : match.end() + 1]
+            if quoted or (_LEAD.match(lead) and _TRAIL.match(trail)):
                 found.setdefault(match["name"], match["value"])
+        field = _FIELD.match(line)
+        if field:
+            found.setdefault(field["name"], field["value"])
     return found
 
 
@@ -79,7 +96,9 @@ def claim(text: str, *, title: str) -> ReportedError | None:
         return from_traceback
     standalone = None
     for line in text.splitlines():
-        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*\"'").strip()
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*").strip()
+        if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
+            bare = bare[1:-1]
         match = report_tracebacks.ERROR_LINE.match(bare)
         if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
             standalone = ReportedError(

@@ -91,7 +91,7 @@ _PROSE = re.compile(
     r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?)?"
     r"[ \t]*(?:[:=]+|\bis\b|\bwas\b|\bv\b)?[ \t]*\(?[ \t]*['\"`]?"
     + _VERSION
-    + r"(?:\.[x*])?(?![\w.])",
+    + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
 _DUNDER = re.compile(
@@ -223,7 +223,8 @@ class Versions:
 def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
     steps = pip_steps(readable)
-    pins, ignored = _pins(readable, full)
+    stepped = {name for step in steps for name in step_names(step)}
+    pins, ignored = _pins(readable, full, stepped=stepped if steps else None)
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
@@ -257,9 +258,18 @@ def _words(step: str) -> list[str]:
         return step.split()
 
 
-def _pins(readable: str, full: str) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
+def _pins(
+    readable: str, full: str, *, stepped: set[str] | None
+) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
+    """Pins in the order evidence is trusted. pip's own output ("Successfully installed
+    numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
+    output only pins the packages those lines name."""
     pins: dict[str, Pin] = {}
     ignored: list[str] = []
+
+    def from_pip(name: str, version: str, source: str) -> None:
+        if stepped is None or canonical(name) in stepped:
+            add(name, version, source)
 
     def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
         key = canonical(name)
@@ -295,9 +305,9 @@ def _pins(readable: str, full: str) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
         for item in match["list"].split():
             name, _, version = item.rpartition("-")
             if name and version[:1].isdigit():
-                add(name, version, f"pip: Successfully installed {item}")
+                from_pip(name, version, f"pip: Successfully installed {item}")
     for match in _SATISFIED.finditer(readable):
-        add(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
+        from_pip(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
     for match in _DUNDER.finditer(full):
         if match["name"].lower() in ALIASES:
             add(match["name"], match[2], f"`{match['name']}.__version__` printed {match[2]}")
@@ -353,11 +363,11 @@ def _step(options: list[str], rest: str) -> str | None:
         word = words[index].strip("`'\"")
         if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
             break
-        ends_sentence = word.endswith((".", ",", ":", ")", ";"))
-        word = word.rstrip(".,:);")
+        ends_sentence = word.rstrip("`'\"") != word or word.endswith((".", ",", ":", ")", ";"))
+        word = word.rstrip(".,:);`'\"")
         if word.lower() in _STOP_WORDS:
             break
-        if word in _DROPPED_OPTIONS:
+        if word in _DROPPED_OPTIONS or word.split("=")[0] in _DROPPED_WITH_ARG:
             index += 1
             continue
         if word in _DROPPED_WITH_ARG | _UNREPRODUCIBLE:

@@ -22,11 +22,13 @@ from harness import yamlsource
 from harness.distributions import DISTRIBUTION_OF, brought_by, distribution_of
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.report import Block, Extraction, ReportedError, extract
+from harness.report import Block, Extraction, Pin, ReportedError, extract
 from harness.report_versions import KEY_PACKAGES
 from harness.resolution import DEFAULT_PYTHON, Wanted, choose_python, exact_version, is_exact
 from harness.textfiles import read_text
 
+# The package a Keras 3 backend imports; the report's backend setting needs it installed.
+BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 # Imports added to the environment when the report names no version of them; any other
 # import (a local module, an unknown name) is listed, not looked up.
 KNOWN_DISTRIBUTIONS = frozenset(
@@ -215,9 +217,10 @@ def _environment(
                 exact=version is not None,
                 why="as written" if version else "the report installs it without a version",
             )
+    family = [p for p in extraction.pins if _family_name(p)]
     for pin in extraction.pins:
         extracted.append((f"{pin.name} {pin.version}", pin.source))
-        if pin.name in wanted and wanted[pin.name].exact:
+        if pin.name in wanted and wanted[pin.name].exact or pin in family:
             continue
         wanted[pin.name] = Wanted(
             name=pin.name,
@@ -225,6 +228,16 @@ def _environment(
             exact=is_exact(pin.version),
             why=f"the report says {pin.version}",
         )
+    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
+    # packages already bring (Keras comes with TensorFlow).
+    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    for pin in family:
+        if pin.name in brought:
+            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
+        elif pin.name not in wanted:
+            wanted[pin.name] = Wanted(
+                name=pin.name, version=pin.version, exact=False, why=f"the report says {pin.version}"
+            )
     wanted.update(_imported(extraction, wanted, assumed))
     if not wanted:
         raise NothingToRunError(
@@ -246,8 +259,13 @@ def _environment(
         if assumption:
             assumed.append(assumption)
     if steps:
-        return python, _pin_steps(steps, exact, assumed)
+        shown = {pin.name for pin in extraction.pins}
+        return python, _pin_steps(steps, exact, assumed, shown=shown)
     return python, _order(exact, assumed)
+
+
+def _family_name(pin: Pin) -> bool:
+    return pin.source.startswith('"') and "." not in pin.version
 
 
 def _step_pins(step: str) -> dict[str, str | None]:
@@ -273,7 +291,8 @@ def _imported(
     missing = _missing_module(extraction.reported_error)
     brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
     added: dict[str, Wanted] = {}
-    for name in extraction.imports:
+    backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
+    for name in (*extraction.imports, *([backend] if backend else [])):
         if name in wanted or name in brought:
             continue
         if missing is not None and name == distribution_of(missing):
@@ -289,7 +308,11 @@ def _imported(
             name=name,
             version="",
             exact=False,
-            why="the code imports it; the report names no version",
+            why=(
+                "the code imports it; the report names no version"
+                if name in extraction.imports
+                else f"KERAS_BACKEND={extraction.env['KERAS_BACKEND']} needs it"
+            ),
         )
     return added
 
@@ -326,30 +349,38 @@ def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
 
 
 def _pin_steps(
-    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str]
+    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
 ) -> tuple[str, ...]:
-    """The report's own pip lines, with unpinned packages pinned to the versions it reports."""
+    """The report's own pip lines as written, bare names pinned to the versions it reports.
+    Packages it names but installs in none of its lines were there before them (a template's
+    "TensorFlow version: 2.16.1" describes the environment the reporter started from), so
+    they are installed first."""
     used: set[str] = set()
     out: list[str] = []
     for step in steps:
         words = []
         for word in _words(step):
             bare = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", word)
-            name = bare[1].lower() if bare else re.split(r"[\[<>=!~;]", word)[0].lower()
-            if bare and name in exact:
-                assumed.append(f"`{bare[0]}` pinned to {exact[name]}, the version the report shows")
+            name = str(canonicalize_name(re.split(r"[\[<>=!~;]", word)[0]))
+            if bare and not word.startswith("-") and name in exact:
+                if name in shown:
+                    assumed.append(
+                        f"`{bare[0]}` pinned to {exact[name]}, the version the report shows"
+                    )
                 words.append(f"{word}=={exact[name]}")
             else:
                 words.append(word)
             used.add(name)
         out.append(shlex.join(words))
-    extra = [f"{name}=={version}" for name, version in exact.items() if name not in used]
-    if extra:
-        out[-1] = f"{out[-1]} {' '.join(extra)}"
-        assumed.append(
-            f"{', '.join(extra)} added to the last pip step (the report shows them installed)"
-        )
-    return tuple(out)
+    before = {name: version for name, version in exact.items() if name not in used}
+    if not before:
+        return tuple(out)
+    first = _order(before, assumed)
+    assumed.append(
+        f"{' '.join(first)} installed before the report's own pip lines "
+        "(the report names these versions but installs them in none of its lines)"
+    )
+    return (*first, *out)
 
 
 def _words(step: str) -> list[str]:
@@ -360,19 +391,26 @@ def _words(step: str) -> list[str]:
 
 
 def _order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
-    """One pip step, unless TF < 2.16 meets Keras 3: pip refuses that in one step, and users
-    reach it by installing Keras afterwards, so the harness does the same."""
+    """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
+    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, tf-keras of another minor than
+    TensorFlow). Users reach those by installing the second package afterwards; so does this."""
     tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
-    keras = exact.get("keras")
-    first = [f"{n}=={v}" for n, v in exact.items()]
-    if tf and keras and Version(tf) < Version("2.16") and Version(keras).major >= 3:
-        first.remove(f"keras=={keras}")
+    later: list[str] = []
+    if tf is not None:
+        tf_version = Version(tf)
+        keras = exact.get("keras")
+        if keras and (tf_version < Version("2.16")) == (Version(keras).major >= 3):
+            later.append("keras")
+        tf_keras = exact.get("tf-keras")
+        if tf_keras and Version(tf_keras).release[:2] != tf_version.release[:2]:
+            later.append("tf-keras")
+    first = [f"{n}=={v}" for n, v in exact.items() if n not in later]
+    for name in later:
         assumed.append(
-            f"keras {keras} installed in a second pip step after TensorFlow {tf} "
+            f"{name} {exact[name]} installed in a second pip step after TensorFlow {tf} "
             "(one step would be refused by pip's resolver)"
         )
-        return (" ".join(first), f"keras=={keras}")
-    return (" ".join(first),)
+    return (" ".join(first), *(f"{name}=={exact[name]}" for name in later))
 
 
 def as_json(request: Request) -> dict[str, Any]:

@@ -102,13 +102,14 @@ def test_neighbours_are_the_adjacent_minors_installable_on_the_python() -> None:
 
 def test_neighbour_variants_swap_one_pin_at_a_time_with_and_without_the_backend() -> None:
     path = Path("r.md")
-    text = "KERAS_BACKEND=jax\nkeras==3.12.0\n```python\nimport keras\n```\n"
-    request = resolve(path, extract(text), Flags(), fake_index())
-    variants = variants_of(request, fake_index(), neighbours=True)
+    text = "KERAS_BACKEND=jax\nkeras==3.12.0\njax==0.4.30\n```python\nimport keras\n```\n"
+    index = fake_index(jax={"0.4.30": (">=3.9", "py3-none-any")})
+    request = resolve(path, extract(text), Flags(), index)
+    variants = variants_of(request, index, neighbours=True)
     assert [v.setup.steps for v in variants] == [
-        ("keras==3.12.0",),
-        ("keras==3.11.3",),
-        ("keras==3.13.0",),
+        ("keras==3.12.0 jax==0.4.30",),
+        ("keras==3.11.3 jax==0.4.30",),
+        ("keras==3.13.0 jax==0.4.30",),
     ]
     assert [s.name for s in settings_of(request, neighbours=True)] == [
         "as-reported",
