@@ -250,16 +250,16 @@ def _python_c(text: str) -> list[Candidate]:
         )
     for match in _HEREDOC.finditer(text):
         closing = re.compile(rf"^{re.escape(match['tag'])}\s*$", re.MULTILINE)
-        end = closing.search(text, match.end())
-        if end is None:
+        found = closing.search(text, match.end())
+        if found is None:
             continue
-        parsed = _parse_prefix(text[match.end() : end.start()].splitlines())
+        parsed = _parse_prefix(text[match.end() : found.start()].splitlines())
         if parsed is not None:
             line = text.count("\n", 0, match.end()) + 1
             out.append(
                 Candidate(
                     block=Block(info="python heredoc", text=parsed, line=line, origin="python -c"),
-                    span=(match.end(), end.start()),
+                    span=(match.end(), found.start()),
                 )
             )
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -87,7 +88,7 @@ _ALIAS_WORDS = "|".join(
 )
 _PROSE = re.compile(
     r"(?<![\w.\-/\\])(?P<name>" + _ALIAS_WORDS + r")(?![\w-])"
-    # "version", "version (use command below)", "version I am using is"
+    # then "version", "version (use command below)" or "version I am using is"
     r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?)?"
     r"[ \t]*(?:[:=]+|\bis\b|\bwas\b|\bv\b)?[ \t]*\(?[ \t]*['\"`]?"
     + _VERSION
@@ -141,7 +142,7 @@ _DROPPED_OPTIONS |= {"--break-system-packages", "--no-input"}
 _KEPT_WITH_ARG = {"--index-url", "-i", "--extra-index-url", "-f", "--find-links"}
 _KEPT_WITH_ARG |= {"--upgrade-strategy"}
 _UNREPRODUCIBLE = {"-r", "--requirement", "-e", "--editable", "-c", "--constraint"}
-_STOP_WORDS = set(
+_STOP_WORDS = frozenset(
     [
         "and",
         "then",
@@ -187,7 +188,6 @@ _STOP_WORDS = set(
         "now",
         "when",
         "while",
-        "but",
         "it's",
         "doesn't",
         "didn't",
@@ -281,26 +281,13 @@ def _pins(
         if known is None or known.version.count(".") < version.count("."):
             pins[key] = Pin(name=key, version=version, source=source)
 
-    in_table = False
-    for line in readable.splitlines():
-        if _LIST_HEADER.match(line):
-            in_table = True
-            continue
-        if not line.strip():
-            in_table = False
-        match = _FREEZE.match(line)
-        if match:
-            add(match[1], match[2], f"`{line.strip()}`", listed=True)
-            continue
-        row = _LIST_ROW.match(line)
-        if row and (in_table or canonical(row[1]) in KEY_PACKAGES):
-            add(row[1], row[2], f"`{' '.join(line.split()[:2])}`", listed=in_table)
+    _listings(readable, add)
     for match in _WHEEL.finditer(readable):
         try:
-            name, version, _, _ = parse_wheel_filename(match[1])
+            wheel_name, wheel_version, _, _ = parse_wheel_filename(match[1])
         except InvalidWheelFilename:
             continue
-        add(str(name), str(version), f"wheel `{match[1]}`")
+        add(str(wheel_name), str(wheel_version), f"wheel `{match[1]}`")
     for match in _INSTALLED.finditer(readable):
         for item in match["list"].split():
             name, _, version = item.rpartition("-")
@@ -319,6 +306,24 @@ def _pins(
     for match in _PROSE.finditer(readable):
         add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
     return tuple(pins.values()), tuple(ignored)
+
+
+def _listings(readable: str, add: Callable[..., None]) -> None:
+    """pip freeze lines, and pip list / conda list rows (their other packages are listed)."""
+    in_table = False
+    for line in readable.splitlines():
+        if _LIST_HEADER.match(line):
+            in_table = True
+            continue
+        if not line.strip():
+            in_table = False
+        match = _FREEZE.match(line)
+        if match:
+            add(match[1], match[2], f"`{line.strip()}`", listed=True)
+            continue
+        row = _LIST_ROW.match(line)
+        if row and (in_table or canonical(row[1]) in KEY_PACKAGES):
+            add(row[1], row[2], f"`{' '.join(line.split()[:2])}`", listed=in_table)
 
 
 def _conda_names(readable: str) -> list[str]:
@@ -360,10 +365,13 @@ def _step(options: list[str], rest: str) -> str | None:
     index = 0
     requirements = 0
     while index < len(words):
-        word = words[index].strip("`'\"")
+        raw = words[index]
+        word = raw.strip("`'\"")
         if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
             break
-        ends_sentence = word.rstrip("`'\"") != word or word.endswith((".", ",", ":", ")", ";"))
+        ends_sentence = raw.endswith(("`", ".", ",", ":", ")", ";")) or (
+            raw.endswith(("'", '"')) and not raw.startswith(("'", '"'))
+        )
         word = word.rstrip(".,:);`'\"")
         if word.lower() in _STOP_WORDS:
             break

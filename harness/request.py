@@ -205,39 +205,7 @@ def _environment(
     """The Python and the pip steps: the reporter's own lines kept as written, every package
     the report names or the code imports pinned."""
     steps = extraction.pip_steps
-    wanted: dict[str, Wanted] = {}
-    for step in steps:
-        extracted.append(("step", f"pip install {step}"))
-        for name, version in _step_pins(step).items():
-            if name in wanted:
-                continue
-            wanted[name] = Wanted(
-                name=name,
-                version=version or "",
-                exact=version is not None,
-                why="as written" if version else "the report installs it without a version",
-            )
-    family = [p for p in extraction.pins if _family_name(p)]
-    for pin in extraction.pins:
-        extracted.append((f"{pin.name} {pin.version}", pin.source))
-        if pin.name in wanted and wanted[pin.name].exact or pin in family:
-            continue
-        wanted[pin.name] = Wanted(
-            name=pin.name,
-            version=pin.version,
-            exact=is_exact(pin.version),
-            why=f"the report says {pin.version}",
-        )
-    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
-    # packages already bring (Keras comes with TensorFlow).
-    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
-    for pin in family:
-        if pin.name in brought:
-            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
-        elif pin.name not in wanted:
-            wanted[pin.name] = Wanted(
-                name=pin.name, version=pin.version, exact=False, why=f"the report says {pin.version}"
-            )
+    wanted = _named(extraction, extracted, assumed)
     wanted.update(_imported(extraction, wanted, assumed))
     if not wanted:
         raise NothingToRunError(
@@ -262,6 +230,50 @@ def _environment(
         shown = {pin.name for pin in extraction.pins}
         return python, _pin_steps(steps, exact, assumed, shown=shown)
     return python, _order(exact, assumed)
+
+
+def _named(
+    extraction: Extraction, extracted: list[tuple[str, str]], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Every package the report names: in its pip lines (as written), then elsewhere."""
+    steps = extraction.pip_steps
+    wanted: dict[str, Wanted] = {}
+    for step in steps:
+        extracted.append(("step", f"pip install {step}"))
+        for name, version in _step_pins(step).items():
+            if name in wanted:
+                continue
+            wanted[name] = Wanted(
+                name=name,
+                version=version or "",
+                exact=version is not None,
+                why="as written" if version else "the report installs it without a version",
+            )
+    family = [p for p in extraction.pins if _family_name(p)]
+    for pin in extraction.pins:
+        extracted.append((f"{pin.name} {pin.version}", pin.source))
+        if (pin.name in wanted and wanted[pin.name].exact) or pin in family:
+            continue
+        wanted[pin.name] = Wanted(
+            name=pin.name,
+            version=pin.version,
+            exact=is_exact(pin.version),
+            why=f"the report says {pin.version}",
+        )
+    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
+    # packages already bring (Keras comes with TensorFlow).
+    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    for pin in family:
+        if pin.name in brought:
+            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
+        elif pin.name not in wanted:
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report says {pin.version}",
+            )
+    return wanted
 
 
 def _family_name(pin: Pin) -> bool:

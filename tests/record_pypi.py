@@ -64,7 +64,7 @@ def main(names: list[str]) -> None:
             data = json.load(response)
         path = RECORDED / f"{name}.json"
         path.write_text(json.dumps(trimmed(data), separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"{path}: {path.stat().st_size} bytes")  # noqa: T201
+        print(f"{path}: {path.stat().st_size} bytes")
 
 
 if __name__ == "__main__":
