@@ -5,6 +5,8 @@ recordings in tests/data/pypi; nothing here touches the network."""
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -94,3 +96,29 @@ def test_extraction_asks_only_the_recordings_and_never_the_network(
     per_report: list[str] = []
     extraction_of(SIDECARS[0], per_report)
     assert len(per_report) == len(set(per_report))
+
+
+def test_the_json_has_exactly_the_documented_keys() -> None:
+    _, found = extraction_of(REPORTS / "k3_no_tf_python_c.expected.yaml")
+    assert list(found) == [
+        "python",
+        "steps",
+        "env",
+        "keras_json",
+        "code",
+        "claim",
+        "as_of",
+        "assumptions",
+    ]
+
+
+def test_json_without_dry_run_is_refused_in_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "repro", str(REPORTS / "pip_list.md"), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: --json prints the extraction: use it with --dry-run\n"
