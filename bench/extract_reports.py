@@ -20,8 +20,10 @@ def main() -> None:
         timings.append((time.perf_counter() - start, sidecar.name))
     timings.sort()
     mean = sum(t for t, _ in timings) / len(timings)
+    slowest, name = timings[-1]
     print(
-        f"{len(timings)} reports: mean {mean * 1000:.0f} ms, slowest {timings[-1][0] * 1000:.0f} ms ({timings[-1][1]})"
+        f"{len(timings)} reports: mean {mean * 1000:.0f} ms, "
+        f"slowest {slowest * 1000:.0f} ms ({name})"
     )
 
 
