@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ from harness.repro import (
     variants_of,
     with_python,
 )
-from harness.request import Flags, read_source, resolve
+from harness.request import Flags, as_json, read_source, resolve
 from harness.results import write_atomic
 from harness.scenarios import Claim, load_scenario
 from harness.session import (
@@ -131,6 +132,14 @@ def _index() -> PackageIndex:
     "with and without the backend setting.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what was extracted and assumed, build nothing.")
+@click.option(
+    "--json", "as_json_output", is_flag=True, help="With --dry-run: print the extraction as JSON."
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the report was written (YYYY-MM-DD): partial versions mean releases out by then.",
+)
 @_common
 def repro(  # click passes every option by keyword
     *,
@@ -143,12 +152,16 @@ def repro(  # click passes every option by keyword
     block: int | None,
     neighbours: bool,
     dry_run: bool,
+    as_json_output: bool,
+    as_of: datetime | None,
     base: str,
     templates: Path,
     results: Path,
     quiet: bool,
 ) -> None:
     """Build the environment a bug REPORT describes, run its code, print a Markdown report."""
+    if as_json_output and not dry_run:
+        raise ConfigurationError("--json prints the extraction: use it with --dry-run")
     extraction, _ = read_source(report)
     flags = Flags(
         python=python,
@@ -159,7 +172,7 @@ def repro(  # click passes every option by keyword
         block=block,
     )
     index = _index()
-    request = resolve(report, extraction, flags, index)
+    request = resolve(report, extraction, flags, index, as_of=as_of.date() if as_of else None)
     reporter = Reporter(verbose=not quiet)
     reporter.note(f"extracted from {report}:")
     for what, where in request.extracted:
@@ -175,6 +188,8 @@ def repro(  # click passes every option by keyword
     for setting in settings_of(request, neighbours=neighbours)[1:]:
         reporter.note(f"  neighbour: each environment {setting_label(setting.name, request)}")
     if dry_run:
+        if as_json_output:
+            click.echo(json.dumps(as_json(request), indent=2))
         return
     engine = DockerEngine.connect(reporter.command)
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
