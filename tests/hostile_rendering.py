@@ -13,12 +13,17 @@ import csv
 import io
 import itertools
 import re
+import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from harness.outcome import Frame, Outcome, RaisedError, Status, signature_of
+from harness.records import Run
+from harness.views import Report
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
@@ -52,16 +57,92 @@ FILE = _FROM_SCENARIO["FILE"]
 # What a spreadsheet runs, and what the CSV must turn into text (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# As the driver records them: the class's module, then its name; the traceback it writes.
+TYPE = f"__main__.{TYPE_NAME}"
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    f'  File "{FILE}", line 2, in {FUNCTION}\n'
+    f"{TYPE_NAME}: {MESSAGE}\n"
+)
+# Fields that start as a spreadsheet formula would, one per cell; `-11` is a number and stays.
+LEADING = ("+1+1", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1", "'=1+1", "''@x", "-11", "-0.5")
+
+
+# --- a run whose cells hold the hostile text ------------------------------------------------
+
+
+def outcome_of(scenario: str, status: Status, **fields: object) -> Outcome:
+    base: dict[str, object] = {
+        "run_id": "r",
+        "cell_id": f"py3.11/tiny/plain/{scenario}",
+        "python": "3.11",
+        "environment": "tiny",
+        "backend": "plain",
+        "scenario": scenario,
+        "status": status,
+        "claim_reproduced": False,
+        "versions": {"python": "3.11.2", "six": "<b>1.16.0</b>"},
+    }
+    return Outcome(**(base | fields))  # type: ignore[arg-type]
+
+
+def hostile_outcomes() -> list[Outcome]:
+    error = RaisedError(
+        type=TYPE,
+        message=MESSAGE,
+        raised_at=Frame(file=FILE, line=2, function=FUNCTION),
+        scenario_line=Frame(file="/keras-matrix/scenarios/s.py", line=37, function="<module>"),
+        phase="call",
+        traceback=TRACEBACK,
+    )
+    found = [
+        outcome_of(
+            "raises",
+            "error",
+            error=error,
+            signature=signature_of(TYPE, MESSAGE),
+            stdout_tail=MESSAGE + "\n",
+            stderr_tail=MESSAGE + "\n" + TRACEBACK,
+            pip_conflicts=(MESSAGE,),
+        ),
+        outcome_of(
+            "crashes", "crashed", reason=MESSAGE, signature=signature_of("crashed", MESSAGE)
+        ),
+    ]
+    for n, text in enumerate(LEADING):
+        raised = RaisedError(
+            type="ValueError",
+            message=text,
+            raised_at=None,
+            scenario_line=None,
+            phase="call",
+            traceback="",
+        )
+        found.append(
+            outcome_of(
+                f"leading{n}", "error", error=raised, signature=signature_of("ValueError", text)
+            )
+        )
+    return found
+
+
+def hostile_report() -> Report:
+    return Report.build(Run.of(hostile_outcomes(), {"run_id": "r"}))
 
 
 # --- Markdown --------------------------------------------------------------------------------
 
 
+class _EveryLink(MarkdownIt):
+    """markdown-it refuses javascript: links by itself; so that an injected one would show."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's name
+        return True
+
+
 def markdown_parser() -> MarkdownIt:
     """CommonMark with GFM tables, raw HTML on, and no link refused: nothing is filtered for us."""
-    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    parser.validateLink = lambda url: True  # so that an injected javascript: link would show
-    return parser
+    return _EveryLink("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def tokens(text: str) -> Iterator[Token]:
@@ -79,7 +160,7 @@ def assert_markdown_inert(text: str, *, own_html: Collection[str] = ()) -> str:
     assert [t for t in found if t.type in ("link_open", "image", "s_open")] == []
     headings = [n.content for t, n in itertools.pairwise(found) if t.type == "heading_open"]
     assert [h for h in headings if "heading" in h] == [], "a line of the text became a heading"
-    rendered = markdown_parser().render(text)
+    rendered = str(markdown_parser().render(text))
     for tag in ("<script", "<img", "<svg", "<a ", "<!--"):
         assert tag not in rendered, f"{tag} in the rendered Markdown"
     return rendered
@@ -150,8 +231,7 @@ def assert_page_runs_no_script(browser: Chrome, page: Path, *, scripts: int) -> 
     browser.execute_script(
         "document.querySelectorAll('details').forEach(function (d) { d.open = true; });"
     )
-    # Give an injected handler (onerror of a failed image, onload) time to fire.
-    browser.execute_script("return new Promise(function (done) { setTimeout(done, 300); });")
+    time.sleep(0.3)  # time for an injected handler (onerror of a failed image, onload) to fire
     assert browser.execute_script("return typeof window.pwned") == "undefined"
     assert browser.title == title
     assert browser.execute_script("return document.images.length") == 0

@@ -8,6 +8,7 @@ claim:
 """
 
 import sys
+from typing import Any
 
 # tests/hostile_rendering.py reads these four constants from this file (with ast): one text,
 # both where it is raised in a container and where the tables are checked.
@@ -30,7 +31,7 @@ print(MESSAGE)
 print(MESSAGE, file=sys.stderr)
 
 Pwn = type(TYPE_NAME, (RuntimeError,), {})
-namespace = {"Pwn": Pwn, "MESSAGE": MESSAGE}
+namespace: dict[str, Any] = {"Pwn": Pwn, "MESSAGE": MESSAGE}
 # A frame in a "file" of that name, in a function of that name: where the error was raised.
 exec(compile("def boom():\n    raise Pwn(MESSAGE)\n", FILE, "exec"), namespace)
 boom = namespace["boom"]
