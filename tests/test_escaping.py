@@ -11,7 +11,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -47,6 +47,8 @@ from tests.hostile_rendering import (
 ROOT = Path(__file__).resolve().parent.parent
 # Anything but NUL (which CommonMark replaces) and lone surrogates (not text).
 TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))
+# No deadline: on a shared machine a slow parse is load, not a failure of these properties.
+PROPERTY = settings(max_examples=300, deadline=None)
 
 
 def _table_cell(markdown: str) -> list[str]:
@@ -57,6 +59,7 @@ def _table_cell(markdown: str) -> list[str]:
     return [f"{t.type}:{t.content}" for t in inline.children or ()]
 
 
+@PROPERTY
 @given(TEXT)
 def test_escaped_text_reads_back_exactly_as_plain_text(text: str) -> None:
     expected = one_line(text)
@@ -70,6 +73,7 @@ def test_escaped_text_reads_back_exactly_as_plain_text(text: str) -> None:
     assert "".join(t.content for t in inline) == f"note: «{expected}»"
 
 
+@PROPERTY
 @given(TEXT)
 def test_a_code_span_holds_the_text_exactly_in_a_table_and_out(text: str) -> None:
     expected = [f"code_inline:{one_line(text)}"] if one_line(text) else []
@@ -78,6 +82,7 @@ def test_a_code_span_holds_the_text_exactly_in_a_table_and_out(text: str) -> Non
     assert [f"{t.type}:{t.content}" for t in inline.children or () if t.type != "text"] == expected
 
 
+@PROPERTY
 @given(TEXT)
 def test_a_code_block_cannot_be_closed_by_its_text(text: str) -> None:
     block = code_block(text, "text")
