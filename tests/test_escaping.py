@@ -20,10 +20,12 @@ from harness.bisection import Observation, Result, side_by_side
 from harness.diff import diff_runs, render_markdown
 from harness.formats.csvdoc import neutralised
 from harness.markdown_escape import code_block, code_span, escape_text
+from harness.outcome import RaisedError, signature_of
 from harness.records import Run
 from harness.repro import REPORTED, Variant, claim_of, markdown
 from harness.request import Request
 from harness.session import Setting, Setup, build_matrix
+from harness.views import Report
 from tests.hostile_rendering import (
     FILE,
     FUNCTION,
@@ -221,3 +223,23 @@ def test_html_escapes_every_text_from_a_cell() -> None:
     assert "<img" not in page
     assert "<svg" not in page
     assert "&lt;script&gt;window.pwned=&#39;script&#39;" in page
+
+
+def test_a_lone_surrogate_in_a_message_is_recorded_as_a_replacement_character() -> None:
+    # `raise ValueError("\\udc80")`: the driver's JSON carries it; no file or hash could.
+    record = {
+        "type": "ValueError",
+        "message": "bad \udc80",
+        "traceback": "x \udc80",
+        "chain": [{"type": "KeyError", "message": "\ud800"}],
+    }
+    error = RaisedError.parse(record)
+    assert error is not None
+    assert (error.message, error.traceback) == ("bad \ufffd", "x \ufffd")
+    assert error.chain == ({"type": "KeyError", "message": "\ufffd"},)
+    outcome = outcome_of(
+        "s", "error", error=error, signature=signature_of(error.type, error.message)
+    )
+    report = Report.build(Run.of([outcome], {}))
+    for name in formats.FORMATS:
+        assert "bad \ufffd" in formats.render(report, name).encode("utf-8").decode("utf-8")
