@@ -7,13 +7,13 @@ not. A release that cannot be installed is skipped, as `git bisect skip` would, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
 from harness.errors import ConfigurationError
+from harness.markdown_escape import code_span, escape_text, one_line
 from harness.outcome import Outcome
 from harness.pypi import PackageIndex
 
@@ -155,11 +155,12 @@ def _what(observation: Observation) -> str:
     if outcome is None:
         return "—"
     if outcome.error is not None:
-        return f"`{outcome.error.type}: {_cell_text(outcome.error.message)}`"
+        message = f"{outcome.error.type}: {outcome.error.message}"
+        return code_span(one_line(message)[:200], in_table=True)
     return (
         outcome.status
         if outcome.status == "ok"
-        else f"{outcome.status}: {_cell_text(outcome.reason or '')}"
+        else f"{outcome.status}: {escape_text(one_line(outcome.reason or '')[:200])}"
     )
 
 
@@ -168,12 +169,12 @@ def _where(observation: Observation) -> str:
     if outcome is None or outcome.error is None or outcome.error.raised_at is None:
         return "—"
     frame = outcome.error.raised_at
-    return f"`{frame.file.rsplit('-packages/', 1)[-1]}:{frame.line}`"
+    return code_span(f"{frame.file.rsplit('-packages/', 1)[-1]}:{frame.line}", in_table=True)
 
 
 def _installed(observation: Observation) -> str:
     versions = observation.outcome.versions if observation.outcome else {}
-    return ", ".join(f"{k} {v}" for k, v in versions.items() if v) or "—"
+    return ", ".join(f"{escape_text(k)} {escape_text(v)}" for k, v in versions.items() if v) or "—"
 
 
 def _cell(observation: Observation) -> str:
@@ -182,7 +183,3 @@ def _cell(observation: Observation) -> str:
         if observation.outcome and observation.outcome.image
         else "—"
     )
-
-
-def _cell_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("|", "\\|")[:200]

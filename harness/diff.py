@@ -14,6 +14,7 @@ from typing import Literal
 
 from tabulate import tabulate
 
+from harness.markdown_escape import escape_text
 from harness.outcome import Outcome
 from harness.records import Provenance, Run
 from harness.views import cell_text
@@ -212,7 +213,10 @@ def render_markdown(d: RunDiff) -> str:
         mine = d.of_kind(kind)
         if not mine:
             continue
-        body = [[f"`{c.cell_id}`", _md(c.before), _md(c.after), _md(c.detail)] for c in mine]
+        body = [
+            [f"`{c.cell_id}`", escape_text(c.before), escape_text(c.after), escape_text(c.detail)]
+            for c in mine
+        ]
         lines += [
             "",
             f"## {title} ({len(mine)})",
@@ -225,7 +229,7 @@ def render_markdown(d: RunDiff) -> str:
             ),
         ]
     if d.versions:
-        body = [[f"`{cell}`", _md(moved)] for cell, moved in d.versions]
+        body = [[f"`{cell}`", escape_text(moved)] for cell, moved in d.versions]
         lines += [
             "",
             f"## Installed versions changed, outcome unchanged ({len(d.versions)})",
@@ -233,7 +237,3 @@ def render_markdown(d: RunDiff) -> str:
             tabulate(body, headers=["cell", "versions"], tablefmt="github", disable_numparse=True),
         ]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())

@@ -125,7 +125,7 @@ def test_table_command_writes_other_formats(
             str(tmp_path / "x.csv"),
         ]
     )
-    assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith("cell_id,python,")
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith('"cell_id","python",')
     main(["table", str(tmp_path / "r1"), "-f", "json", "-o", "-"])
     assert json.loads(capsys.readouterr().out)["provenance"]["run_id"] == "20261121T052821Z"
 
