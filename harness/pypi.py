@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class Release:
     # Each installable file's Requires-Python (None: no limit) and wheel Python tags (None: sdist).
     files: tuple[tuple[str | None, frozenset[str] | None], ...]
     yanked: bool
+    uploaded: datetime | None = None  # its first file's upload time (None: PyPI gave none)
 
     def installable_on(self, python: str) -> bool:
         """True if some file of this release would install under `python` on Linux x86_64."""
@@ -116,6 +118,7 @@ class PackageIndex:
                     for f in usable
                 ),
                 yanked=bool(files) and all(f.get("yanked") for f in files),
+                uploaded=_first_upload(files),
             )
 
     def versions(self, name: str, *, python: str | None = None, pre: bool = False) -> list[Version]:
@@ -126,14 +129,33 @@ class PackageIndex:
         ]
 
     def latest_matching(
-        self, name: str, prefix: str, *, python: str | None = None
+        self, name: str, prefix: str, *, python: str | None = None, as_of: date | None = None
     ) -> Version | None:
-        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2)."""
+        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2);
+        with `as_of`, the newest uploaded on or before that day (what the reporter had)."""
         wanted = Version(prefix).release
         found = [
-            v for v in self.versions(name, python=python) if v.release[: len(wanted)] == wanted
+            r.version
+            for r in self.releases(name)
+            if r.version.release[: len(wanted)] == wanted
+            and not r.version.is_prerelease
+            and (python is None or r.installable_on(python))
+            and (as_of is None or r.uploaded is None or r.uploaded.date() <= as_of)
         ]
         return max(found) if found else None
+
+
+def _first_upload(files: list[dict[str, Any]]) -> datetime | None:
+    times = []
+    for f in files:
+        text = str(f.get("upload_time_iso_8601") or f.get("upload_time") or "")
+        try:
+            # 3.10's fromisoformat does not read the trailing Z PyPI writes.
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        times.append(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    return min(times, default=None)
 
 
 def _linux_file(filename: str) -> bool:

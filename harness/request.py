@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +112,17 @@ def read_source(path: Path) -> tuple[Extraction, str]:
 
 
 def resolve(
-    path: Path, extraction: Extraction, flags: Flags, index: PackageIndex | None
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    as_of: date | None = None,
 ) -> Request:
-    """Exact values for one environment; refuses (one line) when code or versions are missing."""
+    """Exact values for one environment; refuses (one line) when code or versions are missing.
+
+    `as_of` is the day the report was written: a partial version means the release current then.
+    """
     extracted: list[tuple[str, str]] = []
     assumed: list[str] = []
     python = _python(extraction, flags, extracted, assumed)
@@ -127,6 +136,7 @@ def resolve(
         index=index,
         extracted=extracted,
         assumed=assumed,
+        as_of=as_of,
     )
     env = {**extraction.env, **flags.env}
     for name, value in extraction.env.items():
@@ -200,13 +210,14 @@ def _steps(
     index: PackageIndex | None,
     extracted: list[tuple[str, str]],
     assumed: list[str],
+    as_of: date | None,
 ) -> tuple[str, ...]:
     if flags.pip:
         return flags.pip
     pins: dict[str, Pin] = {pin.name: pin for pin in extraction.pins}
     for pin in pins.values():
         extracted.append((f"{pin.name} {pin.version}", pin.source))
-    exact = {name: _exact(pin, python, index, assumed) for name, pin in pins.items()}
+    exact = {name: _exact(pin, python, index, assumed, as_of) for name, pin in pins.items()}
     if extraction.pip_steps:
         for step in extraction.pip_steps:
             extracted.append(("step", f"pip install {step}"))
@@ -219,7 +230,9 @@ def _steps(
     return _order(exact, assumed)
 
 
-def _exact(pin: Pin, python: str, index: PackageIndex | None, assumed: list[str]) -> str:
+def _exact(
+    pin: Pin, python: str, index: PackageIndex | None, assumed: list[str], as_of: date | None
+) -> str:
     try:
         release = Version(pin.version).release
     except InvalidVersion:
@@ -232,13 +245,14 @@ def _exact(pin: Pin, python: str, index: PackageIndex | None, assumed: list[str]
         raise NothingToRunError(
             f"{pin.name} {pin.version} is not an exact release and PyPI cannot be asked offline"
         )
-    latest = index.latest_matching(pin.name, pin.version, python=python)
+    latest = index.latest_matching(pin.name, pin.version, python=python, as_of=as_of)
+    by = f" by {as_of}" if as_of else ""
     if latest is None:
         raise NothingToRunError(
-            f"PyPI has no {pin.name} {pin.version}.x release installable on Python {python}"
+            f"PyPI has no {pin.name} {pin.version}.x release{by} installable on Python {python}"
         )
     assumed.append(
-        f"{pin.name} {latest}: the latest {pin.version}.x release on PyPI for Python {python} "
+        f"{pin.name} {latest}: the latest {pin.version}.x release on PyPI{by} for Python {python} "
         f"(the report says {pin.version})"
     )
     return str(latest)
