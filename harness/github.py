@@ -71,7 +71,8 @@ class Issue:
         """Title, body and the author's own comments, as one Markdown report."""
         parts = [f"# {self.title}", self.body.strip()]
         parts += [comment.body.strip() for comment in self.own_comments]
-        return "\n\n".join(p for p in parts if p) + "\n"
+        # Text typed in the browser comes back with CRLF line ends.
+        return "\n\n".join(p for p in parts if p).replace("\r\n", "\n") + "\n"
 
 
 def parse_reference(text: str) -> IssueReference | None:

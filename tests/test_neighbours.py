@@ -12,8 +12,8 @@ from harness.request import Flags, resolve
 from tests.pypi_fake import fake_index
 
 ANY = (">=3.9", "py3-none-any")
-KERAS_LINES = {v: ANY for v in ("2.14.0", "2.15.0", "3.0.0", "3.0.5", "3.1.1")}
-TF_LINES = {v: ANY for v in ("1.15.5", "2.0.4", "2.1.4")}
+KERAS_LINES = dict.fromkeys(("2.14.0", "2.15.0", "3.0.0", "3.0.5", "3.1.1"), ANY)
+TF_LINES = dict.fromkeys(("1.15.5", "2.0.4", "2.1.4"), ANY)
 
 
 def test_the_first_release_of_a_major_has_no_previous_minor_by_default() -> None:
