@@ -68,6 +68,10 @@ class Served:
     headers: list[dict[str, str]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
 
+    def env(self) -> dict[str, str]:
+        """Variables that send the harness's API calls here, past any HTTP proxy."""
+        return {"GITHUB_API_URL": self.url, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+
 
 @contextmanager
 def serve() -> Iterator[Served]:

@@ -89,7 +89,7 @@ def test_an_invalid_backend_from_a_github_issue(tmp_path: Path) -> None:
         report = repro(
             "https://github.com/acme-ml/keras-issues/issues/1207",
             tmp_path,
-            env={"GITHUB_API_URL": api.url},
+            env=api.env(),
         )
     assert "### Reproduction of `acme-ml/keras-issues#1207`" in report
     assert REPRODUCED in report

@@ -99,7 +99,7 @@ def test_a_github_issue_from_recorded_responses(reference: str) -> None:
             "repro",
             reference,
             "--dry-run",
-            env={"GITHUB_API_URL": api.url, "GITHUB_TOKEN": "ghp_recorded"},
+            env={**api.env(), "GITHUB_TOKEN": "ghp_recorded"},
         )
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stderr.split())
@@ -129,7 +129,7 @@ def test_no_token_no_authorization_header() -> None:
             text=True,
             check=False,
             timeout=120,
-            env={**env, "GITHUB_API_URL": api.url},
+            env={**env, **api.env()},
         )
     assert done.returncode == 0, done.stderr
     assert all("Authorization" not in h for h in api.headers)
@@ -138,7 +138,10 @@ def test_no_token_no_authorization_header() -> None:
 def test_github_unreachable_is_one_line_and_exit_8() -> None:
     port = closed_port()
     done = harness(
-        "repro", ISSUE_URL, "--dry-run", env={"GITHUB_API_URL": f"http://127.0.0.1:{port}"}
+        "repro",
+        ISSUE_URL,
+        "--dry-run",
+        env={"GITHUB_API_URL": f"http://127.0.0.1:{port}", "NO_PROXY": "127.0.0.1"},
     )
     line = one_line(done, 8)
     assert line.startswith(
@@ -148,9 +151,7 @@ def test_github_unreachable_is_one_line_and_exit_8() -> None:
 
 def test_an_unknown_issue_is_one_line_and_exit_2() -> None:
     with serve() as api:
-        done = harness(
-            "repro", "acme-ml/keras-issues#9", "--dry-run", env={"GITHUB_API_URL": api.url}
-        )
+        done = harness("repro", "acme-ml/keras-issues#9", "--dry-run", env=api.env())
     assert one_line(done, 2).startswith(
         "error: acme-ml/keras-issues#9: GitHub has no such issue or pull request (HTTP 404"
     )
