@@ -51,6 +51,12 @@ class PackageIndexError(HarnessError):
     return_code = 8
 
 
+class IssueTrackerError(HarnessError):
+    """GitHub could not be asked for an issue (unreachable, rate-limited): try again later."""
+
+    return_code = 8
+
+
 class Interrupted(HarnessError):  # noqa: N818 - reads as a state, like KeyboardInterrupt
     """The user stopped the run; finished cells are on disk."""
 

@@ -52,9 +52,10 @@ def settings_of(request: Request, *, neighbours: bool) -> tuple[Setting, ...]:
 
 
 def variants_of(
-    request: Request, index: PackageIndex | None, *, neighbours: bool
+    request: Request, index: PackageIndex | None, *, neighbours: bool, cross_major: bool = False
 ) -> tuple[Variant, ...]:
-    """The reported environment, then previous/next minor of TensorFlow and Keras."""
+    """The reported environment, then previous/next minor of TensorFlow and Keras (within the
+    reported major version unless `cross_major`)."""
     # The row label names the reported versions, so that the neighbours' rows read against it.
     shown = [f"{n} {v}" for n, v in request.pinned().items() if n in NEIGHBOUR_PACKAGES]
     base = Variant(
@@ -69,7 +70,10 @@ def variants_of(
     for name, version in request.pinned().items():
         if name not in NEIGHBOUR_PACKAGES:
             continue
-        for other, label in adjacent_minors(index, name, Version(version), request.python):
+        adjacent = adjacent_minors(
+            index, name, Version(version), request.python, cross_major=cross_major
+        )
+        for other, label in adjacent:
             steps = tuple(_swap(step, name, version, str(other)) for step in request.steps)
             found.append(
                 Variant(
@@ -81,24 +85,31 @@ def variants_of(
 
 
 def adjacent_minors(
-    index: PackageIndex, name: str, version: Version, python: str
+    index: PackageIndex, name: str, version: Version, python: str, *, cross_major: bool = False
 ) -> list[tuple[Version, str]]:
-    """The latest patch of the previous and of the next minor that install on `python`."""
+    """The latest patch of the previous and of the next minor that install on `python`.
+
+    They stay within `version`'s major: keras 2.15 is another library than keras 3.0 (tf.keras
+    against multi-backend Keras), so setting it beside 3.0 answers a different question. With
+    `cross_major`, the nearest minor across the major boundary is taken too, and labelled so.
+    """
     releases = index.versions(name, python=python)
     by_minor: dict[tuple[int, int], Version] = {}
     for release in releases:
         by_minor[(release.major, release.minor)] = max(
             release, by_minor.get((release.major, release.minor), release)
         )
-    minors = sorted(by_minor)
+    minors = sorted(m for m in by_minor if cross_major or m[0] == version.major)
     here = (version.major, version.minor)
     before = [m for m in minors if m < here]
     after = [m for m in minors if m > here]
     out = []
     if before:
-        out.append((by_minor[before[-1]], "previous minor"))
+        crossed = before[-1][0] != version.major
+        out.append((by_minor[before[-1]], "previous major" if crossed else "previous minor"))
     if after:
-        out.append((by_minor[after[0]], "next minor"))
+        crossed = after[0][0] != version.major
+        out.append((by_minor[after[0]], "next major" if crossed else "next minor"))
     return out
 
 
@@ -145,10 +156,12 @@ def markdown(
     *,
     run_dir: Path,
     note: str | None,
+    label: str | None = None,
 ) -> str:
+    """The report to paste back; `label` names its source (default: the report file's name)."""
     first = outcomes[0]
     lines = [
-        f"### Reproduction of {code_span(request.source.name, in_table=False)}",
+        f"### Reproduction of {code_span(label or request.source.name, in_table=False)}",
         "",
         verdict(request, first),
         "",
