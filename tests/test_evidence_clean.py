@@ -1,0 +1,156 @@
+"""`harness clean` against a real engine: it removes the images the harness built, base and
+environment, and nothing else. It runs against a second Docker daemon of its own (its own
+socket, data root and containerd namespace), so that the machine's images, which other test
+files and other users need, are never touched."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from harness.bases import Base
+from harness.commands import silent
+from harness.dockerfile import HARNESS_LABEL, render
+from harness.engine import DockerEngine
+from harness.matrix import load_matrix
+
+from .conftest import DATA
+
+pytestmark = pytest.mark.docker
+BASE_TAG = "keras-matrix-base:evidence"
+
+
+@pytest.fixture(scope="module")
+def second_daemon() -> Iterator[str]:
+    """The DOCKER_HOST of a throwaway daemon (vfs, no bridge, no iptables), stopped after."""
+    dockerd = shutil.which("dockerd")
+    if dockerd is None:
+        pytest.skip("dockerd is not installed: no second daemon to clean")
+    if os.geteuid() != 0:
+        pytest.skip("a second Docker daemon needs root")
+    # A short path: the daemon's sockets must fit in sun_path.
+    root = Path(tempfile.mkdtemp(prefix="kmclean-", dir="/tmp"))
+    (root / "daemon.json").write_text("{}", encoding="utf-8")  # not the machine's settings
+    host = f"unix://{root / 'docker.sock'}"
+    namespace = f"kmclean-{root.name}"
+    log = (root / "dockerd.log").open("wb")
+    daemon = subprocess.Popen(
+        [
+            dockerd,
+            "--config-file",
+            str(root / "daemon.json"),
+            "--host",
+            host,
+            "--data-root",
+            str(root / "data"),
+            "--exec-root",
+            str(root / "exec"),
+            "--pidfile",
+            str(root / "docker.pid"),
+            "--storage-driver",
+            "vfs",
+            "--bridge",
+            "none",
+            "--iptables=false",
+            "--ip-masq=false",
+            "--containerd-namespace",
+            namespace,
+            "--containerd-plugins-namespace",
+            f"{namespace}-plugins",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            probe = subprocess.run(["docker", "-H", host, "info"], capture_output=True, check=False)
+            if probe.returncode == 0:
+                break
+            assert daemon.poll() is None, (root / "dockerd.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "the second daemon did not answer in 60 s"
+            time.sleep(0.5)
+        yield host
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _tiny_rootfs(path: Path) -> Path:
+    """A root filesystem of one file: enough for an image, nothing to download."""
+    with tarfile.open(path, "w") as tar:
+        data = b"evidence\n"
+        info = tarfile.TarInfo("etc/evidence")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _build(client: docker.DockerClient, context: Path, dockerfile: str, tag: str) -> None:
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+    client.images.build(path=str(context), tag=tag, rm=True)
+
+
+def test_clean_removes_the_harness_images_and_only_those(
+    second_daemon: str, tmp_path: Path
+) -> None:
+    client = docker.DockerClient(base_url=second_daemon)
+    engine = DockerEngine(client, silent)
+    tarball = _tiny_rootfs(tmp_path / "rootfs.tar")
+    # A base as the harness imports one (its labels), and an environment image with the labels
+    # and tag the harness gives the hostile suite's `tiny` environment.
+    engine.import_image(tarball, BASE_TAG, python="3.11")
+    matrix = load_matrix(DATA / "hostile" / "matrix.yaml")
+    base = Base(kind="debian", python="3.11", image=BASE_TAG, python_bin="/usr/bin/python3")
+    spec = render(
+        matrix, "3.11", "tiny", base=base, template_dir=matrix.template_dir, ca_bundle=None
+    )
+    context = tmp_path / "environment"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {BASE_TAG}\n", encoding="utf-8")
+    built = engine.build(context, spec.tag, spec.labels, lambda line: None)
+    assert built.ok, built.log
+    # What a user has beside them: an imported image under two tags, and one built from it.
+    client.api.import_image(src=str(tarball), repository="unrelated", tag="1")
+    client.images.get("unrelated:1").tag("unrelated", tag="2")
+    _build(client, tmp_path / "mine", "FROM unrelated:1\nLABEL owner=me\n", "mine:latest")
+    harness_ids = {image.id for image in client.images.list(filters={"label": HARNESS_LABEL})}
+    assert len(harness_ids) == 2
+    others = {
+        tag: client.images.get(tag).id for tag in ("unrelated:1", "unrelated:2", "mine:latest")
+    }
+
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "clean", "--yes"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"DOCKER_HOST": second_daemon},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "removed 2 images\n"
+    assert f"+ docker rmi {BASE_TAG}" in done.stderr
+    assert f"+ docker rmi {spec.tag}" in done.stderr
+    assert client.images.list(filters={"label": HARNESS_LABEL}) == []
+    left = {tag: image.id for image in client.images.list(all=True) for tag in image.tags}
+    assert left == others
+    client.close()
