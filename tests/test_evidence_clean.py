@@ -128,15 +128,17 @@ def test_clean_removes_the_harness_images_and_only_those(
     (context / "Dockerfile").write_text(f"FROM {BASE_TAG}\n", encoding="utf-8")
     built = engine.build(context, spec.tag, spec.labels, lambda line: None)
     assert built.ok, built.log
-    # What a user has beside them: an imported image under two tags, and one built from it.
+    # What a user has beside them: an imported image under two tags and one built from it; an
+    # image built from the harness's base (which inherits its labels); and their own tag on
+    # the harness's environment image.
     client.api.import_image(src=str(tarball), repository="unrelated", tag="1")
     client.images.get("unrelated:1").tag("unrelated", tag="2")
     _build(client, tmp_path / "mine", "FROM unrelated:1\nLABEL owner=me\n", "mine:latest")
-    harness_ids = {image.id for image in client.images.list(filters={"label": HARNESS_LABEL})}
-    assert len(harness_ids) == 2
-    others = {
-        tag: client.images.get(tag).id for tag in ("unrelated:1", "unrelated:2", "mine:latest")
-    }
+    _build(client, tmp_path / "derived", f"FROM {BASE_TAG}\nLABEL owner=me\n", "mine:derived")
+    client.images.get(spec.tag).tag("mine", tag="env-copy")
+    assert client.images.get("mine:derived").labels[HARNESS_LABEL] == "base"  # inherited
+    users = ("unrelated:1", "unrelated:2", "mine:latest", "mine:derived", "mine:env-copy")
+    others = {tag: client.images.get(tag).id for tag in users}
 
     done = subprocess.run(
         [sys.executable, "-m", "harness", "clean", "--yes"],
@@ -150,7 +152,7 @@ def test_clean_removes_the_harness_images_and_only_those(
     assert done.stdout == "removed 2 images\n"
     assert f"+ docker rmi {BASE_TAG}" in done.stderr
     assert f"+ docker rmi {spec.tag}" in done.stderr
-    assert client.images.list(filters={"label": HARNESS_LABEL}) == []
     left = {tag: image.id for image in client.images.list(all=True) for tag in image.tags}
+    # The harness's two tags are gone; every tag of the user's is there, on the same image.
     assert left == others
     client.close()
