@@ -1,7 +1,11 @@
 """`harness clean` against a real engine: it removes the images the harness built, base and
 environment, and nothing else. It runs against a second Docker daemon of its own (its own
-socket, data root and containerd namespace), so that the machine's images, which other test
-files and other users need, are never touched."""
+socket, data root, containerd namespace and bridge), so that the machine's images, which other
+test files and other users need, are never touched.
+
+The second daemon gets a bridge of its own rather than `--bridge none`: a daemon started with
+no bridge deletes the host's docker0 interface, which cuts every container of the machine's
+own daemon off the network."""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from .conftest import DATA
 
 pytestmark = pytest.mark.docker
 BASE_TAG = "keras-matrix-base:evidence"
+# The second daemon's bridge: away from Docker's 172.17-172.29 defaults and bench/second-engine.
+BRIDGE_ADDRESS = "172.31.251.1/24"
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +45,18 @@ def second_daemon() -> Iterator[str]:
         pytest.skip("dockerd is not installed: no second daemon to clean")
     if os.geteuid() != 0:
         pytest.skip("a second Docker daemon needs root")
+    if shutil.which("ip") is None:
+        pytest.skip("ip (iproute2) is not installed: no bridge for a second daemon")
     # A short path: the daemon's sockets must fit in sun_path.
     root = Path(tempfile.mkdtemp(prefix="kmclean-", dir="/tmp"))
     (root / "daemon.json").write_text("{}", encoding="utf-8")  # not the machine's settings
     host = f"unix://{root / 'docker.sock'}"
     namespace = f"kmclean-{root.name}"
+    bridge = f"kmc{root.name[-8:]}".replace("_", "0")[:15]
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", BRIDGE_ADDRESS, "dev", bridge], check=True)
+    subprocess.run(["ip", "link", "set", bridge, "up"], check=True)
+    host_bridge = _link_exists("docker0")
     log = (root / "dockerd.log").open("wb")
     daemon = subprocess.Popen(
         [
@@ -61,7 +74,7 @@ def second_daemon() -> Iterator[str]:
             "--storage-driver",
             "vfs",
             "--bridge",
-            "none",
+            bridge,
             "--iptables=false",
             "--ip-masq=false",
             "--containerd-namespace",
@@ -90,7 +103,14 @@ def second_daemon() -> Iterator[str]:
             daemon.kill()
             daemon.wait()
         log.close()
+        subprocess.run(["ip", "link", "del", bridge], check=False)
         shutil.rmtree(root, ignore_errors=True)
+    assert _link_exists("docker0") == host_bridge, "the second daemon changed the host's bridge"
+
+
+def _link_exists(name: str) -> bool:
+    shown = subprocess.run(["ip", "link", "show", name], capture_output=True, check=False)
+    return shown.returncode == 0
 
 
 def _tiny_rootfs(path: Path) -> Path:
