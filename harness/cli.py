@@ -15,13 +15,13 @@ from pydantic import ValidationError
 
 from harness import __version__, formats, wheelhouse
 from harness import table as tables
-from harness.bases import BaseKind, BaseResolver
+from harness.bases import DEBIAN_REPOSITORY, BaseKind, BaseResolver
 from harness.cells import AXES, Cell, expand, select
 from harness.commands import echo_to
 from harness.diff import diff_runs
 from harness.diff import render_markdown as render_diff_markdown
 from harness.diff import render_text as render_diff_text
-from harness.dockerfile import HARNESS_LABEL, render
+from harness.dockerfile import HARNESS_LABEL, IMAGE_REPOSITORY, render
 from harness.engine import DockerEngine
 from harness.errors import ConfigurationError, HarnessError
 from harness.images import BuildFailures
@@ -531,7 +531,9 @@ def clean(yes: bool) -> None:
         click.confirm("Remove all keras-matrix images?", abort=True)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
-    removed = engine.remove_images(HARNESS_LABEL)
+    removed = engine.remove_images(
+        HARNESS_LABEL, repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY)
+    )
     click.echo(f"removed {removed} images")
 
 

@@ -12,7 +12,7 @@ import errno
 import ipaddress
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,7 +97,7 @@ class Engine(Protocol):
         build_args: Mapping[str, str] | None = None,
     ) -> BuildResult: ...
     def run(self, spec: RunSpec) -> RunResult: ...
-    def remove_images(self, label: str) -> int: ...
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int: ...
     def gateway(self) -> str | None: ...
     def stop_running(self) -> int: ...
     def containers(self, label: str) -> list[ContainerInfo]: ...
@@ -343,17 +343,27 @@ class DockerEngine:
         except docker.errors.DockerException as exc:
             raise EngineError(f"docker rm {container_id[:12]}: {_reason(exc)}") from None
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
+        """Remove the images carrying `label`; with `repositories`, only their tags there.
+
+        Labels are inherited: an image someone builds FROM a labelled one carries the label too.
+        Given the repositories the harness tags into, a labelled image is untagged only there, so
+        other tags (and the images under them) stay.
+        """
         removed = 0
         try:
             images = self._client.images.list(filters={"label": label})
         except docker.errors.DockerException as exc:
             raise EngineError(f"listing images: {_reason(exc)}") from None
         for image in images:
-            for ref in image.tags or [str(image.id)]:
+            refs = list(image.tags) or [str(image.id)]
+            if repositories and image.tags:
+                refs = [tag for tag in image.tags if tag.rpartition(":")[0] in repositories]
+            for ref in refs:
                 self._echo(["docker", "rmi", ref])
                 try:
-                    self._client.images.remove(ref, force=True)
+                    # Forced only where every tag is ours: otherwise an untag, never a removal.
+                    self._client.images.remove(ref, force=len(refs) == len(image.tags or refs))
                     removed += 1
                 except docker.errors.ImageNotFound:
                     continue

@@ -6,7 +6,7 @@ Never evidence that Docker works: the integration tests are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from harness import driver
@@ -99,7 +99,7 @@ class FakeEngine:
     def gateway(self) -> str | None:
         return None  # no bridge: builds go straight to PyPI, no caching index is started
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
         removed = len(self.images)
         self.images.clear()
         return removed

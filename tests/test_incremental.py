@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import io
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 import docker
@@ -71,7 +71,7 @@ class CountingEngine:
         self.cells.append(spec.labels[f"{LABEL_PREFIX}.cell"])
         return self._engine.run(spec)
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
         raise AssertionError("tests never remove images by label: others share the engine")
 
     def gateway(self) -> str | None:
