@@ -72,6 +72,7 @@ def from_table_json(path: Path) -> Run:
         claim["scenario"]: {
             "title": claim.get("title"),
             "source": claim.get("source"),
+            "description": claim.get("description", ""),
             "claim": {"summary": claim.get("summary"), "pattern": claim.get("pattern")},
         }
         for claim in document.get("claims", [])
