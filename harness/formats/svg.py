@@ -81,7 +81,10 @@ def render(report: Report) -> str:
         f"run {run.provenance.run_id}: {len(report.outcomes)} cells of "
         f"{run.provenance.matrix}; ● claim reproduced"
     )
-    out.append(_text(0, 16, title, weight="bold"))
+    room = int(width / (CHAR * 1.1))  # bold text runs wider
+    out.append(
+        _text(0, 16, title if len(title) <= room else title[: room - 1] + "…", weight="bold")
+    )
     for band in bands:
         for number, scenario in enumerate(band):
             for line_no, line in enumerate(titles[scenario]):
