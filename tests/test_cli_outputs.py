@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-from harness import cli, completion
+from harness import cli, completion, results_cli
 from harness.cli import main
 from harness.errors import INTERNAL_ERROR
 
@@ -49,7 +49,7 @@ def test_a_harness_bug_exits_70_not_1(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli, "diff_runs", broken)
+    monkeypatch.setattr(results_cli, "diff_runs", broken)
     assert exit_code(["diff", str(RECORDED), str(EDITED)]) == INTERNAL_ERROR == 70
     err = capsys.readouterr().err
     assert "RuntimeError: a bug" in err
