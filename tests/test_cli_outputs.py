@@ -127,7 +127,7 @@ def test_options_come_from_harness_variables(
 ) -> None:
     monkeypatch.setenv("HARNESS_TABLE_FMT", "csv")
     main(["table", str(RECORDED), "-o", "-"])
-    assert capsys.readouterr().out.startswith("cell_id,python,")
+    assert capsys.readouterr().out.startswith('"cell_id","python",')
 
 
 def test_completion_offers_axes_values_runs_and_cells(tmp_path: Path) -> None:

@@ -242,4 +242,7 @@ def test_a_lone_surrogate_in_a_message_is_recorded_as_a_replacement_character() 
     )
     report = Report.build(Run.of([outcome], {}))
     for name in formats.FORMATS:
-        assert "bad \ufffd" in formats.render(report, name).encode("utf-8").decode("utf-8")
+        text = formats.render(report, name)
+        text.encode("utf-8")  # every format can be written
+        if name in ("md", "html", "json", "csv", "junit"):  # those that show messages
+            assert "bad \ufffd" in text
