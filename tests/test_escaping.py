@@ -246,3 +246,9 @@ def test_a_lone_surrogate_in_a_message_is_recorded_as_a_replacement_character() 
         text.encode("utf-8")  # every format can be written
         if name in ("md", "html", "json", "csv", "junit"):  # those that show messages
             assert "bad \ufffd" in text
+
+
+def test_the_ci_summary_shows_the_hostile_text_and_no_markup() -> None:
+    # The summary goes into $GITHUB_STEP_SUMMARY, which GitHub renders as Markdown.
+    text = formats.render(hostile_report(), "summary")
+    assert_markdown_inert(text)

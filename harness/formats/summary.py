@@ -9,6 +9,7 @@ run) and stays under BUDGET bytes whatever the run's size, saying what it left o
 from __future__ import annotations
 
 from harness.diff import KINDS, RunDiff
+from harness.markdown_escape import escape_text, one_line
 from harness.records import KEY_PACKAGES, NOT_INSTALLED, UNKNOWN
 from harness.views import STATUS_WORDS, Report
 
@@ -35,7 +36,7 @@ def render(report: Report, changes: RunDiff | None = None) -> str:
         "|---|---|---|",
         *(
             f"| `{c.scenario}` | {_cell(c.summary)} | {'**' if c.reproduced else ''}"
-            f"{c.text}{'**' if c.reproduced else ''} |"
+            f"{_cell(c.text)}{'**' if c.reproduced else ''} |"
             for c in report.claims
         ),
         "",
@@ -101,6 +102,7 @@ def _changes(d: RunDiff) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    """Text for one Markdown table cell: one line, pipes escaped, long text cut."""
-    line = " ".join(text.replace("|", "\\|").split())
-    return line if len(line) <= 160 else line[:159] + "…"
+    """Text for one Markdown table cell: one line, long text cut, shown exactly (no markup,
+    no raw HTML: exception type names and messages come from the cells' own code)."""
+    line = one_line(text)
+    return escape_text(line if len(line) <= 160 else line[:159] + "…")
