@@ -7,7 +7,7 @@ import urllib.error
 from email.message import Message
 from pathlib import Path
 
-from harness.pypi import PackageIndex
+from harness.pypi import PYPI_SIMPLE, PackageIndex
 
 # version -> (Requires-Python, wheel filename tag part)
 KERAS = {
@@ -58,6 +58,23 @@ def fake_index(**packages: dict[str, tuple[str, str]]) -> PackageIndex:
 
 
 RECORDED = Path(__file__).parent / "data" / "pypi"
+
+
+def recorded_simple_index(asked: list[str] | None = None) -> PackageIndex:
+    """PyPI's Simple API as recorded in tests/data/pypi/simple (`python -m tests.record_pypi
+    --simple`); each package asked is appended to `asked`."""
+
+    def fetch(url: str) -> bytes:
+        assert url.startswith(PYPI_SIMPLE.split("{")[0]), url
+        name = url.rstrip("/").split("/")[-1]
+        if asked is not None:
+            asked.append(name)
+        path = RECORDED / "simple" / f"{name}.json"
+        if not path.is_file():
+            raise urllib.error.HTTPError(url, 404, "not recorded", Message(), None)
+        return path.read_bytes()
+
+    return PackageIndex(fetch, api="simple")
 
 
 def recorded_index(asked: list[str] | None = None) -> PackageIndex:
