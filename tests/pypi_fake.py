@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import urllib.error
+from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
+
+from packaging.version import Version
 
 from harness.pypi import PYPI_SIMPLE, PackageIndex
 
@@ -91,3 +94,48 @@ def recorded_index(asked: list[str] | None = None) -> PackageIndex:
         return path.read_bytes()
 
     return PackageIndex(fetch)
+
+
+@dataclass(frozen=True, kw_only=True)
+class File:
+    """One file of a made-up Simple API page."""
+
+    filename: str
+    requires: str | None = None
+    yanked: bool | str = False
+    uploaded: str = "2024-01-01T00:00:00Z"
+
+
+def simple_page(*files: File) -> bytes:
+    versions = sorted(
+        {f.filename.split("-")[1].removesuffix(".tar.gz") for f in files}, key=Version
+    )
+    return json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "versions": versions,
+            "files": [
+                {
+                    "filename": f.filename,
+                    "requires-python": f.requires,
+                    "yanked": f.yanked,
+                    "upload-time": f.uploaded,
+                }
+                for f in files
+            ],
+        }
+    ).encode()
+
+
+def simple_index(pages: dict[str, bytes], asked: list[str] | None = None) -> PackageIndex:
+    """A Simple API index serving `pages` (package name -> page), recording what is asked."""
+
+    def fetch(url: str) -> bytes:
+        name = url.rstrip("/").split("/")[-1]
+        if asked is not None:
+            asked.append(name)
+        if name not in pages:
+            raise urllib.error.HTTPError(url, 404, "not here", Message(), None)
+        return pages[name]
+
+    return PackageIndex(fetch, api="simple")
