@@ -330,3 +330,18 @@ def test_the_committed_lock_is_current() -> None:
     assert matrix.lock == ROOT / "matrix-tracked.yaml.lock"
     assert "tf-2.12" in matrix.environments and "keras-3.0" in matrix.environments
     assert load_matrix(ROOT / "matrix.yaml").lock is None
+
+
+def test_locking_a_matrix_that_tracks_nothing_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(
+        tmp_path,
+        MATRIX.split("  six:", maxsplit=1)[0] + "backends: {unset: {}}\nscenarios: [imports]\n",
+    )
+    assert exit_code(["lock", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {path}: no environment is tracked (an environment with `track:`), so there "
+        "is nothing to lock\n"
+    )
+    assert not (tmp_path / "matrix.yaml.lock").exists()

@@ -84,8 +84,7 @@ def test_a_locked_matrix_builds_and_runs_its_pins_without_asking_pypi(
     assert "note:" not in capsys.readouterr().err
     run = (results / "latest").resolve()
     cells = [
-        json.loads(line)
-        for line in (run / "cells.jsonl").read_text(encoding="utf-8").splitlines()
+        json.loads(line) for line in (run / "cells.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     printed = {c["environment"]: (c["status"], c["stdout_tail"].strip()) for c in cells}
     assert printed == {"six-1.16": ("ok", "1.16.0"), "six-1.17": ("ok", "1.17.0")}
