@@ -101,7 +101,7 @@ def outcome_of(
 ) -> Outcome:
     base = replace(
         _blank(cell, image, run_id),
-        command=as_command(spec.argv()),
+        command=as_command(_by_hand(spec).argv()),
         exit_code=result.exit_code,
         duration_s=result.duration_s,
         stdout_tail=result.stdout[-TAIL:],
@@ -150,6 +150,13 @@ def outcome_of(
         ),
         leftovers_killed=_leftovers(record),
     )
+
+
+def _by_hand(spec: RunSpec) -> RunSpec:
+    """The spec as a person re-runs it: without the owner label, which names this process and
+    would let the next harness start on the host sweep their container away as a dead run's."""
+    labels = {k: v for k, v in spec.labels.items() if k != f"{LABEL_PREFIX}.owner"}
+    return replace(spec, labels=labels)
 
 
 def build_failed(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:
