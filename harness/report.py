@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from harness import report_code, report_settings, report_versions
+from harness import report_code, report_dates, report_settings, report_versions
 from harness.report_model import Block, Extraction, Pin, ReportedError
 
 __all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
@@ -161,7 +161,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         reported_error=claim,
         ignored_packages=versions.ignored,
         imports=imports,
-        as_of=as_of or report_versions.written_on(parts.reporter),
+        as_of=as_of or report_dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes),
     )
 
