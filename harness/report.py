@@ -68,7 +68,7 @@ def split(text: str) -> Parts:
                 mine.append("")
                 quoted.append("")
                 continue
-        keep = own and (fence is not None or not line.lstrip().startswith(">"))
+        keep = own and (fence is not None or not _quoted(line))
         mine.append(line if keep else "")
         quoted.append(line if own else "")
     notes = ["later comments by others are not read as the report"] if comments else []
@@ -78,6 +78,12 @@ def split(text: str) -> Parts:
         comments=comments,
         notes=notes,
     )
+
+
+def _quoted(line: str) -> bool:
+    """A Markdown quote (`> ...`), not a REPL prompt (`>>> import keras`)."""
+    stripped = line.lstrip()
+    return stripped.startswith(">") and not stripped.startswith(">>>")
 
 
 def _form_fields(text: str) -> str:
@@ -162,7 +168,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         ignored_packages=versions.ignored,
         imports=imports,
         as_of=as_of or report_dates.written_on(parts.reporter),
-        notes=(*parts.notes, *code.notes),
+        notes=(*parts.notes, *code.notes, *versions.notes),
     )
 
 

@@ -42,6 +42,7 @@ class Candidate:
     block: Block
     lines: frozenset[int] = frozenset()  # report lines that are this code (1-based)
     span: tuple[int, int] | None = None  # or the characters (a `python -c` string)
+    raised: bool = False  # its own output, pasted right after it, shows a traceback
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +71,7 @@ def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Readi
         block = candidate.block
         ran = any(line.strip() in failing for line in block.text.splitlines() if line.strip())
         return (
-            int(ran),
+            int(ran or candidate.raised),
             int(not trivial(block.text)),
             int(bool(_HINT.search(block.before))),
             _ORIGIN_RANK.get(block.origin, 0),
@@ -200,6 +201,9 @@ def _parse_prefix(lines: list[str]) -> str | None:
     lines = list(lines)
     while lines and not lines[-1].strip():
         lines.pop()
+    repaired = _first_line_unindented(lines)
+    if repaired is not None:
+        return repaired
     while lines:
         code = textwrap.dedent("\n".join(lines))
         try:
@@ -212,6 +216,20 @@ def _parse_prefix(lines: list[str]) -> str | None:
             continue
         return code + "\n"
     return None
+
+
+def _first_line_unindented(lines: list[str]) -> str | None:
+    """Code pasted with its first line's indentation lost: `import os` then every other
+    line indented by the same amount. Read as the reporter wrote it, all at one level."""
+    rest = [line for line in lines[1:] if line.strip()]
+    if not rest or lines[0][:1].isspace() or not all(line[:1].isspace() for line in rest):
+        return None
+    code = lines[0] + "\n" + textwrap.dedent("\n".join(lines[1:]))
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    return code + "\n"
 
 
 def _does_something(code: str) -> bool:
@@ -246,6 +264,7 @@ def _python_c(text: str) -> list[Candidate]:
                     info="python -c", text=parsed, line=line, before=before, origin="python -c"
                 ),
                 span=(start, end),
+                raised=_raised(_output_after(text, end)),
             )
         )
     for match in _HEREDOC.finditer(text):
@@ -263,6 +282,33 @@ def _python_c(text: str) -> list[Candidate]:
                 )
             )
     return out
+
+
+_COMMAND_LINE = re.compile(
+    r"^\s*(?:```|~~~|\$\s|>>>|.*[$#>]\s*(?:python|pip|conda|uv|cd|export|source)\b)"
+)
+
+
+def _output_after(text: str, end: int) -> str:
+    """What a command printed: the lines after the one it ends on, up to the next command,
+    the end of its code block, or the prose that follows (a blank line, then a line that
+    introduces something or another blank line)."""
+    lines = text[text.find("\n", end) + 1 :].splitlines() if "\n" in text[end:] else []
+    out: list[str] = []
+    for index, line in enumerate(lines[:200]):
+        if _COMMAND_LINE.match(line) or _PYTHON_C.search(line):
+            break
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not line.strip() and (not following.strip() or following.rstrip().endswith(":")):
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def _raised(output: str) -> bool:
+    return "Traceback (most recent call last)" in output or any(
+        report_tracebacks.ERROR_LINE.match(line) for line in output.splitlines()
+    )
 
 
 def _unfenced(prose: str) -> list[Candidate]:

@@ -39,10 +39,13 @@ _PROSE = re.compile(
     + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
+# A printed version: `tf.__version__` / `keras.version()` / `tf.version.VERSION`, then the
+# value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
+# line (a `python -c` run's output), or after a notebook's `Out[3]:`.
 _DUNDER = re.compile(
-    r"\b(?P<name>\w+)\.__version__\)?`?\s*"
-    r"(?:\n\s*(?:Out\[\d+\]:\s*)?|(?:[:=,]|printed|prints|is|gives|shows|returns)?\s*)"
-    r"['\"]?" + _VERSION + r"['\"]?",
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?:__version__\b|version\(\)|VERSION\b)[)'\"`;]*[ \t]*"
+    r"(?:\n\s*(?:Out\[\d+\]:\s*)?|#\s*|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
+    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?",
 )
 _WHEEL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
@@ -78,13 +81,14 @@ class Versions:
     steps: tuple[str, ...]
     ignored: tuple[str, ...]
     named: frozenset[str]  # every distribution the report names, with or without a version
+    notes: tuple[str, ...] = ()  # what reading them took (a local version label dropped, ...)
 
 
 def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
     steps = pip_steps(readable)
     stepped = {name for step in steps for name in step_names(step)}
-    pins, ignored = _pins(readable, full, stepped=stepped if steps else None)
+    pins, ignored, notes = _pins(readable, full, stepped=stepped if steps else None)
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
@@ -95,17 +99,19 @@ def read(readable: str, *, full: str) -> Versions:
         steps=steps,
         ignored=ignored,
         named=frozenset(named),
+        notes=notes,
     )
 
 
 def _pins(
     readable: str, full: str, *, stepped: set[str] | None
-) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
+) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[str, ...]]:
     """Pins in the order evidence is trusted. pip's own output ("Successfully installed
     numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
     output only pins the packages those lines name."""
     pins: dict[str, Pin] = {}
     ignored: list[str] = []
+    notes: list[str] = []
 
     def from_pip(name: str, version: str, source: str) -> None:
         if stepped is None or canonical(name) in stepped:
@@ -135,9 +141,7 @@ def _pins(
                 from_pip(name, version, f"pip: Successfully installed {item}")
     for match in _SATISFIED.finditer(readable):
         from_pip(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
-    for match in _DUNDER.finditer(full):
-        if match["name"].lower() in ALIASES:
-            add(match["name"], match[2], f"`{match['name']}.__version__` printed {match[2]}")
+    _printed(full, add, notes)
     for match in _CONDA_INSTALL.finditer(readable):
         for word in match["rest"].split():
             name, sep, version = word.partition("=")
@@ -145,7 +149,29 @@ def _pins(
                 add(name, version.lstrip("="), f"`conda {word}`")
     for match in _PROSE.finditer(readable):
         add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
-    return tuple(pins.values()), tuple(ignored)
+    return tuple(pins.values()), tuple(ignored), tuple(notes)
+
+
+def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
+    """Versions the report's code printed (its output pasted after it)."""
+    for match in _DUNDER.finditer(full):
+        name = _printed_name(match["name"])
+        if name is None:
+            continue
+        printed = match[2] + (match["local"] or "")
+        add(name, match[2], f"`{match['name']}` version printed {printed}")
+        if match["local"] and canonical(name) in KEY_PACKAGES:
+            notes.append(
+                f"{canonical(name)} {match[2]}: the local label {match['local']} of the printed "
+                f"{printed} dropped (PyPI has only the public release)"
+            )
+
+
+def _printed_name(dotted: str) -> str | None:
+    """The package whose version `dotted` prints: `tensorflow.keras` -> keras, `tf.version`
+    -> tf; None when no part of it is a package this reads versions of."""
+    parts = [p for p in dotted.lower().split(".") if p != "version"]
+    return next((p for p in reversed(parts) if p in ALIASES), None)
 
 
 def _listings(readable: str, add: Callable[..., None]) -> None:
