@@ -24,7 +24,14 @@ from harness.pypi import PackageIndex
 from harness.report import Block, Extraction, Pin, ReportedError, extract
 from harness.report_aliases import KEY_PACKAGES
 from harness.request_steps import order, pin_steps, step_pins
-from harness.resolution import DEFAULT_PYTHON, Wanted, choose_python, exact_version, is_exact
+from harness.resolution import (
+    DEFAULT_PYTHON,
+    Wanted,
+    choose_python,
+    exact_version,
+    implied_date,
+    is_exact,
+)
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -212,6 +219,8 @@ def _environment(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
+    if day is None and index is not None:
+        day = implied_date(wanted.values(), index, assumed)
     if flags.python:
         python = flags.python
     elif extraction.python:
@@ -262,9 +271,18 @@ def _named(
         )
     # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
     # packages already bring (Keras comes with TensorFlow).
-    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
     for pin in family:
-        if pin.name in brought:
+        installed = wanted.get(pin.name)
+        if installed is not None and not installed.version:
+            # `pip install keras` with "keras v3" in the text: the family the line installs.
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report installs it without a version and says {pin.version}",
+            )
+        elif pin.name in brought:
             assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
         elif pin.name not in wanted:
             wanted[pin.name] = Wanted(
@@ -286,7 +304,7 @@ def _imported(
     """Packages the code imports that the report never names, unless a named package brings
     them or the claimed error is that they are missing."""
     missing = _missing_module(extraction.reported_error)
-    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
     added: dict[str, Wanted] = {}
     backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
     for name in (*extraction.imports, *([backend] if backend else [])):

@@ -34,6 +34,7 @@ PACKAGES = (
     "pandas",
     "tensorflow-hub",
     "tensorflow-datasets",
+    "tensorflow-text",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 
