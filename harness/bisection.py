@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -49,6 +50,32 @@ class Result:
     skipped: tuple[
         tuple[Version, str], ...
     ]  # not installable, never built (Requires-Python, yanked, ...)
+
+    def to_json(self) -> dict[str, Any]:
+        """The search as data, for `harness bisect --json`: the boundary and every release."""
+
+        def seen(o: Observation | None) -> dict[str, Any] | None:
+            if o is None:
+                return None
+            out = o.outcome
+            error = out.error if out is not None else None
+            return {
+                "version": str(o.version),
+                "status": out.status if out is not None else None,
+                "error": None if error is None else {"type": error.type, "message": error.message},
+                "signature": out.signature if out is not None else None,
+                "skipped": o.skipped,
+                "cell": out.cell_id if out is not None else None,
+                "run_id": out.run_id if out is not None else None,
+            }
+
+        return {
+            "changed": self.before is not None and self.after is not None,
+            "before": seen(self.before),
+            "after": seen(self.after),
+            "tried": [seen(o) for o in sorted(self.observations, key=lambda o: o.version)],
+            "skipped": [{"version": str(v), "why": why} for v, why in self.skipped],
+        }
 
     @property
     def changed(self) -> bool:

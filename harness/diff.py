@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from tabulate import tabulate
 
@@ -36,10 +36,9 @@ SHORT: Mapping[Kind, str] = {
     "added": "added",
     "removed": "removed",
 }
-NO_CHANGE, CHANGED = (
-    0,
-    1,
-)  # exit codes of `harness diff`; errors use the harness's own codes (2, 6, ...)
+# Exit codes of `harness diff`, as diff(1) has them; errors use the harness's own codes
+# (2, 6, ...; 70 for a harness bug), never 1.
+NO_CHANGE, CHANGED = 0, 1
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -168,6 +167,38 @@ def _version_changes(old: Outcome | None, new: Outcome | None) -> str:
 
 
 # --- rendering ------------------------------------------------------------------------------
+
+
+def diff_document(d: RunDiff) -> dict[str, Any]:
+    """The diff for tools (`harness diff --json`)."""
+
+    def run(p: Provenance) -> dict[str, Any]:
+        return {
+            "run_id": p.run_id,
+            "matrix": p.matrix,
+            "matrix_sha256": p.matrix_sha256,
+            "harness_version": p.harness_version,
+        }
+
+    return {
+        "a": run(d.a),
+        "b": run(d.b),
+        "changed": d.changed,
+        "exit_code": d.exit_code,
+        "unchanged": d.unchanged,
+        "counts": {kind: len(d.of_kind(kind)) for kind in KINDS},
+        "changes": [
+            {
+                "kind": c.kind,
+                "cell_id": c.cell_id,
+                "before": c.before,
+                "after": c.after,
+                "detail": c.detail,
+            }
+            for c in d.changes
+        ],
+        "versions_changed": [{"cell_id": cell, "versions": moved} for cell, moved in d.versions],
+    }
 
 
 def _header(d: RunDiff) -> list[str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import ipaddress
+import tarfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +23,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from harness.bases import DEBIAN_IMPORT_CHANGES
 from harness.commands import Echo
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
@@ -86,6 +89,8 @@ class Engine(Protocol):
     def version(self) -> str: ...
     def storage_driver(self) -> str: ...
     def image_id(self, ref: str) -> str | None: ...
+    def repo_digest(self, ref: str) -> str | None: ...
+    def read_file(self, image: str, path: str) -> str | None: ...
     def pull(self, ref: str) -> None: ...
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str: ...
     def build(
@@ -97,7 +102,7 @@ class Engine(Protocol):
         build_args: Mapping[str, str] | None = None,
     ) -> BuildResult: ...
     def run(self, spec: RunSpec) -> RunResult: ...
-    def remove_images(self, label: str) -> int: ...
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int: ...
     def gateway(self) -> str | None: ...
     def stop_running(self) -> int: ...
     def containers(self, label: str) -> list[ContainerInfo]: ...
@@ -151,6 +156,41 @@ class DockerEngine:
         except docker.errors.APIError as exc:
             raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
 
+    def repo_digest(self, ref: str) -> str | None:
+        """`name@sha256:...` as the registry served `ref`; None for a locally made image."""
+        try:
+            digests = self._client.images.get(ref).attrs.get("RepoDigests") or []
+        except docker.errors.ImageNotFound:
+            return None
+        except docker.errors.APIError as exc:
+            raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
+        repository = ref.rpartition(":")[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+        mine = [d for d in digests if str(d).partition("@")[0] == repository]
+        return str((mine or digests)[0]) if (mine or digests) else None
+
+    def read_file(self, image: str, path: str) -> str | None:
+        """A text file of `image`, read from a created (never started) container; None if the
+        image has no such file."""
+        self._echo(["docker", "run", "--rm", "--entrypoint", "cat", image, path])
+        try:
+            container = self._client.containers.create(image, ["true"], network_disabled=True)
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"creating a container from {image}: {_reason(exc)}") from None
+        try:
+            stream, _ = container.get_archive(path)
+            archive = b"".join(stream)
+        except docker.errors.NotFound:
+            return None
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"reading {path} from {image}: {_reason(exc)}") from None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            member = next((m for m in tar.getmembers() if m.isfile()), None)
+            handle = tar.extractfile(member) if member is not None else None
+            return handle.read().decode("utf-8", errors="replace") if handle else None
+
     def pull(self, ref: str) -> None:
         self._echo(["docker", "pull", ref])
         repository, _, tag = ref.partition(":")
@@ -161,11 +201,9 @@ class DockerEngine:
 
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
         changes = [
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "ENV LANG=C.UTF-8",
+            *DEBIAN_IMPORT_CHANGES,
             'LABEL io.keras-matrix.harness="base"',
             f'LABEL io.keras-matrix.python="{python}"',
-            'CMD ["/bin/bash"]',
         ]
         argv = ["docker", "import"]
         for change in changes:
@@ -343,17 +381,27 @@ class DockerEngine:
         except docker.errors.DockerException as exc:
             raise EngineError(f"docker rm {container_id[:12]}: {_reason(exc)}") from None
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
+        """Remove the images carrying `label`; with `repositories`, only their tags there.
+
+        Labels are inherited: an image someone builds FROM a labelled one carries the label too.
+        Given the repositories the harness tags into, a labelled image is untagged only there, so
+        other tags (and the images under them) stay.
+        """
         removed = 0
         try:
             images = self._client.images.list(filters={"label": label})
         except docker.errors.DockerException as exc:
             raise EngineError(f"listing images: {_reason(exc)}") from None
         for image in images:
-            for ref in image.tags or [str(image.id)]:
+            refs = list(image.tags) or [str(image.id)]
+            if repositories and image.tags:
+                refs = [tag for tag in image.tags if tag.rpartition(":")[0] in repositories]
+            for ref in refs:
                 self._echo(["docker", "rmi", ref])
                 try:
-                    self._client.images.remove(ref, force=True)
+                    # Forced only where every tag is ours: otherwise an untag, never a removal.
+                    self._client.images.remove(ref, force=len(refs) == len(image.tags or refs))
                     removed += 1
                 except docker.errors.ImageNotFound:
                     continue

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+# Exit code of a harness bug (an exception outside this hierarchy), as sysexits' EX_SOFTWARE:
+# 1 means "cells changed" to `harness diff`, so a crash must not look like it.
+INTERNAL_ERROR = 70
+
 
 class HarnessError(Exception):
     """An error the user can act on: printed as one line, never as a traceback."""
 
-    return_code = 1
+    return_code = INTERNAL_ERROR
 
 
 class ConfigurationError(HarnessError):

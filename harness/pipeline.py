@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, table, wheelhouse
+from harness import __version__, environments, table, wheelhouse
 from harness.bases import BaseKind, BaseResolver
 from harness.cache import ResultCache, lookup
 from harness.cells import AXES, Cell
@@ -34,7 +34,7 @@ CA_BUNDLE_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 @dataclass(frozen=True, kw_only=True)
 class Options:
     base: BaseKind
-    template_dir: Path
+    template_dir: Path | None
     ca_bundle: Path | None
     jobs: int = 1
     rebuild: bool = False
@@ -43,6 +43,8 @@ class Options:
     mirror_port: int | None = wheelhouse.DEFAULT_PORT
     sandbox: Sandbox = field(default_factory=Sandbox)
     network_retry_delays: tuple[float, ...] = NETWORK_RETRY_DELAYS_S
+    # pip freezes (an earlier run's environments/) that every build is constrained to.
+    constraints: Path | None = None
 
 
 def default_ca_bundle() -> Path | None:
@@ -111,6 +113,12 @@ def build_all(
             )
             reporter.note(f"py{python}/{environment}: no base image: {exc}")
             continue
+        pinned = environments.constraints_for(options.constraints, python, environment)
+        if options.constraints is not None and pinned is None:
+            reporter.note(
+                f"py{python}/{environment}: no pip freeze in {options.constraints}; "
+                "built without pins"
+            )
         specs.append(
             render(
                 matrix,
@@ -119,6 +127,7 @@ def build_all(
                 base=base,
                 template_dir=options.template_dir,
                 ca_bundle=ca_bundle,
+                constraints=pinned,
             )
         )
     missing = [
@@ -149,21 +158,20 @@ def build_all(
         )
     finally:
         progress.close()
-    records = _with_provenance(engine, specs, built) | failed
+    records = _with_provenance(specs, built) | failed
     return {key: records[key] for key in keys}
 
 
 def _with_provenance(
-    engine: Engine, specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
+    specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
 ) -> dict[tuple[str, str], ImageRecord]:
     """Each record with its base image's ID and its Dockerfile, for published tables."""
-    base_ids = {base: engine.image_id(base) for base in {spec.base.image for spec in specs}}
     found = dict(built)
     for spec in specs:
         key = (spec.python, spec.environment)
         if key in found:
             found[key] = replace(
-                found[key], base_image_id=base_ids[spec.base.image], dockerfile=spec.dockerfile
+                found[key], base_image_id=spec.base.image_id, dockerfile=spec.dockerfile
             )
     return found
 
@@ -200,6 +208,7 @@ def run_matrix(
         # What `--resume` runs: these cells, with this sandbox, minus those in cells.jsonl.
         "cell_ids": [cell.id for cell in cells],
         "sandbox": options.sandbox.as_dict(),
+        "pinned_from": str(options.constraints) if options.constraints else None,
         "scenarios": {
             name: {
                 "title": s.title,
@@ -285,7 +294,7 @@ def continue_run(
                 failures=BuildFailures.under(run.path.parent),
                 resolver=resolver,
             )
-            run.write_json("images.json", [asdict(record) for record in images.values()])
+            images = record_images(engine, run, images, reporter)
             payload = Payload.prepare(run.path / "payload", matrix)
             cached, to_run, keys = lookup(
                 cache,
@@ -352,6 +361,21 @@ def continue_run(
             f"continue with `harness run --resume {run.run_id}` once the network is back"
         )
     return run
+
+
+def record_images(
+    engine: Engine, run: RunDir, images: dict[tuple[str, str], ImageRecord], reporter: Reporter
+) -> dict[tuple[str, str], ImageRecord]:
+    """images.json, and each built image's pip freeze under environments/."""
+    images = environments.export(
+        engine,
+        images,
+        run_path=run.path,
+        cache_dir=run.path.parent / ".cache" / "freezes",
+        note=reporter.note,
+    )
+    run.write_json("images.json", [asdict(record) for record in images.values()])
+    return images
 
 
 def write_table(run: RunDir) -> Path:

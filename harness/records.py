@@ -50,6 +50,8 @@ class ImageInfo:
     status: str
     error: str | None
     dockerfile: str | None
+    # The image's pip freeze, relative to the run's directory; None for older runs.
+    freeze: str | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ImageInfo:
@@ -63,6 +65,7 @@ class ImageInfo:
             status=str(data.get("status", UNKNOWN)),
             error=data.get("error"),
             dockerfile=data.get("dockerfile"),
+            freeze=data.get("freeze"),
         )
 
 

@@ -126,7 +126,8 @@ def describe(outcome: Outcome) -> str:
     if outcome.status == "ok":
         return "ok (no error)"
     if outcome.error is not None:
-        return f"{outcome.error.type}: {outcome.error.message}"
+        # As the terminal showed it: with 3.10+'s "Did you mean" and 3.11+'s notes.
+        return outcome.error.display or f"{outcome.error.type}: {outcome.error.message}"
     return f"{outcome.status}: {(outcome.reason or '').splitlines()[0] if outcome.reason else ''}"
 
 
@@ -143,7 +144,11 @@ def verdict(request: Request, outcome: Outcome) -> str:
             f"**Not reproduced**: the report shows {code_span(error.type, in_table=False)}, "
             f"here {here}."
         )
-    if normalize(outcome.error.message) == normalize(error.message):
+    if not error.message:
+        return "**Reproduced**: same exception type; the report shows no message to compare."
+    # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
+    seen = {normalize(outcome.error.message), normalize(outcome.error.shown)}
+    if normalize(error.message) in seen:
         return "**Reproduced**: same exception type and message as in the report."
     return "**Reproduced (type only)**: same exception type, the message differs."
 

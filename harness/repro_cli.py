@@ -270,6 +270,12 @@ def repro(  # click passes every option by keyword
     help="An environment variable for the runs.",
 )
 @click.option("--pre", is_flag=True, help="Include pre-releases.")
+@click.option(
+    "--json",
+    "as_json_output",
+    is_flag=True,
+    help="Print the search as JSON (also written to bisect.json).",
+)
 @_common
 def bisect(
     *,
@@ -280,6 +286,7 @@ def bisect(
     extra: str,
     env: tuple[str, ...],
     pre: bool,
+    as_json_output: bool,
     base: str,
     templates: Path,
     results: Path,
@@ -354,8 +361,11 @@ def bisect(
     text = "\n".join(lines) + "\n"
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(root / "bisect.md", text)
-    click.echo(text)
-    reporter.note(f"wrote {root / 'bisect.md'}")
+    data = {"package": package, "python": python, "range": [str(lo), str(hi)]}
+    data |= result.to_json()
+    write_atomic(root / "bisect.json", json.dumps(data, indent=2) + "\n")
+    click.echo(json.dumps(data, indent=2) if as_json_output else text)
+    reporter.note(f"wrote {root / 'bisect.md'} and bisect.json")
 
 
 def _target(target: str) -> tuple[Path, Claim]:

@@ -6,7 +6,7 @@ Never evidence that Docker works: the integration tests are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from harness import driver
@@ -42,6 +42,9 @@ class FakeEngine:
         self.removed_containers: list[str] = []
         self.stopped = 0
         self.driver = "overlay2"
+        # Files each image holds, as read_file() finds them: (image ref, path) -> text.
+        self.files: dict[tuple[str, str], str] = {}
+        self.digests: dict[str, str] = {}
         self._failing = failing
         self._runner = runner or (
             lambda spec: RunResult(
@@ -62,6 +65,14 @@ class FakeEngine:
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)
+
+    def repo_digest(self, ref: str) -> str | None:
+        return self.digests.get(ref)
+
+    def read_file(self, image: str, path: str) -> str | None:
+        if image not in self.images:
+            raise EngineError(f"no image {image}")
+        return self.files.get((image, path), "six==1.16.0\n")
 
     def pull(self, ref: str) -> None:
         raise EngineError("no registry here")
@@ -99,7 +110,7 @@ class FakeEngine:
     def gateway(self) -> str | None:
         return None  # no bridge: builds go straight to PyPI, no caching index is started
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
         removed = len(self.images)
         self.images.clear()
         return removed

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import io
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 import docker
@@ -50,6 +50,12 @@ class CountingEngine:
     def image_id(self, ref: str) -> str | None:
         return self._engine.image_id(ref)
 
+    def repo_digest(self, ref: str) -> str | None:
+        return self._engine.repo_digest(ref)
+
+    def read_file(self, image: str, path: str) -> str | None:
+        return self._engine.read_file(image, path)
+
     def pull(self, ref: str) -> None:
         self._engine.pull(ref)
 
@@ -71,7 +77,7 @@ class CountingEngine:
         self.cells.append(spec.labels[f"{LABEL_PREFIX}.cell"])
         return self._engine.run(spec)
 
-    def remove_images(self, label: str) -> int:
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
         raise AssertionError("tests never remove images by label: others share the engine")
 
     def gateway(self) -> str | None:

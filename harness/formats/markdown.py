@@ -207,7 +207,7 @@ def provenance_text(report: Report) -> str:
             f"`{_id(i.image_id)}`",
             f"`{i.base_image}`",
             f"`{_id(i.base_image_id)}`",
-            i.status,
+            f"{i.status}, [pip freeze]({i.freeze})" if i.freeze else i.status,
         ]
         for i in p.images
     ]
