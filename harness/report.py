@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from harness import report_code, report_dates, report_settings, report_versions
+from harness import report_code, report_commands, report_dates, report_settings, report_versions
 from harness.report_model import Block, Extraction, Pin, ReportedError
 
 __all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
@@ -152,6 +152,18 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
     claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
+    if derived is not None:
+        # Sound only with an error claimed: the import the reporter names is where it comes.
+        code = report_code.Reading(
+            chosen=derived,
+            others=(),
+            candidates=(),
+            notes=(
+                f"code derived from the prose: `{derived.text.strip()}`, where the report says "
+                f"its {claim.type if claim else 'error'} comes",
+            ),
+        )
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
     versions = report_versions.read(readable, full=parts.reporter)

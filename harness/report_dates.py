@@ -11,6 +11,8 @@ _MONTH_DATE = re.compile(
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"(?<![\d-])(20\d\d)-(\d\d)-(\d\d)(?![\d])")
+# `uv ... --exclude-newer 2025-01-31`: the reporter resolved as of that day themselves.
+_EXCLUDE_NEWER = re.compile(r"--exclude-newer[= ]\s*['\"]?(20\d\d-\d\d-\d\d)")
 _DATE_FIELD = re.compile(
     r"^\s*[-*]?\s*\**(?:date|created(?:_at)?|opened|reported|posted|written)\**\s*(?:on)?\s*[:=]?\s*"
     r"(?P<value>[^\n]+)$",
@@ -19,8 +21,14 @@ _DATE_FIELD = re.compile(
 
 
 def written_on(text: str) -> date | None:
-    """A date the report gives itself: a `date:`/`created:` field, else the latest ISO date
+    """A date the report gives itself: uv's `--exclude-newer`, a `date:`/`created:` field,
+    else the latest ISO date
     (log lines are stamped when they were written, just before the report)."""
+    newer = _EXCLUDE_NEWER.search(text)
+    if newer is not None:
+        found = _date_in(newer[1])
+        if found:
+            return found
     for match in _DATE_FIELD.finditer(text):
         found = _date_in(match["value"])
         if found:

@@ -14,6 +14,9 @@ _PIP = re.compile(
     r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
     r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
 )
+# `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X`: the packages
+# that run's environment gets (`uv pip install` reads as a pip line).
+_UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
 ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
 _REQUIREMENT = re.compile(
@@ -109,7 +112,13 @@ def pip_steps(readable: str) -> tuple[str, ...]:
     """Every `pip install` the reporter ran, in order, as the arguments of a matrix step:
     behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
     steps: list[str] = []
+    readable = re.sub(r"\\[ \t]*\n", " ", readable)  # a shell line continued with `\`
     for line in readable.splitlines():
+        uv = _UV_WITH.search(line)
+        if uv is not None:
+            step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])))
+            if step and step not in steps:
+                steps.append(step)
         if _PIP_NOISE.search(line) or ERROR_LINE.match(line):
             continue
         for match in _PIP.finditer(line):

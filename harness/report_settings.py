@@ -47,7 +47,9 @@ _QUOTED_MESSAGE = re.compile(
     r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`](?P<msg>[^\"”`\n]{8,300})[\"”`]",
     re.IGNORECASE,
 )
-_TITLE_ERROR = re.compile(r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?::\s*(?P<msg>.+))?")
+_TITLE_ERROR = re.compile(
+    r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?:\s?:\s*(?P<msg>.+))?"
+)
 
 
 def env(readable: str) -> dict[str, str]:
@@ -125,7 +127,7 @@ def claim(text: str, *, title: str) -> ReportedError | None:
 def _standalone(text: str) -> ReportedError | None:
     standalone = None
     for line in text.splitlines():
-        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*").strip()
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
         match = report_tracebacks.ERROR_LINE.match(bare)
@@ -150,7 +152,9 @@ def _from_title(title: str) -> ReportedError | None:
     if match is None:
         return None
     return ReportedError(
-        type=match["type"], message=(match["msg"] or "").strip().strip("`"), source="title"
+        type=match["type"],
+        message=(match["msg"] or "").strip().strip("`'\"").strip(),
+        source="title",
     )
 
 
