@@ -151,11 +151,17 @@ def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
     if match is None:
         return None
-    return ReportedError(
-        type=match["type"],
-        message=(match["msg"] or "").strip().strip("`'\"").strip(),
-        source="title",
-    )
+    message = match["msg"] or ""
+    opening = title[match.start() - 1 : match.start()]
+    if opening in ("\"", "“", "`"):
+        # A quoted error in a title ends where its quote closes: `"KeyError: 'x'" in fit`.
+        closing = "”" if opening == "“" else opening
+        found = re.search(rf"{re.escape(closing)}(?!\w)", message)
+        message = message[: found.start()] if found else message
+    message = message.strip().strip("`\"").strip()
+    if message.count("'") % 2:  # a quote left open by the title's own quoting
+        message = message.strip("'").strip()
+    return ReportedError(type=match["type"], message=message, source="title")
 
 
 def _in_sentence(text: str, short_type: str) -> ReportedError | None:
