@@ -153,15 +153,15 @@ def _from_title(title: str) -> ReportedError | None:
         return None
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
-    if opening in ("\"", "“", "`"):
+    if opening in ('"', "“", "`"):
         # A quoted error in a title ends where its quote closes: `"KeyError: 'x'" in fit`.
         closing = "”" if opening == "“" else opening
         found = re.search(rf"{re.escape(closing)}(?!\w)", message)
         message = message[: found.start()] if found else message
-    message = message.strip().strip("`\"").strip()
+    message = message.strip().strip('`"').strip()
     if message.count("'") % 2:  # a quote left open by the title's own quoting
         message = message.strip("'").strip()
-    return ReportedError(type=match["type"], message=message, source="title")
+    return ReportedError(type=match["type"], message=_without_full_stop(message), source="title")
 
 
 def _in_sentence(text: str, short_type: str) -> ReportedError | None:
@@ -173,10 +173,13 @@ def _in_sentence(text: str, short_type: str) -> ReportedError | None:
     match = pattern.search(text)
     if match is None:
         return None
-    message = match["msg"].strip().strip('`*"').rstrip()
-    if re.search(r"['\")\]\w]\.$", message):
-        message = message[:-1]
+    message = _without_full_stop(match["msg"].strip().strip('`*"').rstrip())
     return ReportedError(type=match["type"], message=message, source="sentence")
+
+
+def _without_full_stop(message: str) -> str:
+    """A message quoted in a sentence or a title, the sentence's closing period left out."""
+    return message[:-1] if re.search(r"['\")\]\w]\.$", message) else message
 
 
 def _quoted_message(text: str) -> str | None:

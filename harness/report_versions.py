@@ -44,8 +44,9 @@ _PROSE = re.compile(
 # line (a `python -c` run's output), or after a notebook's `Out[3]:`.
 _DUNDER = re.compile(
     r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?:__version__\b|version\(\)|VERSION\b)[)'\"`;]*[ \t]*"
-    r"(?:\n\s*(?:Out\[\d+\]:\s*)?|#\s*|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
-    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?",
+    r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
+    r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
+    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
 )
 _WHEEL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
@@ -160,11 +161,12 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
             continue
         printed = match[2] + (match["local"] or "")
         add(name, match[2], f"`{match['name']}` version printed {printed}")
-        if match["local"] and canonical(name) in KEY_PACKAGES:
-            notes.append(
-                f"{canonical(name)} {match[2]}: the local label {match['local']} of the printed "
-                f"{printed} dropped (PyPI has only the public release)"
-            )
+        note = (
+            f"{canonical(name)} {match[2]}: the local label {match['local']} of the printed "
+            f"{printed} dropped (PyPI has only the public release)"
+        )
+        if match["local"] and canonical(name) in KEY_PACKAGES and note not in notes:
+            notes.append(note)
 
 
 def _printed_name(dotted: str) -> str | None:
