@@ -43,7 +43,7 @@ _PROSE = re.compile(
 # value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
 # line (a `python -c` run's output), or after a notebook's `Out[3]:`.
 _DUNDER = re.compile(
-    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?:__version__\b|version\(\)|VERSION\b)[)'\"`;]*[ \t]*"
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)[)'\"`;]*[ \t]*"
     r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
     r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
@@ -160,7 +160,7 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
         if name is None:
             continue
         printed = match[2] + (match["local"] or "")
-        add(name, match[2], f"`{match['name']}` version printed {printed}")
+        add(name, match[2], f"`{match['name']}.{match['accessor']}` printed {printed}")
         note = (
             f"{canonical(name)} {match[2]}: the local label {match['local']} of the printed "
             f"{printed} dropped (PyPI has only the public release)"
