@@ -43,7 +43,8 @@ _PROSE = re.compile(
 # value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
 # line (a `python -c` run's output), or after a notebook's `Out[3]:`.
 _DUNDER = re.compile(
-    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)[)'\"`;]*[ \t]*"
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+    r"[)'\"`;]*[ \t]*"
     r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
     r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
@@ -159,10 +160,10 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
         name = _printed_name(match["name"])
         if name is None:
             continue
-        printed = match[2] + (match["local"] or "")
-        add(name, match[2], f"`{match['name']}.{match['accessor']}` printed {printed}")
+        printed = match[3] + (match["local"] or "")
+        add(name, match[3], f"`{match['name']}.{match['accessor']}` printed {printed}")
         note = (
-            f"{canonical(name)} {match[2]}: the local label {match['local']} of the printed "
+            f"{canonical(name)} {match[3]}: the local label {match['local']} of the printed "
             f"{printed} dropped (PyPI has only the public release)"
         )
         if match["local"] and canonical(name) in KEY_PACKAGES and note not in notes:
