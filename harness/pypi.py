@@ -184,9 +184,14 @@ class PackageIndex:
         found = [
             v
             for v in self.versions(name, python=python, as_of=as_of)
-            if v.release[: len(wanted)] == wanted
+            if v.release[: len(wanted)] == wanted and not placeholder(v)
         ]
         return max(found) if found else None
+
+
+def placeholder(version: Version) -> bool:
+    """0.0.0: a name held on PyPI before the first real release (keras-core, keras-nlp)."""
+    return not any(version.release)
 
 
 def _first_upload(files: list[Any]) -> date | None:

@@ -35,6 +35,7 @@ PACKAGES = (
     "pandas",
     "tensorflow-hub",
     "tensorflow-datasets",
+    "tensorflow-text",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.
