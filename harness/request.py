@@ -29,7 +29,7 @@ from harness.resolution import (
     Wanted,
     choose_python,
     exact_version,
-    implied_date,
+    implied_dates,
     is_exact,
 )
 from harness.textfiles import read_text
@@ -219,19 +219,24 @@ def _environment(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
+    implied = None
     if day is None and index is not None:
-        day = implied_date(wanted.values(), index, assumed)
+        implied = implied_dates(wanted.values(), index)
     if flags.python:
         python = flags.python
     elif extraction.python:
         python = extraction.python[0]
         extracted.append((f"Python {python}", extraction.python[1]))
     else:
-        python, why = choose_python(list(wanted.values()), index, day)
+        latest = implied.latest() if implied is not None else None
+        python, why = choose_python(list(wanted.values()), index, day or latest)
         assumed.append(why)
     exact: dict[str, str] = {}
     for name, item in wanted.items():
-        version, assumption = exact_version(item, python, index, day)
+        as_of = day
+        if implied is not None and not item.exact:
+            as_of = implied.for_package(name, assumed)
+        version, assumption = exact_version(item, python, index, as_of)
         exact[name] = version
         if assumption:
             assumed.append(assumption)

@@ -53,13 +53,39 @@ def is_exact(version: str) -> bool:
     return len(parsed.release) >= 3 or parsed.is_prerelease
 
 
-def implied_date(wanted: Iterable[Wanted], index: PackageIndex, assumed: list[str]) -> date | None:
-    """The earliest day the report can have been written, when it gives no date: it cannot
-    predate the releases it names (an exact version's upload; for a partial one, the first
-    release matching it). Unversioned and partial versions are resolved as of that day
-    rather than today, so that they fit the versions the report does name; the day is an
-    assumption (it is not the report's `as_of`, which only a given or written date sets)."""
-    latest: tuple[date, str] | None = None
+@dataclass(frozen=True, kw_only=True)
+class ImpliedDates:
+    """The earliest day the report can have been written, seen from each package it names.
+
+    With no date given, a report cannot predate the releases it names (an exact version's
+    upload; for a partial one, the first release matching it). Versions it leaves open are
+    resolved as of the latest of those days among the *other* packages, so that they fit the
+    versions the report does name: a partial version does not date itself ("keras 3" alone is
+    the newest 3.x, not 3.0.0). The day is an assumption, never the report's `as_of`."""
+
+    days: tuple[tuple[date, str, str], ...]  # (uploaded, "name version", name)
+
+    def latest(self) -> date | None:
+        return max((d for d, _, _ in self.days), default=None)
+
+    def for_package(self, name: str, assumed: list[str]) -> date | None:
+        """The day `name`'s open version is resolved as of, said once in `assumed`."""
+        others = [entry for entry in self.days if entry[2] != name]
+        if not others:
+            return None
+        day, label, _ = max(others)
+        said = (
+            f"as of {day}: the report gives no date and cannot predate {label} "
+            f"(uploaded {day}); versions it leaves open are resolved as of that day"
+        )
+        if said not in assumed:
+            assumed.append(said)
+        return day
+
+
+def implied_dates(wanted: Iterable[Wanted], index: PackageIndex) -> ImpliedDates:
+    """Each named version's upload day (see `ImpliedDates`)."""
+    days: list[tuple[date, str, str]] = []
     for item in wanted:
         if not item.version:
             continue
@@ -71,16 +97,9 @@ def implied_date(wanted: Iterable[Wanted], index: PackageIndex, assumed: list[st
             )
         except PackageIndexError:
             continue  # not on PyPI (a private index's package): it dates nothing
-        day = release.uploaded if release is not None else None
-        if release is not None and day is not None and (latest is None or day > latest[0]):
-            latest = (day, f"{item.name} {release.version}")
-    if latest is None:
-        return None
-    assumed.append(
-        f"as of {latest[0]}: the report gives no date and cannot predate {latest[1]} "
-        f"(uploaded {latest[0]}); versions it leaves open are resolved as of that day"
-    )
-    return latest[0]
+        if release is not None and release.uploaded is not None:
+            days.append((release.uploaded, f"{item.name} {release.version}", item.name))
+    return ImpliedDates(days=tuple(days))
 
 
 def _first(
