@@ -271,7 +271,7 @@ def _named(
         wanted[pin.name] = Wanted(
             name=pin.name,
             version=pin.version,
-            exact=is_exact(pin.version),
+            exact=is_exact(pin.version) or _pinned_with_equals(pin),
             why=f"the report says {pin.version}",
         )
     # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
@@ -297,6 +297,12 @@ def _named(
                 why=f"the report says {pin.version}",
             )
     return wanted
+
+
+def _pinned_with_equals(pin: Pin) -> bool:
+    """`tensorflow ==1.15` in prose or a freeze line is a pip spec: exactly 1.15.0, as pip
+    reads `==1.15`, not the newest 1.15.x."""
+    return re.search(r"==\s*v?" + re.escape(pin.version) + r"(?![\w.])", pin.source) is not None
 
 
 def _family_name(pin: Pin) -> bool:

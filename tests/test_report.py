@@ -306,3 +306,19 @@ def test_with_no_date_open_versions_are_resolved_as_of_the_releases_the_report_n
     )
     assert keras3.steps == ("keras==3.4.1",)
     assert not any(said.startswith("as of ") for said in keras3.assumed)
+
+
+def test_a_version_written_with_double_equals_in_prose_is_exact() -> None:
+    # `==1.15` is a pip spec wherever it is written: exactly 1.15.0, not the newest 1.15.x.
+    index = _dated_index({"tensorflow": {"1.15.0": "2019-10-16", "1.15.5": "2021-01-06"}})
+    text = "I am using tensorflow ==1.15\n\n```python\nimport tensorflow\n```\n"
+    request = resolve(Path("r.md"), extract(text), Flags(python="3.11"), index)
+    assert request.steps == ("tensorflow==1.15",)
+    # Without `==`, 1.15 is a partial version: the newest 1.15.x.
+    loose = resolve(
+        Path("r.md"),
+        extract("I am using tensorflow 1.15\n\n```python\nimport tensorflow\n```\n"),
+        Flags(python="3.11"),
+        index,
+    )
+    assert loose.steps == ("tensorflow==1.15.5",)
