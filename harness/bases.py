@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from harness.errors import BaseImageError, EngineError
 
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 DEBIAN_SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
 DEBIAN_REPOSITORY = "keras-matrix-base"
+# Where base images come from: the one spelling of it (matrix.yaml `base:`, --base, Options).
 BaseKind = Literal["auto", "registry", "debian"]
+BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 
 @dataclass(frozen=True, kw_only=True)

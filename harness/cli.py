@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from harness import __version__, formats, wheelhouse
 from harness import table as tables
-from harness.bases import BaseKind, BaseResolver
+from harness.bases import BASE_KINDS, BaseKind, BaseResolver
 from harness.cells import AXES, Cell, expand, select
 from harness.commands import echo_to
 from harness.diff import diff_runs
@@ -48,7 +48,7 @@ MATRIX_ARG = click.argument(
 )
 BASE_OPT = click.option(
     "--base",
-    type=click.Choice(["auto", "registry", "debian"]),
+    type=click.Choice(BASE_KINDS),
     default=None,
     help="Base images: python:X-slim from a registry, Debian built locally, or auto "
     "(registry, falling back to Debian). Default: the matrix's `base`.",

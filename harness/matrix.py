@@ -20,13 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from harness import yamlsource
+from harness.bases import BaseKind
 from harness.cells import AXES, expand
 from harness.errors import ConfigurationError
 from harness.sandbox import Sandbox, parse_size
 from harness.scenarios import Scenario, load_scenario
 from harness.yamlsource import Loc, SourceMap
 
-BASE_KINDS = ("auto", "registry", "debian")
 # pip options whose next word is a value, not a requirement.
 _PIP_OPTIONS_WITH_VALUE = frozenset(
     {
@@ -216,7 +216,7 @@ class Rule(_Model):
 
 class _File(_Model):
     python: list[str] = Field(min_length=1)
-    base: Literal["auto", "registry", "debian"] = "auto"
+    base: BaseKind = "auto"
     scenario_dir: str = "scenarios"
     template_dir: str = "dockerfiles"
     pip_version: str = "24.3.1"
@@ -255,7 +255,7 @@ class Matrix(_Model):
     scenario_dir: Path
     template_dir: Path
     python: tuple[str, ...]
-    base: Literal["auto", "registry", "debian"]
+    base: BaseKind
     pip_version: str
     timeout: int
     build_timeout: int

@@ -13,21 +13,14 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
+from harness import driver
 from harness.cells import AXES
 from harness.outcome import Outcome
 from harness.results import RunDir
 
-# Packages whose installed versions describe an environment, most telling first.
-KEY_PACKAGES = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "tf-keras",
-    "jax",
-    "jaxlib",
-    "torch",
-    "numpy",
-)
+# Packages whose installed versions describe an environment, most telling first: those the
+# driver reads in every cell.
+KEY_PACKAGES = driver.PACKAGES
 NOT_INSTALLED = "not installed"
 UNKNOWN = "?"
 Phase = Literal["works", "import", "call", "no_result"]

@@ -11,8 +11,11 @@ they need the network to install packages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
+
+from harness import driver
 
 _SIZE = re.compile(r"^(\d+)([kmg]?)b?$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -118,33 +121,22 @@ class Sandbox:
         return kwargs
 
 
-class Clip:
-    """Keeps the first and last `limit // 2` bytes of a stream and counts what it drops."""
+class HeadTail(Protocol):
+    """A stream cut to its first and last bytes, counting what was dropped."""
 
-    def __init__(self, limit: int) -> None:
-        self._half = max(limit // 2, 1)
-        self._head = bytearray()
-        self._tail = bytearray()
-        self.total = 0
+    total: int
+    dropped: int
 
     def feed(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self._half - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        if data:
-            self._tail += data
-            if len(self._tail) > self._half:
-                del self._tail[: len(self._tail) - self._half]
+        """Take the next chunk of the stream."""
 
-    @property
-    def dropped(self) -> int:
-        return self.total - len(self._head) - len(self._tail)
+    def data(self) -> bytes:
+        """The kept bytes, head then tail."""
 
     def text(self) -> str:
-        head = self._head.decode("utf-8", errors="replace")
-        tail = self._tail.decode("utf-8", errors="replace")
-        if self.dropped:
-            return f"{head}\n[... {self.dropped} bytes cut ...]\n{tail}"
-        return head + tail
+        """The kept bytes as text, with a marker where bytes were cut."""
+
+
+# One clip for the driver and the harness: the driver's, which is stdlib-only because it runs
+# inside cells; typed here for the harness's side.
+Clip: Callable[[int], HeadTail] = driver.Clip
