@@ -349,8 +349,7 @@ def run(
     reporter = Reporter(verbose=not quiet)
     if resume is not None:
         plan = plan_resume(RunDir.open(results, None if resume == "latest" else resume))
-        recorded = plan.run.read_json("run.json").get("sandbox") or {}
-        sandbox = _sandbox(Sandbox().with_overrides(recorded), sandbox_settings)
+        sandbox = _sandbox(plan.run.read_meta().sandbox or Sandbox(), sandbox_settings)
         engine = DockerEngine.connect(reporter.command)
         options = _options(
             plan.matrix, base, templates, ca_bundle, jobs=jobs, rebuild=rebuild, sandbox=sandbox

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from harness import __version__, table, wheelhouse
+from harness import table, wheelhouse
 from harness.bases import BaseKind, BaseResolver
 from harness.cache import ResultCache, lookup
-from harness.cells import AXES, Cell
+from harness.cells import Cell
 from harness.commands import Echo
 from harness.dockerfile import ImageSpec, render
 from harness.engine import Engine
@@ -24,6 +21,7 @@ from harness.matrix import Matrix
 from harness.outcome import Outcome
 from harness.results import CellWriter, RunDir, new_run_id
 from harness.resume import owner_of_this_process, sweep_dead_runs
+from harness.runmeta import RunMeta
 from harness.runner import Payload, run_cells
 from harness.sandbox import Sandbox
 from harness.ui import Reporter
@@ -184,34 +182,16 @@ def run_matrix(
     resolver: BaseResolver | None = None,
 ) -> RunDir:
     run = RunDir.create(results_root, new_run_id())
-    meta = {
-        "run_id": run.run_id,
-        "harness_version": __version__,
-        "engine_version": engine.version(),
-        "engine_storage_driver": engine.storage_driver(),
-        "host_python": platform.python_version(),
-        "matrix": str(matrix.path.resolve()),
-        "matrix_sha256": matrix.sha256,
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "finished": None,
-        "cells_planned": len(cells),
-        # Each axis in the matrix's order, so that tables list values as the matrix does.
-        "axes": {axis: list(matrix.axis_values(axis)) for axis in AXES},
-        # What `--resume` runs: these cells, with this sandbox, minus those in cells.jsonl.
-        "cell_ids": [cell.id for cell in cells],
-        "sandbox": options.sandbox.as_dict(),
-        "scenarios": {
-            name: {
-                "title": s.title,
-                "description": s.description,
-                "source": s.source,
-                "claim": {"summary": s.claim.summary, "pattern": s.claim.pattern},
-                "sha256": s.sha256,
-            }
-            for name, s in matrix.scenarios.items()
-        },
-    }
-    run.write_json("run.json", meta)
+    run.write_meta(
+        RunMeta.start(
+            run.run_id,
+            matrix,
+            cells,
+            sandbox=options.sandbox,
+            engine_version=engine.version(),
+            engine_storage_driver=engine.storage_driver(),
+        )
+    )
     run.mark_latest()  # now, so that `--resume` finds a run killed before it ends
     return continue_run(
         engine,
@@ -227,12 +207,12 @@ def run_matrix(
 
 
 def announce(
-    engine: Engine, run: RunDir, cells: Sequence[Cell], meta: dict[str, Any], reporter: Reporter
+    engine: Engine, run: RunDir, cells: Sequence[Cell], meta: RunMeta, reporter: Reporter
 ) -> None:
     reporter.note(
         f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
     )
-    driver = meta.get("engine_storage_driver") or engine.storage_driver()
+    driver = meta.engine_storage_driver or engine.storage_driver()
     if driver in SLOW_STORAGE_DRIVERS and cells:
         reporter.note(f"storage driver {driver}: {SLOW_STORAGE_DRIVERS[driver]}")
 
@@ -255,7 +235,7 @@ def continue_run(
     Ctrl-C or SIGTERM stops the containers in flight, keeps every finished cell, writes
     the partial table and raises Interrupted; a second signal exits at once.
     """
-    meta = run.read_json("run.json")
+    meta = run.read_meta()
     sweep_dead_runs(engine, reporter.note)
     announce(engine, run, cells, meta, reporter)
     writer = CellWriter(run.cells_path)
@@ -334,11 +314,7 @@ def continue_run(
             if progress is not None:
                 progress.close()
             writer.close()
-            done = len(list(run.outcomes()))
-            meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-            meta["cells_recorded"] = done
-            meta["complete"] = done >= len(planned)
-            run.write_json("run.json", meta)
+            run.write_meta(meta.finish(len(list(run.outcomes()))))
             write_table(run)
             run.mark_latest()
     unreachable = [r for r in images.values() if r.status == "unreachable"]

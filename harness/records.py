@@ -13,16 +13,17 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
-from harness import driver
+from harness import driver, runmeta
 from harness.cells import AXES
 from harness.outcome import Outcome
 from harness.results import RunDir
+from harness.runmeta import RunMeta
 
 # Packages whose installed versions describe an environment, most telling first: those the
 # driver reads in every cell.
 KEY_PACKAGES = driver.PACKAGES
+UNKNOWN = runmeta.UNKNOWN  # the tables' word for a value not recorded
 NOT_INSTALLED = "not installed"
-UNKNOWN = "?"
 Phase = Literal["works", "import", "call", "no_result"]
 PHASE_WORDS: Mapping[Phase, str] = {
     "works": "works",
@@ -103,58 +104,56 @@ class Provenance:
 class Run:
     """A run's records as read from its directory, cells in matrix order."""
 
-    meta: Mapping[str, Any]
+    meta: RunMeta
     provenance: Provenance
     outcomes: tuple[Outcome, ...]
     axes: Mapping[str, tuple[str, ...]]
 
     @classmethod
     def load(cls, run_dir: RunDir) -> Run:
-        meta = run_dir.read_json("run.json")
+        """The run in `run_dir`: run.json, images.json and cells.jsonl."""
         images = run_dir.read_json("images.json")
         return cls.of(
             list(run_dir.outcomes()),
-            meta if isinstance(meta, dict) else {},
+            run_dir.read_meta(),
             images if isinstance(images, list) else [],
-            run_id=run_dir.run_id,
         )
 
     @classmethod
     def of(
         cls,
         outcomes: Sequence[Outcome],
-        meta: Mapping[str, Any],
+        meta: RunMeta,
         images: Sequence[Mapping[str, Any]] = (),
-        *,
-        run_id: str | None = None,
     ) -> Run:
-        axes = _axis_order(outcomes, meta.get("axes") or {})
+        """A run from its records, cells sorted in matrix order."""
+        axes = _axis_order(outcomes, meta.axes)
         index = {axis: {v: i for i, v in enumerate(values)} for axis, values in axes.items()}
         ordered = sorted(outcomes, key=lambda o: tuple(index[a][str(getattr(o, a))] for a in AXES))
         provenance = Provenance(
-            run_id=str(meta.get("run_id") or run_id or UNKNOWN),
-            harness_version=str(meta.get("harness_version", UNKNOWN)),
-            started=str(meta.get("started", UNKNOWN)),
-            finished=meta.get("finished"),
-            engine_version=str(meta.get("engine_version", UNKNOWN)),
-            engine_storage_driver=meta.get("engine_storage_driver"),
-            host_python=str(meta.get("host_python", UNKNOWN)),
-            matrix=shown_path(str(meta.get("matrix", UNKNOWN))),
-            matrix_sha256=str(meta.get("matrix_sha256", UNKNOWN)),
-            cells_planned=meta.get("cells_planned"),
+            run_id=meta.run_id,
+            harness_version=meta.harness_version,
+            started=meta.started,
+            finished=meta.finished,
+            engine_version=meta.engine_version,
+            engine_storage_driver=meta.engine_storage_driver,
+            host_python=meta.host_python,
+            matrix=shown_path(meta.matrix or UNKNOWN),
+            matrix_sha256=meta.matrix_sha256,
+            cells_planned=meta.cells_planned,
             cells_recorded=len(outcomes),
             images=tuple(ImageInfo.parse(i) for i in images if isinstance(i, Mapping)),
         )
         return cls(meta=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
 
     @property
-    def scenarios(self) -> Mapping[str, Any]:
-        found = self.meta.get("scenarios")
-        return found if isinstance(found, dict) else {}
+    def scenarios(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each scenario's run.json object (title, description, source, claim), for the views."""
+        return {name: info.to_json() for name, info in self.meta.scenarios.items()}
 
 
 def _axis_order(
-    outcomes: Sequence[Outcome], recorded: Mapping[str, Any]
+    outcomes: Sequence[Outcome], recorded: Mapping[str, Sequence[str]]
 ) -> dict[str, tuple[str, ...]]:
     """Each axis in matrix order (run.json `axes`); else Pythons by version, others as seen."""
     axes: dict[str, tuple[str, ...]] = {}

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.errors import ResultsError
 from harness.outcome import Outcome
+from harness.runmeta import RunMeta
 
 CELLS = "cells.jsonl"
 RUN = "run.json"
@@ -61,6 +62,15 @@ class RunDir:
         write_atomic(
             self.path / name, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
         )
+
+    def read_meta(self) -> RunMeta:
+        """The run's run.json as a record (an absent file reads as a run that recorded nothing)."""
+        data = self.read_json(RUN)
+        return RunMeta.from_json(data if isinstance(data, dict) else {}, run_id=self.run_id)
+
+    def write_meta(self, meta: RunMeta) -> None:
+        """Replace run.json with `meta`, atomically."""
+        self.write_json(RUN, meta.to_json())
 
     def read_json(self, name: str) -> Any:
         try:

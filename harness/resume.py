@@ -78,15 +78,14 @@ class Resumption:
 
 
 def plan_resume(run: RunDir) -> Resumption:
-    meta = run.read_json("run.json")
-    matrix_path = meta.get("matrix")
-    planned_ids = meta.get("cell_ids")
-    if not isinstance(matrix_path, str) or not isinstance(planned_ids, list):
+    meta = run.read_meta()
+    matrix_path, planned_ids = meta.matrix, meta.cell_ids
+    if matrix_path is None or planned_ids is None:
         raise ResultsError(
             f"{run.path / 'run.json'}: records no matrix or cell list; this run cannot be resumed"
         )
     matrix = load_matrix(Path(matrix_path))
-    if matrix.sha256 != meta.get("matrix_sha256"):
+    if matrix.sha256 != meta.matrix_sha256:
         raise ResultsError(
             f"{matrix_path} changed since run {run.run_id} started; start a new run instead"
         )
