@@ -18,7 +18,7 @@ from harness.errors import BaseImageError, EngineError
 
 if TYPE_CHECKING:
     from harness.commands import Echo
-    from harness.engine import Engine
+    from harness.engine_api import ImageStore
 
 DEBIAN_SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
 DEBIAN_REPOSITORY = "keras-matrix-base"
@@ -57,7 +57,7 @@ def debian_base(python: str) -> Base:
 class BaseResolver:
     """Finds or makes the base image for each Python, asking the registry at most once."""
 
-    def __init__(self, engine: Engine, kind: BaseKind, *, echo: Echo, say: Echo) -> None:
+    def __init__(self, engine: ImageStore, kind: BaseKind, *, echo: Echo, say: Echo) -> None:
         self._engine = engine
         self._kind = kind
         self._echo = echo
@@ -104,7 +104,7 @@ class BaseResolver:
         return base
 
 
-def bootstrap_debian(engine: Engine, python: str, ref: str, *, echo: Echo) -> None:
+def bootstrap_debian(engine: ImageStore, python: str, ref: str, *, echo: Echo) -> None:
     if shutil.which("mmdebstrap") is None:
         raise BaseImageError(
             "mmdebstrap is not installed; it builds base images when no registry answers "

@@ -11,12 +11,13 @@ from typing import Any, TypeVar, cast
 
 import click
 import yaml
+from click.core import ParameterSource
 from pydantic import ValidationError
 
 from harness import __version__, formats, wheelhouse
 from harness import table as tables
 from harness.bases import BASE_KINDS, BaseKind, BaseResolver
-from harness.cells import AXES, Cell, expand, select
+from harness.cells import AXES, Cell
 from harness.commands import echo_to
 from harness.diff import diff_runs
 from harness.diff import render_markdown as render_diff_markdown
@@ -27,18 +28,11 @@ from harness.errors import ConfigurationError, HarnessError
 from harness.images import BuildFailures
 from harness.matrix import Matrix, SandboxSettings, load_matrix
 from harness.parallel import default_jobs
-from harness.pipeline import (
-    Options,
-    build_all,
-    continue_run,
-    default_ca_bundle,
-    image_keys,
-    run_matrix,
-)
+from harness.pipeline import Options, build_all, default_ca_bundle, execute, image_keys
+from harness.planning import RunPlan, chosen_cells, resume_run, start_run
 from harness.records import Run
 from harness.repro_cli import bisect, repro
 from harness.results import RunDir
-from harness.resume import plan_resume
 from harness.sandbox import Sandbox
 from harness.ui import Reporter
 
@@ -81,24 +75,7 @@ CA_OPT = click.option(
 
 
 def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
-    filters: dict[str, tuple[str, ...]] = {}
-    for item in only:
-        axis, sep, values = item.partition("=")
-        if not sep or axis not in AXES:
-            raise ConfigurationError(
-                f"--only {item!r}: write AXIS=VALUE[,VALUE] with AXIS one of {', '.join(AXES)}"
-            )
-        wanted = tuple(v for v in values.split(",") if v)
-        unknown = [v for v in wanted if v not in matrix.axis_values(axis)]
-        if unknown:
-            raise ConfigurationError(
-                f"--only {item!r}: unknown {axis} {unknown[0]!r} in {matrix.path}"
-            )
-        filters[axis] = wanted
-    cells = select(expand(matrix).cells, filters)
-    if not cells:
-        raise ConfigurationError(f"--only {' '.join(only)}: no cell of {matrix.path} is left")
-    return cells
+    return chosen_cells(matrix, only)
 
 
 JOBS_OPT = click.option(
@@ -327,8 +304,8 @@ def build(
     flag_value="latest",
     default=None,
     metavar="[RUN]",
-    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl, "
-    "with its matrix and sandbox.",
+    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl "
+    "(those --only keeps), with its matrix and sandbox; MATRIX, if given, must be the run's.",
 )
 def run(
     matrix_file: Path,
@@ -347,31 +324,23 @@ def run(
 ) -> None:
     """Build what is needed, run every cell, write cells.jsonl and table.md."""
     reporter = Reporter(verbose=not quiet)
+    plan: RunPlan | None = None
     if resume is not None:
-        plan = plan_resume(RunDir.open(results, None if resume == "latest" else resume))
-        sandbox = _sandbox(plan.run.read_meta().sandbox or Sandbox(), sandbox_settings)
-        engine = DockerEngine.connect(reporter.command)
-        options = _options(
-            plan.matrix, base, templates, ca_bundle, jobs=jobs, rebuild=rebuild, sandbox=sandbox
+        # A resumed run keeps its matrix and sandbox; every other option applies to it.
+        given = click.get_current_context().get_parameter_source("matrix_file")
+        plan = resume_run(
+            RunDir.open(results, None if resume == "latest" else resume),
+            only=only,
+            matrix_file=None if given is ParameterSource.DEFAULT else matrix_file,
         )
+        matrix, cells, sandbox = plan.matrix, plan.cells, plan.sandbox
         reporter.note(
-            f"resuming {plan.run.run_id}: {len(plan.planned) - len(plan.remaining)} of "
-            f"{len(plan.planned)} cells recorded, {len(plan.remaining)} to run"
+            f"resuming {plan.run.run_id}: {plan.recorded} of {len(plan.planned)} cells recorded, "
+            f"{len(cells)} to run"
         )
-        run_dir = continue_run(
-            engine,
-            plan.matrix,
-            plan.run,
-            options,
-            planned=plan.planned,
-            cells=plan.remaining,
-            reporter=reporter,
-            echo=reporter.command,
-        )
-        click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
-        return
-    matrix = load_matrix(matrix_file)
-    cells = _cells(matrix, only)
+    else:
+        matrix = load_matrix(matrix_file)
+        cells, sandbox = _cells(matrix, only), matrix.sandbox
     engine = DockerEngine.connect(reporter.command)
     options = _options(
         matrix,
@@ -381,18 +350,18 @@ def run(
         jobs=jobs,
         rebuild=rebuild,
         mirror_port=pip_mirror_port,
-        sandbox=_sandbox(matrix.sandbox, sandbox_settings),
+        sandbox=_sandbox(sandbox, sandbox_settings),
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
-    run_dir = run_matrix(
-        engine,
-        matrix,
-        cells,
-        options,
-        results_root=results,
-        reporter=reporter,
-        echo=reporter.command,
-    )
+    if plan is None:
+        plan = start_run(
+            matrix,
+            cells,
+            sandbox=options.sandbox,
+            engine=engine.describe(),
+            results_root=results,
+        )
+    run_dir = execute(engine, plan, options, reporter=reporter, echo=reporter.command)
     click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
 
 

@@ -1,8 +1,10 @@
 """The one seam between the harness and Docker.
 
-`Engine` is what the rest of the harness sees; `DockerEngine` implements it with
-the Docker SDK and is the only place that knows `docker.errors`. Each action is
-echoed as the `docker` command that does the same by hand.
+The rest of the harness sees two small protocols: an `ImageStore` (find, pull, import and
+build images) and a `ContainerRunner` (run one cell's container, stop those in flight, find
+and remove leftovers); `Engine` is both. `DockerEngine` implements them with the Docker SDK
+and is the only place that knows `docker.errors`, `docker.types` and the labels containers
+carry. Each action is echoed as the `docker` command that does the same by hand.
 """
 
 from __future__ import annotations
@@ -12,103 +14,49 @@ import errno
 import ipaddress
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 import requests.exceptions
 
 from harness.commands import Echo
+from harness.dockerfile import HARNESS_LABEL
+from harness.engine_api import (
+    CELL_LABEL_VALUE,
+    BuildResult,
+    ContainerInfo,
+    ContainerRunner,
+    Engine,
+    EngineInfo,
+    ImageStore,
+    LineSink,
+    Mount,
+    RunResult,
+    RunSpec,
+)
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
 
-LineSink = Callable[[str], None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Mount:
-    source: Path
-    target: str
-    read_only: bool = True
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunSpec:
-    """A container to run once and remove."""
-
-    image: str
-    command: tuple[str, ...]
-    env: Mapping[str, str] = field(default_factory=dict)
-    mounts: tuple[Mount, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=dict)
-    timeout_s: float = 600.0
-    name: str | None = None
-    sandbox: Sandbox = field(default_factory=Sandbox)
-
-    def argv(self) -> list[str]:
-        argv = ["docker", "run", "--rm"]
-        if self.name:
-            argv += ["--name", self.name]
-        argv += self.sandbox.docker_flags()
-        for key, value in sorted(self.labels.items()):
-            argv += ["--label", f"{key}={value}"]
-        for key, value in sorted(self.env.items()):
-            argv += ["-e", f"{key}={value}"]
-        for mount in self.mounts:
-            argv += ["-v", f"{mount.source}:{mount.target}{':ro' if mount.read_only else ''}"]
-        return [*argv, self.image, *self.command]
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunResult:
-    exit_code: int | None
-    stdout: str
-    stderr: str
-    oom_killed: bool
-    timed_out: bool
-    duration_s: float
-    # Bytes of the container's own output dropped to stay within the sandbox's limit.
-    output_cut: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildResult:
-    ok: bool
-    image_id: str | None
-    log: str
-    error: str | None
-
-
-class Engine(Protocol):
-    def version(self) -> str: ...
-    def storage_driver(self) -> str: ...
-    def image_id(self, ref: str) -> str | None: ...
-    def pull(self, ref: str) -> None: ...
-    def import_image(self, tarball: Path, ref: str, *, python: str) -> str: ...
-    def build(
-        self,
-        context: Path,
-        ref: str,
-        labels: Mapping[str, str],
-        on_line: LineSink,
-        build_args: Mapping[str, str] | None = None,
-    ) -> BuildResult: ...
-    def run(self, spec: RunSpec) -> RunResult: ...
-    def remove_images(self, label: str) -> int: ...
-    def gateway(self) -> str | None: ...
-    def stop_running(self) -> int: ...
-    def containers(self, label: str) -> list[ContainerInfo]: ...
-    def remove_container(self, container_id: str) -> None: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContainerInfo:
-    id: str
-    name: str
-    labels: Mapping[str, str]
+# The seam's records and protocols, importable from here as before.
+__all__ = [
+    "BuildResult",
+    "ContainerInfo",
+    "ContainerRunner",
+    "DockerEngine",
+    "Engine",
+    "EngineInfo",
+    "ImageStore",
+    "LineSink",
+    "Mount",
+    "RunResult",
+    "RunSpec",
+    "create_kwargs",
+    "unavailable_reason",
+]
 
 
 class DockerEngine:
@@ -133,7 +81,12 @@ class DockerEngine:
             raise EngineUnavailableError(unavailable_reason(exc)) from None
         return cls(client, echo)
 
+    def describe(self) -> EngineInfo:
+        """The engine's version and storage driver, for run.json."""
+        return EngineInfo(version=self.version(), storage_driver=self.storage_driver())
+
     def version(self) -> str:
+        """The Docker Engine's version."""
         return str(self._client.version().get("Version", "unknown"))
 
     def storage_driver(self) -> str:
@@ -144,6 +97,7 @@ class DockerEngine:
             return "unknown"
 
     def image_id(self, ref: str) -> str | None:
+        """The ID of the image `ref`, or None if the engine does not have it."""
         try:
             return str(self._client.images.get(ref).id)
         except docker.errors.ImageNotFound:
@@ -152,6 +106,7 @@ class DockerEngine:
             raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
 
     def pull(self, ref: str) -> None:
+        """Pull `ref` from its registry."""
         self._echo(["docker", "pull", ref])
         repository, _, tag = ref.partition(":")
         try:
@@ -160,6 +115,7 @@ class DockerEngine:
             raise EngineError(_reason(exc)) from None
 
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
+        """Import a root filesystem tarball as base image `ref`; its ID."""
         changes = [
             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "ENV LANG=C.UTF-8",
@@ -191,6 +147,7 @@ class DockerEngine:
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
     ) -> BuildResult:
+        """Build the Dockerfile in `context` as `ref`, streaming its log to `on_line`."""
         argv = ["docker", "build", "-t", ref]
         for key, value in sorted(labels.items()):
             argv += ["--label", f"{key}={value}"]
@@ -230,6 +187,7 @@ class DockerEngine:
         return BuildResult(ok=error is None, image_id=image, log="\n".join(lines), error=error)
 
     def run(self, spec: RunSpec) -> RunResult:
+        """Run one container to its end (or its timeout) and remove it."""
         self._echo(spec.argv())
         volumes = {
             str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
@@ -241,10 +199,10 @@ class DockerEngine:
                 list(spec.command),
                 environment=dict(spec.env),
                 volumes=volumes,
-                labels=dict(spec.labels),
+                labels=spec.labels(),
                 name=spec.name,
                 detach=True,
-                **spec.sandbox.create_kwargs(),
+                **create_kwargs(spec.sandbox),
             )
         except docker.errors.DockerException as exc:
             raise EngineError(f"creating a container from {spec.image}: {_reason(exc)}") from None
@@ -320,7 +278,12 @@ class DockerEngine:
             self._discard(container)
         return len(running)
 
+    def cell_containers(self) -> list[ContainerInfo]:
+        """Every cell container on the engine, whichever process started it."""
+        return self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}")
+
     def containers(self, label: str) -> list[ContainerInfo]:
+        """Containers carrying `label` (`key=value` or `key`)."""
         try:
             # Other harness processes remove their containers while this one lists them; one
             # that is gone between the listing and docker-py's inspect of it is simply skipped.
@@ -335,6 +298,7 @@ class DockerEngine:
         ]
 
     def remove_container(self, container_id: str) -> None:
+        """Remove one container, running or not (already gone is fine)."""
         self._echo(["docker", "rm", "--force", container_id[:12]])
         try:
             self._client.api.remove_container(container_id, force=True)
@@ -344,6 +308,7 @@ class DockerEngine:
             raise EngineError(f"docker rm {container_id[:12]}: {_reason(exc)}") from None
 
     def remove_images(self, label: str) -> int:
+        """Remove every image carrying `label` (`harness clean`); how many tags went."""
         removed = 0
         try:
             images = self._client.images.list(filters={"label": label})
@@ -360,6 +325,28 @@ class DockerEngine:
                 except docker.errors.APIError as exc:
                     raise EngineError(f"docker rmi {ref}: {_reason(exc)}") from None
         return removed
+
+
+def create_kwargs(sandbox: Sandbox) -> dict[str, Any]:
+    """Keyword arguments for docker-py's `containers.create` that confine a container as
+    `Sandbox.docker_flags` says."""
+    kwargs: dict[str, Any] = {
+        "network_mode": sandbox.network,
+        "read_only": sandbox.read_only,
+        "tmpfs": sandbox.tmpfs(),
+        "mem_limit": sandbox.memory,
+        "memswap_limit": sandbox.memory_swap_value(),
+        "pids_limit": sandbox.pids_limit,
+        "ulimits": [docker.types.Ulimit(name="nofile", soft=sandbox.nofile, hard=sandbox.nofile)],
+        "privileged": False,
+    }
+    if sandbox.user:
+        kwargs["user"] = sandbox.user
+    if sandbox.cap_drop_all:
+        kwargs["cap_drop"] = ["ALL"]
+    if sandbox.no_new_privileges:
+        kwargs["security_opt"] = ["no-new-privileges"]
+    return kwargs
 
 
 def _read_logs(container: Any, limit: int, *, stdout: bool) -> tuple[str, int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness.dockerfile import ImageSpec
-from harness.engine import Engine
+from harness.engine_api import ImageStore
 from harness.results import write_atomic
 
 # "unreachable": the install failed because the package index could not be reached; the
@@ -98,7 +98,7 @@ def pip_reason(log: str, docker_error: str | None) -> str:
 
 
 def build_images(
-    engine: Engine,
+    engine: ImageStore,
     specs: Sequence[ImageSpec],
     *,
     log_dir: Path,
@@ -162,7 +162,7 @@ def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
 
 
 def build_one(
-    engine: Engine,
+    engine: ImageStore,
     spec: ImageSpec,
     *,
     log_dir: Path,

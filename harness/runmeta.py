@@ -15,6 +15,7 @@ from typing import Any
 
 from harness import __version__
 from harness.cells import AXES, Cell
+from harness.engine_api import EngineInfo
 from harness.matrix import Matrix
 from harness.sandbox import Sandbox
 
@@ -96,15 +97,14 @@ class RunMeta:
         cells: Sequence[Cell],
         *,
         sandbox: Sandbox,
-        engine_version: str,
-        engine_storage_driver: str,
+        engine: EngineInfo,
     ) -> RunMeta:
         """The record of a run that starts now with these cells."""
         return cls(
             run_id=run_id,
             harness_version=__version__,
-            engine_version=engine_version,
-            engine_storage_driver=engine_storage_driver,
+            engine_version=engine.version,
+            engine_storage_driver=engine.storage_driver,
             host_python=platform.python_version(),
             matrix=str(matrix.path.resolve()),
             matrix_sha256=matrix.sha256,

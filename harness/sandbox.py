@@ -99,26 +99,10 @@ class Sandbox:
         }
 
     def create_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for docker-py's `containers.create`."""
-        import docker.types  # noqa: PLC0415 - only the engine needs docker-py types
+        """docker-py's `containers.create` arguments: the engine's `create_kwargs`."""
+        from harness.engine import create_kwargs  # noqa: PLC0415 - the engine imports this module
 
-        kwargs: dict[str, Any] = {
-            "network_mode": self.network,
-            "read_only": self.read_only,
-            "tmpfs": self.tmpfs(),
-            "mem_limit": self.memory,
-            "memswap_limit": self.memory_swap_value(),
-            "pids_limit": self.pids_limit,
-            "ulimits": [docker.types.Ulimit(name="nofile", soft=self.nofile, hard=self.nofile)],
-            "privileged": False,
-        }
-        if self.user:
-            kwargs["user"] = self.user
-        if self.cap_drop_all:
-            kwargs["cap_drop"] = ["ALL"]
-        if self.no_new_privileges:
-            kwargs["security_opt"] = ["no-new-privileges"]
-        return kwargs
+        return create_kwargs(self)
 
 
 class HeadTail(Protocol):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from harness.cells import expand
+from harness.engine_api import EngineInfo
 from harness.matrix import load_matrix
 from harness.results import RunDir
 from harness.runmeta import UNKNOWN, RunMeta
@@ -22,8 +23,7 @@ def test_a_started_run_reads_back_equal(tmp_path: Path) -> None:
         matrix,
         cells,
         sandbox=Sandbox(memory="2g"),
-        engine_version="27.0",
-        engine_storage_driver="overlay2",
+        engine=EngineInfo(version="27.0", storage_driver="overlay2"),
     )
     run = RunDir(path=tmp_path)
     run.write_meta(meta)
