@@ -29,6 +29,8 @@ BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 @dataclass(frozen=True, kw_only=True)
 class Base:
+    """A base image: where it comes from, its Python, and the interpreter to use in it."""
+
     kind: Literal["registry", "debian"]
     python: str
     image: str
@@ -36,10 +38,12 @@ class Base:
 
 
 def registry_base(python: str) -> Base:
+    """The `python:X-slim` base from a registry."""
     return Base(kind="registry", python=python, image=f"python:{python}-slim", python_bin="python3")
 
 
 def debian_base(python: str) -> Base:
+    """The Debian base bootstrapped locally for `python` (its suite's own Python)."""
     suite = DEBIAN_SUITES.get(python)
     if suite is None:
         known = ", ".join(f"{v} ({s})" for v, s in DEBIAN_SUITES.items())
@@ -72,6 +76,7 @@ class BaseResolver:
         return registry_base(python)
 
     def ensure(self, python: str) -> Base:
+        """The base image for `python`, pulled or built now if the engine lacks it."""
         if python not in self._ready:
             self._ready[python] = self._ensure(python)
         return self._ready[python]
@@ -105,6 +110,7 @@ class BaseResolver:
 
 
 def bootstrap_debian(engine: ImageStore, python: str, ref: str, *, echo: Echo) -> None:
+    """Make base image `ref` from Debian with mmdebstrap and `docker import`."""
     if shutil.which("mmdebstrap") is None:
         raise BaseImageError(
             "mmdebstrap is not installed; it builds base images when no registry answers "

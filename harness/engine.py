@@ -72,6 +72,7 @@ class DockerEngine:
 
     @classmethod
     def connect(cls, echo: Echo) -> DockerEngine:
+        """The engine at DOCKER_HOST or the local socket; EngineUnavailableError says why not."""
         try:
             client = docker.from_env()
             client.ping()

@@ -33,6 +33,8 @@ _NETWORK_FAILURE = re.compile(
 
 @dataclass(frozen=True, kw_only=True)
 class ImageRecord:
+    """What became of one environment image in a run: reused, built, failed or unreachable."""
+
     python: str
     environment: str
     tag: str
@@ -47,6 +49,7 @@ class ImageRecord:
 
     @property
     def usable(self) -> bool:
+        """Whether cells can run in this image."""
         return self.status in ("reused", "built")
 
 
@@ -68,12 +71,14 @@ class BuildFailures:
 
     @classmethod
     def under(cls, results_root: Path) -> BuildFailures:
+        """The record of refused builds beside the runs in `results_root`."""
         return cls(root=results_root / ".cache" / "builds")
 
     def _path(self, spec: ImageSpec) -> Path:
         return self.root / f"{spec.digest}.json"
 
     def get(self, spec: ImageSpec) -> ImageRecord | None:
+        """The refused build of this exact Dockerfile, if one is recorded."""
         try:
             data = json.loads(self._path(spec).read_text(encoding="utf-8"))
             return ImageRecord(**data)
@@ -81,6 +86,7 @@ class BuildFailures:
             return None  # absent or damaged: build again
 
     def put(self, record: ImageRecord, spec: ImageSpec) -> None:
+        """Remember that pip refused this Dockerfile's install."""
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
 
@@ -175,6 +181,7 @@ def build_one(
     sleep: Callable[[float], None] = time.sleep,
     failures: BuildFailures | None = None,
 ) -> ImageRecord:
+    """Reuse or build one image, retrying network failures with backoff (`sleep` waits)."""
     record = ImageRecord(
         python=spec.python,
         environment=spec.environment,

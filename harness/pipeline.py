@@ -34,6 +34,8 @@ CA_BUNDLE_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
+    """How a run builds its images and runs its cells (the command line's choices)."""
+
     base: BaseKind
     template_dir: Path
     ca_bundle: Path | None
@@ -56,6 +58,7 @@ def default_ca_bundle() -> Path | None:
 
 
 def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
+    """The (python, environment) images `cells` need, in first-use order."""
     return list(dict.fromkeys(cell.image_key for cell in cells))
 
 
@@ -71,6 +74,7 @@ SLOW_STORAGE_DRIVERS = {
 def base_resolver(
     engine: Engine, options: Options, *, reporter: Reporter, echo: Echo
 ) -> BaseResolver:
+    """A base resolver for `options.base` that speaks through `reporter`."""
     return BaseResolver(
         engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
     )

@@ -35,6 +35,8 @@ PHASE_WORDS: Mapping[Phase, str] = {
 
 @dataclass(frozen=True, kw_only=True)
 class ImageInfo:
+    """One image as images.json records it, for tables and provenance."""
+
     python: str
     environment: str
     tag: str
@@ -47,6 +49,7 @@ class ImageInfo:
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ImageInfo:
+        """The record from an images.json entry, with "?" for what is missing."""
         return cls(
             python=str(data.get("python", UNKNOWN)),
             environment=str(data.get("environment", UNKNOWN)),
@@ -95,6 +98,7 @@ class Provenance:
         )
 
     def image(self, python: str, environment: str) -> ImageInfo | None:
+        """The image of (python, environment), if the run recorded it."""
         return next(
             (i for i in self.images if (i.python, i.environment) == (python, environment)), None
         )
@@ -177,6 +181,7 @@ def shown_path(path: str) -> str:
 
 
 def version_key(value: str | None) -> tuple[int, Version | str]:
+    """A sort key that orders versions as versions, and anything else after them."""
     if value is None:
         return (0, "")
     try:

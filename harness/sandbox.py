@@ -57,6 +57,7 @@ class Sandbox:
     output_limit: int = 65536
 
     def memory_swap_value(self) -> str:
+        """Memory plus swap: `memory_swap`, or `memory` (no swap) if unset."""
         return self.memory_swap or self.memory
 
     def with_overrides(self, overrides: dict[str, Any]) -> Sandbox:
@@ -68,6 +69,7 @@ class Sandbox:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     def as_dict(self) -> dict[str, Any]:
+        """Every setting by name, as run.json records it."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def docker_flags(self) -> list[str]:
@@ -89,6 +91,7 @@ class Sandbox:
         return flags
 
     def tmpfs(self) -> dict[str, str]:
+        """The tmpfs mounts ($HOME and /tmp) with their options, owned by the cell's user."""
         uid, _, gid = self.user.partition(":")
         owner = f",uid={uid},gid={gid or uid}" if uid.isdigit() else ""
         # `exec`: Docker's default noexec would break libraries that JIT or unpack
