@@ -10,8 +10,8 @@ carry. Each action is echoed as the `docker` command that does the same by hand.
 from __future__ import annotations
 
 import contextlib
-import errno
 import ipaddress
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -38,6 +38,8 @@ from harness.engine_api import (
     RunResult,
     RunSpec,
 )
+from harness.engine_errors import reason, unavailable_reason
+from harness.engine_payload import VolumeCopies
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
 
@@ -62,9 +64,14 @@ __all__ = [
 class DockerEngine:
     """`Engine` over the Docker SDK (docker-py), talking to DOCKER_HOST or the local socket."""
 
-    def __init__(self, client: docker.DockerClient, echo: Echo) -> None:
+    def __init__(
+        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool = False
+    ) -> None:
         self._client = client
         self._echo = echo
+        # An engine on another host cannot see this host's paths: read-only mounts are copied
+        # into volumes it owns (engine_payload.py) instead of bound.
+        self._copies = VolumeCopies(client, echo) if copy_mounts else None
         # Containers this process started and has not removed yet, for stop_running().
         self._live: dict[str, Any] = {}
         self._live_lock = threading.Lock()
@@ -80,7 +87,7 @@ class DockerEngine:
             raise EngineUnavailableError(unavailable_reason(exc)) from None
         except PermissionError as exc:  # pragma: no cover - depends on the host's socket mode
             raise EngineUnavailableError(unavailable_reason(exc)) from None
-        return cls(client, echo)
+        return cls(client, echo, copy_mounts=not shares_this_filesystem(os.environ))
 
     def describe(self) -> EngineInfo:
         """The engine's version and storage driver, for run.json."""
@@ -104,7 +111,7 @@ class DockerEngine:
         except docker.errors.ImageNotFound:
             return None
         except docker.errors.APIError as exc:
-            raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
+            raise EngineError(f"inspecting {ref}: {reason(exc)}") from None
 
     def pull(self, ref: str) -> None:
         """Pull `ref` from its registry."""
@@ -113,7 +120,7 @@ class DockerEngine:
         try:
             self._client.images.pull(repository, tag=tag or "latest")
         except docker.errors.DockerException as exc:
-            raise EngineError(_reason(exc)) from None
+            raise EngineError(reason(exc)) from None
 
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
         """Import a root filesystem tarball as base image `ref`; its ID."""
@@ -134,7 +141,7 @@ class DockerEngine:
                 src=str(tarball), repository=repository, tag=tag, changes=changes
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker import {ref}: {_reason(exc)}") from None
+            raise EngineError(f"docker import {ref}: {reason(exc)}") from None
         found = self.image_id(ref)
         if found is None:
             raise EngineError(f"docker import {ref}: no image after import")
@@ -182,7 +189,7 @@ class DockerEngine:
                 if isinstance(aux, dict) and "ID" in aux:
                     image = str(aux["ID"])
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker build {ref}: {_reason(exc)}") from None
+            raise EngineError(f"docker build {ref}: {reason(exc)}") from None
         if error is None and image is None:
             image = self.image_id(ref)
         return BuildResult(ok=error is None, image_id=image, log="\n".join(lines), error=error)
@@ -191,7 +198,7 @@ class DockerEngine:
         """Run one container to its end (or its timeout) and remove it."""
         self._echo(spec.argv())
         volumes = {
-            str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
+            self._mount_source(spec, m): {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
             for m in spec.mounts
         }
         try:
@@ -206,7 +213,7 @@ class DockerEngine:
                 **create_kwargs(spec.sandbox),
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"creating a container from {spec.image}: {_reason(exc)}") from None
+            raise EngineError(f"creating a container from {spec.image}: {reason(exc)}") from None
         with self._live_lock:
             stopping = self._stopping
             if not stopping:
@@ -235,7 +242,7 @@ class DockerEngine:
             container.reload()
             oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
         except docker.errors.DockerException as exc:
-            raise EngineError(f"running {spec.image}: {_reason(exc)}") from None
+            raise EngineError(f"running {spec.image}: {reason(exc)}") from None
         finally:
             self._discard(container)
         return RunResult(
@@ -247,6 +254,17 @@ class DockerEngine:
             duration_s=duration,
             output_cut=stdout_cut + stderr_cut,
         )
+
+    def _mount_source(self, spec: RunSpec, mount: Mount) -> str:
+        """The host path to bind, or the volume holding a copy of it for a remote engine."""
+        if self._copies is None or not mount.read_only:
+            return str(mount.source)
+        return self._copies.volume_for(mount.source, image=spec.image, owner=spec.owner)
+
+    def release(self) -> None:
+        """Remove the copies of mounts made for this process's containers, once they are done."""
+        if self._copies is not None:
+            self._copies.release()
 
     def gateway(self) -> str | None:
         """The host's address on the default bridge: containers reach host services there."""
@@ -292,7 +310,7 @@ class DockerEngine:
                 all=True, filters={"label": label}, ignore_removed=True
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"listing containers: {_reason(exc)}") from None
+            raise EngineError(f"listing containers: {reason(exc)}") from None
         return [
             ContainerInfo(id=str(c.id), name=str(c.name), labels=dict(c.labels or {}))
             for c in found
@@ -306,7 +324,7 @@ class DockerEngine:
         except docker.errors.NotFound:
             return
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker rm {container_id[:12]}: {_reason(exc)}") from None
+            raise EngineError(f"docker rm {container_id[:12]}: {reason(exc)}") from None
 
     def remove_images(self, label: str) -> int:
         """Remove every image carrying `label` (`harness clean`); how many tags went."""
@@ -314,7 +332,7 @@ class DockerEngine:
         try:
             images = self._client.images.list(filters={"label": label})
         except docker.errors.DockerException as exc:
-            raise EngineError(f"listing images: {_reason(exc)}") from None
+            raise EngineError(f"listing images: {reason(exc)}") from None
         for image in images:
             for ref in image.tags or [str(image.id)]:
                 self._echo(["docker", "rmi", ref])
@@ -324,8 +342,14 @@ class DockerEngine:
                 except docker.errors.ImageNotFound:
                     continue
                 except docker.errors.APIError as exc:
-                    raise EngineError(f"docker rmi {ref}: {_reason(exc)}") from None
+                    raise EngineError(f"docker rmi {ref}: {reason(exc)}") from None
         return removed
+
+
+def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
+    """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
+    host = environ.get("DOCKER_HOST", "")
+    return not host or host.startswith("unix://")
 
 
 def create_kwargs(sandbox: Sandbox) -> dict[str, Any]:
@@ -355,52 +379,3 @@ def _read_logs(container: Any, limit: int, *, stdout: bool) -> tuple[str, int]:
     for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=False):
         clip.feed(chunk)
     return clip.text(), clip.dropped
-
-
-def unavailable_reason(exc: BaseException) -> str:
-    """Why no engine answers, from the OS error under docker-py's wrapping (never its text)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        for arg in getattr(current, "args", ()):
-            if isinstance(arg, BaseException) and id(arg) not in seen:
-                found = _os_reason(arg)
-                if found:
-                    return found
-        found = _os_reason(current)
-        if found:
-            return found
-        current = current.__cause__ or current.__context__
-    return f"no Docker engine answers: {_reason(exc) if isinstance(exc, Exception) else exc}"
-
-
-def _os_reason(exc: BaseException) -> str | None:
-    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
-        return (
-            "permission denied on the Docker socket: add your user to the 'docker' group "
-            "(then log in again) or set DOCKER_HOST"
-        )
-    if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOENT:
-        return (
-            "Docker is not installed or not running: no Docker socket "
-            "(start the daemon or set DOCKER_HOST)"
-        )
-    if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED:
-        return (
-            "the Docker daemon is not running: its socket refuses connections "
-            "(start it, e.g. `systemctl start docker`)"
-        )
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, BaseException) and arg is not exc:
-            found = _os_reason(arg)
-            if found:
-                return found
-    return None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, docker.errors.APIError):
-        return str(exc.explanation or exc)
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__

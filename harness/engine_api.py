@@ -165,6 +165,9 @@ class ContainerRunner(Protocol):
     def remove_container(self, container_id: str) -> None:
         """Remove one container, running or not (already gone is fine)."""
 
+    def release(self) -> None:
+        """Remove what was made for this process's containers (copies of mounts) once done."""
+
 
 class Engine(ImageStore, ContainerRunner, Protocol):
     """An engine that both builds images and runs containers."""

@@ -3,7 +3,7 @@
 An executor is handed the cells to run, grouped by image, each with its container spec
 already built, and yields each cell's outcome as it finishes. Everything else (planning,
 images, the result cache, cells.jsonl, progress) stays with the pipeline, so another place to
-run cells (a CI shard, a cluster worker, a remote engine) is one more class with these two
+run cells (a CI shard, a cluster worker, a remote engine) is one more class with these three
 methods.
 """
 
@@ -45,6 +45,9 @@ class Executor(Protocol):
     def stop(self) -> int:
         """Stop the cells in flight (none starts after this); how many there were."""
 
+    def close(self) -> None:
+        """Release what the cells needed (a copy of the payload, say) once none is running."""
+
 
 class LocalExecutor:
     """Cells in containers of one engine, `jobs` at a time on this process's threads."""
@@ -73,6 +76,10 @@ class LocalExecutor:
     def stop(self) -> int:
         """Kill and remove the containers in flight; no container starts after this."""
         return self._runner.stop_running()
+
+    def close(self) -> None:
+        """Remove the engine's copies of the payload, if it made any."""
+        self._runner.release()
 
     def _one(self, job: CellJob) -> Outcome:
         return outcome_of_job(job, self._runner.run(job.spec))

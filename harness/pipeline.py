@@ -291,6 +291,7 @@ def execute(
                 f"continue with `harness run --resume {run.run_id}`"
             ) from None
         finally:
+            executor.close()
             recorder.close()
             run.write_meta(meta.finish(len(list(run.outcomes()))))
             write_table(run)

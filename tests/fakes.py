@@ -111,6 +111,9 @@ class FakeEngine:
         self.stopped += 1
         return 0
 
+    def release(self) -> None:
+        pass  # nothing is copied: there is no engine
+
     def cell_containers(self) -> list[ContainerInfo]:
         return [c for c in self.containers_left if c.labels.get(HARNESS_LABEL) == "cell"]
 

@@ -32,6 +32,7 @@ class InProcessExecutor:
     def __init__(self, *, interrupt_after: int | None = None) -> None:
         self.batches: list[Batch] = []
         self.stopped = 0
+        self.closed = 0
         self._interrupt_after = interrupt_after
 
     def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
@@ -55,6 +56,9 @@ class InProcessExecutor:
     def stop(self) -> int:
         self.stopped += 1
         return 0
+
+    def close(self) -> None:
+        self.closed += 1
 
 
 def run(tmp_path: Path, executor: InProcessExecutor, engine: FakeEngine | None = None) -> RunDir:
@@ -95,7 +99,7 @@ def test_an_interrupt_stops_the_executor_and_keeps_finished_cells(tmp_path: Path
     executor = InProcessExecutor(interrupt_after=2)
     with pytest.raises(Interrupted) as raised:
         run(tmp_path, executor)
-    assert executor.stopped == 1
+    assert (executor.stopped, executor.closed) == (1, 1)
     run_dir = RunDir.open(tmp_path / "results", None)
     # The four build failures and the two cells that finished before the signal.
     assert len(list(run_dir.outcomes())) == 6

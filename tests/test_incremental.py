@@ -82,6 +82,9 @@ class CountingEngine:
     def stop_running(self) -> int:
         return self._engine.stop_running()
 
+    def release(self) -> None:
+        self._engine.release()
+
     def cell_containers(self) -> list[ContainerInfo]:
         return self._engine.cell_containers()
 
