@@ -6,14 +6,24 @@ JOBS ?= 2
 PYTEST_ARGS ?=
 RUN ?=
 FORMAT ?= md
+# The harness's own dependencies, resolved once for every Python it supports (`make lock`).
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
 
-.PHONY: setup matrix quick table publish test lint typecheck unit clean-images bench
+.PHONY: setup matrix quick table publish test lint typecheck unit clean-images bench lock
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --constraint $(LOCK) -e '.[test]'
 	touch $@
+
+lock: ## re-resolve pyproject.toml's dependencies (with the test extra) into requirements.lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet uv==$(UV_VERSION)
+	cd $(CURDIR) && $(VENV)-lock/bin/uv pip compile pyproject.toml --extra test --universal \
+		--python-version 3.10 --upgrade --quiet --output-file $(LOCK)
+	rm -rf $(VENV)-lock
 
 setup: $(BIN)/.installed
 	bash scripts/install-system-deps

@@ -7,10 +7,11 @@ through a venv, since Debian marks its own Python as externally managed.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -27,6 +28,16 @@ BaseKind = Literal["auto", "registry", "debian"]
 BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 
+# What `docker import` sets on a Debian base; the rendered Dockerfiles repeat it for people who
+# make the base on another host.
+DEBIAN_IMPORT_CHANGES = (
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    'CMD ["/bin/bash"]',
+)
+DEBIAN_PACKAGES = "python3,python3-venv,ca-certificates"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Base:
     """A base image: where it comes from, its Python, and the interpreter to use in it."""
@@ -35,6 +46,49 @@ class Base:
     python: str
     image: str
     python_bin: str
+    # The base as this host holds it: its image ID, and for a registry base the digest it was
+    # pulled by. Both are None while planning (no engine asked).
+    image_id: str | None = None
+    repo_digest: str | None = None
+
+    @property
+    def from_ref(self) -> str:
+        """What FROM names: the registry digest where there is one, so the base cannot move."""
+        if self.kind == "registry" and self.repo_digest:
+            return self.repo_digest
+        return self.image
+
+    @property
+    def suite(self) -> str | None:
+        return DEBIAN_SUITES.get(self.python) if self.kind == "debian" else None
+
+    def notes(self) -> tuple[str, ...]:
+        """Comment lines for the Dockerfile: where its base comes from, said honestly."""
+        if self.kind == "registry":
+            if self.repo_digest:
+                return (f"Base: {self.image}, pinned by the digest this host pulled.",)
+            return (
+                f"Base: {self.image} as this host holds it (image "
+                f"{self.image_id or 'not present here'}); it has no registry digest, so FROM "
+                "names the moving tag.",
+            )
+        suite = self.suite
+        changes = " ".join(shlex.quote(f"--change={change}") for change in DEBIAN_IMPORT_CHANGES)
+        return (
+            f"Base: {self.image} is in no registry: the harness made it on the build host from",
+            "Debian's packages. To make it on another host (as root, with mmdebstrap installed):",
+            f"  mmdebstrap --variant=minbase --include={DEBIAN_PACKAGES} {suite} base.tar",
+            f"  docker import {changes} base.tar {self.image}",
+            "A base made later holds Debian's later security updates; the one this image was "
+            "built on",
+            f"is image {self.image_id or '(not present here)'}.",
+        )
+
+    def resolved(self, engine: ImageStore) -> Base:
+        """This base with its image ID and registry digest as the engine holds it now."""
+        image_id = engine.image_id(self.image)
+        digest = engine.repo_digest(self.image) if self.kind == "registry" and image_id else None
+        return replace(self, image_id=image_id, repo_digest=digest)
 
 
 def registry_base(python: str) -> Base:
@@ -76,9 +130,9 @@ class BaseResolver:
         return registry_base(python)
 
     def ensure(self, python: str) -> Base:
-        """The base image for `python`, pulled or built now if the engine lacks it."""
+        """The base for `python`, present on the engine, with its ID and digest."""
         if python not in self._ready:
-            self._ready[python] = self._ensure(python)
+            self._ready[python] = self._ensure(python).resolved(self._engine)
         return self._ready[python]
 
     def _ensure(self, python: str) -> Base:
@@ -122,7 +176,7 @@ def bootstrap_debian(engine: ImageStore, python: str, ref: str, *, echo: Echo) -
         argv = [
             "mmdebstrap",
             "--variant=minbase",
-            "--include=python3,python3-venv,ca-certificates",
+            f"--include={DEBIAN_PACKAGES}",
             suite,
             str(tarball),
         ]

@@ -7,13 +7,14 @@ not. A release that cannot be installed is skipped, as `git bisect skip` would, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from harness.errors import ConfigurationError
+from harness.markdown_escape import code_span, escape_text, one_line
 from harness.outcome import Outcome
 from harness.pypi import PackageIndex
 
@@ -49,6 +50,32 @@ class Result:
     skipped: tuple[
         tuple[Version, str], ...
     ]  # not installable, never built (Requires-Python, yanked, ...)
+
+    def to_json(self) -> dict[str, Any]:
+        """The search as data, for `harness bisect --json`: the boundary and every release."""
+
+        def seen(o: Observation | None) -> dict[str, Any] | None:
+            if o is None:
+                return None
+            out = o.outcome
+            error = out.error if out is not None else None
+            return {
+                "version": str(o.version),
+                "status": out.status if out is not None else None,
+                "error": None if error is None else {"type": error.type, "message": error.message},
+                "signature": out.signature if out is not None else None,
+                "skipped": o.skipped,
+                "cell": out.cell_id if out is not None else None,
+                "run_id": out.run_id if out is not None else None,
+            }
+
+        return {
+            "changed": self.before is not None and self.after is not None,
+            "before": seen(self.before),
+            "after": seen(self.after),
+            "tried": [seen(o) for o in sorted(self.observations, key=lambda o: o.version)],
+            "skipped": [{"version": str(v), "why": why} for v, why in self.skipped],
+        }
 
     @property
     def changed(self) -> bool:
@@ -155,11 +182,12 @@ def _what(observation: Observation) -> str:
     if outcome is None:
         return "—"
     if outcome.error is not None:
-        return f"`{outcome.error.type}: {_cell_text(outcome.error.message)}`"
+        message = f"{outcome.error.type}: {outcome.error.message}"
+        return code_span(one_line(message)[:200], in_table=True)
     return (
         outcome.status
         if outcome.status == "ok"
-        else f"{outcome.status}: {_cell_text(outcome.reason or '')}"
+        else f"{outcome.status}: {escape_text(one_line(outcome.reason or '')[:200])}"
     )
 
 
@@ -168,12 +196,12 @@ def _where(observation: Observation) -> str:
     if outcome is None or outcome.error is None or outcome.error.raised_at is None:
         return "—"
     frame = outcome.error.raised_at
-    return f"`{frame.file.rsplit('-packages/', 1)[-1]}:{frame.line}`"
+    return code_span(f"{frame.file.rsplit('-packages/', 1)[-1]}:{frame.line}", in_table=True)
 
 
 def _installed(observation: Observation) -> str:
     versions = observation.outcome.versions if observation.outcome else {}
-    return ", ".join(f"{k} {v}" for k, v in versions.items() if v) or "—"
+    return ", ".join(f"{escape_text(k)} {escape_text(v)}" for k, v in versions.items() if v) or "—"
 
 
 def _cell(observation: Observation) -> str:
@@ -182,7 +210,3 @@ def _cell(observation: Observation) -> str:
         if observation.outcome and observation.outcome.image
         else "—"
     )
-
-
-def _cell_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).replace("|", "\\|")[:200]

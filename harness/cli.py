@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import difflib
 import json
 import sys
-from collections.abc import Callable
+import traceback as tracebacks
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -14,29 +17,37 @@ import yaml
 from click.core import ParameterSource
 from pydantic import ValidationError
 
-from harness import __version__, formats, wheelhouse
-from harness import table as tables
-from harness.bases import BASE_KINDS, BaseKind, BaseResolver
+from harness import (
+    __version__,
+    browse,
+    completion,
+    environments,
+    results_cli,
+    wheelhouse,
+)
+from harness.bases import BASE_KINDS, DEBIAN_REPOSITORY, BaseKind, BaseResolver
 from harness.cells import AXES, Cell
-from harness.commands import echo_to
-from harness.diff import diff_runs
-from harness.diff import render_markdown as render_diff_markdown
-from harness.diff import render_text as render_diff_text
-from harness.dockerfile import HARNESS_LABEL, render
+from harness.commands import echo_to, silent
+from harness.dockerfile import HARNESS_LABEL, IMAGE_REPOSITORY, render
 from harness.engine import DockerEngine
-from harness.errors import ConfigurationError, HarnessError
+from harness.errors import (
+    INTERNAL_ERROR,
+    ConfigurationError,
+    EngineUnavailableError,
+    HarnessError,
+)
 from harness.images import BuildFailures
 from harness.matrix import Matrix, SandboxSettings, load_matrix
 from harness.parallel import default_jobs
 from harness.pipeline import Options, build_all, default_ca_bundle, execute, image_keys
 from harness.planning import RunPlan, chosen_cells, resume_run, start_run
-from harness.records import Run
 from harness.repro_cli import bisect, repro
 from harness.results import RunDir
 from harness.sandbox import Sandbox
 from harness.ui import Reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
+ENV_PREFIX = "HARNESS"
 MATRIX_ARG = click.argument(
     "matrix_file", metavar="MATRIX", type=click.Path(path_type=Path), default="matrix.yaml"
 )
@@ -57,6 +68,7 @@ ONLY_OPT = click.option(
     "only",
     multiple=True,
     metavar="AXIS=V[,V]",
+    shell_complete=completion.axis_values,
     help="Keep cells whose AXIS (python, environment, backend, scenario) is one of the values.",
 )
 TEMPLATES_OPT = click.option(
@@ -74,10 +86,25 @@ CA_OPT = click.option(
 )
 
 
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
     return chosen_cells(matrix, only)
 
 
+PIN_OPT = click.option(
+    "--pin-from",
+    "pin_from",
+    metavar="RUN",
+    default=None,
+    shell_complete=completion.runs,
+    help="Build every environment with exactly the versions RUN's images had (its "
+    "environments/ pip freezes, as pip constraints). RUN: a run id, a run directory or "
+    "results/published. Default: the matrix's `constraints`.",
+)
 JOBS_OPT = click.option(
     "-j",
     "--jobs",
@@ -104,10 +131,14 @@ def _options(
     rebuild: bool = False,
     mirror_port: int = wheelhouse.DEFAULT_PORT,
     sandbox: Sandbox | None = None,
+    pin_from: str | None = None,
+    results: Path = Path("results"),
 ) -> Options:
     # click.Choice has already limited `base` to the BaseKind values.
     kind = cast(BaseKind, base or matrix.base)
+    pins = environments.find_directory(pin_from, results) if pin_from else matrix.constraints
     return Options(
+        constraints=pins,
         base=kind,
         template_dir=templates or matrix.template_dir,
         ca_bundle=ca_bundle or default_ca_bundle(),
@@ -147,7 +178,7 @@ def _sandbox(base: Sandbox, settings: tuple[str, ...]) -> Sandbox:
 def _image_options(command: F) -> F:
     """The options that choose cells and how their images are built (build, run)."""
     for option in reversed(
-        (ONLY_OPT, BASE_OPT, TEMPLATES_OPT, CA_OPT, JOBS_OPT, MIRROR_OPT, REBUILD_OPT)
+        (ONLY_OPT, BASE_OPT, TEMPLATES_OPT, CA_OPT, JOBS_OPT, MIRROR_OPT, REBUILD_OPT, PIN_OPT)
     ):
         command = option(command)
     return command
@@ -188,10 +219,11 @@ def plan(matrix_file: Path, only: tuple[str, ...], as_json: bool) -> None:
 @cli.command()
 @MATRIX_ARG
 @click.argument("python")
-@click.argument("environment")
+@click.argument("environment", shell_complete=completion.environments)
 @BASE_OPT
 @TEMPLATES_OPT
 @CA_OPT
+@PIN_OPT
 def dockerfile(
     matrix_file: Path,
     python: str,
@@ -199,24 +231,36 @@ def dockerfile(
     base: str | None,
     templates: Path | None,
     ca_bundle: Path | None,
+    pin_from: str | None,
 ) -> None:
-    """Print the Dockerfile rendered for PYTHON and ENVIRONMENT."""
+    """Print the Dockerfile rendered for PYTHON and ENVIRONMENT.
+
+    Where an engine answers and holds the base image, FROM and the tag are those a build here
+    would use (the tag covers the base image's ID); otherwise they are as planned.
+    """
     matrix = load_matrix(matrix_file)
     if environment not in matrix.environments or python not in matrix.python:
         raise ConfigurationError(
             f"{matrix_file}: no image for python {python!r} and environment {environment!r}"
+            + _did_you_mean(environment, list(matrix.environments))
         )
-    options = _options(matrix, base, templates, ca_bundle)
+    options = _options(matrix, base, templates, ca_bundle, pin_from=pin_from)
     resolver = BaseResolver(_NoEngine(), options.base, echo=echo_to(), say=echo_to())
+    planned = resolver.planned(python)
+    with contextlib.suppress(EngineUnavailableError):  # planning only: no base image ID
+        planned = planned.resolved(DockerEngine.connect(silent))
     spec = render(
         matrix,
         python,
         environment,
-        base=resolver.planned(python),
+        base=planned,
         template_dir=options.template_dir,
         ca_bundle=options.ca_bundle.read_bytes() if options.ca_bundle else None,
+        constraints=environments.constraints_for(options.constraints, python, environment),
     )
     click.echo(f"# tag: {spec.tag}")
+    if planned.image_id is None:
+        click.echo(f"# ({planned.image} is not on this host: a build's tag covers its ID)")
     click.echo(spec.dockerfile, nl=False)
 
 
@@ -239,6 +283,7 @@ def build(
     jobs: int | None,
     pip_mirror_port: int,
     rebuild: bool,
+    pin_from: str | None,
     results: Path,
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
@@ -247,7 +292,15 @@ def build(
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
     options = _options(
-        matrix, base, templates, ca_bundle, jobs=jobs, rebuild=rebuild, mirror_port=pip_mirror_port
+        matrix,
+        base,
+        templates,
+        ca_bundle,
+        jobs=jobs,
+        rebuild=rebuild,
+        mirror_port=pip_mirror_port,
+        pin_from=pin_from,
+        results=results,
     )
     records = build_all(
         engine,
@@ -307,6 +360,12 @@ def build(
     help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl "
     "(those --only keeps), with its matrix and sandbox; MATRIX, if given, must be the run's.",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the run's outcome as JSON on standard output (progress stays on stderr).",
+)
 def run(
     matrix_file: Path,
     only: tuple[str, ...],
@@ -316,11 +375,13 @@ def run(
     jobs: int | None,
     pip_mirror_port: int,
     rebuild: bool,
+    pin_from: str | None,
     no_cache: bool,
     results: Path,
     quiet: bool,
     sandbox_settings: tuple[str, ...],
     resume: str | None,
+    as_json: bool,
 ) -> None:
     """Build what is needed, run every cell, write cells.jsonl and table.md."""
     reporter = Reporter(verbose=not quiet)
@@ -351,6 +412,8 @@ def run(
         rebuild=rebuild,
         mirror_port=pip_mirror_port,
         sandbox=_sandbox(sandbox, sandbox_settings),
+        pin_from=pin_from,
+        results=results,
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
     if plan is None:
@@ -360,135 +423,20 @@ def run(
             sandbox=options.sandbox,
             engine=engine.describe(),
             results_root=results,
+            pinned_from=options.constraints,
         )
     run_dir = execute(engine, plan, options, reporter=reporter, echo=reporter.command)
-    click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
+    _report_run(run_dir, as_json)
 
 
-RESULTS_OPT = click.option(
-    "--results",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("results"),
-    show_default=True,
-    help="Where runs are found (RUN may also be a path).",
-)
-ROWS_OPT = click.option(
-    "--rows",
-    metavar="AXIS[,AXIS]",
-    default=None,
-    help="Row axes: python, environment, backend, scenario, or an installed package "
-    "(keras, tensorflow, ...). Default: environment,python.",
-)
-COLS_OPT = click.option(
-    "--cols",
-    metavar="AXIS[,AXIS]",
-    default=None,
-    help="Column axes, as for --rows. Default: backend. Axes in neither split the "
-    "table into sections.",
-)
-
-
-def _axes(value: str | None) -> tuple[str, ...] | None:
-    names = tuple(a.strip() for a in (value or "").split(",") if a.strip())
-    return names or None
-
-
-@cli.command()
-@click.argument("run_name", metavar="[RUN]", required=False)
-@RESULTS_OPT
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(list(formats.FORMATS)),
-    default="md",
-    show_default=True,
-)
-@ROWS_OPT
-@COLS_OPT
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default=None,
-    help="Where to write ('-' for standard output). Default: table.<format> beside the cells.",
-)
-@click.option(
-    "--print/--no-print",
-    "show",
-    default=None,
-    help="Also print the table (default: only for Markdown written to the run's directory).",
-)
-def table(
-    run_name: str | None,
-    results: Path,
-    fmt: str,
-    rows: str | None,
-    cols: str | None,
-    output: Path | None,
-    show: bool | None,
-) -> None:
-    """(Re)write RUN's table (default: the latest run) from its cells.jsonl."""
-    run_dir = RunDir.open(results, run_name)
-    if output is not None and str(output) == "-":
-        click.echo(tables.render(run_dir, fmt, _axes(rows), _axes(cols)), nl=False)
+def _report_run(run_dir: RunDir, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(browse.run_summary(run_dir), indent=2))
+        click.echo(
+            f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}", err=True
+        )
         return
-    path = tables.write(run_dir, fmt, output, _axes(rows), _axes(cols))
-    if show if show is not None else (fmt == "md" and output is None):
-        click.echo(path.read_text(encoding="utf-8"))
-    click.echo(f"wrote {path}", err=True)
-
-
-@cli.command()
-@click.argument("run_name", metavar="[RUN]", required=False)
-@RESULTS_OPT
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=tables.PUBLISHED,
-    show_default=True,
-    help="Directory that receives the tables.",
-)
-@ROWS_OPT
-@COLS_OPT
-def publish(
-    run_name: str | None, results: Path, out_dir: Path, rows: str | None, cols: str | None
-) -> None:
-    """Write RUN's tables in every format (MD, HTML, JSON, CSV) to one stable directory."""
-    run_dir = RunDir.open(results, run_name)
-    for path in tables.publish(run_dir, out_dir, _axes(rows), _axes(cols)):
-        click.echo(f"wrote {path}")
-
-
-@cli.command()
-@click.argument("run_a", metavar="RUN_A")
-@click.argument("run_b", metavar="RUN_B")
-@RESULTS_OPT
-@click.option(
-    "-f", "--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the report here (it is always printed).",
-)
-def diff(run_a: str, run_b: str, results: Path, fmt: str, output: Path | None) -> None:
-    """List cells whose outcome changed from RUN_A to RUN_B.
-
-    Exit code: 0 no cell changed, 1 some cell changed; 2 bad usage, 6 a run is missing or
-    unreadable.
-    """
-    found = diff_runs(Run.load(RunDir.open(results, run_a)), Run.load(RunDir.open(results, run_b)))
-    text = render_diff_markdown(found) if fmt == "md" else render_diff_text(found)
-    click.echo(text, nl=False)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    sys.exit(found.exit_code)
+    click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
 
 
 @cli.command()
@@ -499,12 +447,19 @@ def clean(yes: bool) -> None:
         click.confirm("Remove all keras-matrix images?", abort=True)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
-    removed = engine.remove_images(HARNESS_LABEL)
+    removed = engine.remove_images(
+        HARNESS_LABEL, repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY)
+    )
     click.echo(f"removed {removed} images")
 
 
 cli.add_command(repro)
 cli.add_command(bisect)
+cli.add_command(results_cli.table)
+cli.add_command(results_cli.publish)
+cli.add_command(results_cli.diff)
+cli.add_command(browse.show)
+cli.add_command(browse.ls)
 
 
 class _NoEngine:
@@ -515,8 +470,11 @@ class _NoEngine:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line; every option can also come from HARNESS_<COMMAND>_<OPTION>."""
     try:
-        cli.main(args=argv, prog_name="harness", standalone_mode=False)
+        cli.main(
+            args=argv, prog_name="harness", standalone_mode=False, auto_envvar_prefix=ENV_PREFIX
+        )
     except HarnessError as exc:
         if "--traceback" in (argv or sys.argv):
             raise
@@ -531,3 +489,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception:  # noqa: BLE001 - a harness bug: its own exit code, never 1
+        tracebacks.print_exc()
+        click.echo(
+            f"error: an unexpected harness error (a bug; please report it with the traceback "
+            f"above); exit {INTERNAL_ERROR}",
+            err=True,
+        )
+        sys.exit(INTERNAL_ERROR)

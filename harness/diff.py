@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from tabulate import tabulate
 
+from harness.markdown_escape import escape_text
 from harness.outcome import Outcome
 from harness.records import Provenance, Run
 from harness.views import cell_text
@@ -35,10 +36,9 @@ SHORT: Mapping[Kind, str] = {
     "added": "added",
     "removed": "removed",
 }
-NO_CHANGE, CHANGED = (
-    0,
-    1,
-)  # exit codes of `harness diff`; errors use the harness's own codes (2, 6, ...)
+# Exit codes of `harness diff`, as diff(1) has them; errors use the harness's own codes
+# (2, 6, ...; 70 for a harness bug), never 1.
+NO_CHANGE, CHANGED = 0, 1
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -169,6 +169,38 @@ def _version_changes(old: Outcome | None, new: Outcome | None) -> str:
 # --- rendering ------------------------------------------------------------------------------
 
 
+def diff_document(d: RunDiff) -> dict[str, Any]:
+    """The diff for tools (`harness diff --json`)."""
+
+    def run(p: Provenance) -> dict[str, Any]:
+        return {
+            "run_id": p.run_id,
+            "matrix": p.matrix,
+            "matrix_sha256": p.matrix_sha256,
+            "harness_version": p.harness_version,
+        }
+
+    return {
+        "a": run(d.a),
+        "b": run(d.b),
+        "changed": d.changed,
+        "exit_code": d.exit_code,
+        "unchanged": d.unchanged,
+        "counts": {kind: len(d.of_kind(kind)) for kind in KINDS},
+        "changes": [
+            {
+                "kind": c.kind,
+                "cell_id": c.cell_id,
+                "before": c.before,
+                "after": c.after,
+                "detail": c.detail,
+            }
+            for c in d.changes
+        ],
+        "versions_changed": [{"cell_id": cell, "versions": moved} for cell, moved in d.versions],
+    }
+
+
 def _header(d: RunDiff) -> list[str]:
     lines = [
         f"{name}: run {p.run_id} of {p.matrix} (sha256 {p.matrix_sha256[:12]}), "
@@ -212,7 +244,10 @@ def render_markdown(d: RunDiff) -> str:
         mine = d.of_kind(kind)
         if not mine:
             continue
-        body = [[f"`{c.cell_id}`", _md(c.before), _md(c.after), _md(c.detail)] for c in mine]
+        body = [
+            [f"`{c.cell_id}`", escape_text(c.before), escape_text(c.after), escape_text(c.detail)]
+            for c in mine
+        ]
         lines += [
             "",
             f"## {title} ({len(mine)})",
@@ -225,7 +260,7 @@ def render_markdown(d: RunDiff) -> str:
             ),
         ]
     if d.versions:
-        body = [[f"`{cell}`", _md(moved)] for cell, moved in d.versions]
+        body = [[f"`{cell}`", escape_text(moved)] for cell, moved in d.versions]
         lines += [
             "",
             f"## Installed versions changed, outcome unchanged ({len(d.versions)})",
@@ -233,7 +268,3 @@ def render_markdown(d: RunDiff) -> str:
             tabulate(body, headers=["cell", "versions"], tablefmt="github", disable_numparse=True),
         ]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())

@@ -10,11 +10,13 @@ carry. Each action is echoed as the `docker` command that does the same by hand.
 from __future__ import annotations
 
 import contextlib
+import io
 import ipaddress
 import os
+import tarfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import docker.errors
 import docker.types
 import requests.exceptions
 
+from harness.bases import DEBIAN_IMPORT_CHANGES
 from harness.commands import Echo
 from harness.dockerfile import HARNESS_LABEL
 from harness.engine_api import (
@@ -113,6 +116,41 @@ class DockerEngine:
         except docker.errors.APIError as exc:
             raise EngineError(f"inspecting {ref}: {reason(exc)}") from None
 
+    def repo_digest(self, ref: str) -> str | None:
+        """`name@sha256:...` as the registry served `ref`; None for a locally made image."""
+        try:
+            digests = self._client.images.get(ref).attrs.get("RepoDigests") or []
+        except docker.errors.ImageNotFound:
+            return None
+        except docker.errors.APIError as exc:
+            raise EngineError(f"inspecting {ref}: {reason(exc)}") from None
+        repository = ref.rpartition(":")[0] if ":" in ref.rsplit("/", 1)[-1] else ref
+        mine = [d for d in digests if str(d).partition("@")[0] == repository]
+        return str((mine or digests)[0]) if (mine or digests) else None
+
+    def read_file(self, image: str, path: str) -> str | None:
+        """A text file of `image`, read from a created (never started) container; None if the
+        image has no such file."""
+        self._echo(["docker", "run", "--rm", "--entrypoint", "cat", image, path])
+        try:
+            container = self._client.containers.create(image, ["true"], network_disabled=True)
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"creating a container from {image}: {reason(exc)}") from None
+        try:
+            stream, _ = container.get_archive(path)
+            archive = b"".join(stream)
+        except docker.errors.NotFound:
+            return None
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"reading {path} from {image}: {reason(exc)}") from None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            member = next((m for m in tar.getmembers() if m.isfile()), None)
+            handle = tar.extractfile(member) if member is not None else None
+            return handle.read().decode("utf-8", errors="replace") if handle else None
+
     def pull(self, ref: str) -> None:
         """Pull `ref` from its registry."""
         self._echo(["docker", "pull", ref])
@@ -125,11 +163,9 @@ class DockerEngine:
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
         """Import a root filesystem tarball as base image `ref`; its ID."""
         changes = [
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "ENV LANG=C.UTF-8",
+            *DEBIAN_IMPORT_CHANGES,
             'LABEL io.keras-matrix.harness="base"',
             f'LABEL io.keras-matrix.python="{python}"',
-            'CMD ["/bin/bash"]',
         ]
         argv = ["docker", "import"]
         for change in changes:
@@ -326,18 +362,27 @@ class DockerEngine:
         except docker.errors.DockerException as exc:
             raise EngineError(f"docker rm {container_id[:12]}: {reason(exc)}") from None
 
-    def remove_images(self, label: str) -> int:
-        """Remove every image carrying `label` (`harness clean`); how many tags went."""
+    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
+        """Remove the images carrying `label`; with `repositories`, only their tags there.
+
+        Labels are inherited: an image someone builds FROM a labelled one carries the label too.
+        Given the repositories the harness tags into, a labelled image is untagged only there, so
+        other tags (and the images under them) stay.
+        """
         removed = 0
         try:
             images = self._client.images.list(filters={"label": label})
         except docker.errors.DockerException as exc:
             raise EngineError(f"listing images: {reason(exc)}") from None
         for image in images:
-            for ref in image.tags or [str(image.id)]:
+            refs = list(image.tags) or [str(image.id)]
+            if repositories and image.tags:
+                refs = [tag for tag in image.tags if tag.rpartition(":")[0] in repositories]
+            for ref in refs:
                 self._echo(["docker", "rmi", ref])
                 try:
-                    self._client.images.remove(ref, force=True)
+                    # Forced only where every tag is ours: otherwise an untag, never a removal.
+                    self._client.images.remove(ref, force=len(refs) == len(image.tags or refs))
                     removed += 1
                 except docker.errors.ImageNotFound:
                     continue

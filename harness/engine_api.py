@@ -130,6 +130,12 @@ class ImageStore(Protocol):
     def image_id(self, ref: str) -> str | None:
         """The ID of the image `ref`, or None if the engine does not have it."""
 
+    def repo_digest(self, ref: str) -> str | None:
+        """`name@sha256:...` as the registry served `ref`; None for a locally made image."""
+
+    def read_file(self, image: str, path: str) -> str | None:
+        """A text file of `image`, or None if the image has no such file."""
+
     def pull(self, ref: str) -> None:
         """Pull `ref` from its registry."""
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+# Exit code of a harness bug (an exception outside this hierarchy), as sysexits' EX_SOFTWARE:
+# 1 means "cells changed" to `harness diff`, so a crash must not look like it.
+INTERNAL_ERROR = 70
+
 
 class HarnessError(Exception):
     """An error the user can act on: printed as one line, never as a traceback."""
 
-    return_code = 1
+    return_code = INTERNAL_ERROR
 
 
 class ConfigurationError(HarnessError):
@@ -47,6 +51,12 @@ class NetworkError(HarnessError):
 
 class PackageIndexError(HarnessError):
     """PyPI could not be asked about releases, or does not know the package (repro, bisect)."""
+
+    return_code = 8
+
+
+class IssueTrackerError(HarnessError):
+    """GitHub could not be asked for an issue (unreachable, rate-limited): try again later."""
 
     return_code = 8
 

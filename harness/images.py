@@ -46,6 +46,8 @@ class ImageRecord:
     error: str | None = None
     log_path: str | None = None
     seconds: float = 0.0
+    # The image's pip freeze, relative to the run's directory (environments/py<P>-<env>.txt).
+    freeze: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -91,8 +93,16 @@ class BuildFailures:
         write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
 
 
-def pip_reason(log: str, docker_error: str | None) -> str:
+# What the classic builder says when a RUN exits non-zero; 124 is `timeout`'s exit on expiry.
+_TIMED_OUT_STEP = re.compile(r"returned a non-zero code: 124\b")
+
+
+def pip_reason(log: str, docker_error: str | None, build_timeout: int | None = None) -> str:
     """pip's own explanation of a failed install, without the build's noise."""
+    if docker_error and _TIMED_OUT_STEP.search(docker_error):
+        limit = f"build_timeout ({build_timeout} s)" if build_timeout else "build_timeout"
+        step = _last_step(log)
+        return f"{step or 'an install step'} did not finish within {limit} and was killed"
     lines = [
         line.strip()
         for line in log.splitlines()
@@ -101,6 +111,12 @@ def pip_reason(log: str, docker_error: str | None) -> str:
     if lines:
         return "\n".join(dict.fromkeys(lines))
     return docker_error or "the build failed without an error message"
+
+
+def _last_step(log: str) -> str | None:
+    """`pip install ...` of the last RUN step the build log shows starting."""
+    found = re.findall(r"RUN timeout (?:--kill-after=\S+ )?\S+ (pip install .*?) 2>&1", log)
+    return f"`{found[-1]}`" if found else None
 
 
 def build_images(
@@ -186,7 +202,8 @@ def build_one(
         python=spec.python,
         environment=spec.environment,
         tag=spec.tag,
-        base_image=spec.base.image,
+        base_image=spec.base.from_ref,
+        base_image_id=spec.base.image_id,
         status="reused",
     )
     existing = None if rebuild else engine.image_id(spec.tag)
@@ -220,7 +237,8 @@ def build_one(
     seconds = round(time.monotonic() - started, 1)
     record = replace(record, log_path=str(log_path), seconds=seconds)
     if not result.ok:
-        record = replace(record, status="failed", error=pip_reason(result.log, result.error))
+        reason = pip_reason(result.log, result.error, spec.build_timeout)
+        record = replace(record, status="failed", error=reason)
         if failures is not None:
             failures.put(record, spec)
         return record

@@ -218,7 +218,8 @@ class _File(_Model):
     python: list[str] = Field(min_length=1)
     base: BaseKind = "auto"
     scenario_dir: str = "scenarios"
-    template_dir: str = "dockerfiles"
+    template_dir: str | None = None
+    constraints: str | None = None
     pip_version: str = "24.3.1"
     timeout: int = Field(default=600, gt=0)
     build_timeout: int = Field(default=3600, gt=0)
@@ -253,7 +254,8 @@ class Matrix(_Model):
     path: Path
     sha256: str
     scenario_dir: Path
-    template_dir: Path
+    # Where a template of the matrix's own may be; None: the packaged template only.
+    template_dir: Path | None
     python: tuple[str, ...]
     base: BaseKind
     pip_version: str
@@ -265,6 +267,8 @@ class Matrix(_Model):
     include: tuple[Rule, ...]
     exclude: tuple[Rule, ...]
     sandbox: Sandbox = Sandbox()
+    # A directory of pip freezes (a run's environments/) that builds are constrained to.
+    constraints: Path | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -306,7 +310,8 @@ def load_matrix(path: Path) -> Matrix:
         path=path,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         scenario_dir=scenario_dir,
-        template_dir=(path.parent / parsed.template_dir).resolve(),
+        template_dir=_template_dir(path, parsed.template_dir, source),
+        constraints=_constraints_dir(path, parsed.constraints, source),
         python=tuple(parsed.python),
         base=parsed.base,
         pip_version=parsed.pip_version,
@@ -340,6 +345,36 @@ def load_matrix(path: Path) -> Matrix:
     if not expansion.cells:
         raise source.error((), "the matrix expands to no cells")
     return matrix
+
+
+def _template_dir(path: Path, named: str | None, source: SourceMap) -> Path | None:
+    """The matrix's template directory: `dockerfiles` beside it if that exists, or the one it
+    names, which must exist (a typo must not fall back to the packaged template silently)."""
+    if named is None:
+        default = (path.parent / "dockerfiles").resolve()
+        return default if default.is_dir() else None
+    found = (path.parent / named).resolve()
+    if not found.is_dir():
+        raise source.error(
+            ("template_dir",),
+            f"no directory {found} (a directory holding environment.Dockerfile.j2; leave "
+            "template_dir out to use the packaged template)",
+        )
+    return found
+
+
+def _constraints_dir(path: Path, named: str | None, source: SourceMap) -> Path | None:
+    if named is None:
+        return None
+    found = (path.parent / named).resolve()
+    if (found / "environments").is_dir():
+        found = found / "environments"  # a run directory names its environments
+    if not found.is_dir():
+        raise source.error(
+            ("constraints",),
+            f"no directory {found} (a run's environments/ directory of pip freezes, or the run)",
+        )
+    return found
 
 
 def _check_unique(values: list[str], loc: Loc, source: SourceMap) -> None:

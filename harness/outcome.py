@@ -20,6 +20,15 @@ _NORMALIZERS = (
 )
 
 
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def text_of(value: Any) -> str:
+    """A recorded string as text UTF-8 can hold: `str(exc)` may carry lone surrogates
+    (`ValueError("\\udc80")`), which JSON escapes but no table, hash or file could write."""
+    return _LONE_SURROGATES.sub("\ufffd", str(value))
+
+
 def normalize(message: str) -> str:
     """Strip what differs between cells of the same error: paths, addresses, versions, numbers."""
     for pattern, replacement in _NORMALIZERS:
@@ -46,11 +55,12 @@ class Frame:
     def parse(cls, data: Any) -> Frame | None:
         if not isinstance(data, dict):
             return None
+        code = data.get("code")
         return cls(
-            file=str(data["file"]),
+            file=text_of(data["file"]),
             line=int(data["line"]),
-            function=str(data["function"]),
-            code=data.get("code"),
+            function=text_of(data["function"]),
+            code=None if code is None else text_of(code),
         )
 
 
@@ -87,14 +97,18 @@ class RaisedError:
         if not isinstance(data, dict):
             return None
         return cls(
-            type=str(data["type"]),
-            message=str(data["message"]),
+            type=text_of(data["type"]),
+            message=text_of(data["message"]),
             raised_at=Frame.parse(data.get("raised_at")),
             scenario_line=Frame.parse(data.get("scenario_line")),
             phase=data.get("phase"),
-            traceback=str(data.get("traceback", "")),
-            chain=tuple(data.get("chain") or ()),
-            display=data.get("display"),
+            traceback=text_of(data.get("traceback", "")),
+            chain=tuple(
+                {text_of(k): text_of(v) for k, v in link.items()}
+                for link in data.get("chain") or ()
+                if isinstance(link, dict)
+            ),
+            display=None if data.get("display") is None else text_of(data["display"]),
         )
 
 

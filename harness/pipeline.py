@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from harness import table, wheelhouse
+from harness import environments, table, wheelhouse
 from harness.bases import BaseKind, BaseResolver
 from harness.cache import ResultCache
 from harness.cells import Cell
@@ -37,7 +37,7 @@ class Options:
     """How a run builds its images and runs its cells (the command line's choices)."""
 
     base: BaseKind
-    template_dir: Path
+    template_dir: Path | None
     ca_bundle: Path | None
     jobs: int = 1
     rebuild: bool = False
@@ -46,6 +46,8 @@ class Options:
     mirror_port: int | None = wheelhouse.DEFAULT_PORT
     sandbox: Sandbox = field(default_factory=Sandbox)
     network_retry_delays: tuple[float, ...] = NETWORK_RETRY_DELAYS_S
+    # pip freezes (an earlier run's environments/) that every build is constrained to.
+    constraints: Path | None = None
 
 
 def default_ca_bundle() -> Path | None:
@@ -116,6 +118,12 @@ def build_all(
             )
             reporter.note(f"py{python}/{environment}: no base image: {exc}")
             continue
+        pinned = environments.constraints_for(options.constraints, python, environment)
+        if options.constraints is not None and pinned is None:
+            reporter.note(
+                f"py{python}/{environment}: no pip freeze in {options.constraints}; "
+                "built without pins"
+            )
         specs.append(
             render(
                 matrix,
@@ -124,6 +132,7 @@ def build_all(
                 base=base,
                 template_dir=options.template_dir,
                 ca_bundle=ca_bundle,
+                constraints=pinned,
             )
         )
     missing = [
@@ -154,21 +163,20 @@ def build_all(
         )
     finally:
         progress.close()
-    records = _with_provenance(engine, specs, built) | failed
+    records = _with_provenance(specs, built) | failed
     return {key: records[key] for key in keys}
 
 
 def _with_provenance(
-    engine: Engine, specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
+    specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
 ) -> dict[tuple[str, str], ImageRecord]:
     """Each record with its base image's ID and its Dockerfile, for published tables."""
-    base_ids = {base: engine.image_id(base) for base in {spec.base.image for spec in specs}}
     found = dict(built)
     for spec in specs:
         key = (spec.python, spec.environment)
         if key in found:
             found[key] = replace(
-                found[key], base_image_id=base_ids[spec.base.image], dockerfile=spec.dockerfile
+                found[key], base_image_id=spec.base.image_id, dockerfile=spec.dockerfile
             )
     return found
 
@@ -191,7 +199,12 @@ def run_matrix(
 ) -> RunDir:
     """Start a new run of `cells` and execute it (`harness run`, `repro`, `bisect`)."""
     plan = start_run(
-        matrix, cells, sandbox=options.sandbox, engine=engine.describe(), results_root=results_root
+        matrix,
+        cells,
+        sandbox=options.sandbox,
+        engine=engine.describe(),
+        results_root=results_root,
+        pinned_from=options.constraints,
     )
     return execute(
         engine,
@@ -254,7 +267,7 @@ def execute(
                 failures=BuildFailures.under(run.path.parent),
                 resolver=resolver,
             )
-            run.write_json("images.json", [asdict(record) for record in images.values()])
+            images = record_images(engine, run, images, reporter)
             payload = Payload.prepare(run.path / "payload", matrix)
             jobs, build_failed = prepare_jobs(
                 matrix,
@@ -326,6 +339,21 @@ def _take_cached(
         else:
             cached.append(found)
     return cached, to_run
+
+
+def record_images(
+    engine: Engine, run: RunDir, images: dict[tuple[str, str], ImageRecord], reporter: Reporter
+) -> dict[tuple[str, str], ImageRecord]:
+    """images.json, and each built image's pip freeze under environments/."""
+    images = environments.export(
+        engine,
+        images,
+        run_path=run.path,
+        cache_dir=run.path.parent / ".cache" / "freezes",
+        note=reporter.note,
+    )
+    run.write_json("images.json", [asdict(record) for record in images.values()])
+    return images
 
 
 def write_table(run: RunDir) -> Path:

@@ -7,6 +7,7 @@ are then executed by the same call (`pipeline.execute`).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,17 +43,26 @@ def only_filters(matrix: Matrix, only: Sequence[str]) -> dict[str, tuple[str, ..
     for item in only:
         axis, sep, values = item.partition("=")
         if not sep or axis not in AXES:
+            hint = _did_you_mean(axis, AXES) if sep else ""
             raise ConfigurationError(
                 f"--only {item!r}: write AXIS=VALUE[,VALUE] with AXIS one of {', '.join(AXES)}"
+                + hint
             )
         wanted = tuple(v for v in values.split(",") if v)
-        unknown = [v for v in wanted if v not in matrix.axis_values(axis)]
+        known = matrix.axis_values(axis)
+        unknown = [v for v in wanted if v not in known]
         if unknown:
             raise ConfigurationError(
                 f"--only {item!r}: unknown {axis} {unknown[0]!r} in {matrix.path}"
+                + _did_you_mean(unknown[0], known)
             )
         filters[axis] = wanted
     return filters
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def chosen_cells(matrix: Matrix, only: Sequence[str]) -> tuple[Cell, ...]:
@@ -78,10 +88,14 @@ def start_run(
     sandbox: Sandbox,
     engine: EngineInfo,
     results_root: Path,
+    pinned_from: Path | None = None,
 ) -> RunPlan:
     """A new run directory for `cells`, its run.json written and marked latest."""
     run = RunDir.create(results_root, new_run_id())
-    run.write_meta(RunMeta.start(run.run_id, matrix, cells, sandbox=sandbox, engine=engine))
+    meta = RunMeta.start(
+        run.run_id, matrix, cells, sandbox=sandbox, engine=engine, pinned_from=pinned_from
+    )
+    run.write_meta(meta)
     run.mark_latest()  # now, so that `--resume` finds a run killed before it ends
     return RunPlan(
         run=run, matrix=matrix, planned=tuple(cells), cells=tuple(cells), sandbox=sandbox

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ class Release:
     # Each installable file's Requires-Python (None: no limit) and wheel Python tags (None: sdist).
     files: tuple[tuple[str | None, frozenset[str] | None], ...]
     yanked: bool
+    # The day its first file was uploaded: a report written before it cannot mean it.
+    uploaded: date | None = None
+
+    def out_by(self, day: date | None) -> bool:
+        return day is None or self.uploaded is None or self.uploaded <= day
 
     def installable_on(self, python: str) -> bool:
         """True if some file of this release would install under `python` on Linux x86_64."""
@@ -108,7 +114,7 @@ class PackageIndex:
                 version = Version(text)
             except InvalidVersion:
                 continue  # ancient non-PEP 440 versions cannot be pinned reliably anyway
-            usable = [f for f in files if _linux_file(str(f.get("filename", "")))]
+            usable = [f for f in files if linux_file(str(f.get("filename", "")))]
             yield Release(
                 version=version,
                 files=tuple(
@@ -116,27 +122,57 @@ class PackageIndex:
                     for f in usable
                 ),
                 yanked=bool(files) and all(f.get("yanked") for f in files),
+                uploaded=_first_upload(files),
             )
 
-    def versions(self, name: str, *, python: str | None = None, pre: bool = False) -> list[Version]:
+    def versions(
+        self,
+        name: str,
+        *,
+        python: str | None = None,
+        pre: bool = False,
+        as_of: date | None = None,
+    ) -> list[Version]:
+        """Releases installable on `python` (any Python if None), out by `as_of` (if given)."""
         return [
             r.version
             for r in self.releases(name)
-            if (pre or not r.version.is_prerelease) and (python is None or r.installable_on(python))
+            if (pre or not r.version.is_prerelease)
+            and (python is None or r.installable_on(python))
+            and r.out_by(as_of)
         ]
 
+    def release(self, name: str, version: str) -> Release | None:
+        wanted = Version(version)
+        return next((r for r in self.releases(name) if r.version == wanted), None)
+
     def latest_matching(
-        self, name: str, prefix: str, *, python: str | None = None
+        self, name: str, prefix: str, *, python: str | None = None, as_of: date | None = None
     ) -> Version | None:
-        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2)."""
-        wanted = Version(prefix).release
+        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2),
+        among those out by `as_of` when it is given; '' matches every release."""
+        wanted = Version(prefix).release if prefix else ()
         found = [
-            v for v in self.versions(name, python=python) if v.release[: len(wanted)] == wanted
+            v
+            for v in self.versions(name, python=python, as_of=as_of)
+            if v.release[: len(wanted)] == wanted
         ]
         return max(found) if found else None
 
 
-def _linux_file(filename: str) -> bool:
+def _first_upload(files: list[Any]) -> date | None:
+    days = []
+    for file in files:
+        stamp = file.get("upload_time_iso_8601") or file.get("upload_time")
+        if isinstance(stamp, str) and stamp:
+            try:
+                days.append(datetime.fromisoformat(stamp.replace("Z", "+00:00")).date())
+            except ValueError:
+                continue
+    return min(days) if days else None
+
+
+def linux_file(filename: str) -> bool:
     if filename.endswith((".tar.gz", ".zip")):
         return True
     if not filename.endswith(".whl"):

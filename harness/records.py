@@ -46,6 +46,8 @@ class ImageInfo:
     status: str
     error: str | None
     dockerfile: str | None
+    # The image's pip freeze, relative to the run's directory; None for older runs.
+    freeze: str | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ImageInfo:
@@ -60,6 +62,7 @@ class ImageInfo:
             status=str(data.get("status", UNKNOWN)),
             error=data.get("error"),
             dockerfile=data.get("dockerfile"),
+            freeze=data.get("freeze"),
         )
 
 
@@ -108,7 +111,7 @@ class Provenance:
 class Run:
     """A run's records as read from its directory, cells in matrix order."""
 
-    meta: RunMeta
+    info: RunMeta
     provenance: Provenance
     outcomes: tuple[Outcome, ...]
     axes: Mapping[str, tuple[str, ...]]
@@ -127,10 +130,15 @@ class Run:
     def of(
         cls,
         outcomes: Sequence[Outcome],
-        meta: RunMeta,
+        meta: RunMeta | Mapping[str, Any],
         images: Sequence[Mapping[str, Any]] = (),
+        *,
+        run_id: str | None = None,
     ) -> Run:
-        """A run from its records, cells sorted in matrix order."""
+        """A run from its records, cells sorted in matrix order (`meta` may be run.json's
+        object, read as RunMeta with `run_id` where it names none)."""
+        if not isinstance(meta, RunMeta):
+            meta = RunMeta.from_json(meta, run_id=run_id or UNKNOWN)
         axes = _axis_order(outcomes, meta.axes)
         index = {axis: {v: i for i, v in enumerate(values)} for axis, values in axes.items()}
         ordered = sorted(outcomes, key=lambda o: tuple(index[a][str(getattr(o, a))] for a in AXES))
@@ -148,12 +156,17 @@ class Run:
             cells_recorded=len(outcomes),
             images=tuple(ImageInfo.parse(i) for i in images if isinstance(i, Mapping)),
         )
-        return cls(meta=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
+        return cls(info=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """run.json's object, for readers not yet on `info`."""
+        return self.info.to_json()
 
     @property
     def scenarios(self) -> Mapping[str, Mapping[str, Any]]:
         """Each scenario's run.json object (title, description, source, claim), for the views."""
-        return {name: info.to_json() for name, info in self.meta.scenarios.items()}
+        return {name: s.to_json() for name, s in self.info.scenarios.items()}
 
 
 def _axis_order(

@@ -1,135 +1,87 @@
-"""Reading a bug report as people write it: Markdown prose, freeze dumps, code blocks.
+"""Reading a bug report as people write it: template fields, prose, pasted notebooks,
+shell sessions, tracebacks, pip output, and later comments from other people.
 
-`extract` only reads text; it never asks PyPI. What it could not pin down is left
-as a partial version ('2.16') for `harness.request` to resolve and to say so.
+`extract` only reads text; it never asks PyPI. What it could not pin down is left as a partial
+version ('2.16') for `harness.request` to resolve (as of the report's date) and to say so.
+
+Whose words count: the reporter's. The text before the first comment marker is the report; a
+comment starts at a thematic break (a line `---`, `***` or `___` after a blank line), or at a
+line `Comment by NAME` / `NAME commented` (bold or as a heading too). A comment marked
+`(author)` or `(reporter)` is the reporter's own follow-up and is read like the report. Quoted
+lines (`> ...`) are someone else's words: they may give the claimed error, nothing else.
 """
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
 
-from packaging.utils import canonicalize_name
+from harness import report_code, report_settings, report_versions
+from harness.report_model import Block, Extraction, Pin, ReportedError
 
-# Packages whose versions decide Keras/TensorFlow behaviour; a freeze dump's other lines
-# (requests, six, ...) are listed but not installed, to keep the environment small.
-KEY_PACKAGES = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "tf-nightly",
-    "keras",
-    "keras-nightly",
-    "tf-keras",
-    "jax",
-    "jaxlib",
-    "torch",
-    "numpy",
-    "keras-hub",
-    "keras-nlp",
-    "keras-cv",
-    "tensorflow-probability",
-)
-# How prose and `X.__version__` name them.
-ALIASES = {
-    "tf": "tensorflow",
-    "tensorflow": "tensorflow",
-    "tensorflow-cpu": "tensorflow-cpu",
-    "tensorflow_cpu": "tensorflow-cpu",
-    "keras": "keras",
-    "tf-keras": "tf-keras",
-    "tf_keras": "tf-keras",
-    "jax": "jax",
-    "jaxlib": "jaxlib",
-    "torch": "torch",
-    "pytorch": "torch",
-    "numpy": "numpy",
-    "np": "numpy",
-}
-ENV_NAMES = re.compile(
-    r"\b(KERAS_BACKEND|KERAS_HOME|TF_USE_LEGACY_KERAS|TF_CPP_MIN_LOG_LEVEL|TF_ENABLE_ONEDNN_OPTS"
-    r"|CUDA_VISIBLE_DEVICES|JAX_PLATFORMS)\b"
-)
-_VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|\.dev)\d+)?)"
+__all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
+
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
-_FREEZE = re.compile(
-    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*" + _VERSION + r"\s*$"
-)
-_LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
-_ALIAS_WORDS = "|".join(sorted((re.escape(a) for a in ALIASES), key=len, reverse=True))
-_PROSE = re.compile(
-    r"(?<![\w.-])(?P<name>"
-    + _ALIAS_WORDS
-    + r")(?![\w-])\s*(?:\(?\s*version\s*\)?)?\s*(?:[:=]+|\bis\b|\bv\b)?\s*"
-    r"['\"`]?" + _VERSION + r"(?![\w.])",
+_BREAK = re.compile(r"^ {0,3}(?:-{3,5}|\*{3,5}|_{3,5})\s*$")
+_COMMENT = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:comment\s+(?:by|from)\s+\S+|@?[\w-]+\s+commented\b)",
     re.IGNORECASE,
 )
-_DUNDER = re.compile(
-    r"\b(?P<name>\w+)\.__version__\)?`?\s*(?:\n\s*(?:Out\[\d+\]:\s*)?|(?:[:=,]|printed|prints|is|gives|shows)?\s*)"
-    r"['\"]?" + _VERSION + r"['\"]?",
-)
-_PYTHON = re.compile(
-    r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+)?", re.IGNORECASE
-)
-_SYS_VERSION = re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)")
-_PIP_INSTALL = re.compile(
-    r"^\s*(?:[$>]\s*|!|%)?(?:python3?(?:\.\d+)?\s+-m\s+)?pip3?\s+install\s+(?P<args>.+)$",
-    re.MULTILINE,
-)
-_ENV_ASSIGN = re.compile(
-    r"(?:export\s+|set\s+|\$env:)?(?P<name>[A-Z_][A-Z0-9_]*)\s*[=:]\s*['\"`]?(?P<value>[\w.-]+)"
-)
-_ERROR_LINE = re.compile(
-    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(?P<msg>.*))?$"
+_OWN = re.compile(r"\((?:author|reporter|op)\)|\bauthor\b|\breporter\b", re.IGNORECASE)
+# An issue form renders each field as a heading with its value a paragraph below:
+# "### TensorFlow version\n\n2.16.1". Read as "TensorFlow version: 2.16.1", lines kept.
+_FORM_FIELD = re.compile(
+    r"^#{2,6}[ \t]*(?P<field>[^\n]*\bversion\b[^\n]*?)[ \t]*\n[ \t]*\n(?P<value>[^\n#`>][^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
 @dataclass(frozen=True, kw_only=True)
-class Block:
-    """A fenced code block: its info string, text and the line (1-based) its text starts on."""
+class Parts:
+    """The report split by whose words they are, line numbers kept (other lines blanked)."""
 
-    info: str
-    text: str
-    line: int
-    before: str = ""  # the prose just above it, which often says what it is
-
-    @property
-    def language(self) -> str:
-        return (self.info.split() or [""])[0].lower()
+    reporter: str  # the reporter's text, quotes blanked
+    with_quotes: str  # the reporter's text with quoted lines kept (for the claimed error)
+    comments: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Pin:
-    name: str
-    version: str  # possibly partial ('2.16'), resolved later
-    source: str  # where it was read, for the "extracted" listing
+def split(text: str) -> Parts:
+    lines = text.splitlines()
+    mine: list[str] = []
+    quoted: list[str] = []
+    fence: str | None = None
+    own = True
+    comments = 0
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match["fence"][0] * len(match["fence"])
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        elif fence is None:
+            previous_blank = index == 0 or not lines[index - 1].strip()
+            if (_BREAK.match(line) and previous_blank) or _COMMENT.match(line):
+                comments += 1
+                own = bool(_COMMENT.match(line) and _OWN.search(line))
+                mine.append("")
+                quoted.append("")
+                continue
+        keep = own and (fence is not None or not line.lstrip().startswith(">"))
+        mine.append(line if keep else "")
+        quoted.append(line if own else "")
+    notes = ["later comments by others are not read as the report"] if comments else []
+    return Parts(
+        reporter=_form_fields("\n".join(mine)),
+        with_quotes=_form_fields("\n".join(quoted)),
+        comments=comments,
+        notes=notes,
+    )
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReportedError:
-    type: str
-    message: str
-
-    @property
-    def short_type(self) -> str:
-        return self.type.rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Extraction:
-    """What a report says, each value with where it was read."""
-
-    python: tuple[str, str] | None = None  # (version, source)
-    pins: tuple[Pin, ...] = ()
-    pip_steps: tuple[str, ...] = ()  # `pip install ...` lines, in order
-    env: dict[str, str] = field(default_factory=dict)
-    keras_json: dict[str, Any] | None = None
-    code: Block | None = None
-    other_code: tuple[Block, ...] = ()
-    reported_error: ReportedError | None = None
-    ignored_packages: tuple[str, ...] = ()
+def _form_fields(text: str) -> str:
+    return _FORM_FIELD.sub(lambda m: f"{m['field'].strip()}: {m['value'].strip()}\n", text)
 
 
 def blocks(text: str) -> list[Block]:
@@ -156,7 +108,7 @@ def blocks(text: str) -> list[Block]:
             )
             index += 1
         index += 1
-        before = " ".join(line.strip() for line in prose[-3:] if line.strip())
+        before = " ".join(line.strip() for line in prose[-4:] if line.strip())
         found.append(
             Block(info=match["info"].strip(), text="\n".join(body), line=start, before=before)
         )
@@ -165,174 +117,65 @@ def blocks(text: str) -> list[Block]:
 
 
 def prose_of(text: str) -> str:
-    """The report without its code blocks."""
+    """The report without its code blocks (their lines left blank, so line numbers hold)."""
     out: list[str] = []
     inside: str | None = None
     for line in text.splitlines():
         match = _FENCE.match(line)
         if inside is None and match:
             inside = match["fence"][0] * len(match["fence"])
+            out.append("")
         elif inside is not None and line.strip().startswith(inside):
             inside = None
+            out.append("")
         elif inside is None:
             out.append(line)
+        else:
+            out.append("")
     return "\n".join(out)
 
 
-def extract(text: str) -> Extraction:
-    found = blocks(text)
-    code, others = choose_code(found)
-    code_texts = {id(b) for b in [code, *others] if b is not None}
-    # Versions and variables are read from prose and from non-Python blocks; a Python block
-    # sets its own variables when it runs.
-    readable = [prose_of(text), *(b.text for b in found if id(b) not in code_texts)]
-    pins, ignored = _pins(readable, found)
+def extract(text: str, *, as_of: date | None = None) -> Extraction:
+    """What the report says. `as_of` is the day it was written when the caller knows it (an
+    issue's creation date); otherwise a date written in the report is used, if any."""
+    parts = split(text)
+    found = blocks(parts.reporter)
+    prose = prose_of(parts.reporter)
+    code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
+    # Versions, steps and settings are read from everything but the code that runs: a Python
+    # block sets its own variables when it runs.
+    readable = report_code.without_code(parts.reporter, code)
+    claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    keras_json = report_settings.keras_json(found, readable)
+    env = report_settings.env(readable)
+    versions = report_versions.read(readable, full=parts.reporter)
+    imports = tuple(report_code.imports(code.chosen))
     return Extraction(
-        python=_python(readable),
-        pins=pins,
-        pip_steps=tuple(_pip_steps(readable)),
-        env=_env(readable),
-        keras_json=_keras_json(found),
-        code=code,
-        other_code=tuple(others),
-        reported_error=_reported_error(found),
-        ignored_packages=ignored,
+        python=versions.python,
+        pins=versions.pins,
+        pip_steps=versions.steps,
+        env=env,
+        keras_json=keras_json,
+        code=code.chosen,
+        other_code=code.others,
+        reported_error=claim,
+        ignored_packages=versions.ignored,
+        imports=imports,
+        as_of=as_of or report_versions.written_on(parts.reporter),
+        notes=(*parts.notes, *code.notes),
     )
 
 
-def choose_code(found: list[Block]) -> tuple[Block | None, list[Block]]:
-    """The block to run, and the other Python blocks. Prefers a block the prose calls code to
-    reproduce, then the longest block that parses as Python and does more than print versions."""
-    candidates = [b for b in found if _is_python(b)]
-    if not candidates:
-        return None, []
-
-    def score(block: Block) -> tuple[int, int, int]:
-        hinted = bool(
-            re.search(r"reproduc|snippet|minimal|code|example|script", block.before, re.IGNORECASE)
-        )
-        trivial = bool(
-            re.fullmatch(
-                r"(?:\s*(?:import [\w., ]+|print\([^)]*__version__[^)]*\)|#.*)?\s*\n?)*", block.text
-            )
-        )
-        return (0 if trivial else 1, 1 if hinted else 0, len(block.text))
-
-    best = max(candidates, key=score)
-    return best, [b for b in candidates if b is not best]
-
-
-def _is_python(block: Block) -> bool:
-    if block.language not in ("", "python", "py", "python3", "ipython", "pycon"):
-        return False
-    text = block.text
-    if (
-        not text.strip()
-        or "Traceback (most recent call last)" in text
-        or text.lstrip().startswith(">>>")
-    ):
-        return False
-    if _PIP_INSTALL.search(text) or all(
-        _FREEZE.match(line) for line in text.splitlines() if line.strip()
-    ):
-        return False
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return False
-    # An untagged block of bare words ("tensorflow 2.16.1") parses as nothing useful.
-    return block.language != "" or any(
-        isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree)
-    )
-
-
-def _pins(texts: list[str], found: list[Block]) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
-    pins: dict[str, Pin] = {}
-    ignored: list[str] = []
-
-    def add(name: str, version: str, source: str) -> None:
-        key = str(canonicalize_name(ALIASES.get(name.lower(), name)))
-        if key not in KEY_PACKAGES:
-            if key not in ignored and key not in ("pip", "setuptools", "wheel"):
-                ignored.append(key)
-            return
-        known = pins.get(key)
-        # A full version beats a partial one; the first full one read wins otherwise.
-        if known is None or (known.version.count(".") < version.count(".")):
-            pins[key] = Pin(name=key, version=version, source=source)
-
-    for text in texts:
-        for line in text.splitlines():
-            match = _FREEZE.match(line)
-            if match:
-                add(match[1], match[2], f"`{line.strip()}`")
-        for match in _DUNDER.finditer(text):
-            if match["name"].lower() in ALIASES:
-                add(match["name"], match[2], f"`{match['name']}.__version__` printed {match[2]}")
-    for block in found:
-        lines = block.text.splitlines()
-        if lines and re.match(r"^\s*Package\s+Version\b", lines[0]):
-            for line in lines[1:]:
-                row = _LIST_ROW.match(line)
-                if row:
-                    add(row[1], row[2], f"pip list: `{' '.join(line.split()[:2])}`")
-    for text in texts:
-        for match in _PROSE.finditer(text):
-            add(match["name"], match[2], f'"{match[0].strip()}"')
-    return tuple(pins.values()), tuple(ignored)
-
-
-def _python(texts: list[str]) -> tuple[str, str] | None:
-    for text in texts:
-        match = _PYTHON.search(text)
+def _title(text: str) -> str:
+    """The report's title: a `title:` field, else a first-line `# ` heading, else the first
+    line when it is short and is not a heading of a template section."""
+    for line in text.splitlines()[:5]:
+        match = re.match(r"^\s*title\s*:\s*(.+)$", line, re.IGNORECASE)
         if match:
-            return match[1], f'"{match[0].strip()}"'
-    for text in texts:
-        match = _SYS_VERSION.search(text)
-        if match:
-            return match[1], f"sys.version printed `{match[0].strip()}`"
-    return None
-
-
-def _pip_steps(texts: list[str]) -> list[str]:
-    steps = []
-    for text in texts:
-        for match in _PIP_INSTALL.finditer(text):
-            args = match["args"].split(" #")[0].strip().strip("`").strip()
-            if args and "-r " not in f"{args} " and args not in steps:
-                steps.append(args)
-    return steps
-
-
-def _env(texts: list[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for text in texts:
-        for match in _ENV_ASSIGN.finditer(text):
-            if ENV_NAMES.fullmatch(match["name"]) and match["name"] not in env:
-                env[match["name"]] = match["value"]
-    return env
-
-
-def _keras_json(found: list[Block]) -> dict[str, Any] | None:
-    for block in found:
-        if block.language not in ("json", "") and "keras.json" not in block.before:
-            continue
-        try:
-            data = json.loads(block.text)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and ("backend" in data or "keras.json" in block.before):
-            return data
-    return None
-
-
-def _reported_error(found: list[Block]) -> ReportedError | None:
-    """The last exception line of the report's last traceback."""
-    for block in reversed(found):
-        if "Traceback (most recent call last)" not in block.text:
-            continue
-        for line in reversed(block.text.splitlines()):
-            match = _ERROR_LINE.match(line.strip())
-            if match:
-                return ReportedError(type=match["type"], message=(match["msg"] or "").strip())
-    return None
+            return match[1]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first.startswith("# "):
+        return first[2:]
+    if first.startswith("#") or len(first) > 200 or _FENCE.match(first):
+        return ""
+    return first

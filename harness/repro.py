@@ -14,6 +14,7 @@ from packaging.version import Version
 from harness import __version__
 from harness.bases import registry_base
 from harness.dockerfile import render
+from harness.markdown_escape import code_block, code_span, escape_text, one_line
 from harness.matrix import Matrix
 from harness.outcome import Outcome, normalize
 from harness.pypi import PackageIndex
@@ -51,9 +52,10 @@ def settings_of(request: Request, *, neighbours: bool) -> tuple[Setting, ...]:
 
 
 def variants_of(
-    request: Request, index: PackageIndex | None, *, neighbours: bool
+    request: Request, index: PackageIndex | None, *, neighbours: bool, cross_major: bool = False
 ) -> tuple[Variant, ...]:
-    """The reported environment, then previous/next minor of TensorFlow and Keras."""
+    """The reported environment, then previous/next minor of TensorFlow and Keras (within the
+    reported major version unless `cross_major`)."""
     # The row label names the reported versions, so that the neighbours' rows read against it.
     shown = [f"{n} {v}" for n, v in request.pinned().items() if n in NEIGHBOUR_PACKAGES]
     base = Variant(
@@ -68,7 +70,10 @@ def variants_of(
     for name, version in request.pinned().items():
         if name not in NEIGHBOUR_PACKAGES:
             continue
-        for other, label in adjacent_minors(index, name, Version(version), request.python):
+        adjacent = adjacent_minors(
+            index, name, Version(version), request.python, cross_major=cross_major
+        )
+        for other, label in adjacent:
             steps = tuple(_swap(step, name, version, str(other)) for step in request.steps)
             found.append(
                 Variant(
@@ -80,24 +85,31 @@ def variants_of(
 
 
 def adjacent_minors(
-    index: PackageIndex, name: str, version: Version, python: str
+    index: PackageIndex, name: str, version: Version, python: str, *, cross_major: bool = False
 ) -> list[tuple[Version, str]]:
-    """The latest patch of the previous and of the next minor that install on `python`."""
+    """The latest patch of the previous and of the next minor that install on `python`.
+
+    They stay within `version`'s major: keras 2.15 is another library than keras 3.0 (tf.keras
+    against multi-backend Keras), so setting it beside 3.0 answers a different question. With
+    `cross_major`, the nearest minor across the major boundary is taken too, and labelled so.
+    """
     releases = index.versions(name, python=python)
     by_minor: dict[tuple[int, int], Version] = {}
     for release in releases:
         by_minor[(release.major, release.minor)] = max(
             release, by_minor.get((release.major, release.minor), release)
         )
-    minors = sorted(by_minor)
+    minors = sorted(m for m in by_minor if cross_major or m[0] == version.major)
     here = (version.major, version.minor)
     before = [m for m in minors if m < here]
     after = [m for m in minors if m > here]
     out = []
     if before:
-        out.append((by_minor[before[-1]], "previous minor"))
+        crossed = before[-1][0] != version.major
+        out.append((by_minor[before[-1]], "previous major" if crossed else "previous minor"))
     if after:
-        out.append((by_minor[after[0]], "next minor"))
+        crossed = after[0][0] != version.major
+        out.append((by_minor[after[0]], "next major" if crossed else "next minor"))
     return out
 
 
@@ -114,7 +126,8 @@ def describe(outcome: Outcome) -> str:
     if outcome.status == "ok":
         return "ok (no error)"
     if outcome.error is not None:
-        return f"{outcome.error.type}: {outcome.error.message}"
+        # As the terminal showed it: with 3.10+'s "Did you mean" and 3.11+'s notes.
+        return outcome.error.display or f"{outcome.error.type}: {outcome.error.message}"
     return f"{outcome.status}: {(outcome.reason or '').splitlines()[0] if outcome.reason else ''}"
 
 
@@ -123,11 +136,19 @@ def verdict(request: Request, outcome: Outcome) -> str:
     if error is None:
         return "The report quotes no error to compare with."
     if outcome.error is None:
-        shown = f"the report shows `{error.type}`"
+        shown = f"the report shows {code_span(error.type, in_table=False)}"
         return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
     if outcome.error.short_type != error.short_type:
-        return f"**Not reproduced**: the report shows `{error.type}`, here `{outcome.error.type}`."
-    if normalize(outcome.error.message) == normalize(error.message):
+        here = code_span(outcome.error.type, in_table=False)
+        return (
+            f"**Not reproduced**: the report shows {code_span(error.type, in_table=False)}, "
+            f"here {here}."
+        )
+    if not error.message:
+        return "**Reproduced**: same exception type; the report shows no message to compare."
+    # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
+    seen = {normalize(outcome.error.message), normalize(outcome.error.shown)}
+    if normalize(error.message) in seen:
         return "**Reproduced**: same exception type and message as in the report."
     return "**Reproduced (type only)**: same exception type, the message differs."
 
@@ -140,14 +161,16 @@ def markdown(
     *,
     run_dir: Path,
     note: str | None,
+    label: str | None = None,
 ) -> str:
+    """The report to paste back; `label` names its source (default: the report file's name)."""
     first = outcomes[0]
     lines = [
-        f"### Reproduction of `{request.source.name}`",
+        f"### Reproduction of {code_span(label or request.source.name, in_table=False)}",
         "",
         verdict(request, first),
         "",
-        f"**Outcome:** `{describe(first)}`",
+        f"**Outcome:** {code_span(describe(first), in_table=False)}",
     ]
     if first.error is not None and first.error.raised_at is not None:
         where = first.error.raised_at
@@ -155,40 +178,49 @@ def markdown(
         # as a document rather than as a GitHub comment.
         lines += [
             "",
-            f"**Raised at:** `{where.file.rsplit('-packages/', 1)[-1]}:{where.line}`"
-            f" in `{where.function}`"
+            "**Raised at:** "
+            + code_span(f"{where.file.rsplit('-packages/', 1)[-1]}:{where.line}", in_table=False)
+            + f" in {code_span(where.function, in_table=False)}"
             f" ({first.error.phase or '?'} phase)",
         ]
     lines += [
         "",
         "**Environment**",
         "",
-        f"- Python {first.versions.get('python') or request.python} (image `{first.image}`)",
+        f"- Python {escape_text(first.versions.get('python') or request.python)}"
+        f" (image `{first.image}`)",
     ]
-    lines += [f"- step {n}: `pip install {step}`" for n, step in enumerate(request.steps, start=1)]
-    lines += [f"- `{k}={v}`" for k, v in sorted(request.env.items())]
+    lines += [
+        f"- step {n}: {code_span(f'pip install {step}', in_table=False)}"
+        for n, step in enumerate(request.steps, start=1)
+    ]
+    lines += [f"- {code_span(f'{k}={v}', in_table=False)}" for k, v in sorted(request.env.items())]
     if request.keras_json is not None:
-        lines.append(f"- `~/.keras/keras.json`: `{json.dumps(request.keras_json, sort_keys=True)}`")
+        settings = json.dumps(request.keras_json, sort_keys=True)
+        lines.append(f"- `~/.keras/keras.json`: {code_span(settings, in_table=False)}")
     if note:
         lines.append(f"- note: {note}")
     lines += [f"- assumed: {a}" for a in request.assumed]
-    installed = [f"{k} {v}" for k, v in first.versions.items() if v and k != "python"]
+    installed = [
+        f"{escape_text(k)} {escape_text(v)}"
+        for k, v in first.versions.items()
+        if v and k != "python"
+    ]
     lines += ["", "**Installed versions:** " + (", ".join(installed) or "none recorded")]
     if first.pip_conflicts:
-        lines += ["", "pip reported conflicts:", *(f"- {c}" for c in first.pip_conflicts)]
+        conflicts = (f"- {code_span(c, in_table=False)}" for c in first.pip_conflicts)
+        lines += ["", "pip reported conflicts:", *conflicts]
     if first.error is not None and first.error.traceback:
         lines += [
             "",
             "<details><summary>Traceback</summary>",
             "",
-            "```",
-            first.error.traceback.rstrip(),
-            "```",
+            code_block(first.error.traceback),
             "",
             "</details>",
         ]
     elif first.status == "build_failed":
-        lines += ["", "```", (first.build_error or "").rstrip(), "```"]
+        lines += ["", code_block(first.build_error or "")]
     if len(outcomes) > 1:
         lines += ["", neighbours_table(outcomes, variants, request)]
     lines += [
@@ -252,7 +284,7 @@ def changes(
             else:
                 where = ", ".join(labels.get(e, e) for e in here)
             places.append(f"{where}, {setting_label(setting, request)}")
-        lines.append(f"- `{text}`: {'; '.join(places)}")
+        lines.append(f"- {code_span(text, in_table=False)}: {'; '.join(places)}")
     return lines
 
 
@@ -261,7 +293,11 @@ def setting_label(name: str, request: Request) -> str:
         dropped = ["`KERAS_BACKEND`"] if "KERAS_BACKEND" in request.env else []
         dropped += ["keras.json"] if request.keras_json is not None else []
         return f"without {' or '.join(dropped)}"
-    setting = ", ".join(f"`{k}={v}`" for k, v in sorted(request.env.items())) or "no variables"
+    # in_table: this label heads a table column too, where a bare `|` would split the span.
+    setting = (
+        ", ".join(code_span(f"{k}={v}", in_table=True) for k, v in sorted(request.env.items()))
+        or "no variables"
+    )
     keras_json = " and keras.json" if request.keras_json is not None else ""
     return f"{setting}{keras_json} (as reported)"
 
@@ -270,8 +306,8 @@ def _short(outcome: Outcome) -> str:
     if outcome.status == "ok":
         return "ok"
     if outcome.error is not None:
-        message = outcome.error.message.replace("|", "\\|").replace("\n", " ")
-        return f"`{outcome.error.short_type}: {message[:80]}`"
+        message = one_line(outcome.error.message)[:80]
+        return code_span(f"{outcome.error.short_type}: {message}", in_table=True)
     return outcome.status.replace("_", " ")
 
 
@@ -313,28 +349,21 @@ def reproduce_anywhere(request: Request, matrix: Matrix) -> str:
         "",
         "`Dockerfile`:",
         "",
-        "```dockerfile",
-        header,
-        *body,
-        "```",
+        code_block("\n".join([header, *body]), "dockerfile"),
         "",
         f"`{SNIPPET}.py`:",
         "",
-        "```python",
-        request.code.rstrip(),
-        "```",
+        code_block(request.code, "python"),
     ]
     if request.keras_json is not None:
         lines += [
             "",
             "`keras.json`:",
             "",
-            "```json",
-            json.dumps(request.keras_json, indent=4),
-            "```",
+            code_block(json.dumps(request.keras_json, indent=4), "json"),
         ]
     command = " ".join(shlex.quote(w) if not w.startswith("$PWD") else f'"{w}"' for w in run)
-    lines += ["", "```sh", "docker build -t keras-repro .", command, "```", "", "</details>"]
+    lines += ["", code_block(f"docker build -t keras-repro .\n{command}", "sh"), "", "</details>"]
     return "\n".join(lines)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,6 +15,8 @@ from harness.bases import BaseKind
 from harness.bisection import Observation, candidates, parse_range, search, side_by_side
 from harness.engine import DockerEngine, Engine
 from harness.errors import ConfigurationError
+from harness.github import IssueReference, api_root, fetch_issue
+from harness.github import https_fetch as github_fetch
 from harness.pipeline import Options, base_resolver, default_ca_bundle
 from harness.pypi import PackageIndex, https_fetch
 from harness.repro import (
@@ -23,7 +27,8 @@ from harness.repro import (
     variants_of,
     with_python,
 )
-from harness.request import Flags, read_source, resolve
+from harness.repro_input import read_report
+from harness.request import Flags, as_json, resolve
 from harness.results import write_atomic
 from harness.scenarios import Claim, load_scenario
 from harness.session import (
@@ -96,10 +101,15 @@ def _index() -> PackageIndex:
     return PackageIndex(https_fetch(default_ca_bundle()))
 
 
+def _issue(reference: IssueReference) -> Any:
+    fetch = github_fetch(os.environ.get("GITHUB_TOKEN") or None, default_ca_bundle())
+    return fetch_issue(reference, fetch, api=api_root())
+
+
 @click.command()
-# The report is opened by `read_source`, which refuses in one line; click's own check would
-# print its usage text around the reason.
-@click.argument("report", type=click.Path(path_type=Path))
+# The report is opened by `read_report`, which refuses in one line; click's own check would
+# print its usage text around the reason. Without one, --pip and --script say what to run.
+@click.argument("report", required=False, metavar="[REPORT]")
 @click.option("--python", help="Python version (overrides the report), e.g. 3.11.")
 @click.option(
     "--pip",
@@ -127,14 +137,27 @@ def _index() -> PackageIndex:
 @click.option(
     "--neighbours",
     is_flag=True,
-    help="Also run previous/next minors of TensorFlow and Keras, "
+    help="Also run previous/next minors of TensorFlow and Keras (within the reported major), "
     "with and without the backend setting.",
 )
+@click.option(
+    "--cross-major",
+    is_flag=True,
+    help="Let --neighbours cross a major version (keras 2.15 beside keras 3.0).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what was extracted and assumed, build nothing.")
+@click.option(
+    "--json", "as_json_output", is_flag=True, help="With --dry-run: print the extraction as JSON."
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the report was written (YYYY-MM-DD): partial versions mean releases out by then.",
+)
 @_common
 def repro(  # click passes every option by keyword
     *,
-    report: Path,
+    report: str | None,
     python: str | None,
     pip: tuple[str, ...],
     env: tuple[str, ...],
@@ -142,14 +165,22 @@ def repro(  # click passes every option by keyword
     script: Path | None,
     block: int | None,
     neighbours: bool,
+    cross_major: bool,
     dry_run: bool,
+    as_json_output: bool,
+    as_of: datetime | None,
     base: str,
     templates: Path,
     results: Path,
     quiet: bool,
 ) -> None:
-    """Build the environment a bug REPORT describes, run its code, print a Markdown report."""
-    extraction, _ = read_source(report)
+    """Build the environment a bug REPORT describes, run its code, print a Markdown report.
+
+    REPORT is a file, - (standard input), or a GitHub issue or pull request (its URL, or
+    OWNER/REPO#N; GITHUB_TOKEN is sent if set). Without REPORT, --pip and --script are needed.
+    """
+    if as_json_output and not dry_run:
+        raise ConfigurationError("--json prints the extraction: use it with --dry-run")
     flags = Flags(
         python=python,
         pip=pip,
@@ -158,23 +189,30 @@ def repro(  # click passes every option by keyword
         script=script,
         block=block,
     )
+    source = read_report(report, flags, fetch_issue=_issue)
     index = _index()
-    request = resolve(report, extraction, flags, index)
+    # A date given on the command line wins over the issue's creation date.
+    day = as_of.date() if as_of else source.as_of
+    request = resolve(source.path, source.extraction, flags, index, as_of=day)
     reporter = Reporter(verbose=not quiet)
-    reporter.note(f"extracted from {report}:")
+    reporter.note(f"extracted from {source.origin}:")
+    for said in source.notes:
+        reporter.note(f"  {said}")
     for what, where in request.extracted:
         reporter.note(f"  {what}  <- {where}")
     for assumption in request.assumed:
         reporter.note(f"  assumed: {assumption}")
     for number, step in enumerate(request.steps, start=1):
         reporter.note(f"  step {number}: pip install {step}")
-    variants = variants_of(request, index, neighbours=neighbours)
+    variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
     for variant in variants[1:]:
         steps = " ; ".join(variant.setup.steps)
         reporter.note(f"  neighbour: {variant.label}: pip install {steps}")
     for setting in settings_of(request, neighbours=neighbours)[1:]:
         reporter.note(f"  neighbour: each environment {setting_label(setting.name, request)}")
     if dry_run:
+        if as_json_output:
+            click.echo(json.dumps(as_json(request), indent=2))
         return
     engine = DockerEngine.connect(reporter.command)
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
@@ -184,12 +222,12 @@ def repro(  # click passes every option by keyword
         reporter.note(f"  assumed: {note}")
         request = with_python(request, usable, note)
         # Neighbours are the releases that install on the Python actually used.
-        variants = variants_of(request, index, neighbours=neighbours)
+        variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
     with tempfile.TemporaryDirectory(prefix="keras-repro-") as scratch:
         snippet = Path(scratch) / f"{SNIPPET}.py"
         snippet.write_text(request.code, encoding="utf-8")
         matrix = build_matrix(
-            source=report,
+            source=source.path,
             snippet=snippet,
             python=request.python,
             setups=tuple(v.setup for v in variants),
@@ -206,7 +244,9 @@ def repro(  # click passes every option by keyword
             echo=reporter.command,
             resolver=resolver,
         )
-    text = markdown(request, matrix, outcomes, variants, run_dir=run_dir, note=note)
+    text = markdown(
+        request, matrix, outcomes, variants, run_dir=run_dir, note=note, label=source.label
+    )
     write_atomic(run_dir / "repro.md", text)
     click.echo(text)
     reporter.note(f"wrote {run_dir / 'repro.md'}")
@@ -230,6 +270,12 @@ def repro(  # click passes every option by keyword
     help="An environment variable for the runs.",
 )
 @click.option("--pre", is_flag=True, help="Include pre-releases.")
+@click.option(
+    "--json",
+    "as_json_output",
+    is_flag=True,
+    help="Print the search as JSON (also written to bisect.json).",
+)
 @_common
 def bisect(
     *,
@@ -240,6 +286,7 @@ def bisect(
     extra: str,
     env: tuple[str, ...],
     pre: bool,
+    as_json_output: bool,
     base: str,
     templates: Path,
     results: Path,
@@ -314,8 +361,11 @@ def bisect(
     text = "\n".join(lines) + "\n"
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(root / "bisect.md", text)
-    click.echo(text)
-    reporter.note(f"wrote {root / 'bisect.md'}")
+    data = {"package": package, "python": python, "range": [str(lo), str(hi)]}
+    data |= result.to_json()
+    write_atomic(root / "bisect.json", json.dumps(data, indent=2) + "\n")
+    click.echo(json.dumps(data, indent=2) if as_json_output else text)
+    reporter.note(f"wrote {root / 'bisect.md'} and bisect.json")
 
 
 def _target(target: str) -> tuple[Path, Claim]:

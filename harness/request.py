@@ -10,19 +10,30 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import yamlsource
+from harness.distributions import DISTRIBUTION_OF, brought_by, distribution_of
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
 from harness.report import Block, Extraction, Pin, ReportedError, extract
+from harness.report_versions import KEY_PACKAGES
+from harness.resolution import DEFAULT_PYTHON, Wanted, choose_python, exact_version, is_exact
 from harness.textfiles import read_text
 
-DEFAULT_PYTHON = "3.11"
+# The package a Keras 3 backend imports; the report's backend setting needs it installed.
+BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+# Imports added to the environment when the report names no version of them; any other
+# import (a local module, an unknown name) is listed, not looked up.
+KNOWN_DISTRIBUTIONS = frozenset(
+    (*KEY_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
+) | frozenset(("pandas", "scipy", "matplotlib", "h5py", "flax", "optax", "transformers"))
 
 
 class NothingToRunError(ConfigurationError):
@@ -53,6 +64,7 @@ class Request:
     assumed: tuple[str, ...]
     reported_error: ReportedError | None
     source: Path
+    as_of: date | None = None  # the day the report was written, when known
 
     def pinned(self) -> dict[str, str]:
         """name -> version for every `name==version` in the steps."""
@@ -111,23 +123,34 @@ def read_source(path: Path) -> tuple[Extraction, str]:
 
 
 def resolve(
-    path: Path, extraction: Extraction, flags: Flags, index: PackageIndex | None
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    as_of: date | None = None,
 ) -> Request:
-    """Exact values for one environment; refuses (one line) when code or versions are missing."""
+    """Exact values for one environment; refuses (one line) only when nothing can be run.
+
+    `as_of` is the day the report was written when the caller knows it (`--as-of`, an
+    issue's creation date); it wins over a date written in the report."""
     extracted: list[tuple[str, str]] = []
     assumed: list[str] = []
-    python = _python(extraction, flags, extracted, assumed)
+    day = as_of or extraction.as_of
+    if as_of is not None:
+        extracted.append((f"as of {as_of}", "given"))
+    elif extraction.as_of is not None:
+        extracted.append((f"as of {extraction.as_of}", "a date in the report"))
     code, origin = _code(path, extraction, flags)
     extracted.append(("code", origin))
-    steps = _steps(
-        path,
-        extraction=extraction,
-        flags=flags,
-        python=python,
-        index=index,
-        extracted=extracted,
-        assumed=assumed,
-    )
+    assumed.extend(extraction.notes)
+    if flags.pip:
+        python = flags.python or (extraction.python[0] if extraction.python else DEFAULT_PYTHON)
+        steps = flags.pip
+    else:
+        python, steps = _environment(
+            path, extraction, flags, index, day=day, extracted=extracted, assumed=assumed
+        )
     env = {**extraction.env, **flags.env}
     for name, value in extraction.env.items():
         extracted.append((f"{name}={value}", "report"))
@@ -136,7 +159,7 @@ def resolve(
         extracted.append(("keras.json", json.dumps(extraction.keras_json, sort_keys=True)))
     if extraction.reported_error is not None:
         error = extraction.reported_error
-        extracted.append(("reported error", f"{error.type}: {error.message}"))
+        extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
     if extraction.ignored_packages and not flags.pip:
         names = ", ".join(extraction.ignored_packages[:8]) + (
             " ..." if len(extraction.ignored_packages) > 8 else ""
@@ -153,19 +176,164 @@ def resolve(
         assumed=tuple(assumed),
         reported_error=extraction.reported_error,
         source=path,
+        as_of=day,
     )
 
 
-def _python(
-    extraction: Extraction, flags: Flags, extracted: list[tuple[str, str]], assumed: list[str]
-) -> str:
+def resolve_text(
+    text: str,
+    *,
+    source: Path,
+    flags: Flags | None = None,
+    index: PackageIndex | None,
+    as_of: date | None = None,
+) -> Request:
+    """A report given as text (a file, standard input, an issue fetched from a tracker)."""
+    return resolve(source, extract(text), flags or Flags(), index, as_of=as_of)
+
+
+def _environment(
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    day: date | None,
+    extracted: list[tuple[str, str]],
+    assumed: list[str],
+) -> tuple[str, tuple[str, ...]]:
+    """The Python and the pip steps: the reporter's own lines kept as written, every package
+    the report names or the code imports pinned."""
+    steps = extraction.pip_steps
+    wanted = _named(extraction, extracted, assumed)
+    wanted.update(_imported(extraction, wanted, assumed))
+    if not wanted:
+        raise NothingToRunError(
+            f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
+            "pip install ..., import ...); pass --pip 'keras==3.12.0'"
+        )
     if flags.python:
-        return flags.python
-    if extraction.python:
-        extracted.append((f"Python {extraction.python[0]}", extraction.python[1]))
-        return extraction.python[0]
-    assumed.append(f"Python {DEFAULT_PYTHON}: the report names no Python version")
-    return DEFAULT_PYTHON
+        python = flags.python
+    elif extraction.python:
+        python = extraction.python[0]
+        extracted.append((f"Python {python}", extraction.python[1]))
+    else:
+        python, why = choose_python(list(wanted.values()), index, day)
+        assumed.append(why)
+    exact: dict[str, str] = {}
+    for name, item in wanted.items():
+        version, assumption = exact_version(item, python, index, day)
+        exact[name] = version
+        if assumption:
+            assumed.append(assumption)
+    if steps:
+        shown = {pin.name for pin in extraction.pins}
+        return python, _pin_steps(steps, exact, assumed, shown=shown)
+    return python, _order(exact, assumed)
+
+
+def _named(
+    extraction: Extraction, extracted: list[tuple[str, str]], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Every package the report names: in its pip lines (as written), then elsewhere."""
+    steps = extraction.pip_steps
+    wanted: dict[str, Wanted] = {}
+    for step in steps:
+        extracted.append(("step", f"pip install {step}"))
+        for name, version in _step_pins(step).items():
+            if name in wanted:
+                continue
+            wanted[name] = Wanted(
+                name=name,
+                version=version or "",
+                exact=version is not None,
+                why="as written" if version else "the report installs it without a version",
+            )
+    family = [p for p in extraction.pins if _family_name(p)]
+    for pin in extraction.pins:
+        extracted.append((f"{pin.name} {pin.version}", pin.source))
+        if (pin.name in wanted and wanted[pin.name].exact) or pin in family:
+            continue
+        wanted[pin.name] = Wanted(
+            name=pin.name,
+            version=pin.version,
+            exact=is_exact(pin.version),
+            why=f"the report says {pin.version}",
+        )
+    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
+    # packages already bring (Keras comes with TensorFlow).
+    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    for pin in family:
+        if pin.name in brought:
+            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
+        elif pin.name not in wanted:
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report says {pin.version}",
+            )
+    return wanted
+
+
+def _family_name(pin: Pin) -> bool:
+    return pin.source.startswith('"') and "." not in pin.version
+
+
+def _step_pins(step: str) -> dict[str, str | None]:
+    """name -> the version a step pins with `==` (None: no exact pin)."""
+    found: dict[str, str | None] = {}
+    for word in _words(step):
+        if word.startswith("-"):
+            continue
+        name = re.split(r"[\[<>=!~;]", word)[0]
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            continue
+        match = re.search(r"===?([\w.+!-]+)$", word)
+        exact = match[1] if match and "," not in word and "*" not in word else None
+        found[str(canonicalize_name(name))] = exact
+    return found
+
+
+def _imported(
+    extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Packages the code imports that the report never names, unless a named package brings
+    them or the claimed error is that they are missing."""
+    missing = _missing_module(extraction.reported_error)
+    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    added: dict[str, Wanted] = {}
+    backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
+    for name in (*extraction.imports, *([backend] if backend else [])):
+        if name in wanted or name in brought:
+            continue
+        if missing is not None and name == distribution_of(missing):
+            assumed.append(
+                f"{name} not installed: the code imports it and the report's error is that "
+                "it is missing"
+            )
+            continue
+        if name not in KNOWN_DISTRIBUTIONS:
+            assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
+            continue
+        added[name] = Wanted(
+            name=name,
+            version="",
+            exact=False,
+            why=(
+                "the code imports it; the report names no version"
+                if name in extraction.imports
+                else f"KERAS_BACKEND={extraction.env['KERAS_BACKEND']} needs it"
+            ),
+        )
+    return added
+
+
+def _missing_module(error: ReportedError | None) -> str | None:
+    if error is None or error.short_type not in ("ModuleNotFoundError", "ImportError"):
+        return None
+    match = re.search(r"No module named '([\w.]+)'", error.message)
+    return match[1] if match else None
 
 
 def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
@@ -184,104 +352,89 @@ def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
         chosen = extraction.code
     else:
         raise NothingToRunError(
-            f"{path}: no Python code block found; add a ```python block or pass --script FILE"
+            f"{path}: no code to run (no Python block, python -c line, pasted code or "
+            "traceback line); pass --script FILE"
         )
     others = len(candidates) - 1
     note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
     return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"
 
 
-def _steps(
-    path: Path,
-    *,
-    extraction: Extraction,
-    flags: Flags,
-    python: str,
-    index: PackageIndex | None,
-    extracted: list[tuple[str, str]],
-    assumed: list[str],
-) -> tuple[str, ...]:
-    if flags.pip:
-        return flags.pip
-    pins: dict[str, Pin] = {pin.name: pin for pin in extraction.pins}
-    for pin in pins.values():
-        extracted.append((f"{pin.name} {pin.version}", pin.source))
-    exact = {name: _exact(pin, python, index, assumed) for name, pin in pins.items()}
-    if extraction.pip_steps:
-        for step in extraction.pip_steps:
-            extracted.append(("step", f"pip install {step}"))
-        return _pin_steps(extraction.pip_steps, exact, assumed)
-    if not exact:
-        raise NothingToRunError(
-            f"{path}: no package version found (pip freeze, 'TensorFlow version: X', ...); "
-            "pass --pip 'keras==3.12.0'"
-        )
-    return _order(exact, assumed)
-
-
-def _exact(pin: Pin, python: str, index: PackageIndex | None, assumed: list[str]) -> str:
-    try:
-        release = Version(pin.version).release
-    except InvalidVersion:
-        raise ConfigurationError(
-            f"{pin.name} {pin.version!r} ({pin.source}) is not a version"
-        ) from None
-    if len(release) >= 3 or Version(pin.version).is_prerelease:
-        return pin.version
-    if index is None:
-        raise NothingToRunError(
-            f"{pin.name} {pin.version} is not an exact release and PyPI cannot be asked offline"
-        )
-    latest = index.latest_matching(pin.name, pin.version, python=python)
-    if latest is None:
-        raise NothingToRunError(
-            f"PyPI has no {pin.name} {pin.version}.x release installable on Python {python}"
-        )
-    assumed.append(
-        f"{pin.name} {latest}: the latest {pin.version}.x release on PyPI for Python {python} "
-        f"(the report says {pin.version})"
-    )
-    return str(latest)
-
-
 def _pin_steps(
-    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str]
+    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
 ) -> tuple[str, ...]:
-    """The report's own pip lines, with unpinned packages pinned to the versions it reports."""
+    """The report's own pip lines as written, bare names pinned to the versions it reports.
+    Packages it names but installs in none of its lines were there before them (a template's
+    "TensorFlow version: 2.16.1" describes the environment the reporter started from), so
+    they are installed first."""
     used: set[str] = set()
     out: list[str] = []
     for step in steps:
         words = []
-        for word in shlex.split(step):
+        for word in _words(step):
             bare = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", word)
-            name = bare[1].lower() if bare else re.split(r"[\[<>=!~;]", word)[0].lower()
-            if bare and name in exact:
-                assumed.append(f"`{bare[0]}` pinned to {exact[name]}, the version the report shows")
+            name = str(canonicalize_name(re.split(r"[\[<>=!~;]", word)[0]))
+            if bare and not word.startswith("-") and name in exact:
+                if name in shown:
+                    assumed.append(
+                        f"`{bare[0]}` pinned to {exact[name]}, the version the report shows"
+                    )
                 words.append(f"{word}=={exact[name]}")
             else:
                 words.append(word)
             used.add(name)
         out.append(shlex.join(words))
-    extra = [f"{name}=={version}" for name, version in exact.items() if name not in used]
-    if extra:
-        out[-1] = f"{out[-1]} {' '.join(extra)}"
-        assumed.append(
-            f"{', '.join(extra)} added to the last pip step (the report shows them installed)"
-        )
-    return tuple(out)
+    before = {name: version for name, version in exact.items() if name not in used}
+    if not before:
+        return tuple(out)
+    first = _order(before, assumed)
+    assumed.append(
+        f"{' '.join(first)} installed before the report's own pip lines "
+        "(the report names these versions but installs them in none of its lines)"
+    )
+    return (*first, *out)
+
+
+def _words(step: str) -> list[str]:
+    try:
+        return shlex.split(step)
+    except ValueError:
+        return step.split()
 
 
 def _order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
-    """One pip step, unless TF < 2.16 meets Keras 3: pip refuses that in one step, and users
-    reach it by installing Keras afterwards, so the harness does the same."""
+    """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
+    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, tf-keras of another minor than
+    TensorFlow). Users reach those by installing the second package afterwards; so does this."""
     tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
-    keras = exact.get("keras")
-    first = [f"{n}=={v}" for n, v in exact.items()]
-    if tf and keras and Version(tf) < Version("2.16") and Version(keras).major >= 3:
-        first.remove(f"keras=={keras}")
+    later: list[str] = []
+    if tf is not None:
+        tf_version = Version(tf)
+        keras = exact.get("keras")
+        if keras and (tf_version < Version("2.16")) == (Version(keras).major >= 3):
+            later.append("keras")
+        tf_keras = exact.get("tf-keras")
+        if tf_keras and Version(tf_keras).release[:2] != tf_version.release[:2]:
+            later.append("tf-keras")
+    first = [f"{n}=={v}" for n, v in exact.items() if n not in later]
+    for name in later:
         assumed.append(
-            f"keras {keras} installed in a second pip step after TensorFlow {tf} "
+            f"{name} {exact[name]} installed in a second pip step after TensorFlow {tf} "
             "(one step would be refused by pip's resolver)"
         )
-        return (" ".join(first), f"keras=={keras}")
-    return (" ".join(first),)
+    return (" ".join(first), *(f"{name}=={exact[name]}" for name in later))
+
+
+def as_json(request: Request) -> dict[str, Any]:
+    """The extraction as `harness repro --dry-run --json` prints it."""
+    error = request.reported_error
+    return {
+        "python": request.python,
+        "steps": list(request.steps),
+        "env": dict(request.env),
+        "keras_json": request.keras_json,
+        "code": request.code,
+        "claim": None if error is None else {"type": error.type, "message": error.message},
+        "as_of": request.as_of.isoformat() if request.as_of else None,
+        "assumptions": list(request.assumed),
+    }

@@ -11,6 +11,7 @@ import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from harness import __version__
@@ -85,6 +86,8 @@ class RunMeta:
     # What `--resume` runs: these cells, with this sandbox, minus those in cells.jsonl.
     cell_ids: tuple[str, ...] | None = None
     sandbox: Sandbox | None = None
+    # The pip freezes (an earlier run's environments/) every build was constrained to, if any.
+    pinned_from: str | None = None
     scenarios: Mapping[str, ScenarioInfo] = field(default_factory=dict)
     cells_recorded: int | None = None
     complete: bool | None = None
@@ -98,6 +101,7 @@ class RunMeta:
         *,
         sandbox: Sandbox,
         engine: EngineInfo,
+        pinned_from: Path | None = None,
     ) -> RunMeta:
         """The record of a run that starts now with these cells."""
         return cls(
@@ -113,6 +117,7 @@ class RunMeta:
             axes={axis: tuple(matrix.axis_values(axis)) for axis in AXES},
             cell_ids=tuple(cell.id for cell in cells),
             sandbox=sandbox,
+            pinned_from=str(pinned_from) if pinned_from else None,
             scenarios={
                 name: ScenarioInfo(
                     title=s.title,
@@ -147,6 +152,7 @@ class RunMeta:
             "axes": {axis: list(values) for axis, values in self.axes.items()},
             "cell_ids": list(self.cell_ids) if self.cell_ids is not None else None,
             "sandbox": self.sandbox.as_dict() if self.sandbox is not None else None,
+            "pinned_from": self.pinned_from,
             "scenarios": {name: s.to_json() for name, s in self.scenarios.items()},
             "cells_recorded": self.cells_recorded,
             "complete": self.complete,
@@ -182,6 +188,7 @@ class RunMeta:
             },
             cell_ids=tuple(str(c) for c in cell_ids) if isinstance(cell_ids, list) else None,
             sandbox=_sandbox(sandbox) if isinstance(sandbox, Mapping) else None,
+            pinned_from=_optional_text(data, "pinned_from"),
             scenarios={
                 str(name): ScenarioInfo.from_json(str(name), info)
                 for name, info in (scenarios.items() if isinstance(scenarios, Mapping) else ())

@@ -5,19 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import formats
+from harness import formats, published
+from harness.diff import diff_runs
+from harness.formats import summary
 from harness.records import Run
-from harness.results import RunDir, write_atomic
+from harness.results import CELLS, RunDir, write_atomic
 from harness.views import Report
 
 PUBLISHED = Path("results") / "published"
 STEM = "table"
 
 
+def load(run_dir: RunDir) -> Run:
+    """A run's records: its cells.jsonl, or a published directory's table.json."""
+    if (run_dir.path / CELLS).is_file():
+        return Run.load(run_dir)
+    return published.from_table_json(run_dir.path / published.TABLE_JSON)
+
+
 def report_of(
     run_dir: RunDir, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None
 ) -> Report:
-    return Report.build(Run.load(run_dir), rows=rows, cols=cols)
+    return Report.build(load(run_dir), rows=rows, cols=cols)
 
 
 def render(
@@ -25,8 +34,14 @@ def render(
     fmt: str = "md",
     rows: Sequence[str] | None = None,
     cols: Sequence[str] | None = None,
+    *,
+    against: Run | None = None,
 ) -> str:
-    return formats.render(report_of(run_dir, rows, cols), fmt)
+    """One format; `against` (an earlier run) adds the changed cells to the summary format."""
+    report = report_of(run_dir, rows, cols)
+    if fmt == "summary" and against is not None:
+        return summary.render(report, diff_runs(against, report.run))
+    return formats.render(report, fmt)
 
 
 def write(
@@ -35,11 +50,13 @@ def write(
     output: Path | None = None,
     rows: Sequence[str] | None = None,
     cols: Sequence[str] | None = None,
+    *,
+    against: Run | None = None,
 ) -> Path:
     """Write one format; by default beside the run's cells, as table.<ext>."""
     path = output or run_dir.path / f"{STEM}.{formats.extension(fmt)}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, render(run_dir, fmt, rows, cols))
+    write_atomic(path, render(run_dir, fmt, rows, cols, against=against))
     return path
 
 
@@ -49,7 +66,8 @@ def publish(
     rows: Sequence[str] | None = None,
     cols: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Every format into one stable directory (table.md, .html, .json, .csv), replacing them."""
+    """Every format into one stable directory (table.md, .html, .json, .csv, ...), replacing
+    them, with the run's records and pip freezes beside them: the directory is a run itself."""
     report = report_of(run_dir, rows, cols)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -57,4 +75,4 @@ def publish(
         path = out_dir / f"{STEM}.{formats.extension(fmt)}"
         write_atomic(path, formats.render(report, fmt))
         written.append(path)
-    return written
+    return written + published.copy_records(run_dir, out_dir)

@@ -1,12 +1,13 @@
 """Shared fixtures. Docker tests skip with a reason where no engine answers, and fail
-instead when Docker is required (--require-docker, or CI=true)."""
+instead when Docker is required (--require-docker, or CI=true). Where they are required, a
+Docker test that skips itself for any other reason fails too: a skipped test is no evidence."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ import pytest
 from harness.commands import silent
 from harness.engine import DockerEngine
 from harness.errors import EngineUnavailableError
+
+# pytester runs this file's hooks in throwaway sessions (tests/test_conftest_gate.py).
+pytest_plugins = ("pytester",)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,8 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
 def docker_required(config: pytest.Config) -> bool:
-    return bool(config.getoption("--require-docker")) or os.environ.get("CI", "").lower() == "true"
+    return bool(config.getoption("--require-docker")) or _under_ci()
 
 
 _ENGINE: list[DockerEngine | str] = []
@@ -73,7 +81,7 @@ def _browser_gate(request: pytest.FixtureRequest) -> None:
         return
     missing = browser_missing()
     if missing is not None:
-        if os.environ.get("CI", "").lower() == "true":
+        if _under_ci():
             pytest.fail(f"browser tests are mandatory under CI=true: {missing}")
         pytest.skip(f"browser tests skipped: {missing}")
 
@@ -103,9 +111,34 @@ def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
 _DOCKER_TESTS_RUN: list[str] = []
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and "docker" in report.keywords:
-        _DOCKER_TESTS_RUN.append(report.nodeid)
+def mandatory_kind(item: pytest.Item) -> str | None:
+    """The kind of real evidence `item` must give in this session ("docker", "browser"), if any."""
+    if item.get_closest_marker("docker") is not None and docker_required(item.config):
+        return "docker"
+    if item.get_closest_marker("browser") is not None and _under_ci():
+        return "browser"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Where real-engine (or browser) tests are mandatory, one that skips, at setup or from
+    inside its body, fails: it would otherwise count as passed evidence that never ran. Only a
+    body that ran to a result (passed, failed, xfailed) counts as run against a real engine."""
+    report: pytest.TestReport = yield
+    skipped = call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception)
+    if call.when == "call" and item.get_closest_marker("docker") is not None and not skipped:
+        _DOCKER_TESTS_RUN.append(item.nodeid)
+    kind = mandatory_kind(item)
+    # An expected failure counts only if its body ran: one at setup is the gate's, not the test's.
+    expected = hasattr(report, "wasxfail") and report.when == "call"
+    if kind is not None and report.skipped and not expected:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"{kind} tests are mandatory here, and this one skipped: {reason}"
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -53,6 +53,9 @@ class FakeEngine:
         self.removed_containers: list[str] = []
         self.stopped = 0
         self.driver = "overlay2"
+        # Files each image holds, as read_file() finds them: (image ref, path) -> text.
+        self.files: dict[tuple[str, str], str] = {}
+        self.digests: dict[str, str] = {}
         self._failing = failing
         self._runner = runner or (
             lambda spec: RunResult(
@@ -70,6 +73,14 @@ class FakeEngine:
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)
+
+    def repo_digest(self, ref: str) -> str | None:
+        return self.digests.get(ref)
+
+    def read_file(self, image: str, path: str) -> str | None:
+        if image not in self.images:
+            raise EngineError(f"no image {image}")
+        return self.files.get((image, path), "six==1.16.0\n")
 
     def pull(self, ref: str) -> None:
         raise EngineError("no registry here")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+from email.message import Message
+from pathlib import Path
 
 from harness.pypi import PackageIndex
 
@@ -50,5 +53,24 @@ def fake_index(**packages: dict[str, tuple[str, str]]) -> PackageIndex:
         name = url.rstrip("/").split("/")[-2]
         asked.append(name)
         return payload(name, known[name])
+
+    return PackageIndex(fetch)
+
+
+RECORDED = Path(__file__).parent / "data" / "pypi"
+
+
+def recorded_index(asked: list[str] | None = None) -> PackageIndex:
+    """PyPI as recorded in tests/data/pypi (by tests/record_pypi.py): real releases, upload
+    times and wheel tags, no network. Each package asked is appended to `asked`."""
+
+    def fetch(url: str) -> bytes:
+        name = url.rstrip("/").split("/")[-2]
+        if asked is not None:
+            asked.append(name)
+        path = RECORDED / f"{name}.json"
+        if not path.is_file():
+            raise urllib.error.HTTPError(url, 404, "not recorded", Message(), None)
+        return path.read_bytes()
 
     return PackageIndex(fetch)

@@ -73,3 +73,14 @@ def test_candidates_skip_releases_a_python_cannot_install() -> None:
     )
     assert [str(v) for v in tf] == ["2.15.1", "2.16.1", "2.16.2"]
     assert tf_skipped == [(Version("2.17.0"), "no wheel for Python 3.11 on Linux x86_64")]
+
+
+def test_the_search_as_json_names_the_boundary_and_every_release_tried() -> None:
+    _, observe = observer("1.4", broken=("1.3",))
+    data = search(VERSIONS, observe).to_json()  # type: ignore[arg-type]
+    assert data["changed"] is True
+    assert (data["before"]["version"], data["after"]["version"]) == ("1.2", "1.4")
+    tried = {entry["version"]: entry["skipped"] for entry in data["tried"]}
+    assert tried["1.3"] == "could not be installed: no wheel"
+    assert [entry["version"] for entry in data["tried"]] == sorted(tried, key=Version)
+    assert data["skipped"] == [{"version": "1.3", "why": "could not be installed: no wheel"}]

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from harness.bases import debian_base, registry_base
+from harness.cli import main
 from harness.dockerfile import HARNESS_LABEL, ImageSpec, render
-from harness.errors import BaseImageError
+from harness.errors import BaseImageError, ConfigurationError
 from harness.images import lanes
 from harness.matrix import Matrix, load_matrix
 from tests.golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = '"""\ntitle: t\ndescription: d\nsource: s\nclaim: {summary: x, pattern: x}\n"""\n'
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +36,17 @@ def matrix() -> Matrix:
 def test_rendered_dockerfile(
     matrix: Matrix, python: str, environment: str, kind: str, ca: bool
 ) -> None:
-    base = debian_base(python) if kind == "debian" else registry_base(python)
+    if kind == "debian":
+        base = replace(debian_base(python), image_id=f"sha256:{'d' * 64}")
+    else:
+        digest = f"python@sha256:{'a' * 64}"
+        base = replace(registry_base(python), image_id=f"sha256:{'b' * 64}", repo_digest=digest)
     spec = render(
         matrix,
         python,
         environment,
         base=base,
-        template_dir=ROOT / "dockerfiles",
+        template_dir=None,
         ca_bundle=b"CERT" if ca else None,
     )
     assert_golden(
@@ -56,7 +63,7 @@ def test_tag_changes_with_content_only(matrix: Matrix) -> None:
             python,
             "tf-2.15",
             base=debian_base(python),
-            template_dir=ROOT / "dockerfiles",
+            template_dir=None,
             ca_bundle=ca,
         ).tag
 
@@ -71,7 +78,7 @@ def test_python_tied_steps(matrix: Matrix) -> None:
         "3.9",
         "keras3-only",
         base=debian_base("3.9"),
-        template_dir=ROOT / "dockerfiles",
+        template_dir=None,
         ca_bundle=None,
     )
     assert py39.steps == ("keras==3.10.0",)
@@ -83,7 +90,7 @@ def test_context_holds_what_the_dockerfile_copies(matrix: Matrix, tmp_path: Path
         "3.11",
         "tf-2.15",
         base=debian_base("3.11"),
-        template_dir=ROOT / "dockerfiles",
+        template_dir=None,
         ca_bundle=b"CERT",
     )
     context = spec.write_context(tmp_path / "ctx")
@@ -103,7 +110,7 @@ def test_images_sharing_their_first_step_build_in_one_lane(matrix: Matrix) -> No
             python,
             environment,
             base=debian_base(python),
-            template_dir=ROOT / "dockerfiles",
+            template_dir=None,
             ca_bundle=None,
         )
 
@@ -121,3 +128,130 @@ def test_images_sharing_their_first_step_build_in_one_lane(matrix: Matrix) -> No
         [("3.11", "tf-2.15"), ("3.11", "tf-2.15_then_keras-3")],
         [("3.9", "tf-2.15")],
     ]
+
+
+def test_the_tag_covers_the_base_images_id(matrix: Matrix) -> None:
+    def tag(image_id: str | None) -> str:
+        base = replace(debian_base("3.11"), image_id=image_id)
+        return render(matrix, "3.11", "tf-2.15", base=base, template_dir=None, ca_bundle=None).tag
+
+    assert tag("sha256:1") == tag("sha256:1")
+    assert tag("sha256:1") != tag("sha256:2")
+
+
+def test_a_registry_base_without_a_digest_says_so(matrix: Matrix) -> None:
+    base = replace(registry_base("3.11"), image_id="sha256:local")
+    text = render(matrix, "3.11", "tf-2.15", base=base, template_dir=None, ca_bundle=None)
+    assert "FROM python:3.11-slim\n" in text.dockerfile
+    assert "it has no registry digest, so FROM names the moving tag" in text.dockerfile
+
+
+def test_constraints_are_copied_pinned_and_change_the_tag(matrix: Matrix, tmp_path: Path) -> None:
+    base = debian_base("3.11")
+
+    def spec(constraints: bytes | None) -> ImageSpec:
+        return render(
+            matrix,
+            "3.11",
+            "tf-2.15",
+            base=base,
+            template_dir=None,
+            ca_bundle=None,
+            constraints=constraints,
+        )
+
+    pinned = spec(b"numpy==1.26.4\n")
+    assert "COPY constraints.txt /opt/keras-matrix/constraints.txt" in pinned.dockerfile
+    assert "ENV PIP_CONSTRAINT=/opt/keras-matrix/constraints.txt" in pinned.dockerfile
+    assert "constraints.txt" not in spec(None).dockerfile.split("FROM", 1)[1]
+    assert len({spec(None).tag, pinned.tag, spec(b"numpy==2.0.0\n").tag}) == 3
+    context = pinned.write_context(tmp_path / "ctx")
+    assert (context / "constraints.txt").read_bytes() == b"numpy==1.26.4\n"
+
+
+def test_every_install_step_runs_under_the_build_timeout(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "s.py").write_text(SCENARIO, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(
+        'python: ["3.11"]\nbuild_timeout: 42\nenvironments: {e: {steps: [six==1.16.0, '
+        "'a==1 b==2']}}\nbackends: {plain: {}}\nscenarios: [s]\n",
+        encoding="utf-8",
+    )
+    matrix = load_matrix(tmp_path / "m.yaml")
+    spec = render(matrix, "3.11", "e", base=debian_base("3.11"), template_dir=None, ca_bundle=None)
+    assert spec.dockerfile.count("RUN timeout --kill-after=10 42 pip install ") == 2
+    assert spec.build_timeout == 42
+
+
+def test_a_matrixs_own_template_replaces_the_packaged_one(matrix: Matrix, tmp_path: Path) -> None:
+    (tmp_path / "environment.Dockerfile.j2").write_text(
+        "FROM {{ base_image }}\n{% for step in steps %}RUN pip install {{ step }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    spec = render(
+        matrix, "3.11", "tf-2.15", base=debian_base("3.11"), template_dir=tmp_path, ca_bundle=None
+    )
+    assert spec.dockerfile == (
+        "FROM keras-matrix-base:bookworm\nRUN pip install tensorflow-cpu==2.15.1\n"
+    )
+
+
+def test_a_broken_template_is_one_line_naming_its_file(matrix: Matrix, tmp_path: Path) -> None:
+    (tmp_path / "environment.Dockerfile.j2").write_text(
+        "FROM {{ base_image }}\nRUN {{ no_such_variable }}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigurationError, match=r"environment\.Dockerfile\.j2: UndefinedError"):
+        render(
+            matrix,
+            "3.11",
+            "tf-2.15",
+            base=debian_base("3.11"),
+            template_dir=tmp_path,
+            ca_bundle=None,
+        )
+    (tmp_path / "environment.Dockerfile.j2").write_text("{% for %}\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"environment\.Dockerfile\.j2:1: TemplateSyntax"):
+        render(
+            matrix,
+            "3.11",
+            "tf-2.15",
+            base=debian_base("3.11"),
+            template_dir=tmp_path,
+            ca_bundle=None,
+        )
+
+
+def _own_project(where: Path, extra: str = "") -> Path:
+    """A matrix in a user's own directory: no dockerfiles/ beside it."""
+    (where / "scenarios").mkdir()
+    (where / "scenarios" / "s.py").write_text(SCENARIO, encoding="utf-8")
+    path = where / "matrix.yaml"
+    path.write_text(
+        'python: ["3.11"]\nbase: debian\nenvironments: {tiny: {steps: [six==1.16.0]}}\n'
+        f"backends: {{plain: {{}}}}\nscenarios: [s]\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_harness_dockerfile_in_a_project_without_dockerfiles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _own_project(tmp_path)
+    assert load_matrix(path).template_dir is None
+    main(["dockerfile", str(path), "3.11", "tiny"])
+    out = capsys.readouterr().out
+    assert out.startswith("# tag: keras-matrix-env:py3.11-tiny-")
+    assert "RUN timeout --kill-after=10 3600 pip install six==1.16.0" in out
+
+
+def test_a_template_dir_named_but_missing_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _own_project(tmp_path, "template_dir: templtes\n")
+    with pytest.raises(SystemExit) as stopped:
+        main(["dockerfile", str(path), "3.11", "tiny"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}:6: template_dir: no directory {tmp_path / 'templtes'}")
+    assert len(err.splitlines()) == 1

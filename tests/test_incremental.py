@@ -54,6 +54,12 @@ class CountingEngine:
     def image_id(self, ref: str) -> str | None:
         return self._engine.image_id(ref)
 
+    def repo_digest(self, ref: str) -> str | None:
+        return self._engine.repo_digest(ref)
+
+    def read_file(self, image: str, path: str) -> str | None:
+        return self._engine.read_file(image, path)
+
     def pull(self, ref: str) -> None:
         self._engine.pull(ref)
 

@@ -27,8 +27,8 @@ def harness(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 @pytest.mark.parametrize(
     ("report", "words"),
     [
-        ("no_code.md", "no Python code block found"),
-        ("no_version.md", "no package version found"),
+        ("no_code.md", "no code to run"),
+        ("no_package.md", "no package named or imported"),
     ],
 )
 def test_refuses_in_one_line_with_an_exit_code(report: str, words: str) -> None:

@@ -12,7 +12,7 @@ from harness.outcome import Outcome, RaisedError
 from harness.report import extract
 from harness.repro import WITHOUT, adjacent_minors, neighbours_table, settings_of, variants_of
 from harness.request import Flags, NothingToRunError, Request, read_source, resolve
-from tests.pypi_fake import fake_index
+from tests.pypi_fake import fake_index, recorded_index
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -20,7 +20,7 @@ REPORTS = Path(__file__).parent / "data" / "reports"
 def request_of(name: str, flags: Flags | None = None) -> Request:
     path = REPORTS / name
     extraction, _ = read_source(path)
-    return resolve(path, extraction, flags or Flags(), fake_index())
+    return resolve(path, extraction, flags or Flags(), recorded_index())
 
 
 def test_a_partial_version_resolves_to_the_latest_patch_and_says_so() -> None:
@@ -65,9 +65,10 @@ def test_block_chooses_another_code_block() -> None:
     [
         (
             "no_code.md",
-            "no_code.md: no Python code block found; add a ```python block or pass --script FILE",
+            "no_code.md: no code to run (no Python block, python -c line, pasted code or "
+            "traceback line); pass --script FILE",
         ),
-        ("no_version.md", "no_version.md: no package version found"),
+        ("no_package.md", "no_package.md: no package named or imported"),
     ],
 )
 def test_refusals_are_one_line(name: str, message: str) -> None:
@@ -101,13 +102,14 @@ def test_neighbours_are_the_adjacent_minors_installable_on_the_python() -> None:
 
 def test_neighbour_variants_swap_one_pin_at_a_time_with_and_without_the_backend() -> None:
     path = Path("r.md")
-    text = "KERAS_BACKEND=jax\nkeras==3.12.0\n```python\nimport keras\n```\n"
-    request = resolve(path, extract(text), Flags(), fake_index())
-    variants = variants_of(request, fake_index(), neighbours=True)
+    text = "KERAS_BACKEND=jax\nkeras==3.12.0\njax==0.4.30\n```python\nimport keras\n```\n"
+    index = fake_index(jax={"0.4.30": (">=3.9", "py3-none-any")})
+    request = resolve(path, extract(text), Flags(), index)
+    variants = variants_of(request, index, neighbours=True)
     assert [v.setup.steps for v in variants] == [
-        ("keras==3.12.0",),
-        ("keras==3.11.3",),
-        ("keras==3.13.0",),
+        ("keras==3.12.0 jax==0.4.30",),
+        ("keras==3.11.3 jax==0.4.30",),
+        ("keras==3.13.0 jax==0.4.30",),
     ]
     assert [s.name for s in settings_of(request, neighbours=True)] == [
         "as-reported",
@@ -142,7 +144,7 @@ def test_the_neighbours_table_marks_and_names_where_the_outcome_changes() -> Non
     variants = variants_of(request, fake_index(), neighbours=True)
     assert [v.label for v in variants] == [
         "keras 3.10.0 (as reported)",
-        "keras 2.15.0 (previous minor)",  # the canned index has no 3.9
+        # the canned index has no 3.9, and keras 2.15 is across the major version
         "keras 3.11.3 (next minor)",
     ]
     # Rows come from the outcomes: a neighbour left out of them is left out of the table.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -258,37 +257,61 @@ def test_a_daemon_that_is_not_running_is_one_line_and_exit_code_3(tmp_path: Path
     assert done.stderr.count("\n") == 1
 
 
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+NOBODY = 65534
 
 
-def _as_nobody(code_args: list[str]) -> subprocess.CompletedProcess[str]:
-    """This checkout's harness run by an unprivileged user, with the system's Python of the same
-    version (the venv's interpreter may sit where that user cannot read)."""
+def _without_socket_access(
+    tmp_path: Path, code_args: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """This checkout's harness run by a user the Docker socket refuses.
+
+    As root: the engine's own socket, by the unprivileged user nobody (as a user outside the
+    docker group meets it), with the system's Python of the same version, since the venv's
+    interpreter may sit where nobody cannot read. As another user: a listening socket of our
+    own with no permissions, which the kernel refuses with EACCES as it would Docker's.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    if os.geteuid() != 0:
+        path = tmp_path / "docker.sock"
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(path))
+        listener.listen()
+        path.chmod(0)
+        with listener:
+            return subprocess.run(
+                [sys.executable, *code_args],
+                capture_output=True,
+                text=True,
+                check=False,
+                env=env | {"DOCKER_HOST": f"unix://{path}"},
+            )
     python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
     paths = f"{ROOT}:{sysconfig.get_paths()['purelib']}"
     return subprocess.run(
-        [*NOBODY, "env", "HOME=/tmp", f"PYTHONPATH={paths}", python, *code_args],
+        [python, *code_args],
         capture_output=True,
         text=True,
         check=False,
-        env={k: v for k, v in os.environ.items() if k != "DOCKER_HOST"},
+        env=env | {"HOME": "/tmp", "PYTHONPATH": paths},
+        cwd="/",
+        user=NOBODY,
+        group=NOBODY,
+        extra_groups=[],
     )
 
 
 @pytest.mark.docker
-def test_permission_denied_on_the_socket_is_one_line_and_exit_code_3() -> None:
+def test_permission_denied_on_the_socket_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
     socket_path = Path("/var/run/docker.sock")
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv, to run the harness as a user without socket access")
-    if not socket_path.exists() or socket_path.stat().st_mode & 0o006:
-        pytest.skip(f"{socket_path} is missing or open to every user")
-    probe = _as_nobody(["-c", "import harness, docker"])
-    if probe.returncode != 0:
-        pytest.skip(
+    if os.geteuid() == 0:
+        assert socket_path.is_socket(), f"{socket_path} is missing: cannot check its refusal"
+        assert not socket_path.stat().st_mode & 0o006, f"{socket_path} is open to every user"
+        probe = _without_socket_access(tmp_path, ["-c", "import harness, docker"])
+        assert probe.returncode == 0, (
             f"the harness cannot be imported as an unprivileged user: {probe.stderr[-200:]}"
         )
-    done = _as_nobody(["-m", "harness", "clean", "--yes"])
-    assert done.returncode == 3
+    done = _without_socket_access(tmp_path, ["-m", "harness", "clean", "--yes"])
+    assert done.returncode == 3, done.stderr
     assert done.stderr == (
         "error: permission denied on the Docker socket: add your user to the 'docker' group "
         "(then log in again) or set DOCKER_HOST\n"

@@ -125,7 +125,7 @@ def test_table_command_writes_other_formats(
             str(tmp_path / "x.csv"),
         ]
     )
-    assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith("cell_id,python,")
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8").startswith('"cell_id","python",')
     main(["table", str(tmp_path / "r1"), "-f", "json", "-o", "-"])
     assert json.loads(capsys.readouterr().out)["provenance"]["run_id"] == "20261121T052821Z"
 
@@ -142,7 +142,12 @@ def test_unknown_axis_is_a_configuration_error(capsys: pytest.CaptureFixture[str
 def test_publish_writes_every_format_to_one_place(tmp_path: Path) -> None:
     main(["publish", str(RECORDED), "--out", str(tmp_path / "published")])
     written = sorted(p.name for p in (tmp_path / "published").iterdir())
-    assert written == ["table.csv", "table.html", "table.json", "table.md"]
+    tables_written = [f"table.{formats.extension(f)}" for f in formats.FORMATS]
+    # The run's records beside its tables: the published directory reads as a run.
+    assert written == sorted([*tables_written, "cells.jsonl", "images.json", "run.json"])
+    assert (tmp_path / "published" / "cells.jsonl").read_bytes() == (
+        RECORDED / "cells.jsonl"
+    ).read_bytes()
     for fmt in formats.FORMATS:
         path = tmp_path / "published" / f"table.{formats.extension(fmt)}"
         assert path.read_text(encoding="utf-8") == tables.render(RunDir(path=RECORDED), fmt)

@@ -1,11 +1,12 @@
-"""The published formats of a `Report`: Markdown, HTML, JSON and CSV."""
+"""The published formats of a `Report`: Markdown, HTML, JSON, CSV, and for CI and READMEs
+JUnit XML, a compact Markdown summary and an SVG picture."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import MappingProxyType
 
-from harness.formats import csvdoc, html, jsondoc, markdown
+from harness.formats import csvdoc, html, jsondoc, junit, markdown, summary, svg
 from harness.views import Report
 
 Renderer = Callable[[Report], str]
@@ -16,6 +17,9 @@ FORMATS: MappingProxyType[str, tuple[str, Renderer]] = MappingProxyType(
         "html": ("html", html.render),
         "json": ("json", jsondoc.render),
         "csv": ("csv", csvdoc.render),
+        "junit": ("junit.xml", junit.render),
+        "summary": ("summary.md", summary.render),
+        "svg": ("svg", svg.render),
     }
 )
 

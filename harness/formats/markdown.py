@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
+from harness.markdown_escape import code_block, code_span, escape_text
 from harness.outcome import Outcome
 from harness.records import NOT_INSTALLED, PHASE_WORDS, UNKNOWN
 from harness.views import Block, Report
@@ -52,20 +53,21 @@ def render(report: Report) -> str:
         phases = ", ".join(PHASE_WORDS[p] for p in signature.phases)
         count = _cells(len(signature.cells))
         lines += [
-            f"### {signature.label}: {signature.short_kind} ({count}, {phases})",
+            f"### {signature.label}: {escape_text(signature.short_kind)} ({count}, {phases})",
             "",
-            _fence(
+            code_block(
                 f"{signature.kind}: {signature.message}"
                 if signature.first.error
-                else signature.message
+                else signature.message,
+                "text",
             ),
             "",
         ]
         facts = []
         if signature.raised_at:
-            facts.append(f"Raised at `{signature.raised_at}`.")
+            facts.append(f"Raised at {code_span(signature.raised_at, in_table=False)}.")
         facts.append(
-            f"Version boundary: {signature.boundary.text}."
+            f"Version boundary: {escape_text(signature.boundary.text)}."
             if signature.boundary
             else "No version boundary in this matrix."
         )
@@ -92,7 +94,7 @@ def block_title(report: Report, block: Block) -> str:
 def cell_markdown(report: Report, outcomes: Sequence[Outcome]) -> str:
     parts = []
     for outcome in outcomes:
-        text = _inline(report.text(outcome))
+        text = escape_text(report.text(outcome))
         parts.append(f"**{text}**" if outcome.claim_reproduced else text)
     return " / ".join(dict.fromkeys(parts))
 
@@ -121,7 +123,7 @@ def claims_table(report: Report) -> str:
                 _inline(claim.summary),
                 claim.text,
                 where or "—",
-                ", ".join(f"{text} ×{n}" for text, n in claim.instead) or "—",
+                ", ".join(f"{escape_text(text)} ×{n}" for text, n in claim.instead) or "—",
             ]
         )
     return tabulate(
@@ -137,7 +139,7 @@ def environments_table(report: Report) -> str:
     body = []
     for env in report.environments:
         installed = ", ".join(
-            f"{p} {v}"
+            f"{escape_text(p)} {escape_text(v)}"
             for p, v in env.versions.items()
             if p in packages and v not in (NOT_INSTALLED, UNKNOWN)
         )
@@ -165,11 +167,11 @@ def legend_table(report: Report) -> str:
     body = [
         [
             s.label,
-            _inline(s.short_kind),
+            escape_text(s.short_kind),
             str(len(s.cells)),
             ", ".join(PHASE_WORDS[p] for p in s.phases),
-            _inline(_clip(s.message, 160)),
-            s.boundary.text if s.boundary else "—",
+            code_span(_clip(s.message, 160), in_table=True),
+            escape_text(s.boundary.text) if s.boundary else "—",
         ]
         for s in report.signatures
     ]
@@ -205,7 +207,7 @@ def provenance_text(report: Report) -> str:
             f"`{_id(i.image_id)}`",
             f"`{i.base_image}`",
             f"`{_id(i.base_image_id)}`",
-            i.status,
+            f"{i.status}, [pip freeze]({i.freeze})" if i.freeze else i.status,
         ]
         for i in p.images
     ]
@@ -247,16 +249,10 @@ def _id(image_id: str | None) -> str:
 
 
 def _inline(text: str) -> str:
+    """Text the matrix's author wrote (Markdown by intent), on one line of a table."""
     return " ".join(text.replace("|", "\\|").split())
 
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _fence(text: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}text\n{text.rstrip()}\n{fence}"

@@ -1,5 +1,12 @@
 # Python 3.11 / tf-2.15_then_keras-3: rendered by keras-matrix-harness from matrix.yaml.
-# Build it anywhere with: docker build . (the build context also holds ca-bundle.crt if used)
+# Build it with: docker build . (the build context also holds ca-bundle.crt and constraints.txt
+# where this file copies them)
+# Base: keras-matrix-base:bookworm is in no registry: the harness made it on the build host from
+# Debian's packages. To make it on another host (as root, with mmdebstrap installed):
+#   mmdebstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm base.tar
+#   docker import '--change=ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' '--change=ENV LANG=C.UTF-8' '--change=CMD ["/bin/bash"]' base.tar keras-matrix-base:bookworm
+# A base made later holds Debian's later security updates; the one this image was built on
+# is image sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.
 FROM keras-matrix-base:bookworm
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The build host's CA bundle, so pip trusts whatever TLS proxy the host trusts.
@@ -7,7 +14,7 @@ COPY ca-bundle.crt /etc/keras-matrix/ca-bundle.crt
 ENV PIP_CERT=/etc/keras-matrix/ca-bundle.crt
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_PROGRESS_BAR=off PYTHONDONTWRITEBYTECODE=1
 # The index pip installs from. The harness passes its host-side caching mirror so that each file
-# is downloaded once per host; left unset, pip uses PyPI and this Dockerfile builds anywhere.
+# is downloaded once per host; left unset, pip uses PyPI.
 ARG PIP_INDEX_URL
 ARG PIP_TRUSTED_HOST
 # Scenarios run as an unprivileged user with its own home (for ~/.keras/keras.json).
@@ -17,9 +24,11 @@ RUN useradd --uid 1000 --create-home --shell /bin/bash cell \
  && mkdir -p /opt/keras-matrix/steps
 ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv
 # Step 1: one `pip install`, as a user would type it; pip's own words are kept.
-RUN pip install tensorflow-cpu==2.15.1 2>&1 | tee /opt/keras-matrix/steps/1.log
+# `timeout` ends an install that hangs (the matrix's build_timeout, in seconds; exit 124).
+RUN timeout --kill-after=10 3600 pip install tensorflow-cpu==2.15.1 2>&1 | tee /opt/keras-matrix/steps/1.log
 # Step 2: one `pip install`, as a user would type it; pip's own words are kept.
-RUN pip install keras==3.12.0 2>&1 | tee /opt/keras-matrix/steps/2.log
+# `timeout` ends an install that hangs (the matrix's build_timeout, in seconds; exit 124).
+RUN timeout --kill-after=10 3600 pip install keras==3.12.0 2>&1 | tee /opt/keras-matrix/steps/2.log
 RUN (pip check || true) > /opt/keras-matrix/pip-check.txt 2>&1 \
  && pip freeze --all > /opt/keras-matrix/pip-freeze.txt
 USER cell

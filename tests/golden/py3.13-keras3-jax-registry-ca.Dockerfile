@@ -1,13 +1,15 @@
 # Python 3.13 / keras3-jax: rendered by keras-matrix-harness from matrix.yaml.
-# Build it anywhere with: docker build . (the build context also holds ca-bundle.crt if used)
-FROM python:3.13-slim
+# Build it with: docker build . (the build context also holds ca-bundle.crt and constraints.txt
+# where this file copies them)
+# Base: python:3.13-slim, pinned by the digest this host pulled.
+FROM python@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The build host's CA bundle, so pip trusts whatever TLS proxy the host trusts.
 COPY ca-bundle.crt /etc/keras-matrix/ca-bundle.crt
 ENV PIP_CERT=/etc/keras-matrix/ca-bundle.crt
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_PROGRESS_BAR=off PYTHONDONTWRITEBYTECODE=1
 # The index pip installs from. The harness passes its host-side caching mirror so that each file
-# is downloaded once per host; left unset, pip uses PyPI and this Dockerfile builds anywhere.
+# is downloaded once per host; left unset, pip uses PyPI.
 ARG PIP_INDEX_URL
 ARG PIP_TRUSTED_HOST
 # Scenarios run as an unprivileged user with its own home (for ~/.keras/keras.json).
@@ -17,7 +19,8 @@ RUN useradd --uid 1000 --create-home --shell /bin/bash cell \
  && mkdir -p /opt/keras-matrix/steps
 ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv
 # Step 1: one `pip install`, as a user would type it; pip's own words are kept.
-RUN pip install keras==3.12.0 'jax[cpu]==0.7.2' 2>&1 | tee /opt/keras-matrix/steps/1.log
+# `timeout` ends an install that hangs (the matrix's build_timeout, in seconds; exit 124).
+RUN timeout --kill-after=10 3600 pip install keras==3.12.0 'jax[cpu]==0.7.2' 2>&1 | tee /opt/keras-matrix/steps/1.log
 RUN (pip check || true) > /opt/keras-matrix/pip-check.txt 2>&1 \
  && pip freeze --all > /opt/keras-matrix/pip-freeze.txt
 USER cell

@@ -1,10 +1,12 @@
 # Python 3.9 / keras3-only: rendered by keras-matrix-harness from matrix.yaml.
-# Build it anywhere with: docker build . (the build context also holds ca-bundle.crt if used)
-FROM python:3.9-slim
+# Build it with: docker build . (the build context also holds ca-bundle.crt and constraints.txt
+# where this file copies them)
+# Base: python:3.9-slim, pinned by the digest this host pulled.
+FROM python@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_PROGRESS_BAR=off PYTHONDONTWRITEBYTECODE=1
 # The index pip installs from. The harness passes its host-side caching mirror so that each file
-# is downloaded once per host; left unset, pip uses PyPI and this Dockerfile builds anywhere.
+# is downloaded once per host; left unset, pip uses PyPI.
 ARG PIP_INDEX_URL
 ARG PIP_TRUSTED_HOST
 # Scenarios run as an unprivileged user with its own home (for ~/.keras/keras.json).
@@ -14,7 +16,8 @@ RUN useradd --uid 1000 --create-home --shell /bin/bash cell \
  && mkdir -p /opt/keras-matrix/steps
 ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv
 # Step 1: one `pip install`, as a user would type it; pip's own words are kept.
-RUN pip install keras==3.10.0 2>&1 | tee /opt/keras-matrix/steps/1.log
+# `timeout` ends an install that hangs (the matrix's build_timeout, in seconds; exit 124).
+RUN timeout --kill-after=10 3600 pip install keras==3.10.0 2>&1 | tee /opt/keras-matrix/steps/1.log
 RUN (pip check || true) > /opt/keras-matrix/pip-check.txt 2>&1 \
  && pip freeze --all > /opt/keras-matrix/pip-freeze.txt
 USER cell

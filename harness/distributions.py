@@ -1,0 +1,93 @@
+"""Which PyPI distribution an `import` needs, and which distributions come with others.
+
+A report's code often imports a package the prose never names (`import torch`); the
+reproduction has to install it, under its distribution name, which is not always the import's.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+# Import names whose distribution is named differently on PyPI.
+DISTRIBUTION_OF = {
+    "tf_keras": "tf-keras",
+    "sklearn": "scikit-learn",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "keras_nlp": "keras-nlp",
+    "keras_hub": "keras-hub",
+    "keras_core": "keras-core",
+    "keras_cv": "keras-cv",
+    "tensorflow_probability": "tensorflow-probability",
+    "tensorflow_hub": "tensorflow-hub",
+    "tensorflow_datasets": "tensorflow-datasets",
+    "tensorflow_text": "tensorflow-text",
+    "tensorflow_addons": "tensorflow-addons",
+    "tensorflow_io": "tensorflow-io",
+    "skimage": "scikit-image",
+    "bs4": "beautifulsoup4",
+    "google": "protobuf",
+    "absl": "absl-py",
+    "attr": "attrs",
+    "dateutil": "python-dateutil",
+}
+# What installing a distribution brings along: importing these needs no step of its own.
+# Kept to what matters for Keras reports; pip's resolver handles the rest.
+_TF_BRINGS = ("numpy", "h5py", "absl-py", "protobuf", "tensorboard", "ml-dtypes", "six", "wrapt")
+# A variant build provides the import of the package it replaces (`import tensorflow`).
+COMES_WITH: dict[str, tuple[str, ...]] = {
+    "tensorflow": _TF_BRINGS,
+    "tensorflow-cpu": (*_TF_BRINGS, "tensorflow"),
+    "tensorflow-gpu": (*_TF_BRINGS, "tensorflow"),
+    "tensorflow-intel": (*_TF_BRINGS, "tensorflow"),
+    "tensorflow-macos": (*_TF_BRINGS, "tensorflow"),
+    "tf-nightly": (*_TF_BRINGS, "tensorflow", "keras-nightly", "keras"),
+    "keras": ("numpy", "h5py", "absl-py", "rich", "namex", "optree", "ml-dtypes"),
+    "keras-nightly": ("numpy", "h5py", "absl-py", "rich", "namex", "optree", "keras"),
+    "keras-core": ("numpy", "h5py", "absl-py", "rich", "namex", "dm-tree"),
+    "keras-nlp": ("numpy", "keras-core", "tensorflow-text", "regex", "rich"),
+    "keras-hub": ("numpy", "keras", "regex", "rich", "kagglehub"),
+    "keras-cv": ("numpy", "keras-core", "regex"),
+    "jax": ("numpy", "scipy", "jaxlib", "ml-dtypes", "opt-einsum"),
+    "jaxlib": ("numpy", "scipy", "ml-dtypes"),
+    "torch": ("filelock", "typing-extensions", "sympy", "networkx", "jinja2", "fsspec"),
+    "tensorflow-probability": ("numpy", "absl-py", "six", "dm-tree", "decorator", "cloudpickle"),
+    "tensorflow-hub": ("numpy", "protobuf", "tf-keras"),
+    "tensorflow-datasets": ("numpy", "absl-py", "protobuf", "requests", "tqdm"),
+    "scikit-learn": ("numpy", "scipy", "joblib", "threadpoolctl"),
+    "pandas": ("numpy", "python-dateutil", "pytz"),
+    "opencv-python": ("numpy",),
+}
+
+
+def distribution_of(module: str) -> str | None:
+    """The distribution an `import module` needs; None for the standard library."""
+    top = module.split(".", maxsplit=1)[0]
+    if not top or top == "__future__" or top in sys.stdlib_module_names:
+        return None
+    return str(canonicalize_name(DISTRIBUTION_OF.get(top, top)))
+
+
+def brought_by(installed: dict[str, str | None]) -> set[str]:
+    """Distributions that the `installed` ones (name -> version or None) pull in."""
+    found: set[str] = set()
+    for name, version in installed.items():
+        found.update(COMES_WITH.get(name, ()))
+        # TensorFlow depends on the `keras` distribution from 2.6 on (Keras 2 up to 2.15,
+        # Keras 3 from 2.16); before that `import keras` needs its own install.
+        if name.startswith("tensorflow") and _at_least(version, "2.6"):
+            found.add("keras")
+    return found
+
+
+def _at_least(version: str | None, floor: str) -> bool:
+    if version is None:
+        return True
+    try:
+        return Version(version) >= Version(floor)
+    except InvalidVersion:
+        return True

@@ -1,0 +1,123 @@
+"""The reporter's settings (environment variables, keras.json) and the error they claim."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from harness import report_tracebacks
+from harness.report_model import Block, ReportedError
+
+# Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
+# variable counts when the reporter sets it explicitly (`export`, `set`, `%env`, `$env:`).
+KNOWN = (
+    "KERAS_BACKEND",
+    "KERAS_HOME",
+    "TF_USE_LEGACY_KERAS",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "CUDA_VISIBLE_DEVICES",
+    "JAX_PLATFORMS",
+    "JAX_ENABLE_X64",
+    "XLA_FLAGS",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
+    "PYTHONHASHSEED",
+)
+_VALUE = r"['\"`]?(?P<value>[\w.,:/=+-]*[\w+-])['\"`]?"
+_EXPLICIT = re.compile(
+    r"(?:\bexport\s+|\bset\s+|%env\s+|%set_env\s+|\$env:)(?P<name>[A-Z_][A-Z0-9_]*)"
+    r"(?:\s*=\s*|[ \t]+(?=[^=\s]))" + _VALUE
+)
+_KNOWN_NAMES = "|".join(KNOWN)
+_BARE = re.compile(r"(?P<name>" + _KNOWN_NAMES + r")=" + _VALUE)
+_FIELD = re.compile(r"^\s*[-*]?\s*\**(?P<name>" + _KNOWN_NAMES + r")\**\s*:\s+" + _VALUE + r"\s*$")
+# Before a bare assignment on its line: a prompt, a bullet, other assignments. After it:
+# nothing, a command it prefixes, or another assignment.
+_LEAD = re.compile(r"^\s*(?:[-*]\s+)?(?:\S*[$#>%]\s*)?(?:[A-Z_][A-Z0-9_]*=\S+\s+)*$")
+_TRAIL = re.compile(
+    r"^\s*(?:$|&&|;|[A-Z_][A-Z0-9_]*=|(?:python[\d.]*|pytest|jupyter|ipython|bash|sh|\./)\b)"
+)
+_CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
+_INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
+_TITLE_ERROR = re.compile(r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?::\s*(?P<msg>.+))?")
+
+
+def env(readable: str) -> dict[str, str]:
+    """Variables the reporter set: `export`/`set`/`%env`/`$env:` anywhere, a bare
+    `NAME=value` alone on its line or prefixing a command or in backticks, a `NAME: value`
+    field. A sentence merely naming a setting sets nothing."""
+    found: dict[str, str] = {}
+    for line in readable.splitlines():
+        for match in _EXPLICIT.finditer(line):
+            found.setdefault(match["name"], match["value"])
+        for match in _BARE.finditer(line):
+            lead, trail = line[: match.start()], line[match.end() :]
+            quoted = lead.endswith("`") and "`" in line[match.end() - 1 : match.end() + 1]
+            if quoted or (_LEAD.match(lead) and _TRAIL.match(trail)):
+                found.setdefault(match["name"], match["value"])
+        field = _FIELD.match(line)
+        if field:
+            found.setdefault(field["name"], field["value"])
+    return found
+
+
+def keras_json(found: list[Block], readable: str) -> dict[str, Any] | None:
+    """A keras.json the reporter showed: after `cat ~/.keras/keras.json`, or a JSON block
+    with a `backend` key or introduced as keras.json."""
+    decoder = json.JSONDecoder()
+    for match in _CAT_KERAS_JSON.finditer(readable):
+        start = readable.find("{", match.end())
+        if start == -1:
+            continue
+        try:
+            data, _ = decoder.raw_decode(readable, start)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    for block in found:
+        if block.language not in ("json", "") and "keras.json" not in block.before:
+            continue
+        try:
+            data = json.loads(block.text)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and ("backend" in data or "keras.json" in block.before):
+            return data
+    return None
+
+
+def claim(text: str, *, title: str) -> ReportedError | None:
+    """The error the reporter says they got: a traceback's last line, else a line of its
+    own (`SomeError: message`, also quoted), else one in backticks, else the title's."""
+    from_traceback = report_tracebacks.claimed(report_tracebacks.parse(text))
+    if from_traceback is not None:
+        return from_traceback
+    standalone = None
+    for line in text.splitlines():
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*").strip()
+        if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
+            bare = bare[1:-1]
+        match = report_tracebacks.ERROR_LINE.match(bare)
+        if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
+            standalone = ReportedError(
+                type=match["type"], message=(match["msg"] or "").strip(), source="error line"
+            )
+    if standalone is not None:
+        return standalone
+    inline = _INLINE_ERROR.search(text)
+    if inline:
+        return ReportedError(
+            type=inline["type"], message=(inline["msg"] or "").strip(), source="error line"
+        )
+    match = _TITLE_ERROR.search(title)
+    if match:
+        return ReportedError(
+            type=match["type"], message=(match["msg"] or "").strip().strip("`"), source="title"
+        )
+    return None
+
+
+def _error_type(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].endswith(("Error", "Exception"))

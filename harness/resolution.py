@@ -1,0 +1,116 @@
+"""Exact versions for what a report leaves open, as of the day it was written.
+
+A partial version ('TF 2.11', 'keras 3') means the release current when the report was
+written: the newest matching release uploaded by then, never a later patch. A package named
+or imported without a version gets the newest release out by then. The Python is one that
+every package can install on (from the files' wheel tags and Requires-Python), among the
+Pythons released by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from packaging.version import InvalidVersion, Version
+
+from harness.errors import ConfigurationError
+from harness.pypi import PackageIndex
+
+DEFAULT_PYTHON = "3.11"
+# First release of each CPython: a report cannot have used a Python released after it.
+PYTHON_RELEASED = {
+    "3.6": date(2016, 12, 23),
+    "3.7": date(2018, 6, 27),
+    "3.8": date(2019, 10, 14),
+    "3.9": date(2020, 10, 5),
+    "3.10": date(2021, 10, 4),
+    "3.11": date(2022, 10, 24),
+    "3.12": date(2023, 10, 2),
+    "3.13": date(2024, 10, 7),
+}
+# Tried in this order: the default first, then its neighbours (base images for 3.9, 3.11 and
+# 3.13 can be built here from Debian), then older Pythons for older packages.
+PREFERENCE = ("3.11", "3.10", "3.12", "3.9", "3.13", "3.8", "3.7", "3.6")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wanted:
+    """One package to install: an exact version, a prefix ('2.16'), or '' for any."""
+
+    name: str
+    version: str
+    exact: bool
+    why: str  # what the report said, for the assumption
+
+
+def is_exact(version: str) -> bool:
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise ConfigurationError(f"{version!r} is not a version") from None
+    return len(parsed.release) >= 3 or parsed.is_prerelease
+
+
+def choose_python(
+    wanted: Sequence[Wanted], index: PackageIndex | None, as_of: date | None
+) -> tuple[str, str]:
+    """A Python every wanted package installs on, and why it was chosen."""
+    released = [p for p in PREFERENCE if as_of is None or PYTHON_RELEASED[p] <= as_of]
+    names = ", ".join(f"{w.name} {w.version}".strip() for w in wanted)
+    if index is None or not wanted:
+        return DEFAULT_PYTHON, f"Python {DEFAULT_PYTHON}: the report names no Python version"
+    for python in released or [DEFAULT_PYTHON]:
+        if all(_installs(w, python, index, as_of) for w in wanted):
+            if python == DEFAULT_PYTHON:
+                return python, (
+                    f"Python {python}: the report names no Python version (files for it: {names})"
+                )
+            tried = ", ".join(released[: released.index(python)])
+            return python, (
+                f"Python {python}: the report names no Python version, and {names} "
+                f"have no files for {tried or 'a newer Python'}"
+                + (f" (Pythons released by {as_of})" if as_of else "")
+            )
+    return DEFAULT_PYTHON, (
+        f"Python {DEFAULT_PYTHON}: the report names no Python version and no Python "
+        f"has files for all of {names}"
+    )
+
+
+def _installs(wanted: Wanted, python: str, index: PackageIndex, as_of: date | None) -> bool:
+    if wanted.exact:
+        release = index.release(wanted.name, wanted.version)
+        return release is None or release.installable_on(python)
+    return (
+        index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of) is not None
+    )
+
+
+def exact_version(
+    wanted: Wanted, python: str, index: PackageIndex | None, as_of: date | None
+) -> tuple[str, str | None]:
+    """The version to install and, when it was not the reporter's, the assumption."""
+    if wanted.exact:
+        return wanted.version, None
+    if index is None:
+        raise ConfigurationError(
+            f"{wanted.name} {wanted.version or '(no version)'} is not an exact release and "
+            "PyPI cannot be asked offline"
+        )
+    latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    when = f" out by {as_of}" if as_of else ""
+    if latest is None:
+        raise ConfigurationError(
+            f"PyPI has no {wanted.name} {wanted.version + '.x ' if wanted.version else ''}"
+            f"release{when} installable on Python {python}"
+        )
+    if wanted.version:
+        return str(latest), (
+            f"{wanted.name} {latest}: the latest {wanted.version}.x release on PyPI for "
+            f"Python {python}{when} ({wanted.why})"
+        )
+    return str(
+        latest
+    ), f"{wanted.name} {latest}: the latest release for Python {python}{when} ({wanted.why})"

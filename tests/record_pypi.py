@@ -1,0 +1,71 @@
+"""Record PyPI's JSON for the packages the report corpus names, trimmed to what the harness reads.
+
+Run by hand (`python -m tests.record_pypi`) when the corpus needs another package; the tests
+read only the recorded files and never the network.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+from harness.pypi import PYPI_JSON, linux_file
+
+RECORDED = Path(__file__).parent / "data" / "pypi"
+PACKAGES = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "tf-keras",
+    "tensorflow-probability",
+    "torch",
+    "jax",
+    "jaxlib",
+    "keras-nlp",
+    "keras-hub",
+    "keras-core",
+    "keras-cv",
+    "numpy",
+    "scikit-learn",
+    "opencv-python",
+    "pillow",
+    "pandas",
+    "tensorflow-hub",
+    "tensorflow-datasets",
+)
+KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
+
+
+def trimmed(data: dict[str, object]) -> dict[str, object]:
+    """Linux x86_64 files only, one per interpreter/ABI pair (the manylinux variants of one
+    wheel tell the harness nothing more)."""
+    releases = data.get("releases")
+    assert isinstance(releases, dict)
+    out: dict[str, list[dict[str, object]]] = {}
+    for version, files in releases.items():
+        kept: dict[str, dict[str, object]] = {}
+        for file in files:
+            name = str(file.get("filename", ""))
+            if not linux_file(name) or (
+                name.endswith(".whl") and not name.endswith(("x86_64.whl", "-any.whl"))
+            ):
+                continue
+            parts = name[: -len(".whl")].split("-") if name.endswith(".whl") else ["sdist"]
+            kept.setdefault("-".join(parts[-3:-1]), {key: file.get(key) for key in KEPT})
+        out[version] = list(kept.values())
+    return {"releases": out}
+
+
+def main(names: list[str]) -> None:
+    for name in names or PACKAGES:
+        with urllib.request.urlopen(PYPI_JSON.format(name=name), timeout=60) as response:  # noqa: S310 - fixed https URL
+            data = json.load(response)
+        path = RECORDED / f"{name}.json"
+        path.write_text(json.dumps(trimmed(data), separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"{path}: {path.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

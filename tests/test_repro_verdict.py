@@ -1,0 +1,74 @@
+"""The repro report's verdict: the reported error against the one the snippet raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.outcome import Outcome, RaisedError
+from harness.report_model import ReportedError
+from harness.repro import describe, verdict
+from harness.request import Request
+
+MESSAGE = "module 'tf.compat.v2.__internal__' has no attribute 'register_load_context_function'"
+SHOWN = f"{MESSAGE}. Did you mean: 'register_call_context_function'?"
+
+
+def _request(error: ReportedError | None) -> Request:
+    return Request(
+        python="3.11",
+        steps=("keras==2.15.0",),
+        env={},
+        keras_json=None,
+        code="import keras\n",
+        code_origin="test",
+        extracted=(),
+        assumed=(),
+        reported_error=error,
+        source=Path("report.md"),
+    )
+
+
+def _raised(display: str | None) -> Outcome:
+    error = RaisedError(
+        type="AttributeError",
+        message=MESSAGE,
+        raised_at=None,
+        scenario_line=None,
+        phase="import",
+        traceback="",
+        display=display,
+    )
+    return Outcome(
+        run_id="r",
+        cell_id="c",
+        python="3.11",
+        environment="e",
+        backend="reported",
+        scenario="snippet",
+        status="error",
+        error=error,
+    )
+
+
+def test_a_report_that_pasted_the_terminal_line_matches_the_display() -> None:
+    request = _request(ReportedError(type="AttributeError", message=SHOWN))
+    assert verdict(request, _raised(f"AttributeError: {SHOWN}")).startswith("**Reproduced**:")
+    # Without the display (records made before it), only the type can agree.
+    assert verdict(request, _raised(None)).startswith("**Reproduced (type only)**")
+
+
+def test_a_report_quoting_str_exc_still_matches() -> None:
+    request = _request(ReportedError(type="AttributeError", message=MESSAGE))
+    assert verdict(request, _raised(f"AttributeError: {SHOWN}")).startswith("**Reproduced**:")
+
+
+def test_a_type_only_claim_matches_on_the_type() -> None:
+    request = _request(ReportedError(type="AttributeError", message=""))
+    assert verdict(request, _raised(None)) == (
+        "**Reproduced**: same exception type; the report shows no message to compare."
+    )
+
+
+def test_the_outcome_is_described_as_the_terminal_showed_it() -> None:
+    assert describe(_raised(f"AttributeError: {SHOWN}")) == f"AttributeError: {SHOWN}"
+    assert describe(_raised(None)) == f"AttributeError: {MESSAGE}"
