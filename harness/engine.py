@@ -16,7 +16,7 @@ import os
 import tarfile
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -333,9 +333,12 @@ class DockerEngine:
             self._discard(container)
         return len(running)
 
-    def cell_containers(self) -> list[ContainerInfo]:
-        """Every cell container on the engine, whichever process started it."""
-        return self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}")
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        """Remove the cell containers on the engine (any process's) that `where` picks; how many."""
+        picked = [c for c in self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}") if where(c)]
+        for container in picked:
+            self.remove_container(container.id)
+        return len(picked)
 
     def containers(self, label: str) -> list[ContainerInfo]:
         """Containers carrying `label` (`key=value` or `key`)."""

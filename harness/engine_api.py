@@ -165,11 +165,8 @@ class ContainerRunner(Protocol):
     def stop_running(self) -> int:
         """Kill and remove the containers in flight; none starts after. How many there were."""
 
-    def cell_containers(self) -> list[ContainerInfo]:
-        """Every cell container on the engine, whichever process started it."""
-
-    def remove_container(self, container_id: str) -> None:
-        """Remove one container, running or not (already gone is fine)."""
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        """Remove the cell containers on the engine (any process's) that `where` picks; how many."""
 
     def release(self) -> None:
         """Remove what was made for this process's containers (copies of mounts) once done."""

@@ -51,12 +51,7 @@ def owner_is_dead(owner: str) -> bool:
 
 def sweep_dead_runs(engine: ContainerRunner, say: Callable[[str], None]) -> int:
     """Remove cell containers whose harness process died (SIGKILL, power loss)."""
-    removed = 0
-    for container in engine.cell_containers():
-        owner = container.owner
-        if owner and owner_is_dead(owner):
-            engine.remove_container(container.id)
-            removed += 1
+    removed = engine.remove_cells(lambda c: c.owner is not None and owner_is_dead(c.owner))
     if removed:
         say(f"removed {removed} container{'s' if removed != 1 else ''} left by dead runs")
     return removed

@@ -125,9 +125,9 @@ class FakeEngine:
     def release(self) -> None:
         pass  # nothing is copied: there is no engine
 
-    def cell_containers(self) -> list[ContainerInfo]:
-        return [c for c in self.containers_left if c.labels.get(HARNESS_LABEL) == "cell"]
-
-    def remove_container(self, container_id: str) -> None:
-        self.removed_containers.append(container_id)
-        self.containers_left = [c for c in self.containers_left if c.id != container_id]
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        cells = [c for c in self.containers_left if c.labels.get(HARNESS_LABEL) == "cell"]
+        picked = {c.id for c in cells if where(c)}
+        self.removed_containers += sorted(picked)
+        self.containers_left = [c for c in self.containers_left if c.id not in picked]
+        return len(picked)

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import io
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import docker
@@ -91,11 +91,8 @@ class CountingEngine:
     def release(self) -> None:
         self._engine.release()
 
-    def cell_containers(self) -> list[ContainerInfo]:
-        return self._engine.cell_containers()
-
-    def remove_container(self, container_id: str) -> None:
-        self._engine.remove_container(container_id)
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        return self._engine.remove_cells(where)
 
 
 @pytest.fixture
