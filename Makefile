@@ -10,7 +10,11 @@ FORMAT ?= md
 LOCK := requirements.lock
 UV_VERSION := 0.13.9
 
-.PHONY: setup matrix quick table publish test lint typecheck unit clean-images bench lock
+# The living table: a matrix of tracked ranges, and where its runs are published.
+REFRESH ?= matrix-tracked.yaml
+REFRESH_OUT ?= results/published-tracked
+
+.PHONY: setup matrix quick table publish test lint typecheck unit clean-images bench lock refresh
 
 $(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +43,16 @@ table: $(BIN)/.installed ## rewrite a run's table (RUN=<id>, default the latest;
 
 publish: $(BIN)/.installed ## write a run's tables in every format to results/published/ (RUN=<id>)
 	$(BIN)/harness publish $(RUN)
+
+refresh: setup ## the tracked matrix brought up to date: lock --upgrade, run, the changes since its last publication, publish
+	$(BIN)/harness lock $(REFRESH) --upgrade
+	$(BIN)/harness run $(REFRESH) --jobs $(JOBS) --quiet
+	@# Compared before publishing, which replaces the previous publication; exit 1 means "changed".
+	@if [ -f $(REFRESH_OUT)/cells.jsonl ]; then \
+		$(BIN)/harness diff $(REFRESH_OUT) latest --format md -o results/refresh-changes.md \
+			|| [ $$? -eq 1 ]; \
+	else echo "$(REFRESH_OUT) holds no earlier run: every cell is new"; fi
+	$(BIN)/harness publish --out $(REFRESH_OUT)
 
 bench: setup ## the harness against plain host processes on bench/matrix.yaml; prints ratios
 	$(BIN)/python bench/run.py --jobs $(JOBS)

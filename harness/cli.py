@@ -1,4 +1,4 @@
-"""The `harness` command: plan, build, run, table, publish, diff, repro, bisect, clean."""
+"""The `harness` command: plan, build, run, table, publish, diff, repro, bisect, lock, clean."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from harness import (
     browse,
     completion,
     environments,
+    lock_cli,
     results_cli,
     wheelhouse,
 )
@@ -89,6 +90,14 @@ CA_OPT = click.option(
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _load(matrix_file: Path) -> Matrix:
+    """The matrix, with what its lock has to say (older than the matrix, ...) on stderr."""
+    matrix = load_matrix(matrix_file)
+    for note in matrix.notes:
+        click.echo(f"note: {note}", err=True)
+    return matrix
 
 
 def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
@@ -201,7 +210,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON.")
 def plan(matrix_file: Path, only: tuple[str, ...], as_json: bool) -> None:
     """List the cells MATRIX expands to (nothing is built or run)."""
-    matrix = load_matrix(matrix_file)
+    matrix = _load(matrix_file)
     cells = _cells(matrix, only)
     if as_json:
         data: dict[str, Any] = {
@@ -238,7 +247,7 @@ def dockerfile(
     Where an engine answers and holds the base image, FROM and the tag are those a build here
     would use (the tag covers the base image's ID); otherwise they are as planned.
     """
-    matrix = load_matrix(matrix_file)
+    matrix = _load(matrix_file)
     if environment not in matrix.environments or python not in matrix.python:
         raise ConfigurationError(
             f"{matrix_file}: no image for python {python!r} and environment {environment!r}"
@@ -287,7 +296,7 @@ def build(
     results: Path,
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
-    matrix = load_matrix(matrix_file)
+    matrix = _load(matrix_file)
     cells = _cells(matrix, only)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
@@ -400,7 +409,7 @@ def run(
             f"{len(cells)} to run"
         )
     else:
-        matrix = load_matrix(matrix_file)
+        matrix = _load(matrix_file)
         cells, sandbox = _cells(matrix, only), matrix.sandbox
     engine = DockerEngine.connect(reporter.command)
     options = _options(
@@ -460,6 +469,7 @@ cli.add_command(results_cli.publish)
 cli.add_command(results_cli.diff)
 cli.add_command(browse.show)
 cli.add_command(browse.ls)
+cli.add_command(lock_cli.lock)
 
 
 class _NoEngine:

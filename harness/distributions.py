@@ -79,15 +79,22 @@ def brought_by(installed: dict[str, str | None]) -> set[str]:
         found.update(COMES_WITH.get(name, ()))
         # TensorFlow depends on the `keras` distribution from 2.6 on (Keras 2 up to 2.15,
         # Keras 3 from 2.16); before that `import keras` needs its own install.
-        if name.startswith("tensorflow") and _at_least(version, "2.6"):
+        if name in _TENSORFLOWS and _at_least(version, "2.6"):
             found.add("keras")
     return found
 
 
+_TENSORFLOWS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-macos")
+
+
 def _at_least(version: str | None, floor: str) -> bool:
-    if version is None:
+    """Whether `version` (exact, or a prefix such as '1.15' or '2') may be `floor` or later;
+    an unknown or ambiguous version may."""
+    if not version:
         return True
     try:
-        return Version(version) >= Version(floor)
+        given, least = Version(version), Version(floor)
     except InvalidVersion:
         return True
+    prefix = given.release
+    return given >= least or least.release[: len(prefix)] == prefix

@@ -1,254 +1,49 @@
-"""matrix.yaml: its schema, and loading it into validated, frozen values."""
+"""matrix.yaml: loading it into validated, frozen values (its schema is in matrix_schema)."""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import json
-import re
-import shlex
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from harness import yamlsource
-from harness.bases import BaseKind
+from harness import tracked_matrix, yamlsource
+from harness.bases import BASE_KINDS, BaseKind
 from harness.cells import AXES, expand
 from harness.errors import ConfigurationError
-from harness.sandbox import Sandbox, parse_size
+from harness.lockfile import Lock
+from harness.matrix_schema import (
+    NAME,
+    Backend,
+    Environment,
+    InstallStep,
+    MatrixFile,
+    Rule,
+    SandboxSettings,
+)
+from harness.sandbox import Sandbox
 from harness.scenarios import Scenario, load_scenario
 from harness.yamlsource import Loc, SourceMap
 
-# pip options whose next word is a value, not a requirement.
-_PIP_OPTIONS_WITH_VALUE = frozenset(
-    {
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "-c",
-        "--constraint",
-        "-r",
-        "--requirement",
-        "--platform",
-        "--python-version",
-        "--only-binary",
-        "--no-binary",
-        "--retries",
-        "--timeout",
-        "--trusted-host",
-        "--proxy",
-        "--cert",
-        "--prefix",
-        "--target",
-        "--root",
-    }
-)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+__all__ = [
+    "BASE_KINDS",
+    "Backend",
+    "Environment",
+    "InstallStep",
+    "Matrix",
+    "Rule",
+    "SandboxSettings",
+    "load_matrix",
+]
 
 
-def _specifier(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            SpecifierSet(value)
-        except InvalidSpecifier:
-            raise ValueError(
-                f"invalid version specifier {value!r} (e.g. '>=3.10' or '<3.12')"
-            ) from None
-    return value
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class InstallStep(_Model):
-    """One `pip install` invocation; `python` limits it to some Python versions."""
-
-    pip: str = Field(min_length=1)
-    python: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return {"pip": value} if isinstance(value, str) else value
-
-    @field_validator("pip")
-    @classmethod
-    def _requirements(cls, value: str) -> str:
-        words = shlex.split(value)
-        if not words:
-            raise ValueError("empty pip arguments")
-        skip_next = False
-        for word in words:
-            if skip_next:
-                skip_next = False
-            elif word.startswith("-"):
-                skip_next = word in _PIP_OPTIONS_WITH_VALUE
-            else:
-                try:
-                    Requirement(word)
-                except InvalidRequirement as exc:
-                    reason = str(exc).splitlines()[0]
-                    raise ValueError(f"invalid requirement {word!r}: {reason}") from None
-        return value
-
-    _python = field_validator("python")(_specifier)
-
-    def applies_to(self, python: str) -> bool:
-        return self.python is None or Version(python) in SpecifierSet(self.python)
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        return tuple(shlex.split(self.pip))
-
-
-class Environment(_Model):
-    """A named install: ordered pip steps, as a user would have typed them."""
-
-    description: str = ""
-    python: str | None = None
-    steps: tuple[InstallStep, ...] = Field(min_length=1, strict=False)  # YAML gives a list
-
-    _python = field_validator("python")(_specifier)
-
-    def supports(self, python: str) -> bool:
-        return self.python is None or Version(python) in SpecifierSet(self.python)
-
-    def steps_for(self, python: str) -> tuple[InstallStep, ...]:
-        return tuple(step for step in self.steps if step.applies_to(python))
-
-
-class Backend(_Model):
-    """Backend configuration: environment variables and/or ~/.keras/keras.json."""
-
-    description: str = ""
-    env: dict[str, str] = Field(default_factory=dict)
-    keras_json: dict[str, Any] | None = None
-
-    @field_validator("env")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, text in value.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"{name!r} is not a valid environment variable name")
-            if "\0" in text:
-                raise ValueError(f"{name}: a value cannot hold a NUL character")
-        return value
-
-    @field_validator("keras_json")
-    @classmethod
-    def _json(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        # YAML has dates and other values JSON has not; keras.json must be plain JSON.
-        if value is not None:
-            try:
-                json.dumps(value, allow_nan=False)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"not plain JSON: {exc}") from None
-        return value
-
-
-class SandboxSettings(_Model):
-    """The `sandbox:` section: each key overrides one default of harness.sandbox.Sandbox."""
-
-    network: Literal["none", "bridge", "host"] | None = None
-    user: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$"
-    )
-    read_only: bool | None = None
-    cap_drop_all: bool | None = None
-    no_new_privileges: bool | None = None
-    home_size: str | None = None
-    tmp_size: str | None = None
-    memory: str | None = None
-    memory_swap: str | None = None
-    pids_limit: int | None = Field(default=None, ge=8)
-    nofile: int | None = Field(default=None, ge=64, le=1048576)
-    output_limit: int | None = Field(default=None, ge=1024)
-
-    @field_validator("home_size", "tmp_size", "memory", "memory_swap")
-    @classmethod
-    def _size(cls, value: str | None) -> str | None:
-        if value is not None and parse_size(value) < 1024 * 1024:
-            raise ValueError(f"{value!r} is less than 1m")
-        return value
-
-    @model_validator(mode="after")
-    def _swap(self) -> SandboxSettings:
-        if (
-            self.memory
-            and self.memory_swap
-            and parse_size(self.memory_swap) < parse_size(self.memory)
-        ):
-            raise ValueError("memory_swap (memory plus swap) must be at least memory")
-        return self
-
-    def apply(self, sandbox: Sandbox) -> Sandbox:
-        return sandbox.with_overrides(self.model_dump())
-
-
-class Rule(_Model):
-    """An include/exclude entry: each named axis takes one value or a list."""
-
-    python: str | list[str] | None = None
-    environment: str | list[str] | None = None
-    backend: str | list[str] | None = None
-    scenario: str | list[str] | None = None
-
-    def values(self, axis: str) -> tuple[str, ...] | None:
-        value = getattr(self, axis)
-        if value is None:
-            return None
-        return (value,) if isinstance(value, str) else tuple(value)
-
-    def is_empty(self) -> bool:
-        return all(self.values(axis) is None for axis in AXES)
-
-
-class _File(_Model):
-    python: list[str] = Field(min_length=1)
-    base: BaseKind = "auto"
-    scenario_dir: str = "scenarios"
-    template_dir: str | None = None
-    constraints: str | None = None
-    pip_version: str = "24.3.1"
-    timeout: int = Field(default=600, gt=0)
-    build_timeout: int = Field(default=3600, gt=0)
-    environments: dict[str, Environment] = Field(min_length=1)
-    backends: dict[str, Backend] = Field(min_length=1)
-    scenarios: list[str] = Field(min_length=1)
-    include: list[Rule] = Field(default_factory=list)
-    exclude: list[Rule] = Field(default_factory=list)
-    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
-
-    @field_validator("pip_version")
-    @classmethod
-    def _pip_version(cls, value: str) -> str:
-        try:
-            Version(value)
-        except InvalidVersion:
-            raise ValueError(f"{value!r} is not a pip version like '24.3.1'") from None
-        return value
-
-    @field_validator("python")
-    @classmethod
-    def _versions(cls, value: list[str]) -> list[str]:
-        for version in value:
-            if not re.fullmatch(r"3\.\d{1,2}", version):
-                raise ValueError(f"{version!r} is not a Python version like '3.11'")
-        return value
-
-
-class Matrix(_Model):
+class Matrix(BaseModel):
     """A loaded, validated matrix file, with its scenarios read."""
 
     path: Path
@@ -269,6 +64,10 @@ class Matrix(_Model):
     sandbox: Sandbox = Sandbox()
     # A directory of pip freezes (a run's environments/) that builds are constrained to.
     constraints: Path | None = None
+    # The lock the tracked environments were expanded through, and what to tell the user
+    # about it (older than the matrix, environments with no wheel for its Pythons).
+    lock: Path | None = None
+    notes: tuple[str, ...] = ()
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -281,23 +80,10 @@ class Matrix(_Model):
         }[axis]
 
 
-def load_matrix(path: Path) -> Matrix:
-    """Load and validate `path`; every mistake is a one-line ConfigurationError."""
-    data, source = yamlsource.load(path)
-    if not isinstance(data, dict):
-        raise ConfigurationError(
-            f"{path}:1: the matrix must be a mapping of keys (python, environments, ...)"
-        )
-    try:
-        parsed = _File.model_validate(data)
-    except ValidationError as exc:
-        raise _explain(_most_telling(exc.errors()), source) from None
-    _check_unique(parsed.python, ("python",), source)
-    _check_unique(parsed.scenarios, ("scenarios",), source)
-    for kind in ("environments", "backends"):
-        for name in getattr(parsed, kind):
-            if not _NAME.match(name):
-                raise source.error((kind, name), "names may use letters, digits, '.', '_' and '-'")
+def load_matrix(path: Path, *, lock: Lock | None = None) -> Matrix:
+    """Load and validate `path`; every mistake is a one-line ConfigurationError. Tracked
+    environments are expanded through `lock`, by default MATRIX.lock beside the matrix."""
+    parsed, source = parse_matrix_file(path)
     scenario_dir = (path.parent / parsed.scenario_dir).resolve()
     if not scenario_dir.is_dir():
         raise source.error(
@@ -306,9 +92,10 @@ def load_matrix(path: Path) -> Matrix:
             "relative to this file)",
         )
     scenarios = _load_scenarios(parsed.scenarios, scenario_dir, source)
+    tracked = tracked_matrix.expand(parsed, path, source, lock=lock)
     matrix = Matrix(
         path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=tracked.sha256 or hashlib.sha256(path.read_bytes()).hexdigest(),
         scenario_dir=scenario_dir,
         template_dir=_template_dir(path, parsed.template_dir, source),
         constraints=_constraints_dir(path, parsed.constraints, source),
@@ -317,12 +104,14 @@ def load_matrix(path: Path) -> Matrix:
         pip_version=parsed.pip_version,
         timeout=parsed.timeout,
         build_timeout=parsed.build_timeout,
-        environments=parsed.environments,
+        environments=tracked.environments,
         backends=parsed.backends,
         scenarios=scenarios,
-        include=tuple(parsed.include),
-        exclude=tuple(parsed.exclude),
+        include=tracked.include,
+        exclude=tracked.exclude,
         sandbox=parsed.sandbox.apply(Sandbox()),
+        lock=tracked.lock,
+        notes=tracked.notes,
     )
     for name, environment in matrix.environments.items():
         if not any(environment.supports(python) for python in matrix.python):
@@ -345,6 +134,26 @@ def load_matrix(path: Path) -> Matrix:
     if not expansion.cells:
         raise source.error((), "the matrix expands to no cells")
     return matrix
+
+
+def parse_matrix_file(path: Path) -> tuple[MatrixFile, SourceMap]:
+    """`path` read and checked against the schema, tracked environments not yet expanded."""
+    data, source = yamlsource.load(path)
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"{path}:1: the matrix must be a mapping of keys (python, environments, ...)"
+        )
+    try:
+        parsed = MatrixFile.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(_most_telling(exc.errors()), source) from None
+    _check_unique(parsed.python, ("python",), source)
+    _check_unique(parsed.scenarios, ("scenarios",), source)
+    for kind in ("environments", "backends"):
+        for name in getattr(parsed, kind):
+            if not NAME.match(name):
+                raise source.error((kind, name), "names may use letters, digits, '.', '_' and '-'")
+    return parsed, source
 
 
 def _template_dir(path: Path, named: str | None, source: SourceMap) -> Path | None:
@@ -390,7 +199,7 @@ def _load_scenarios(names: list[str], directory: Path, source: SourceMap) -> dic
     available = sorted(p.stem for p in directory.glob("*.py"))
     for index, name in enumerate(names):
         loc: Loc = ("scenarios", index)
-        if not _NAME.match(name) or name.endswith(".py"):
+        if not NAME.match(name) or name.endswith(".py"):
             raise source.error(
                 loc,
                 f"{name!r}: name a script in the scenario directory by its stem "
@@ -431,7 +240,7 @@ def _most_telling(errors: list[ErrorDetails]) -> ErrorDetails:
 def _explain(error: ErrorDetails, source: SourceMap) -> ConfigurationError:
     loc = _file_loc(error)
     if error["type"] == "extra_forbidden":
-        fields = _fields_at(_File, loc[:-1])
+        fields = _fields_at(MatrixFile, loc[:-1])
         return source.error(loc, f"unknown key{_did_you_mean(str(loc[-1]), fields)}")
     if error["type"] == "missing":
         return source.error(loc, "required key is missing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 import urllib.error
@@ -10,15 +11,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from harness.errors import PackageIndexError
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
+# The Simple API as JSON (PEP 691, with PEP 700's versions and upload times): the project JSON
+# above marks its `releases` key deprecated and points here.
+PYPI_SIMPLE = "https://pypi.org/simple/{name}/"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # Wheels a Linux x86_64 container can install (the only platform the harness builds).
 _LINUX_PLATFORMS = ("any", "linux_x86_64", "manylinux")
 
@@ -33,6 +44,8 @@ class Release:
     yanked: bool
     # The day its first file was uploaded: a report written before it cannot mean it.
     uploaded: date | None = None
+    # Each installable file's name, in the order of `files` (its full wheel tags are in it).
+    file_names: tuple[str, ...] = ()
 
     def out_by(self, day: date | None) -> bool:
         return day is None or self.uploaded is None or self.uploaded <= day
@@ -60,6 +73,11 @@ class Release:
         return f"no wheel for Python {python} on Linux x86_64"
 
 
+def admits(requires: str, python: str) -> bool:
+    """True if a file's Requires-Python admits CPython `python` ('3.11')."""
+    return _admits(requires, python)
+
+
 def _admits(requires: str, python: str) -> bool:
     try:
         # A bare '3.11' must satisfy '>=3.11.2'-style limits the way pip sees a 3.11.x interpreter.
@@ -68,12 +86,12 @@ def _admits(requires: str, python: str) -> bool:
         return True  # pip ignores malformed Requires-Python too
 
 
-def https_fetch(ca_bundle: Path | None) -> Fetch:
+def https_fetch(ca_bundle: Path | None, *, accept: str = "application/json") -> Fetch:
     """A fetcher over HTTPS that trusts `ca_bundle` (the host's pip CA) when given."""
     context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
 
     def fetch(url: str) -> bytes:
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - fixed https URL
+        request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - fixed https URL
         with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310
             body: bytes = response.read()
             return body
@@ -82,11 +100,18 @@ def https_fetch(ca_bundle: Path | None) -> Fetch:
 
 
 class PackageIndex:
-    """PyPI's JSON API, asked at most once per package."""
+    """PyPI's JSON API, asked at most once per package: the project JSON (`api="json"`), or
+    the Simple API as JSON (`api="simple"`, whose fetch must accept SIMPLE_JSON)."""
 
-    def __init__(self, fetch: Fetch) -> None:
+    def __init__(self, fetch: Fetch, *, api: Literal["json", "simple"] = "json") -> None:
         self._fetch = fetch
+        self._api = api
         self._cache: dict[str, tuple[Release, ...]] = {}
+
+    @classmethod
+    def simple(cls, ca_bundle: Path | None) -> PackageIndex:
+        """PyPI's Simple API over HTTPS: the index's non-deprecated way to list files."""
+        return cls(https_fetch(ca_bundle, accept=SIMPLE_JSON), api="simple")
 
     def releases(self, name: str) -> tuple[Release, ...]:
         """Every release of `name`, oldest first, pre-releases included."""
@@ -96,7 +121,7 @@ class PackageIndex:
         return self._cache[key]
 
     def _load(self, name: str) -> Iterable[Release]:
-        url = PYPI_JSON.format(name=name)
+        url = (PYPI_SIMPLE if self._api == "simple" else PYPI_JSON).format(name=name)
         try:
             data: Any = json.loads(self._fetch(url))
         except urllib.error.HTTPError as exc:
@@ -109,6 +134,9 @@ class PackageIndex:
             ) from None
         except ValueError:
             raise PackageIndexError(f"{url}: not JSON") from None
+        if self._api == "simple":
+            yield from simple_releases(data)
+            return
         for text, files in (data.get("releases") or {}).items():
             try:
                 version = Version(text)
@@ -123,6 +151,7 @@ class PackageIndex:
                 ),
                 yanked=bool(files) and all(f.get("yanked") for f in files),
                 uploaded=_first_upload(files),
+                file_names=tuple(str(f["filename"]) for f in usable),
             )
 
     def versions(
@@ -155,15 +184,22 @@ class PackageIndex:
         found = [
             v
             for v in self.versions(name, python=python, as_of=as_of)
-            if v.release[: len(wanted)] == wanted
+            if v.release[: len(wanted)] == wanted and not placeholder(v)
         ]
         return max(found) if found else None
+
+
+def placeholder(version: Version) -> bool:
+    """0.0.0: a name held on PyPI before the first real release (keras-core, keras-nlp)."""
+    return not any(version.release)
 
 
 def _first_upload(files: list[Any]) -> date | None:
     days = []
     for file in files:
-        stamp = file.get("upload_time_iso_8601") or file.get("upload_time")
+        stamp = (
+            file.get("upload_time_iso_8601") or file.get("upload_time") or file.get("upload-time")
+        )
         if isinstance(stamp, str) and stamp:
             try:
                 days.append(datetime.fromisoformat(stamp.replace("Z", "+00:00")).date())
@@ -195,3 +231,39 @@ def _wheel_tags(filename: str) -> frozenset[str] | None:
         if tag.interpreter.startswith("py3") or tag.interpreter == "py2.py3":
             found.add("py3")
     return frozenset(found)
+
+
+def simple_releases(data: Any) -> Iterable[Release]:
+    """Releases from a PEP 691 JSON page: files grouped by the version in their names, every
+    version PEP 700's `versions` lists (a release with no file has no Python)."""
+    by_version: dict[Version, list[Any]] = {}
+    for text in data.get("versions") or ():
+        with contextlib.suppress(InvalidVersion):
+            by_version.setdefault(Version(str(text)), [])
+    for file in data.get("files") or ():
+        version = _file_version(str(file.get("filename", "")))
+        if version is not None:
+            by_version.setdefault(version, []).append(file)
+    for version, files in by_version.items():
+        usable = [f for f in files if linux_file(str(f["filename"]))]
+        yield Release(
+            version=version,
+            files=tuple(
+                (f.get("requires-python") or None, _wheel_tags(str(f["filename"]))) for f in usable
+            ),
+            # `yanked` is false, true, or the reason (a non-empty string).
+            yanked=bool(files) and all(f.get("yanked") for f in files),
+            uploaded=_first_upload(files),
+            file_names=tuple(str(f["filename"]) for f in usable),
+        )
+
+
+def _file_version(filename: str) -> Version | None:
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        if filename.endswith((".tar.gz", ".zip")):
+            return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return None  # eggs and installers: nothing pip would install here

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from harness import report_code, report_settings, report_versions
+from harness import report_code, report_commands, report_dates, report_settings, report_versions
 from harness.report_model import Block, Extraction, Pin, ReportedError
 
 __all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
@@ -68,7 +68,7 @@ def split(text: str) -> Parts:
                 mine.append("")
                 quoted.append("")
                 continue
-        keep = own and (fence is not None or not line.lstrip().startswith(">"))
+        keep = own and (fence is not None or not _quoted(line))
         mine.append(line if keep else "")
         quoted.append(line if own else "")
     notes = ["later comments by others are not read as the report"] if comments else []
@@ -78,6 +78,12 @@ def split(text: str) -> Parts:
         comments=comments,
         notes=notes,
     )
+
+
+def _quoted(line: str) -> bool:
+    """A Markdown quote (`> ...`), not a REPL prompt (`>>> import keras`)."""
+    stripped = line.lstrip()
+    return stripped.startswith(">") and not stripped.startswith(">>>")
 
 
 def _form_fields(text: str) -> str:
@@ -146,6 +152,18 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
     claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
+    if derived is not None:
+        # Sound only with an error claimed: the import the reporter names is where it comes.
+        code = report_code.Reading(
+            chosen=derived,
+            others=(),
+            candidates=(),
+            notes=(
+                f"code derived from the prose: `{derived.text.strip()}`, where the report says "
+                f"its {claim.type if claim else 'error'} comes",
+            ),
+        )
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
     versions = report_versions.read(readable, full=parts.reporter)
@@ -161,8 +179,8 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         reported_error=claim,
         ignored_packages=versions.ignored,
         imports=imports,
-        as_of=as_of or report_versions.written_on(parts.reporter),
-        notes=(*parts.notes, *code.notes),
+        as_of=as_of or report_dates.written_on(parts.reporter),
+        notes=(*parts.notes, *code.notes, *versions.notes),
     )
 
 

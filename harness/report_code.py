@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
 from dataclasses import dataclass
 
 from harness import report_tracebacks
 from harness.distributions import distribution_of
+from harness.report_commands import python_c
 from harness.report_model import Block
+from harness.report_python import Candidate, does_something, parse_prefix
 
 PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
 _NOT_CODE = ("json", "yaml", "yml", "toml", "ini", "diff", "html", "xml", "csv", "markdown", "md")
 _PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|\s+\.\.\.:)\s?(?P<rest>.*)$")
 _OUTPUT_PROMPT = re.compile(r"^\s*Out\[\d*\]:")
 _IPYTHON_RULE = re.compile(r"^-{20,}\s*$")
-_PYTHON_C = re.compile(
-    r"(?<![\w./-])python(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?:-[A-Zbu]+\s+)*-c\s*(?P<quote>['\"])"
-)
-_HEREDOC = re.compile(
-    r"(?<![\w./-])python(?:3(?:\.\d+)?)?\s+-\s*<<-?\s*['\"]?(?P<tag>\w+)['\"]?[^\n]*\n"
-)
 _STATEMENT = re.compile(
     r"^(?:import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+|@[\w.]+"
     r"|(?:for|while|if|elif|with)\s.*:\s*(?:#.*)?$|(?:else|try|finally)\s*:|except\b|return\b"
@@ -38,13 +33,6 @@ _ORIGIN_RANK = {"block": 3, "shell block": 2, "python -c": 2, "unfenced": 1, "tr
 
 
 @dataclass(frozen=True, kw_only=True)
-class Candidate:
-    block: Block
-    lines: frozenset[int] = frozenset()  # report lines that are this code (1-based)
-    span: tuple[int, int] | None = None  # or the characters (a `python -c` string)
-
-
-@dataclass(frozen=True, kw_only=True)
 class Reading:
     chosen: Block | None
     others: tuple[Block, ...]
@@ -53,7 +41,7 @@ class Reading:
 
 
 def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Reading:
-    candidates = [*_from_blocks(found), *_python_c(text), *_unfenced(prose)]
+    candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
     tracebacks = report_tracebacks.parse(claim_text)
     notes: list[str] = []
     if not candidates:
@@ -70,7 +58,7 @@ def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Readi
         block = candidate.block
         ran = any(line.strip() in failing for line in block.text.splitlines() if line.strip())
         return (
-            int(ran),
+            int(ran or candidate.raised),
             int(not trivial(block.text)),
             int(bool(_HINT.search(block.before))),
             _ORIGIN_RANK.get(block.origin, 0),
@@ -149,7 +137,7 @@ def _from_blocks(found: list[Block]) -> list[Candidate]:
             continue
         whole = _clean(block.text)
         python_language = block.language in PYTHON_LANGUAGES
-        if whole is not None and (python_language or _does_something(whole[0])):
+        if whole is not None and (python_language or does_something(whole[0])):
             code, kept = whole
             origin = "block" if python_language or not block.language else "shell block"
             out.append(
@@ -189,80 +177,10 @@ def _clean(text: str) -> tuple[str, list[int]] | None:
         kept.append((index, line))
     while kept and not kept[0][1].strip():
         kept.pop(0)
-    parsed = _parse_prefix([line for _, line in kept])
+    parsed = parse_prefix([line for _, line in kept])
     if parsed is None:
         return None
     return parsed, [index for index, _ in kept[: parsed.count("\n")]]
-
-
-def _parse_prefix(lines: list[str]) -> str | None:
-    """The longest leading part of `lines` that parses as Python (dedented)."""
-    lines = list(lines)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    while lines:
-        code = textwrap.dedent("\n".join(lines))
-        try:
-            ast.parse(code)
-        except SyntaxError as exc:
-            cut = min((exc.lineno or len(lines)) - 1, len(lines) - 1)
-            lines = lines[:cut]
-            while lines and not lines[-1].strip():
-                lines.pop()
-            continue
-        return code + "\n"
-    return None
-
-
-def _does_something(code: str) -> bool:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return False
-    return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
-
-
-def _python_c(text: str) -> list[Candidate]:
-    out: list[Candidate] = []
-    for match in _PYTHON_C.finditer(text):
-        quote = match["quote"]
-        start = match.end()
-        end = start
-        while end < len(text) and text[end] != quote:
-            end += 2 if quote == '"' and text[end] == "\\" else 1
-        if end >= len(text):
-            continue
-        code = text[start:end]
-        if quote == '"':
-            code = re.sub(r"\\([\"\\$`])", r"\1", code)
-        parsed = _parse_prefix(code.splitlines())
-        if parsed is None:
-            continue
-        line = text.count("\n", 0, match.start()) + 1
-        before = " ".join(text[: match.start()].splitlines()[-4:])
-        out.append(
-            Candidate(
-                block=Block(
-                    info="python -c", text=parsed, line=line, before=before, origin="python -c"
-                ),
-                span=(start, end),
-            )
-        )
-    for match in _HEREDOC.finditer(text):
-        closing = re.compile(rf"^{re.escape(match['tag'])}\s*$", re.MULTILINE)
-        found = closing.search(text, match.end())
-        if found is None:
-            continue
-        parsed = _parse_prefix(text[match.end() : found.start()].splitlines())
-        if parsed is not None:
-            line = text.count("\n", 0, match.end()) + 1
-            out.append(
-                Candidate(
-                    block=Block(info="python heredoc", text=parsed, line=line, origin="python -c"),
-                    span=(match.end(), found.start()),
-                )
-            )
-    return out
 
 
 def _unfenced(prose: str) -> list[Candidate]:
@@ -311,8 +229,8 @@ def _runs(numbered: list[tuple[int, str]], *, before: str | None) -> list[Candid
     _close(runs, current)
     out: list[Candidate] = []
     for run in runs:
-        code = _parse_prefix([line for _, line in run])
-        if code is None or not _does_something(code):
+        code = parse_prefix([line for _, line in run])
+        if code is None or not does_something(code):
             continue
         first = run[0][0]
         hint = before

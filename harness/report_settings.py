@@ -38,9 +38,18 @@ _LEAD = re.compile(r"^\s*(?:[-*]\s+)?(?:\S*[$#>%]\s*)?(?:[A-Z_][A-Z0-9_]*=\S+\s+
 _TRAIL = re.compile(
     r"^\s*(?:$|&&|;|[A-Z_][A-Z0-9_]*=|(?:python[\d.]*|pytest|jupyter|ipython|bash|sh|\./)\b)"
 )
+# A line a program logged: `2024-02-25 23:23:39.045761: I tensorflow/...`, `W0000 00:00:...`.
+_LOG_LINE = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)")
 _CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
 _INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
-_TITLE_ERROR = re.compile(r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?::\s*(?P<msg>.+))?")
+_QUOTED_MESSAGE = re.compile(
+    r"\b(?:shows?|showing|says?|saying|gives?|giving|raises?|raising|throws?|throwing|get|gets"
+    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`](?P<msg>[^\"”`\n]{8,300})[\"”`]",
+    re.IGNORECASE,
+)
+_TITLE_ERROR = re.compile(
+    r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?:\s?:\s*(?P<msg>.+))?"
+)
 
 
 def env(readable: str) -> dict[str, str]:
@@ -49,6 +58,8 @@ def env(readable: str) -> dict[str, str]:
     field. A sentence merely naming a setting sets nothing."""
     found: dict[str, str] = {}
     for line in readable.splitlines():
+        if _LOG_LINE.match(line):
+            continue  # a program's log advising a setting (TensorFlow's oneDNN notice)
         for match in _EXPLICIT.finditer(line):
             found.setdefault(match["name"], match["value"])
         for match in _BARE.finditer(line):
@@ -90,13 +101,33 @@ def keras_json(found: list[Block], readable: str) -> dict[str, Any] | None:
 
 def claim(text: str, *, title: str) -> ReportedError | None:
     """The error the reporter says they got: a traceback's last line, else a line of its
-    own (`SomeError: message`, also quoted), else one in backticks, else the title's."""
-    from_traceback = report_tracebacks.claimed(report_tracebacks.parse(text))
-    if from_traceback is not None:
-        return from_traceback
+    own (`SomeError: message`, also quoted), else one in backticks, else the title's.
+
+    A traceback cut short before its last line still names the type in IPython's header;
+    its message is then taken where the report quotes it (`SomeError: message` anywhere, or
+    a quoted string after "shows", "says", "error"...), else left empty: a type-only claim."""
+    last = report_tracebacks.claimed(report_tracebacks.parse(text))
+    if last is not None and last.source != "header":
+        return last
+    found = [_standalone(text), _inline(text), _from_title(title)]
+    if last is None:
+        return next((c for c in found if c is not None), None)
+    candidates = [*found, _in_sentence(text, last.short_type)]
+    same = next(
+        (c for c in candidates if c and c.short_type == last.short_type and c.message), None
+    )
+    if same is not None:
+        return ReportedError(type=same.type, message=same.message, source=f"header, {same.source}")
+    quoted = _quoted_message(text)
+    if quoted is not None:
+        return ReportedError(type=last.type, message=quoted, source="header, quoted message")
+    return last
+
+
+def _standalone(text: str) -> ReportedError | None:
     standalone = None
     for line in text.splitlines():
-        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*").strip()
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
         match = report_tracebacks.ERROR_LINE.match(bare)
@@ -104,19 +135,57 @@ def claim(text: str, *, title: str) -> ReportedError | None:
             standalone = ReportedError(
                 type=match["type"], message=(match["msg"] or "").strip(), source="error line"
             )
-    if standalone is not None:
-        return standalone
+    return standalone
+
+
+def _inline(text: str) -> ReportedError | None:
     inline = _INLINE_ERROR.search(text)
-    if inline:
-        return ReportedError(
-            type=inline["type"], message=(inline["msg"] or "").strip(), source="error line"
-        )
+    if inline is None:
+        return None
+    return ReportedError(
+        type=inline["type"], message=(inline["msg"] or "").strip(), source="error line"
+    )
+
+
+def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
-    if match:
-        return ReportedError(
-            type=match["type"], message=(match["msg"] or "").strip().strip("`"), source="title"
-        )
-    return None
+    if match is None:
+        return None
+    message = match["msg"] or ""
+    opening = title[match.start() - 1 : match.start()]
+    if opening in ('"', "“", "`"):
+        # A quoted error in a title ends where its quote closes: `"KeyError: 'x'" in fit`.
+        closing = "”" if opening == "“" else opening
+        found = re.search(rf"{re.escape(closing)}(?!\w)", message)
+        message = message[: found.start()] if found else message
+    message = message.strip().strip('`"').strip()
+    if message.count("'") % 2:  # a quote left open by the title's own quoting
+        message = message.strip("'").strip()
+    return ReportedError(type=match["type"], message=_without_full_stop(message), source="title")
+
+
+def _in_sentence(text: str, short_type: str) -> ReportedError | None:
+    """`... it is showing error as ModuleNotFoundError: No module named 'keras'.`: the
+    message runs to the end of the line; a sentence's closing period is not part of it."""
+    pattern = re.compile(
+        rf"(?<![\w.])(?P<type>(?:[\w]+\.)*{re.escape(short_type)}):\s*(?P<msg>\S[^\n]*)"
+    )
+    match = pattern.search(text)
+    if match is None:
+        return None
+    message = _without_full_stop(match["msg"].strip().strip('`*"').rstrip())
+    return ReportedError(type=match["type"], message=message, source="sentence")
+
+
+def _without_full_stop(message: str) -> str:
+    """A message quoted in a sentence or a title, the sentence's closing period left out."""
+    return message[:-1] if re.search(r"['\")\]\w]\.$", message) else message
+
+
+def _quoted_message(text: str) -> str | None:
+    """A message the reporter quotes in prose: `it shows "No module named 'tensorflow'"`."""
+    match = _QUOTED_MESSAGE.search(text)
+    return match["msg"].strip() if match else None
 
 
 def _error_type(name: str) -> bool:

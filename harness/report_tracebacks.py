@@ -26,9 +26,18 @@ ERROR_LINE = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration))"
     r"(?::\s?(?P<msg>.*))?$"
 )
+# Installed code: site-packages, a Python's own lib, or any tree under a `pythonX.Y` directory
+# (Colab's `/tensorflow-1.15.2/python3.7/tensorflow_core/...`).
 _LIBRARY = re.compile(
-    r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]",
+    r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]"
+    r"|[\\/]python\d\.\d+[\\/]",
     re.IGNORECASE,
+)
+# IPython's header names the exception even when the paste is cut before its last line:
+# `ModuleNotFoundError                       Traceback (most recent call last)`.
+_TYPED_HEADER = re.compile(
+    r"^\s*(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration))\s+"
+    + re.escape(_HEADER)
 )
 
 
@@ -51,14 +60,22 @@ def parse(text: str) -> list[Traceback]:
     found: list[Traceback] = []
     frames: list[Frame] = []
     inside = False
+    header: str | None = None  # the type IPython's header names
     lines = [_unquote(line) for line in text.splitlines()]
     index = 0
+
+    def cut_short() -> Traceback:
+        error = None if header is None else ReportedError(type=header, message="", source="header")
+        return Traceback(frames=tuple(frames), error=error)
+
     while index < len(lines):
         line = lines[index]
         if _HEADER in line:
-            if inside and frames:
-                found.append(Traceback(frames=tuple(frames), error=None))
+            if inside and (frames or header):
+                found.append(cut_short())
             inside, frames = True, []
+            typed = _TYPED_HEADER.match(line)
+            header = typed["type"] if typed else None
             index += 1
             continue
         frame = _FRAME.match(line)
@@ -92,15 +109,17 @@ def parse(text: str) -> list[Traceback]:
                     error=ReportedError(type=error["type"], message=(error["msg"] or "").strip()),
                 )
             )
-            inside, frames = False, []
+            inside, frames, header = False, [], None
         index += 1
-    if inside and frames:
-        found.append(Traceback(frames=tuple(frames), error=None))
+    if inside and (frames or header):
+        found.append(cut_short())
     return found
 
 
 def _unquote(line: str) -> str:
-    return re.sub(r"^\s*>\s?", "", line) if line.lstrip().startswith(">") else line
+    stripped = line.lstrip()
+    quoted = stripped.startswith(">") and not stripped.startswith(">>>")
+    return re.sub(r"^\s*>\s?", "", line) if quoted else line
 
 
 def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
@@ -129,7 +148,8 @@ def _kind(file: str) -> str:
 
 
 def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
-    """What the user saw last: the exception line of the last complete traceback."""
+    """What the user saw last: the exception line of the last traceback that shows one (a
+    traceback cut short gives only the type its IPython header names, message empty)."""
     for traceback in reversed(tracebacks):
         if traceback.error is not None:
             return traceback.error

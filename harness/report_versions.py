@@ -9,74 +9,18 @@ read for one package, the more precise wins, then the first read.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from packaging.utils import (
     InvalidWheelFilename,
-    canonicalize_name,
     parse_wheel_filename,
 )
 
+from harness.report_aliases import ALIASES, KEY_PACKAGES, NOT_INSTALLED
 from harness.report_model import Pin
+from harness.report_pip import canonical, pip_steps, step_names
 
-# Packages whose versions decide Keras/TensorFlow behaviour; a freeze dump's other lines
-# (requests, six, ...) are listed but not installed, to keep the environment small.
-KEY_PACKAGES = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "tf-nightly",
-    "keras",
-    "keras-nightly",
-    "tf-keras",
-    "jax",
-    "jaxlib",
-    "torch",
-    "numpy",
-    "keras-hub",
-    "keras-nlp",
-    "keras-cv",
-    "keras-core",
-    "tensorflow-probability",
-    "tensorflow-hub",
-    "tensorflow-text",
-    "tensorflow-datasets",
-)
-# How prose and `X.__version__` name them.
-ALIASES = {
-    "tf": "tensorflow",
-    "tensorflow": "tensorflow",
-    "tensorflow-cpu": "tensorflow-cpu",
-    "tensorflow_cpu": "tensorflow-cpu",
-    "keras": "keras",
-    "tf-keras": "tf-keras",
-    "tf_keras": "tf-keras",
-    "jax": "jax",
-    "jaxlib": "jaxlib",
-    "torch": "torch",
-    "pytorch": "torch",
-    "numpy": "numpy",
-    "np": "numpy",
-    "tfp": "tensorflow-probability",
-    "tensorflow-probability": "tensorflow-probability",
-    "tensorflow_probability": "tensorflow-probability",
-    "tensorflow probability": "tensorflow-probability",
-    "keras-nlp": "keras-nlp",
-    "keras_nlp": "keras-nlp",
-    "kerasnlp": "keras-nlp",
-    "keras-hub": "keras-hub",
-    "keras_hub": "keras-hub",
-    "kerashub": "keras-hub",
-    "keras-core": "keras-core",
-    "keras_core": "keras-core",
-    "keras-cv": "keras-cv",
-    "keras_cv": "keras-cv",
-    "tensorflow-hub": "tensorflow-hub",
-    "tensorflow_hub": "tensorflow-hub",
-}
-_NOT_INSTALLED = ("pip", "setuptools", "wheel")
 _VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|\.dev)\d+)?)"
 _FREEZE = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*" + _VERSION + r"\s*$"
@@ -95,10 +39,15 @@ _PROSE = re.compile(
     + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
+# A printed version: `tf.__version__` / `keras.version()` / `tf.version.VERSION`, then the
+# value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
+# line (a `python -c` run's output), or after a notebook's `Out[3]:`.
 _DUNDER = re.compile(
-    r"\b(?P<name>\w+)\.__version__\)?`?\s*"
-    r"(?:\n\s*(?:Out\[\d+\]:\s*)?|(?:[:=,]|printed|prints|is|gives|shows|returns)?\s*)"
-    r"['\"]?" + _VERSION + r"['\"]?",
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+    r"[)'\"`;]*[ \t]*"
+    r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
+    r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
+    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
 )
 _WHEEL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
@@ -125,90 +74,6 @@ _PYTHON_FORMS = (
         "sys.version ",
     ),
 )
-_PIP = re.compile(
-    r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
-    r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
-)
-_PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
-_ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
-_REQUIREMENT = re.compile(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,.-]+\])?"
-    r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
-)
-_DROPPED_OPTIONS = {"-q", "-qq", "-qqq", "--quiet", "-v", "--verbose", "--user", "--no-cache-dir"}
-_DROPPED_WITH_ARG = {"--progress-bar", "--root-user-action", "--cache-dir"}
-_DROPPED_OPTIONS |= {"--disable-pip-version-check", "--no-warn-script-location"}
-_DROPPED_OPTIONS |= {"--break-system-packages", "--no-input"}
-_KEPT_WITH_ARG = {"--index-url", "-i", "--extra-index-url", "-f", "--find-links"}
-_KEPT_WITH_ARG |= {"--upgrade-strategy"}
-_UNREPRODUCIBLE = {"-r", "--requirement", "-e", "--editable", "-c", "--constraint"}
-_STOP_WORDS = frozenset(
-    [
-        "and",
-        "then",
-        "but",
-        "with",
-        "on",
-        "in",
-        "to",
-        "it",
-        "which",
-        "after",
-        "before",
-        "because",
-        "so",
-        "the",
-        "a",
-        "an",
-        "i",
-        "or",
-        "from",
-        "again",
-        "first",
-        "as",
-        "is",
-        "was",
-        "did",
-        "does",
-        "fails",
-        "failed",
-        "works",
-        "worked",
-        "gives",
-        "gave",
-        "via",
-        "using",
-        "inside",
-        "into",
-        "for",
-        "command",
-        "still",
-        "also",
-        "too",
-        "now",
-        "when",
-        "while",
-        "it's",
-        "doesn't",
-        "didn't",
-        "that",
-        "this",
-        "my",
-        "your",
-        "same",
-    ]
-)
-_MONTH_DATE = re.compile(
-    r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+"
-    r"(?P<year>20\d\d)\b",
-    re.IGNORECASE,
-)
-_ISO_DATE = re.compile(r"(?<![\d-])(20\d\d)-(\d\d)-(\d\d)(?![\d])")
-_DATE_FIELD = re.compile(
-    r"^\s*[-*]?\s*\**(?:date|created(?:_at)?|opened|reported|posted|written)\**\s*(?:on)?\s*[:=]?\s*"
-    r"(?P<value>[^\n]+)$",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,13 +83,14 @@ class Versions:
     steps: tuple[str, ...]
     ignored: tuple[str, ...]
     named: frozenset[str]  # every distribution the report names, with or without a version
+    notes: tuple[str, ...] = ()  # what reading them took (a local version label dropped, ...)
 
 
 def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
     steps = pip_steps(readable)
     stepped = {name for step in steps for name in step_names(step)}
-    pins, ignored = _pins(readable, full, stepped=stepped if steps else None)
+    pins, ignored, notes = _pins(readable, full, stepped=stepped if steps else None)
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
@@ -235,37 +101,19 @@ def read(readable: str, *, full: str) -> Versions:
         steps=steps,
         ignored=ignored,
         named=frozenset(named),
+        notes=notes,
     )
-
-
-def canonical(name: str) -> str:
-    return str(canonicalize_name(ALIASES.get(re.sub(r"\s+", " ", name.lower()), name)))
-
-
-def step_names(step: str) -> list[str]:
-    """The distributions a pip step names ('Tensorflow==2.11 -U jax[cpu]' -> tensorflow, jax)."""
-    return [
-        canonical(re.split(r"[\[<>=!~;]", word)[0])
-        for word in _words(step)
-        if not word.startswith("-") and _REQUIREMENT.match(word)
-    ]
-
-
-def _words(step: str) -> list[str]:
-    try:
-        return shlex.split(step)
-    except ValueError:
-        return step.split()
 
 
 def _pins(
     readable: str, full: str, *, stepped: set[str] | None
-) -> tuple[tuple[Pin, ...], tuple[str, ...]]:
+) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[str, ...]]:
     """Pins in the order evidence is trusted. pip's own output ("Successfully installed
     numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
     output only pins the packages those lines name."""
     pins: dict[str, Pin] = {}
     ignored: list[str] = []
+    notes: list[str] = []
 
     def from_pip(name: str, version: str, source: str) -> None:
         if stepped is None or canonical(name) in stepped:
@@ -274,7 +122,7 @@ def _pins(
     def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
         key = canonical(name)
         if key not in KEY_PACKAGES:
-            if listed and key not in ignored and key not in _NOT_INSTALLED:
+            if listed and key not in ignored and key not in NOT_INSTALLED:
                 ignored.append(key)
             return
         known = pins.get(key)
@@ -295,9 +143,7 @@ def _pins(
                 from_pip(name, version, f"pip: Successfully installed {item}")
     for match in _SATISFIED.finditer(readable):
         from_pip(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
-    for match in _DUNDER.finditer(full):
-        if match["name"].lower() in ALIASES:
-            add(match["name"], match[2], f"`{match['name']}.__version__` printed {match[2]}")
+    _printed(full, add, notes)
     for match in _CONDA_INSTALL.finditer(readable):
         for word in match["rest"].split():
             name, sep, version = word.partition("=")
@@ -305,7 +151,30 @@ def _pins(
                 add(name, version.lstrip("="), f"`conda {word}`")
     for match in _PROSE.finditer(readable):
         add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
-    return tuple(pins.values()), tuple(ignored)
+    return tuple(pins.values()), tuple(ignored), tuple(notes)
+
+
+def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
+    """Versions the report's code printed (its output pasted after it)."""
+    for match in _DUNDER.finditer(full):
+        name = _printed_name(match["name"])
+        if name is None:
+            continue
+        printed = match[3] + (match["local"] or "")
+        add(name, match[3], f"`{match['name']}.{match['accessor']}` printed {printed}")
+        note = (
+            f"{canonical(name)} {match[3]}: the local label {match['local']} of the printed "
+            f"{printed} dropped (PyPI has only the public release)"
+        )
+        if match["local"] and canonical(name) in KEY_PACKAGES and note not in notes:
+            notes.append(note)
+
+
+def _printed_name(dotted: str) -> str | None:
+    """The package whose version `dotted` prints: `tensorflow.keras` -> keras, `tf.version`
+    -> tf; None when no part of it is a package this reads versions of."""
+    parts = [p for p in dotted.lower().split(".") if p != "version"]
+    return next((p for p in reversed(parts) if p in ALIASES), None)
 
 
 def _listings(readable: str, add: Callable[..., None]) -> None:
@@ -342,93 +211,4 @@ def python_of(readable: str) -> tuple[str, str] | None:
         if match:
             version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
             return version, f'{kind}"{match[0].strip()}"'
-    return None
-
-
-def pip_steps(readable: str) -> tuple[str, ...]:
-    """Every `pip install` the reporter ran, in order, as the arguments of a matrix step:
-    behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
-    steps: list[str] = []
-    for line in readable.splitlines():
-        if _PIP_NOISE.search(line) or _ERROR_LINE.match(line):
-            continue
-        for match in _PIP.finditer(line):
-            step = _step(match["opts"].split(), match["rest"])
-            if step and step not in steps:
-                steps.append(step)
-    return tuple(steps)
-
-
-def _step(options: list[str], rest: str) -> str | None:
-    kept: list[str] = []
-    words = options + [w for w in re.split(r"\s+", rest.strip()) if w]
-    index = 0
-    requirements = 0
-    while index < len(words):
-        raw = words[index]
-        word = raw.strip("`'\"")
-        if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
-            break
-        ends_sentence = raw.endswith(("`", ".", ",", ":", ")", ";")) or (
-            raw.endswith(("'", '"')) and not raw.startswith(("'", '"'))
-        )
-        word = word.rstrip(".,:);`'\"")
-        if word.lower() in _STOP_WORDS:
-            break
-        if word in _DROPPED_OPTIONS or word.split("=")[0] in _DROPPED_WITH_ARG:
-            index += 1
-            continue
-        if word in _DROPPED_WITH_ARG | _UNREPRODUCIBLE:
-            index += 2
-            continue
-        if word.startswith("-"):
-            kept.append(word)
-            if word in _KEPT_WITH_ARG and index + 1 < len(words):
-                kept.append(words[index + 1])
-                index += 1
-        elif _REQUIREMENT.match(word):
-            kept.append(word)
-            requirements += 1
-        else:
-            break
-        index += 1
-        if ends_sentence:
-            break
-    names = [canonical(re.split(r"[\[<>=!~;]", w)[0]) for w in kept if not w.startswith("-")]
-    if not requirements or all(name in _NOT_INSTALLED for name in names):
-        return None
-    return " ".join(kept)
-
-
-def written_on(text: str) -> date | None:
-    """A date the report gives itself: a `date:`/`created:` field, else the latest ISO date
-    (log lines are stamped when they were written, just before the report)."""
-    for match in _DATE_FIELD.finditer(text):
-        found = _date_in(match["value"])
-        if found:
-            return found
-    days = []
-    for match in _ISO_DATE.finditer(text):
-        try:
-            days.append(date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            continue
-    return max(days) if days else None
-
-
-def _date_in(value: str) -> date | None:
-    iso = _ISO_DATE.search(value)
-    if iso:
-        try:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        except ValueError:
-            return None
-    month = _MONTH_DATE.search(value)
-    if month:
-        try:
-            return datetime.strptime(
-                f"{month['month'][:3].title()} {month['day']} {month['year']}", "%b %d %Y"
-            ).date()
-        except ValueError:
-            return None
     return None

@@ -38,9 +38,8 @@ def claim_of(request: Request) -> Claim:
     if error is None:
         return Claim(summary="no error quoted in the report", pattern=NEVER)
     # The type is what a maintainer compares first; the message is shown beside it.
-    return Claim(
-        summary=f"{error.type}: {error.message}", pattern=rf"(?:^|\.){re.escape(error.short_type)}:"
-    )
+    summary = f"{error.type}: {error.message}" if error.message else error.type
+    return Claim(summary=summary, pattern=rf"(?:^|\.){re.escape(error.short_type)}:")
 
 
 def settings_of(request: Request, *, neighbours: bool) -> tuple[Setting, ...]:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness import yamlsource
@@ -23,8 +22,16 @@ from harness.distributions import DISTRIBUTION_OF, brought_by, distribution_of
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
 from harness.report import Block, Extraction, Pin, ReportedError, extract
-from harness.report_versions import KEY_PACKAGES
-from harness.resolution import DEFAULT_PYTHON, Wanted, choose_python, exact_version, is_exact
+from harness.report_aliases import KEY_PACKAGES
+from harness.request_steps import order, pin_steps, step_pins
+from harness.resolution import (
+    DEFAULT_PYTHON,
+    Wanted,
+    choose_python,
+    exact_version,
+    implied_date,
+    is_exact,
+)
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -212,6 +219,8 @@ def _environment(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
+    if day is None and index is not None:
+        day = implied_date(wanted.values(), index, assumed)
     if flags.python:
         python = flags.python
     elif extraction.python:
@@ -228,8 +237,8 @@ def _environment(
             assumed.append(assumption)
     if steps:
         shown = {pin.name for pin in extraction.pins}
-        return python, _pin_steps(steps, exact, assumed, shown=shown)
-    return python, _order(exact, assumed)
+        return python, pin_steps(steps, exact, assumed, shown=shown)
+    return python, order(exact, assumed)
 
 
 def _named(
@@ -240,7 +249,7 @@ def _named(
     wanted: dict[str, Wanted] = {}
     for step in steps:
         extracted.append(("step", f"pip install {step}"))
-        for name, version in _step_pins(step).items():
+        for name, version in step_pins(step).items():
             if name in wanted:
                 continue
             wanted[name] = Wanted(
@@ -262,9 +271,18 @@ def _named(
         )
     # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
     # packages already bring (Keras comes with TensorFlow).
-    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
     for pin in family:
-        if pin.name in brought:
+        installed = wanted.get(pin.name)
+        if installed is not None and not installed.version:
+            # `pip install keras` with "keras v3" in the text: the family the line installs.
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report installs it without a version and says {pin.version}",
+            )
+        elif pin.name in brought:
             assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
         elif pin.name not in wanted:
             wanted[pin.name] = Wanted(
@@ -280,28 +298,13 @@ def _family_name(pin: Pin) -> bool:
     return pin.source.startswith('"') and "." not in pin.version
 
 
-def _step_pins(step: str) -> dict[str, str | None]:
-    """name -> the version a step pins with `==` (None: no exact pin)."""
-    found: dict[str, str | None] = {}
-    for word in _words(step):
-        if word.startswith("-"):
-            continue
-        name = re.split(r"[\[<>=!~;]", word)[0]
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-            continue
-        match = re.search(r"===?([\w.+!-]+)$", word)
-        exact = match[1] if match and "," not in word and "*" not in word else None
-        found[str(canonicalize_name(name))] = exact
-    return found
-
-
 def _imported(
     extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
 ) -> dict[str, Wanted]:
     """Packages the code imports that the report never names, unless a named package brings
     them or the claimed error is that they are missing."""
     missing = _missing_module(extraction.reported_error)
-    brought = brought_by({n: (w.version if w.exact else None) for n, w in wanted.items()})
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
     added: dict[str, Wanted] = {}
     backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
     for name in (*extraction.imports, *([backend] if backend else [])):
@@ -358,71 +361,6 @@ def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
     others = len(candidates) - 1
     note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
     return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"
-
-
-def _pin_steps(
-    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
-) -> tuple[str, ...]:
-    """The report's own pip lines as written, bare names pinned to the versions it reports.
-    Packages it names but installs in none of its lines were there before them (a template's
-    "TensorFlow version: 2.16.1" describes the environment the reporter started from), so
-    they are installed first."""
-    used: set[str] = set()
-    out: list[str] = []
-    for step in steps:
-        words = []
-        for word in _words(step):
-            bare = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", word)
-            name = str(canonicalize_name(re.split(r"[\[<>=!~;]", word)[0]))
-            if bare and not word.startswith("-") and name in exact:
-                if name in shown:
-                    assumed.append(
-                        f"`{bare[0]}` pinned to {exact[name]}, the version the report shows"
-                    )
-                words.append(f"{word}=={exact[name]}")
-            else:
-                words.append(word)
-            used.add(name)
-        out.append(shlex.join(words))
-    before = {name: version for name, version in exact.items() if name not in used}
-    if not before:
-        return tuple(out)
-    first = _order(before, assumed)
-    assumed.append(
-        f"{' '.join(first)} installed before the report's own pip lines "
-        "(the report names these versions but installs them in none of its lines)"
-    )
-    return (*first, *out)
-
-
-def _words(step: str) -> list[str]:
-    try:
-        return shlex.split(step)
-    except ValueError:
-        return step.split()
-
-
-def _order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
-    """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
-    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, tf-keras of another minor than
-    TensorFlow). Users reach those by installing the second package afterwards; so does this."""
-    tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
-    later: list[str] = []
-    if tf is not None:
-        tf_version = Version(tf)
-        keras = exact.get("keras")
-        if keras and (tf_version < Version("2.16")) == (Version(keras).major >= 3):
-            later.append("keras")
-        tf_keras = exact.get("tf-keras")
-        if tf_keras and Version(tf_keras).release[:2] != tf_version.release[:2]:
-            later.append("tf-keras")
-    first = [f"{n}=={v}" for n, v in exact.items() if n not in later]
-    for name in later:
-        assumed.append(
-            f"{name} {exact[name]} installed in a second pip step after TensorFlow {tf} "
-            "(one step would be refused by pip's resolver)"
-        )
-    return (" ".join(first), *(f"{name}=={exact[name]}" for name in later))
 
 
 def as_json(request: Request) -> dict[str, Any]:

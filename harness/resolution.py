@@ -9,14 +9,14 @@ Pythons released by then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from packaging.version import InvalidVersion, Version
 
-from harness.errors import ConfigurationError
-from harness.pypi import PackageIndex
+from harness.errors import ConfigurationError, PackageIndexError
+from harness.pypi import PackageIndex, Release, placeholder
 
 DEFAULT_PYTHON = "3.11"
 # First release of each CPython: a report cannot have used a Python released after it.
@@ -53,6 +53,54 @@ def is_exact(version: str) -> bool:
     return len(parsed.release) >= 3 or parsed.is_prerelease
 
 
+def implied_date(wanted: Iterable[Wanted], index: PackageIndex, assumed: list[str]) -> date | None:
+    """The earliest day the report can have been written, when it gives no date: it cannot
+    predate the releases it names (an exact version's upload; for a partial one, the first
+    release matching it). Unversioned and partial versions are resolved as of that day
+    rather than today, so that they fit the versions the report does name; the day is an
+    assumption (it is not the report's `as_of`, which only a given or written date sets)."""
+    latest: tuple[date, str] | None = None
+    for item in wanted:
+        if not item.version:
+            continue
+        try:
+            release = (
+                index.release(item.name, item.version)
+                if item.exact
+                else _first(index, item.name, item.version)
+            )
+        except PackageIndexError:
+            continue  # not on PyPI (a private index's package): it dates nothing
+        day = release.uploaded if release is not None else None
+        if release is not None and day is not None and (latest is None or day > latest[0]):
+            latest = (day, f"{item.name} {release.version}")
+    if latest is None:
+        return None
+    assumed.append(
+        f"as of {latest[0]}: the report gives no date and cannot predate {latest[1]} "
+        f"(uploaded {latest[0]}); versions it leaves open are resolved as of that day"
+    )
+    return latest[0]
+
+
+def _first(
+    index: PackageIndex, name: str, prefix: str, python: str | None = None
+) -> Release | None:
+    """The earliest final release matching `prefix` (installable on `python`, if given)."""
+    wanted = Version(prefix).release if prefix else ()
+    for release in index.releases(name):
+        version = release.version
+        if (
+            version.is_prerelease
+            or placeholder(version)
+            or version.release[: len(wanted)] != wanted
+        ):
+            continue
+        if python is None or release.installable_on(python):
+            return release
+    return None
+
+
 def choose_python(
     wanted: Sequence[Wanted], index: PackageIndex | None, as_of: date | None
 ) -> tuple[str, str]:
@@ -83,9 +131,8 @@ def _installs(wanted: Wanted, python: str, index: PackageIndex, as_of: date | No
     if wanted.exact:
         release = index.release(wanted.name, wanted.version)
         return release is None or release.installable_on(python)
-    return (
-        index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of) is not None
-    )
+    found = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    return found is not None or _first(index, wanted.name, wanted.version, python) is not None
 
 
 def exact_version(
@@ -101,6 +148,16 @@ def exact_version(
         )
     latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
     when = f" out by {as_of}" if as_of else ""
+    if latest is None and as_of is not None:
+        # Nothing out by then: the report names a package first released later, so it was
+        # written later; its first release is the nearest guess.
+        first = _first(index, wanted.name, wanted.version, python)
+        if first is not None:
+            return str(first.version), (
+                f"{wanted.name} {first.version}: its first "
+                f"{wanted.version + '.x ' if wanted.version else ''}release for Python "
+                f"{python}, none being out by {as_of} ({wanted.why})"
+            )
     if latest is None:
         raise ConfigurationError(
             f"PyPI has no {wanted.name} {wanted.version + '.x ' if wanted.version else ''}"

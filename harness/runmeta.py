@@ -12,13 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.cells import AXES, Cell
-from harness.engine_api import EngineInfo
-from harness.matrix import Matrix
 from harness.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    # Only named in signatures: importing them would tie results.py to the engine and matrix.
+    from harness.engine_api import EngineInfo
+    from harness.matrix import Matrix
 
 UNKNOWN = "?"
 

@@ -161,7 +161,7 @@ def outcome_of(
     """What the container's result says of the cell: the driver's record, or why there is none."""
     base = replace(
         _blank(cell, image, run_id),
-        command=as_command(spec.argv()),
+        command=as_command(_by_hand(spec).argv()),
         exit_code=result.exit_code,
         duration_s=result.duration_s,
         stdout_tail=result.stdout[-TAIL:],
@@ -222,6 +222,12 @@ def outcome_of_job(job: CellJob, result: RunResult) -> Outcome:
         result=result,
         run_id=job.run_id,
     )
+
+
+def _by_hand(spec: RunSpec) -> RunSpec:
+    """The spec as a person re-runs it: without the owner label, which names this process and
+    would let the next harness start on the host sweep their container away as a dead run's."""
+    return replace(spec, owner=None)
 
 
 def build_failed(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import urllib.error
+from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from harness.pypi import PackageIndex
+from packaging.version import Version
+
+from harness.pypi import PYPI_SIMPLE, PackageIndex
 
 # version -> (Requires-Python, wheel filename tag part)
 KERAS = {
@@ -60,6 +63,23 @@ def fake_index(**packages: dict[str, tuple[str, str]]) -> PackageIndex:
 RECORDED = Path(__file__).parent / "data" / "pypi"
 
 
+def recorded_simple_index(asked: list[str] | None = None) -> PackageIndex:
+    """PyPI's Simple API as recorded in tests/data/pypi/simple (`python -m tests.record_pypi
+    --simple`); each package asked is appended to `asked`."""
+
+    def fetch(url: str) -> bytes:
+        assert url.startswith(PYPI_SIMPLE.split("{")[0]), url
+        name = url.rstrip("/").split("/")[-1]
+        if asked is not None:
+            asked.append(name)
+        path = RECORDED / "simple" / f"{name}.json"
+        if not path.is_file():
+            raise urllib.error.HTTPError(url, 404, "not recorded", Message(), None)
+        return path.read_bytes()
+
+    return PackageIndex(fetch, api="simple")
+
+
 def recorded_index(asked: list[str] | None = None) -> PackageIndex:
     """PyPI as recorded in tests/data/pypi (by tests/record_pypi.py): real releases, upload
     times and wheel tags, no network. Each package asked is appended to `asked`."""
@@ -74,3 +94,48 @@ def recorded_index(asked: list[str] | None = None) -> PackageIndex:
         return path.read_bytes()
 
     return PackageIndex(fetch)
+
+
+@dataclass(frozen=True, kw_only=True)
+class File:
+    """One file of a made-up Simple API page."""
+
+    filename: str
+    requires: str | None = None
+    yanked: bool | str = False
+    uploaded: str = "2024-01-01T00:00:00Z"
+
+
+def simple_page(*files: File) -> bytes:
+    versions = sorted(
+        {f.filename.split("-")[1].removesuffix(".tar.gz") for f in files}, key=Version
+    )
+    return json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "versions": versions,
+            "files": [
+                {
+                    "filename": f.filename,
+                    "requires-python": f.requires,
+                    "yanked": f.yanked,
+                    "upload-time": f.uploaded,
+                }
+                for f in files
+            ],
+        }
+    ).encode()
+
+
+def simple_index(pages: dict[str, bytes], asked: list[str] | None = None) -> PackageIndex:
+    """A Simple API index serving `pages` (package name -> page), recording what is asked."""
+
+    def fetch(url: str) -> bytes:
+        name = url.rstrip("/").split("/")[-1]
+        if asked is not None:
+            asked.append(name)
+        if name not in pages:
+            raise urllib.error.HTTPError(url, 404, "not here", Message(), None)
+        return pages[name]
+
+    return PackageIndex(fetch, api="simple")

@@ -1,7 +1,8 @@
 """Record PyPI's JSON for the packages the report corpus names, trimmed to what the harness reads.
 
-Run by hand (`python -m tests.record_pypi`) when the corpus needs another package; the tests
-read only the recorded files and never the network.
+Run by hand (`python -m tests.record_pypi`) when the corpus needs another package, and
+`python -m tests.record_pypi --simple` for the Simple API pages tracked environments are
+locked from; the tests read only the recorded files and never the network.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from harness.pypi import PYPI_JSON, linux_file
+from harness.pypi import PYPI_JSON, PYPI_SIMPLE, SIMPLE_JSON, linux_file
 
 RECORDED = Path(__file__).parent / "data" / "pypi"
 PACKAGES = (
@@ -34,8 +35,12 @@ PACKAGES = (
     "pandas",
     "tensorflow-hub",
     "tensorflow-datasets",
+    "tensorflow-text",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
+# The packages matrix-tracked.yaml and the lock tests track, from the Simple API.
+SIMPLE_PACKAGES = ("tensorflow-cpu", "keras", "six")
+SIMPLE_KEPT = ("filename", "requires-python", "upload-time", "yanked")
 
 
 def trimmed(data: dict[str, object]) -> dict[str, object]:
@@ -58,7 +63,43 @@ def trimmed(data: dict[str, object]) -> dict[str, object]:
     return {"releases": out}
 
 
+def trimmed_simple(data: dict[str, object]) -> dict[str, object]:
+    """As `trimmed`, for a PEP 691 page: its versions, and per version one Linux x86_64 file
+    per interpreter/ABI pair (and the sdist)."""
+    files = data.get("files")
+    assert isinstance(files, list)
+    kept: dict[tuple[str, str], dict[str, object]] = {}
+    for file in files:
+        name = str(file.get("filename", ""))
+        if not linux_file(name) or (
+            name.endswith(".whl") and not name.endswith(("x86_64.whl", "-any.whl"))
+        ):
+            continue
+        parts = name[: -len(".whl")].split("-") if name.endswith(".whl") else [name, "sdist", ""]
+        version = parts[1] if name.endswith(".whl") else name
+        kept.setdefault((version, "-".join(parts[-3:-1])), {k: file.get(k) for k in SIMPLE_KEPT})
+    return {"versions": data.get("versions"), "files": list(kept.values())}
+
+
+def record_simple(names: list[str]) -> None:
+    for name in names or SIMPLE_PACKAGES:
+        request = urllib.request.Request(  # noqa: S310 - fixed https URL
+            PYPI_SIMPLE.format(name=name), headers={"Accept": SIMPLE_JSON}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - fixed https URL
+            data = json.load(response)
+        path = RECORDED / "simple" / f"{name}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(
+            json.dumps(trimmed_simple(data), separators=(",", ":")) + "\n", encoding="utf-8"
+        )
+        print(f"{path}: {path.stat().st_size} bytes")
+
+
 def main(names: list[str]) -> None:
+    if names[:1] == ["--simple"]:
+        record_simple(names[1:])
+        return
     for name in names or PACKAGES:
         with urllib.request.urlopen(PYPI_JSON.format(name=name), timeout=60) as response:  # noqa: S310 - fixed https URL
             data = json.load(response)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from harness.outcome import Outcome, RaisedError
+from harness.pypi import PackageIndex
 from harness.report import blocks, extract
+from harness.report_tracebacks import derived_code, parse
+from harness.repro import claim_of, verdict
+from harness.request import Flags, resolve
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -116,3 +122,183 @@ def test_a_traceback_is_not_code_to_run() -> None:
     assert found.code is None
     assert found.reported_error is not None
     assert found.reported_error.type == "ValueError"
+
+
+# Shapes found in real reports, each in a few lines of this project's own words.
+
+CUT_NOTEBOOK = """\
+import keras
+---------------------------------------------------------------------------
+AttributeError                            Traceback (most recent call last)
+Cell In[2], line 1
+----> 1 import keras
+"""
+
+
+def test_a_cut_ipython_traceback_gives_a_type_only_claim_that_matches_on_the_type() -> None:
+
+    found = extract(CUT_NOTEBOOK + "\nkeras 3.3.3\n")
+    assert found.reported_error is not None
+    assert (found.reported_error.type, found.reported_error.message) == ("AttributeError", "")
+    request = resolve(Path("r.md"), found, Flags(pip=("keras==3.3.3",)), None)
+    raised = RaisedError(
+        type="AttributeError",
+        message="module 'keras' has no attribute 'x'",
+        raised_at=None,
+        scenario_line=None,
+        phase="import",
+        traceback="",
+    )
+    outcome = Outcome(
+        run_id="r",
+        cell_id="c",
+        python="3.11",
+        environment="e",
+        backend="reported",
+        scenario="snippet",
+        status="error",
+        error=raised,
+    )
+    assert verdict(request, outcome).startswith("**Reproduced**: same exception type;")
+    assert claim_of(request).summary == "AttributeError"
+    assert claim_of(request).matches("AttributeError", "anything at all")
+
+
+def test_a_cut_traceback_takes_its_message_from_the_prose_or_the_title() -> None:
+    quoted = extract("It says \"module 'keras' has no attribute 'x'\" here.\n\n" + CUT_NOTEBOOK)
+    assert quoted.reported_error is not None
+    assert quoted.reported_error.message == "module 'keras' has no attribute 'x'"
+    sentence = extract("I get AttributeError: no attribute 'y'.\n\n" + CUT_NOTEBOOK)
+    assert sentence.reported_error is not None
+    assert sentence.reported_error.message == "no attribute 'y'"
+    # Another type in the title does not lend its message.
+    other = extract("# KeyError: 'z' in fit\n\n" + CUT_NOTEBOOK)
+    assert other.reported_error is not None
+    assert (other.reported_error.type, other.reported_error.message) == ("AttributeError", "")
+
+
+def test_the_python_c_whose_output_shows_a_traceback_wins_whatever_the_order() -> None:
+    check = 'python -c "import keras; print(keras.__version__)"\n3.3.3\n'
+    failing = (
+        'python -c "import keras_hub"\nTraceback (most recent call last):\n'
+        '  File "<string>", line 1, in <module>\nImportError: nope\n'
+    )
+    for body in (check + failing, failing + check):
+        found = extract(f"```\n{body}```\n")
+        assert found.code is not None
+        assert found.code.text == "import keras_hub\n", body
+    assert pins(check) == {} if False else True  # versions are checked below
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("print(torch.__version__)  # 2.0.1+cu118\n", "2.0.1"),
+        ("print(torch.__version__)\n2.0.1+cu118\n", "2.0.1"),
+        ("In [3]: torch.__version__\nOut[3]: '2.0.1'\n", "2.0.1"),
+        ("print(torch.version.VERSION)\n2024-01-02 03:04:05.6: I log line\n2.0.1\n", "2.0.1"),
+    ],
+)
+def test_a_printed_version_pins_its_package(text: str, version: str) -> None:
+    found = extract(text)
+    assert {pin.name: pin.version for pin in found.pins} == {"torch": version}
+    dropped = [note for note in found.notes if "local label" in note]
+    assert dropped == (
+        [
+            "torch 2.0.1: the local label +cu118 of the printed 2.0.1+cu118 dropped "
+            "(PyPI has only the public release)"
+        ]
+        if "+cu118" in text
+        else []
+    )
+
+
+def test_keras_version_call_output_names_keras_not_tensorflow() -> None:
+    found = extract(
+        'python -c "import tensorflow.keras; print(tensorflow.keras.version())"\n3.0.5\n'
+    )
+    assert {pin.name: pin.version for pin in found.pins} == {"keras": "3.0.5"}
+
+
+def test_an_import_named_in_words_runs_only_when_an_error_is_claimed() -> None:
+    claimed = extract("# ImportError: cannot import name 'x'\n\nIt fails when I import tf_keras.\n")
+    assert claimed.code is not None
+    assert claimed.code.text == "import tf_keras\n"
+    assert any("code derived from the prose" in note for note in claimed.notes)
+    assert extract("Slow training after I import tf_keras.\n").code is None
+    # Words after "import" that are not a module stay words.
+    assert extract("# ValueError: bad\n\nI can not import backend PyTorch on Colab.\n").code is None
+
+
+def test_a_program_s_log_advice_is_not_the_reporter_s_setting() -> None:
+    log = (
+        "2024-02-25 23:23:39.045761: I tensorflow/core/util/port.cc:113] oneDNN custom "
+        "operations are on. To turn them off, set the environment variable "
+        "`TF_ENABLE_ONEDNN_OPTS=0`.\n"
+    )
+    assert extract(log).env == {}
+    assert extract(log + "\nexport KERAS_BACKEND=jax\n").env == {"KERAS_BACKEND": "jax"}
+
+
+def test_a_frame_under_a_python_directory_is_installed_code() -> None:
+
+    frames = parse(
+        'Traceback (most recent call last):\n  File "train.py", line 3, in <module>\n'
+        "    import keras\n"
+        '  File "/opt/tf-1.15/python3.7/tensorflow_core/util.py", line 9, in get\n'
+        "    attr = getattr(self._wrapped, name)\nAttributeError: no\n"
+    )
+    assert derived_code(frames) == (
+        "import keras\n",
+        "the innermost frame of the reporter's own `train.py`",
+    )
+
+
+def test_a_title_s_quoted_error_ends_at_its_quote() -> None:
+    found = extract(
+        "# \"ModuleNotFoundError : No module named 'keras' \" in Spyder\n\nimport keras\n"
+    )
+    assert found.reported_error is not None
+    assert found.reported_error.message == "No module named 'keras'"
+
+
+def _dated_index(uploads: dict[str, dict[str, str]]) -> PackageIndex:
+    def fetch(url: str) -> bytes:
+        name = url.rstrip("/").split("/")[-2]
+        releases = {
+            version: [
+                {
+                    "filename": f"{name.replace('-', '_')}-{version}-py3-none-any.whl",
+                    "requires_python": ">=3.9",
+                    "yanked": False,
+                    "upload_time_iso_8601": f"{day}T12:00:00Z",
+                }
+            ]
+            for version, day in uploads[name].items()
+        }
+        return json.dumps({"releases": releases}).encode()
+
+    return PackageIndex(fetch)
+
+
+def test_with_no_date_open_versions_are_resolved_as_of_the_releases_the_report_names() -> None:
+    index = _dated_index(
+        {
+            "tensorflow": {"2.16.1": "2024-03-08", "2.16.2": "2024-06-28", "2.17.0": "2024-07-11"},
+            "tf-keras": {"0.0.0": "2023-01-01", "2.16.0": "2024-03-11", "2.17.0": "2024-07-12"},
+            "keras": {"3.0.5": "2024-02-14", "3.1.0": "2024-03-18", "3.4.1": "2024-06-26"},
+        }
+    )
+    text = "```\npip install tensorflow==2.16.1 tf_keras\n```\n\n```python\nimport tf_keras\n```\n"
+    request = resolve(Path("r.md"), extract(text), Flags(), index)
+    # tf-keras had no real release out by 2024-03-08 (0.0.0 holds the name): its first one.
+    assert request.steps == ("tensorflow==2.16.1 tf_keras==2.16.0",)
+    assert request.as_of is None  # an implied day is an assumption, not the report's date
+    assert request.assumed[0].startswith(
+        "as of 2024-03-08: the report gives no date and cannot predate tensorflow 2.16.1"
+    )
+    # "keras 3" alone: the first 3.x release dates the report; the Keras it meant is then 3.0.5.
+    keras3 = resolve(
+        Path("r.md"), extract("keras 3\n\n```python\nimport keras\n```\n"), Flags(), index
+    )
+    assert keras3.steps == ("keras==3.0.5",)

@@ -1,0 +1,59 @@
+"""The distributions that decide Keras/TensorFlow behaviour, and how reports name them."""
+
+from __future__ import annotations
+
+# Packages whose versions decide Keras/TensorFlow behaviour; a freeze dump's other lines
+# (requests, six, ...) are listed but not installed, to keep the environment small.
+KEY_PACKAGES = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "tf-nightly",
+    "keras",
+    "keras-nightly",
+    "tf-keras",
+    "jax",
+    "jaxlib",
+    "torch",
+    "numpy",
+    "keras-hub",
+    "keras-nlp",
+    "keras-cv",
+    "keras-core",
+    "tensorflow-probability",
+    "tensorflow-hub",
+    "tensorflow-text",
+    "tensorflow-datasets",
+)
+# How prose and `X.__version__` name them.
+ALIASES = {
+    "tf": "tensorflow",
+    "tensorflow": "tensorflow",
+    "tensorflow-cpu": "tensorflow-cpu",
+    "tensorflow_cpu": "tensorflow-cpu",
+    "keras": "keras",
+    "tf-keras": "tf-keras",
+    "tf_keras": "tf-keras",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "torch": "torch",
+    "pytorch": "torch",
+    "numpy": "numpy",
+    "np": "numpy",
+    "tfp": "tensorflow-probability",
+    "tensorflow-probability": "tensorflow-probability",
+    "tensorflow_probability": "tensorflow-probability",
+    "tensorflow probability": "tensorflow-probability",
+    "keras-nlp": "keras-nlp",
+    "keras_nlp": "keras-nlp",
+    "kerasnlp": "keras-nlp",
+    "keras-hub": "keras-hub",
+    "keras_hub": "keras-hub",
+    "kerashub": "keras-hub",
+    "keras-core": "keras-core",
+    "keras_core": "keras-core",
+    "keras-cv": "keras-cv",
+    "keras_cv": "keras-cv",
+    "tensorflow-hub": "tensorflow-hub",
+    "tensorflow_hub": "tensorflow-hub",
+}
+NOT_INSTALLED = ("pip", "setuptools", "wheel")

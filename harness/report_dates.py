@@ -1,0 +1,60 @@
+"""The day a report was written, when it says so itself."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_MONTH_DATE = re.compile(
+    r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+"
+    r"(?P<year>20\d\d)\b",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"(?<![\d-])(20\d\d)-(\d\d)-(\d\d)(?![\d])")
+# `uv ... --exclude-newer 2025-01-31`: the reporter resolved as of that day themselves.
+_EXCLUDE_NEWER = re.compile(r"--exclude-newer[= ]\s*['\"]?(20\d\d-\d\d-\d\d)")
+_DATE_FIELD = re.compile(
+    r"^\s*[-*]?\s*\**(?:date|created(?:_at)?|opened|reported|posted|written)\**\s*(?:on)?\s*[:=]?\s*"
+    r"(?P<value>[^\n]+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def written_on(text: str) -> date | None:
+    """A date the report gives itself: uv's `--exclude-newer`, a `date:`/`created:` field,
+    else the latest ISO date
+    (log lines are stamped when they were written, just before the report)."""
+    newer = _EXCLUDE_NEWER.search(text)
+    if newer is not None:
+        found = _date_in(newer[1])
+        if found:
+            return found
+    for match in _DATE_FIELD.finditer(text):
+        found = _date_in(match["value"])
+        if found:
+            return found
+    days = []
+    for match in _ISO_DATE.finditer(text):
+        try:
+            days.append(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            continue
+    return max(days) if days else None
+
+
+def _date_in(value: str) -> date | None:
+    iso = _ISO_DATE.search(value)
+    if iso:
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            return None
+    month = _MONTH_DATE.search(value)
+    if month:
+        try:
+            return datetime.strptime(
+                f"{month['month'][:3].title()} {month['day']} {month['year']}", "%b %d %Y"
+            ).date()
+        except ValueError:
+            return None
+    return None
