@@ -13,17 +13,19 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from harness.errors import BaseImageError, EngineError
 
 if TYPE_CHECKING:
     from harness.commands import Echo
-    from harness.engine import Engine
+    from harness.engine_api import ImageStore
 
 DEBIAN_SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
 DEBIAN_REPOSITORY = "keras-matrix-base"
+# Where base images come from: the one spelling of it (matrix.yaml `base:`, --base, Options).
 BaseKind = Literal["auto", "registry", "debian"]
+BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 
 # What `docker import` sets on a Debian base; the rendered Dockerfiles repeat it for people who
@@ -38,6 +40,8 @@ DEBIAN_PACKAGES = "python3,python3-venv,ca-certificates"
 
 @dataclass(frozen=True, kw_only=True)
 class Base:
+    """A base image: where it comes from, its Python, and the interpreter to use in it."""
+
     kind: Literal["registry", "debian"]
     python: str
     image: str
@@ -80,7 +84,7 @@ class Base:
             f"is image {self.image_id or '(not present here)'}.",
         )
 
-    def resolved(self, engine: Engine) -> Base:
+    def resolved(self, engine: ImageStore) -> Base:
         """This base with its image ID and registry digest as the engine holds it now."""
         image_id = engine.image_id(self.image)
         digest = engine.repo_digest(self.image) if self.kind == "registry" and image_id else None
@@ -88,10 +92,12 @@ class Base:
 
 
 def registry_base(python: str) -> Base:
+    """The `python:X-slim` base from a registry."""
     return Base(kind="registry", python=python, image=f"python:{python}-slim", python_bin="python3")
 
 
 def debian_base(python: str) -> Base:
+    """The Debian base bootstrapped locally for `python` (its suite's own Python)."""
     suite = DEBIAN_SUITES.get(python)
     if suite is None:
         known = ", ".join(f"{v} ({s})" for v, s in DEBIAN_SUITES.items())
@@ -109,7 +115,7 @@ def debian_base(python: str) -> Base:
 class BaseResolver:
     """Finds or makes the base image for each Python, asking the registry at most once."""
 
-    def __init__(self, engine: Engine, kind: BaseKind, *, echo: Echo, say: Echo) -> None:
+    def __init__(self, engine: ImageStore, kind: BaseKind, *, echo: Echo, say: Echo) -> None:
         self._engine = engine
         self._kind = kind
         self._echo = echo
@@ -157,7 +163,8 @@ class BaseResolver:
         return base
 
 
-def bootstrap_debian(engine: Engine, python: str, ref: str, *, echo: Echo) -> None:
+def bootstrap_debian(engine: ImageStore, python: str, ref: str, *, echo: Echo) -> None:
+    """Make base image `ref` from Debian with mmdebstrap and `docker import`."""
     if shutil.which("mmdebstrap") is None:
         raise BaseImageError(
             "mmdebstrap is not installed; it builds base images when no registry answers "

@@ -15,7 +15,7 @@ from harness.cells import AXES
 from harness.errors import ConfigurationError
 from harness.outcome import STATUSES, Outcome
 from harness.records import PHASE_WORDS, Run, phase_of
-from harness.results import CELLS, RUN, RunDir
+from harness.results import CELLS, RunDir
 from harness.views import Report
 
 RESULTS_OPT = click.option(
@@ -31,12 +31,12 @@ def run_summary(run_dir: RunDir) -> dict[str, Any]:
     """What `harness run --json` prints: where the run is and what it found."""
     report = Report.build(Run.load(run_dir))
     images = run_dir.read_json("images.json")
-    meta = run_dir.read_json(RUN)
+    meta = run_dir.read_meta()
     return {
         "run_id": run_dir.run_id,
         "path": str(run_dir.path),
-        "complete": meta.get("complete"),
-        "cells_planned": meta.get("cells_planned"),
+        "complete": meta.complete,
+        "cells_planned": meta.cells_planned,
         "cells": len(report.outcomes),
         "statuses": report.status_counts(),
         "images": dict(Counter(str(i.get("status")) for i in images if isinstance(i, dict))),
@@ -118,15 +118,15 @@ def _runs(results: Path) -> list[dict[str, Any]]:
         if name == "latest" or not (path / CELLS).is_file():
             continue
         run = RunDir(path=path)
-        meta = run.read_json(RUN)
+        meta = run.read_meta()
         statuses = Counter(o.status for o in run.outcomes())
         found.append(
             {
                 "run_id": name if "/" not in name else str(path),
-                "started": meta.get("started"),
-                "matrix": meta.get("matrix"),
+                "started": meta.started,
+                "matrix": meta.matrix,
                 "cells": sum(statuses.values()),
-                "cells_planned": meta.get("cells_planned"),
+                "cells_planned": meta.cells_planned,
                 "statuses": {s: statuses[s] for s in STATUSES if statuses[s]},
             }
         )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 import click
 import yaml
+from click.core import ParameterSource
 from pydantic import ValidationError
 
 from harness import (
@@ -25,8 +26,8 @@ from harness import (
     results_cli,
     wheelhouse,
 )
-from harness.bases import DEBIAN_REPOSITORY, BaseKind, BaseResolver
-from harness.cells import AXES, Cell, expand, select
+from harness.bases import BASE_KINDS, DEBIAN_REPOSITORY, BaseKind, BaseResolver
+from harness.cells import AXES, Cell
 from harness.commands import echo_to, silent
 from harness.dockerfile import HARNESS_LABEL, IMAGE_REPOSITORY, render
 from harness.engine import DockerEngine
@@ -39,17 +40,10 @@ from harness.errors import (
 from harness.images import BuildFailures
 from harness.matrix import Matrix, SandboxSettings, load_matrix
 from harness.parallel import default_jobs
-from harness.pipeline import (
-    Options,
-    build_all,
-    continue_run,
-    default_ca_bundle,
-    image_keys,
-    run_matrix,
-)
+from harness.pipeline import Options, build_all, default_ca_bundle, execute, image_keys
+from harness.planning import RunPlan, chosen_cells, resume_run, start_run
 from harness.repro_cli import bisect, repro
 from harness.results import RunDir
-from harness.resume import plan_resume
 from harness.sandbox import Sandbox
 from harness.ui import Reporter
 
@@ -60,7 +54,7 @@ MATRIX_ARG = click.argument(
 )
 BASE_OPT = click.option(
     "--base",
-    type=click.Choice(["auto", "registry", "debian"]),
+    type=click.Choice(BASE_KINDS),
     default=None,
     help="Base images: python:X-slim from a registry, Debian built locally, or auto "
     "(registry, falling back to Debian). Default: the matrix's `base`.",
@@ -107,28 +101,7 @@ def _load(matrix_file: Path) -> Matrix:
 
 
 def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
-    filters: dict[str, tuple[str, ...]] = {}
-    for item in only:
-        axis, sep, values = item.partition("=")
-        if not sep or axis not in AXES:
-            hint = _did_you_mean(axis, AXES) if sep else ""
-            raise ConfigurationError(
-                f"--only {item!r}: write AXIS=VALUE[,VALUE] with AXIS one of {', '.join(AXES)}"
-                + hint
-            )
-        wanted = tuple(v for v in values.split(",") if v)
-        known = matrix.axis_values(axis)
-        unknown = [v for v in wanted if v not in known]
-        if unknown:
-            raise ConfigurationError(
-                f"--only {item!r}: unknown {axis} {unknown[0]!r} in {matrix.path}"
-                + _did_you_mean(unknown[0], known)
-            )
-        filters[axis] = wanted
-    cells = select(expand(matrix).cells, filters)
-    if not cells:
-        raise ConfigurationError(f"--only {' '.join(only)}: no cell of {matrix.path} is left")
-    return cells
+    return chosen_cells(matrix, only)
 
 
 PIN_OPT = click.option(
@@ -393,8 +366,8 @@ def build(
     flag_value="latest",
     default=None,
     metavar="[RUN]",
-    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl, "
-    "with its matrix and sandbox.",
+    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl "
+    "(those --only keeps), with its matrix and sandbox; MATRIX, if given, must be the run's.",
 )
 @click.option(
     "--json",
@@ -421,40 +394,23 @@ def run(
 ) -> None:
     """Build what is needed, run every cell, write cells.jsonl and table.md."""
     reporter = Reporter(verbose=not quiet)
+    plan: RunPlan | None = None
     if resume is not None:
-        plan = plan_resume(RunDir.open(results, None if resume == "latest" else resume))
-        recorded = plan.run.read_json("run.json").get("sandbox") or {}
-        sandbox = _sandbox(Sandbox().with_overrides(recorded), sandbox_settings)
-        engine = DockerEngine.connect(reporter.command)
-        options = _options(
-            plan.matrix,
-            base,
-            templates,
-            ca_bundle,
-            jobs=jobs,
-            rebuild=rebuild,
-            sandbox=sandbox,
-            pin_from=pin_from,
-            results=results,
+        # A resumed run keeps its matrix and sandbox; every other option applies to it.
+        given = click.get_current_context().get_parameter_source("matrix_file")
+        plan = resume_run(
+            RunDir.open(results, None if resume == "latest" else resume),
+            only=only,
+            matrix_file=None if given is ParameterSource.DEFAULT else matrix_file,
         )
+        matrix, cells, sandbox = plan.matrix, plan.cells, plan.sandbox
         reporter.note(
-            f"resuming {plan.run.run_id}: {len(plan.planned) - len(plan.remaining)} of "
-            f"{len(plan.planned)} cells recorded, {len(plan.remaining)} to run"
+            f"resuming {plan.run.run_id}: {plan.recorded} of {len(plan.planned)} cells recorded, "
+            f"{len(cells)} to run"
         )
-        run_dir = continue_run(
-            engine,
-            plan.matrix,
-            plan.run,
-            options,
-            planned=plan.planned,
-            cells=plan.remaining,
-            reporter=reporter,
-            echo=reporter.command,
-        )
-        _report_run(run_dir, as_json)
-        return
-    matrix = _load(matrix_file)
-    cells = _cells(matrix, only)
+    else:
+        matrix = _load(matrix_file)
+        cells, sandbox = _cells(matrix, only), matrix.sandbox
     engine = DockerEngine.connect(reporter.command)
     options = _options(
         matrix,
@@ -464,20 +420,21 @@ def run(
         jobs=jobs,
         rebuild=rebuild,
         mirror_port=pip_mirror_port,
-        sandbox=_sandbox(matrix.sandbox, sandbox_settings),
+        sandbox=_sandbox(sandbox, sandbox_settings),
         pin_from=pin_from,
         results=results,
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
-    run_dir = run_matrix(
-        engine,
-        matrix,
-        cells,
-        options,
-        results_root=results,
-        reporter=reporter,
-        echo=reporter.command,
-    )
+    if plan is None:
+        plan = start_run(
+            matrix,
+            cells,
+            sandbox=options.sandbox,
+            engine=engine.describe(),
+            results_root=results,
+            pinned_from=options.constraints,
+        )
+    run_dir = execute(engine, plan, options, reporter=reporter, echo=reporter.command)
     _report_run(run_dir, as_json)
 
 

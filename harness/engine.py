@@ -1,127 +1,80 @@
 """The one seam between the harness and Docker.
 
-`Engine` is what the rest of the harness sees; `DockerEngine` implements it with
-the Docker SDK and is the only place that knows `docker.errors`. Each action is
-echoed as the `docker` command that does the same by hand.
+The rest of the harness sees two small protocols: an `ImageStore` (find, pull, import and
+build images) and a `ContainerRunner` (run one cell's container, stop those in flight, find
+and remove leftovers); `Engine` is both. `DockerEngine` implements them with the Docker SDK
+and is the only place that knows `docker.errors`, `docker.types` and the labels containers
+carry. Each action is echoed as the `docker` command that does the same by hand.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import ipaddress
+import os
 import tarfile
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 import requests.exceptions
 
 from harness.bases import DEBIAN_IMPORT_CHANGES
 from harness.commands import Echo
+from harness.dockerfile import HARNESS_LABEL
+from harness.engine_api import (
+    CELL_LABEL_VALUE,
+    BuildResult,
+    ContainerInfo,
+    ContainerRunner,
+    Engine,
+    EngineInfo,
+    ImageStore,
+    LineSink,
+    Mount,
+    RunResult,
+    RunSpec,
+)
+from harness.engine_errors import reason, unavailable_reason
+from harness.engine_payload import VolumeCopies
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
 
-LineSink = Callable[[str], None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Mount:
-    source: Path
-    target: str
-    read_only: bool = True
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunSpec:
-    """A container to run once and remove."""
-
-    image: str
-    command: tuple[str, ...]
-    env: Mapping[str, str] = field(default_factory=dict)
-    mounts: tuple[Mount, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=dict)
-    timeout_s: float = 600.0
-    name: str | None = None
-    sandbox: Sandbox = field(default_factory=Sandbox)
-
-    def argv(self) -> list[str]:
-        argv = ["docker", "run", "--rm"]
-        if self.name:
-            argv += ["--name", self.name]
-        argv += self.sandbox.docker_flags()
-        for key, value in sorted(self.labels.items()):
-            argv += ["--label", f"{key}={value}"]
-        for key, value in sorted(self.env.items()):
-            argv += ["-e", f"{key}={value}"]
-        for mount in self.mounts:
-            argv += ["-v", f"{mount.source}:{mount.target}{':ro' if mount.read_only else ''}"]
-        return [*argv, self.image, *self.command]
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunResult:
-    exit_code: int | None
-    stdout: str
-    stderr: str
-    oom_killed: bool
-    timed_out: bool
-    duration_s: float
-    # Bytes of the container's own output dropped to stay within the sandbox's limit.
-    output_cut: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildResult:
-    ok: bool
-    image_id: str | None
-    log: str
-    error: str | None
-
-
-class Engine(Protocol):
-    def version(self) -> str: ...
-    def storage_driver(self) -> str: ...
-    def image_id(self, ref: str) -> str | None: ...
-    def repo_digest(self, ref: str) -> str | None: ...
-    def read_file(self, image: str, path: str) -> str | None: ...
-    def pull(self, ref: str) -> None: ...
-    def import_image(self, tarball: Path, ref: str, *, python: str) -> str: ...
-    def build(
-        self,
-        context: Path,
-        ref: str,
-        labels: Mapping[str, str],
-        on_line: LineSink,
-        build_args: Mapping[str, str] | None = None,
-    ) -> BuildResult: ...
-    def run(self, spec: RunSpec) -> RunResult: ...
-    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int: ...
-    def gateway(self) -> str | None: ...
-    def stop_running(self) -> int: ...
-    def containers(self, label: str) -> list[ContainerInfo]: ...
-    def remove_container(self, container_id: str) -> None: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContainerInfo:
-    id: str
-    name: str
-    labels: Mapping[str, str]
+# The seam's records and protocols, importable from here as before.
+__all__ = [
+    "BuildResult",
+    "ContainerInfo",
+    "ContainerRunner",
+    "DockerEngine",
+    "Engine",
+    "EngineInfo",
+    "ImageStore",
+    "LineSink",
+    "Mount",
+    "RunResult",
+    "RunSpec",
+    "create_kwargs",
+    "unavailable_reason",
+]
 
 
 class DockerEngine:
     """`Engine` over the Docker SDK (docker-py), talking to DOCKER_HOST or the local socket."""
 
-    def __init__(self, client: docker.DockerClient, echo: Echo) -> None:
+    def __init__(
+        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool = False
+    ) -> None:
         self._client = client
         self._echo = echo
+        # An engine on another host cannot see this host's paths: read-only mounts are copied
+        # into volumes it owns (engine_payload.py) instead of bound.
+        self._copies = VolumeCopies(client, echo) if copy_mounts else None
         # Containers this process started and has not removed yet, for stop_running().
         self._live: dict[str, Any] = {}
         self._live_lock = threading.Lock()
@@ -129,6 +82,7 @@ class DockerEngine:
 
     @classmethod
     def connect(cls, echo: Echo) -> DockerEngine:
+        """The engine at DOCKER_HOST or the local socket; EngineUnavailableError says why not."""
         try:
             client = docker.from_env()
             client.ping()
@@ -136,9 +90,14 @@ class DockerEngine:
             raise EngineUnavailableError(unavailable_reason(exc)) from None
         except PermissionError as exc:  # pragma: no cover - depends on the host's socket mode
             raise EngineUnavailableError(unavailable_reason(exc)) from None
-        return cls(client, echo)
+        return cls(client, echo, copy_mounts=not shares_this_filesystem(os.environ))
+
+    def describe(self) -> EngineInfo:
+        """The engine's version and storage driver, for run.json."""
+        return EngineInfo(version=self.version(), storage_driver=self.storage_driver())
 
     def version(self) -> str:
+        """The Docker Engine's version."""
         return str(self._client.version().get("Version", "unknown"))
 
     def storage_driver(self) -> str:
@@ -149,12 +108,13 @@ class DockerEngine:
             return "unknown"
 
     def image_id(self, ref: str) -> str | None:
+        """The ID of the image `ref`, or None if the engine does not have it."""
         try:
             return str(self._client.images.get(ref).id)
         except docker.errors.ImageNotFound:
             return None
         except docker.errors.APIError as exc:
-            raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
+            raise EngineError(f"inspecting {ref}: {reason(exc)}") from None
 
     def repo_digest(self, ref: str) -> str | None:
         """`name@sha256:...` as the registry served `ref`; None for a locally made image."""
@@ -163,7 +123,7 @@ class DockerEngine:
         except docker.errors.ImageNotFound:
             return None
         except docker.errors.APIError as exc:
-            raise EngineError(f"inspecting {ref}: {_reason(exc)}") from None
+            raise EngineError(f"inspecting {ref}: {reason(exc)}") from None
         repository = ref.rpartition(":")[0] if ":" in ref.rsplit("/", 1)[-1] else ref
         mine = [d for d in digests if str(d).partition("@")[0] == repository]
         return str((mine or digests)[0]) if (mine or digests) else None
@@ -175,14 +135,14 @@ class DockerEngine:
         try:
             container = self._client.containers.create(image, ["true"], network_disabled=True)
         except docker.errors.DockerException as exc:
-            raise EngineError(f"creating a container from {image}: {_reason(exc)}") from None
+            raise EngineError(f"creating a container from {image}: {reason(exc)}") from None
         try:
             stream, _ = container.get_archive(path)
             archive = b"".join(stream)
         except docker.errors.NotFound:
             return None
         except docker.errors.DockerException as exc:
-            raise EngineError(f"reading {path} from {image}: {_reason(exc)}") from None
+            raise EngineError(f"reading {path} from {image}: {reason(exc)}") from None
         finally:
             with contextlib.suppress(docker.errors.DockerException):
                 container.remove(force=True)
@@ -192,14 +152,16 @@ class DockerEngine:
             return handle.read().decode("utf-8", errors="replace") if handle else None
 
     def pull(self, ref: str) -> None:
+        """Pull `ref` from its registry."""
         self._echo(["docker", "pull", ref])
         repository, _, tag = ref.partition(":")
         try:
             self._client.images.pull(repository, tag=tag or "latest")
         except docker.errors.DockerException as exc:
-            raise EngineError(_reason(exc)) from None
+            raise EngineError(reason(exc)) from None
 
     def import_image(self, tarball: Path, ref: str, *, python: str) -> str:
+        """Import a root filesystem tarball as base image `ref`; its ID."""
         changes = [
             *DEBIAN_IMPORT_CHANGES,
             'LABEL io.keras-matrix.harness="base"',
@@ -215,7 +177,7 @@ class DockerEngine:
                 src=str(tarball), repository=repository, tag=tag, changes=changes
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker import {ref}: {_reason(exc)}") from None
+            raise EngineError(f"docker import {ref}: {reason(exc)}") from None
         found = self.image_id(ref)
         if found is None:
             raise EngineError(f"docker import {ref}: no image after import")
@@ -229,6 +191,7 @@ class DockerEngine:
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
     ) -> BuildResult:
+        """Build the Dockerfile in `context` as `ref`, streaming its log to `on_line`."""
         argv = ["docker", "build", "-t", ref]
         for key, value in sorted(labels.items()):
             argv += ["--label", f"{key}={value}"]
@@ -262,15 +225,16 @@ class DockerEngine:
                 if isinstance(aux, dict) and "ID" in aux:
                     image = str(aux["ID"])
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker build {ref}: {_reason(exc)}") from None
+            raise EngineError(f"docker build {ref}: {reason(exc)}") from None
         if error is None and image is None:
             image = self.image_id(ref)
         return BuildResult(ok=error is None, image_id=image, log="\n".join(lines), error=error)
 
     def run(self, spec: RunSpec) -> RunResult:
+        """Run one container to its end (or its timeout) and remove it."""
         self._echo(spec.argv())
         volumes = {
-            str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
+            self._mount_source(spec, m): {"bind": m.target, "mode": "ro" if m.read_only else "rw"}
             for m in spec.mounts
         }
         try:
@@ -279,13 +243,13 @@ class DockerEngine:
                 list(spec.command),
                 environment=dict(spec.env),
                 volumes=volumes,
-                labels=dict(spec.labels),
+                labels=spec.labels(),
                 name=spec.name,
                 detach=True,
-                **spec.sandbox.create_kwargs(),
+                **create_kwargs(spec.sandbox),
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"creating a container from {spec.image}: {_reason(exc)}") from None
+            raise EngineError(f"creating a container from {spec.image}: {reason(exc)}") from None
         with self._live_lock:
             stopping = self._stopping
             if not stopping:
@@ -314,7 +278,7 @@ class DockerEngine:
             container.reload()
             oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
         except docker.errors.DockerException as exc:
-            raise EngineError(f"running {spec.image}: {_reason(exc)}") from None
+            raise EngineError(f"running {spec.image}: {reason(exc)}") from None
         finally:
             self._discard(container)
         return RunResult(
@@ -326,6 +290,17 @@ class DockerEngine:
             duration_s=duration,
             output_cut=stdout_cut + stderr_cut,
         )
+
+    def _mount_source(self, spec: RunSpec, mount: Mount) -> str:
+        """The host path to bind, or the volume holding a copy of it for a remote engine."""
+        if self._copies is None or not mount.read_only:
+            return str(mount.source)
+        return self._copies.volume_for(mount.source, image=spec.image, owner=spec.owner)
+
+    def release(self) -> None:
+        """Remove the copies of mounts made for this process's containers, once they are done."""
+        if self._copies is not None:
+            self._copies.release()
 
     def gateway(self) -> str | None:
         """The host's address on the default bridge: containers reach host services there."""
@@ -358,7 +333,15 @@ class DockerEngine:
             self._discard(container)
         return len(running)
 
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        """Remove the cell containers on the engine (any process's) that `where` picks; how many."""
+        picked = [c for c in self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}") if where(c)]
+        for container in picked:
+            self.remove_container(container.id)
+        return len(picked)
+
     def containers(self, label: str) -> list[ContainerInfo]:
+        """Containers carrying `label` (`key=value` or `key`)."""
         try:
             # Other harness processes remove their containers while this one lists them; one
             # that is gone between the listing and docker-py's inspect of it is simply skipped.
@@ -366,20 +349,21 @@ class DockerEngine:
                 all=True, filters={"label": label}, ignore_removed=True
             )
         except docker.errors.DockerException as exc:
-            raise EngineError(f"listing containers: {_reason(exc)}") from None
+            raise EngineError(f"listing containers: {reason(exc)}") from None
         return [
             ContainerInfo(id=str(c.id), name=str(c.name), labels=dict(c.labels or {}))
             for c in found
         ]
 
     def remove_container(self, container_id: str) -> None:
+        """Remove one container, running or not (already gone is fine)."""
         self._echo(["docker", "rm", "--force", container_id[:12]])
         try:
             self._client.api.remove_container(container_id, force=True)
         except docker.errors.NotFound:
             return
         except docker.errors.DockerException as exc:
-            raise EngineError(f"docker rm {container_id[:12]}: {_reason(exc)}") from None
+            raise EngineError(f"docker rm {container_id[:12]}: {reason(exc)}") from None
 
     def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
         """Remove the images carrying `label`; with `repositories`, only their tags there.
@@ -392,7 +376,7 @@ class DockerEngine:
         try:
             images = self._client.images.list(filters={"label": label})
         except docker.errors.DockerException as exc:
-            raise EngineError(f"listing images: {_reason(exc)}") from None
+            raise EngineError(f"listing images: {reason(exc)}") from None
         for image in images:
             refs = list(image.tags) or [str(image.id)]
             if repositories and image.tags:
@@ -406,8 +390,36 @@ class DockerEngine:
                 except docker.errors.ImageNotFound:
                     continue
                 except docker.errors.APIError as exc:
-                    raise EngineError(f"docker rmi {ref}: {_reason(exc)}") from None
+                    raise EngineError(f"docker rmi {ref}: {reason(exc)}") from None
         return removed
+
+
+def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
+    """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
+    host = environ.get("DOCKER_HOST", "")
+    return not host or host.startswith("unix://")
+
+
+def create_kwargs(sandbox: Sandbox) -> dict[str, Any]:
+    """Keyword arguments for docker-py's `containers.create` that confine a container as
+    `Sandbox.docker_flags` says."""
+    kwargs: dict[str, Any] = {
+        "network_mode": sandbox.network,
+        "read_only": sandbox.read_only,
+        "tmpfs": sandbox.tmpfs(),
+        "mem_limit": sandbox.memory,
+        "memswap_limit": sandbox.memory_swap_value(),
+        "pids_limit": sandbox.pids_limit,
+        "ulimits": [docker.types.Ulimit(name="nofile", soft=sandbox.nofile, hard=sandbox.nofile)],
+        "privileged": False,
+    }
+    if sandbox.user:
+        kwargs["user"] = sandbox.user
+    if sandbox.cap_drop_all:
+        kwargs["cap_drop"] = ["ALL"]
+    if sandbox.no_new_privileges:
+        kwargs["security_opt"] = ["no-new-privileges"]
+    return kwargs
 
 
 def _read_logs(container: Any, limit: int, *, stdout: bool) -> tuple[str, int]:
@@ -415,52 +427,3 @@ def _read_logs(container: Any, limit: int, *, stdout: bool) -> tuple[str, int]:
     for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=False):
         clip.feed(chunk)
     return clip.text(), clip.dropped
-
-
-def unavailable_reason(exc: BaseException) -> str:
-    """Why no engine answers, from the OS error under docker-py's wrapping (never its text)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        for arg in getattr(current, "args", ()):
-            if isinstance(arg, BaseException) and id(arg) not in seen:
-                found = _os_reason(arg)
-                if found:
-                    return found
-        found = _os_reason(current)
-        if found:
-            return found
-        current = current.__cause__ or current.__context__
-    return f"no Docker engine answers: {_reason(exc) if isinstance(exc, Exception) else exc}"
-
-
-def _os_reason(exc: BaseException) -> str | None:
-    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
-        return (
-            "permission denied on the Docker socket: add your user to the 'docker' group "
-            "(then log in again) or set DOCKER_HOST"
-        )
-    if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOENT:
-        return (
-            "Docker is not installed or not running: no Docker socket "
-            "(start the daemon or set DOCKER_HOST)"
-        )
-    if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED:
-        return (
-            "the Docker daemon is not running: its socket refuses connections "
-            "(start it, e.g. `systemctl start docker`)"
-        )
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, BaseException) and arg is not exc:
-            found = _os_reason(arg)
-            if found:
-                return found
-    return None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, docker.errors.APIError):
-        return str(exc.explanation or exc)
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__

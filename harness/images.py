@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness.dockerfile import ImageSpec
-from harness.engine import Engine
+from harness.engine_api import ImageStore
 from harness.results import write_atomic
 
 # "unreachable": the install failed because the package index could not be reached; the
@@ -33,6 +33,8 @@ _NETWORK_FAILURE = re.compile(
 
 @dataclass(frozen=True, kw_only=True)
 class ImageRecord:
+    """What became of one environment image in a run: reused, built, failed or unreachable."""
+
     python: str
     environment: str
     tag: str
@@ -49,6 +51,7 @@ class ImageRecord:
 
     @property
     def usable(self) -> bool:
+        """Whether cells can run in this image."""
         return self.status in ("reused", "built")
 
 
@@ -70,12 +73,14 @@ class BuildFailures:
 
     @classmethod
     def under(cls, results_root: Path) -> BuildFailures:
+        """The record of refused builds beside the runs in `results_root`."""
         return cls(root=results_root / ".cache" / "builds")
 
     def _path(self, spec: ImageSpec) -> Path:
         return self.root / f"{spec.digest}.json"
 
     def get(self, spec: ImageSpec) -> ImageRecord | None:
+        """The refused build of this exact Dockerfile, if one is recorded."""
         try:
             data = json.loads(self._path(spec).read_text(encoding="utf-8"))
             return ImageRecord(**data)
@@ -83,6 +88,7 @@ class BuildFailures:
             return None  # absent or damaged: build again
 
     def put(self, record: ImageRecord, spec: ImageSpec) -> None:
+        """Remember that pip refused this Dockerfile's install."""
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
 
@@ -114,7 +120,7 @@ def _last_step(log: str) -> str | None:
 
 
 def build_images(
-    engine: Engine,
+    engine: ImageStore,
     specs: Sequence[ImageSpec],
     *,
     log_dir: Path,
@@ -178,7 +184,7 @@ def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
 
 
 def build_one(
-    engine: Engine,
+    engine: ImageStore,
     spec: ImageSpec,
     *,
     log_dir: Path,
@@ -191,6 +197,7 @@ def build_one(
     sleep: Callable[[float], None] = time.sleep,
     failures: BuildFailures | None = None,
 ) -> ImageRecord:
+    """Reuse or build one image, retrying network failures with backoff (`sleep` waits)."""
     record = ImageRecord(
         python=spec.python,
         environment=spec.environment,

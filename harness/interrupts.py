@@ -23,9 +23,11 @@ class StopRequest:
 
     @property
     def requested(self) -> bool:
+        """Whether a stop was asked for."""
         return self._event.is_set()
 
     def request(self, signal_name: str) -> None:
+        """Ask the run to stop, naming the signal that asked."""
         self.signal_name = signal_name
         self._event.set()
 

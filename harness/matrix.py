@@ -8,17 +8,17 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from harness import tracked_matrix, yamlsource
+from harness.bases import BASE_KINDS, BaseKind
 from harness.cells import AXES, expand
 from harness.errors import ConfigurationError
 from harness.lockfile import Lock
 from harness.matrix_schema import (
-    BASE_KINDS,
     NAME,
     Backend,
     Environment,
@@ -52,7 +52,7 @@ class Matrix(BaseModel):
     # Where a template of the matrix's own may be; None: the packaged template only.
     template_dir: Path | None
     python: tuple[str, ...]
-    base: Literal["auto", "registry", "debian"]
+    base: BaseKind
     pip_version: str
     timeout: int
     build_timeout: int

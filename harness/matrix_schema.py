@@ -12,11 +12,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from harness.bases import BaseKind
 from harness.cells import AXES
 from harness.sandbox import Sandbox, parse_size
 from harness.tracking import check_template
 
-BASE_KINDS = ("auto", "registry", "debian")
 # pip options whose next word is a value, not a requirement.
 _PIP_OPTIONS_WITH_VALUE = frozenset(
     {
@@ -256,7 +256,7 @@ class Rule(_Model):
 
 class MatrixFile(_Model):
     python: list[str] = Field(min_length=1)
-    base: Literal["auto", "registry", "debian"] = "auto"
+    base: BaseKind = "auto"
     scenario_dir: str = "scenarios"
     template_dir: str | None = None
     constraints: str | None = None

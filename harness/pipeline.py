@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from harness import __version__, environments, table, wheelhouse
+from harness import environments, table, wheelhouse
 from harness.bases import BaseKind, BaseResolver
-from harness.cache import ResultCache, lookup
-from harness.cells import AXES, Cell
+from harness.cache import ResultCache
+from harness.cells import Cell
 from harness.commands import Echo
 from harness.dockerfile import ImageSpec, render
-from harness.engine import Engine
+from harness.engine_api import Engine
 from harness.errors import BaseImageError, HarnessError, Interrupted, NetworkError
+from harness.executor import Executor, LocalExecutor, batches_of
 from harness.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
 from harness.interrupts import stop_on_signals
 from harness.matrix import Matrix
 from harness.outcome import Outcome
-from harness.results import CellWriter, RunDir, new_run_id
+from harness.planning import RunPlan, start_run
+from harness.recorder import Recorder
+from harness.results import CellWriter, RunDir
 from harness.resume import owner_of_this_process, sweep_dead_runs
-from harness.runner import Payload, run_cells
+from harness.runmeta import RunMeta
+from harness.runner import CellJob, Payload, prepare_jobs
 from harness.sandbox import Sandbox
 from harness.ui import Reporter
 
@@ -33,6 +34,8 @@ CA_BUNDLE_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
+    """How a run builds its images and runs its cells (the command line's choices)."""
+
     base: BaseKind
     template_dir: Path | None
     ca_bundle: Path | None
@@ -57,6 +60,7 @@ def default_ca_bundle() -> Path | None:
 
 
 def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
+    """The (python, environment) images `cells` need, in first-use order."""
     return list(dict.fromkeys(cell.image_key for cell in cells))
 
 
@@ -72,6 +76,7 @@ SLOW_STORAGE_DRIVERS = {
 def base_resolver(
     engine: Engine, options: Options, *, reporter: Reporter, echo: Echo
 ) -> BaseResolver:
+    """A base resolver for `options.base` that speaks through `reporter`."""
     return BaseResolver(
         engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
     )
@@ -190,103 +195,71 @@ def run_matrix(
     reporter: Reporter,
     echo: Echo,
     resolver: BaseResolver | None = None,
+    executor: Executor | None = None,
 ) -> RunDir:
-    run = RunDir.create(results_root, new_run_id())
-    meta = {
-        "run_id": run.run_id,
-        "harness_version": __version__,
-        "engine_version": engine.version(),
-        "engine_storage_driver": engine.storage_driver(),
-        "host_python": platform.python_version(),
-        "matrix": str(matrix.path.resolve()),
-        "matrix_sha256": matrix.sha256,
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "finished": None,
-        "cells_planned": len(cells),
-        # Each axis in the matrix's order, so that tables list values as the matrix does.
-        "axes": {axis: list(matrix.axis_values(axis)) for axis in AXES},
-        # What `--resume` runs: these cells, with this sandbox, minus those in cells.jsonl.
-        "cell_ids": [cell.id for cell in cells],
-        "sandbox": options.sandbox.as_dict(),
-        "pinned_from": str(options.constraints) if options.constraints else None,
-        "scenarios": {
-            name: {
-                "title": s.title,
-                "description": s.description,
-                "source": s.source,
-                "claim": {"summary": s.claim.summary, "pattern": s.claim.pattern},
-                "sha256": s.sha256,
-            }
-            for name, s in matrix.scenarios.items()
-        },
-    }
-    run.write_json("run.json", meta)
-    run.mark_latest()  # now, so that `--resume` finds a run killed before it ends
-    return continue_run(
-        engine,
+    """Start a new run of `cells` and execute it (`harness run`, `repro`, `bisect`)."""
+    plan = start_run(
         matrix,
-        run,
+        cells,
+        sandbox=options.sandbox,
+        engine=engine.describe(),
+        results_root=results_root,
+        pinned_from=options.constraints,
+    )
+    return execute(
+        engine,
+        plan,
         options,
-        planned=cells,
-        cells=cells,
         reporter=reporter,
         echo=echo,
         resolver=resolver,
+        executor=executor,
     )
 
 
-def announce(
-    engine: Engine, run: RunDir, cells: Sequence[Cell], meta: dict[str, Any], reporter: Reporter
-) -> None:
+def announce(engine: Engine, plan: RunPlan, meta: RunMeta, reporter: Reporter) -> None:
+    """Say what is about to run, and warn of a storage driver that makes every cell slow."""
+    cells, run = plan.cells, plan.run
     reporter.note(
         f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
     )
-    driver = meta.get("engine_storage_driver") or engine.storage_driver()
+    driver = meta.engine_storage_driver or engine.describe().storage_driver
     if driver in SLOW_STORAGE_DRIVERS and cells:
         reporter.note(f"storage driver {driver}: {SLOW_STORAGE_DRIVERS[driver]}")
 
 
-def continue_run(
+def execute(
     engine: Engine,
-    matrix: Matrix,
-    run: RunDir,
+    plan: RunPlan,
     options: Options,
     *,
-    planned: Sequence[Cell],
-    cells: Sequence[Cell],
     reporter: Reporter,
     echo: Echo,
     resolver: BaseResolver | None = None,
+    executor: Executor | None = None,
 ) -> RunDir:
-    """Run `cells` (those of `planned` not yet recorded) into `run`, and write its table.
+    """Run the plan's cells into its run, and write its table: the one path to cells.
 
-    Cells whose inputs are unchanged since an earlier run come from the result cache.
-    Ctrl-C or SIGTERM stops the containers in flight, keeps every finished cell, writes
-    the partial table and raises Interrupted; a second signal exits at once.
+    Images are built (or reused), cells whose inputs are unchanged since an earlier run come
+    from the result cache, and the rest go to `executor` (by default, this engine's
+    containers, `options.jobs` at a time). Ctrl-C or SIGTERM stops the cells in flight, keeps
+    every finished cell, writes the partial table and raises Interrupted; a second signal
+    exits at once.
     """
-    meta = run.read_json("run.json")
+    run, matrix = plan.run, plan.matrix
+    meta = run.read_meta()
     sweep_dead_runs(engine, reporter.note)
-    announce(engine, run, cells, meta, reporter)
-    writer = CellWriter(run.cells_path)
+    announce(engine, plan, meta, reporter)
+    executor = executor or LocalExecutor(engine, jobs=options.jobs)
     cache = ResultCache.under(run.path.parent)
-    progress = None
-    recorded: list[Outcome] = []
     images: dict[tuple[str, str], ImageRecord] = {}
     with stop_on_signals(reporter.note) as stop:
-
-        def record(outcome: Outcome) -> None:
-            if stop.requested:
-                return  # cut short by the stop: in flight, so `--resume` runs it again
-            writer.write(outcome)
-            recorded.append(outcome)
-            if progress is not None:
-                progress.advance(outcome)
-
+        recorder = Recorder(writer=CellWriter(run.cells_path), cache=cache, stop=stop)
         try:
             images = build_all(
                 engine,
                 matrix,
-                cells,
+                plan.cells,
                 options,
                 workdir=run.path,
                 reporter=reporter,
@@ -296,38 +269,29 @@ def continue_run(
             )
             images = record_images(engine, run, images, reporter)
             payload = Payload.prepare(run.path / "payload", matrix)
-            cached, to_run, keys = lookup(
-                cache,
+            jobs, build_failed = prepare_jobs(
                 matrix,
-                cells,
+                plan.cells,
                 images,
                 payload=payload,
                 run_id=run.run_id,
-                use_cache=options.use_cache,
                 sandbox=options.sandbox,
+                owner=owner_of_this_process(),
             )
+            cached, to_run = _take_cached(cache, jobs, run.run_id, use_cache=options.use_cache)
             for outcome in cached:
-                writer.write(outcome)
-                recorded.append(outcome)
+                recorder.reused(outcome)
             if cached:
                 reporter.note(
                     f"{len(cached)} cells unchanged since earlier runs: taken from the result cache"
                 )
-            progress = reporter.cells(len(to_run))
-            run_cells(
-                engine,
-                matrix,
-                to_run,
-                images,
-                payload=payload,
-                run_id=run.run_id,
-                jobs=options.jobs,
-                on_outcome=cache.storing(keys, record),
-                sandbox=options.sandbox,
-                owner=owner_of_this_process(),
-            )
+            recorder.expect(to_run, reporter.cells(len(build_failed) + len(to_run)))
+            for outcome in build_failed:
+                recorder.fresh(outcome)
+            for outcome in executor.run(batches_of(to_run)):
+                recorder.fresh(outcome)
         except (KeyboardInterrupt, HarnessError) as exc:
-            stopped = engine.stop_running()
+            stopped = executor.stop()
             if isinstance(exc, HarnessError):
                 raise
             stop.request(stop.signal_name or "SIGINT")
@@ -335,25 +299,21 @@ def continue_run(
                 f"stopped and removed {stopped} running container{'s' if stopped != 1 else ''}"
             )
             raise Interrupted(
-                f"interrupted by {stop.signal_name}: {len(recorded)} cells recorded this time "
+                f"interrupted by {stop.signal_name}: {recorder.count} cells recorded this time "
                 f"in {run.path}; "
                 f"continue with `harness run --resume {run.run_id}`"
             ) from None
         finally:
-            if progress is not None:
-                progress.close()
-            writer.close()
-            done = len(list(run.outcomes()))
-            meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-            meta["cells_recorded"] = done
-            meta["complete"] = done >= len(planned)
-            run.write_json("run.json", meta)
+            executor.close()
+            recorder.close()
+            run.write_meta(meta.finish(len(list(run.outcomes()))))
             write_table(run)
             run.mark_latest()
     unreachable = [r for r in images.values() if r.status == "unreachable"]
     if unreachable:
         skipped = sum(
-            cell.image_key in {(r.python, r.environment) for r in unreachable} for cell in cells
+            cell.image_key in {(r.python, r.environment) for r in unreachable}
+            for cell in plan.cells
         )
         raise NetworkError(
             f"{skipped} cells not run: the package index was unreachable while building "
@@ -361,6 +321,24 @@ def continue_run(
             f"continue with `harness run --resume {run.run_id}` once the network is back"
         )
     return run
+
+
+def _take_cached(
+    cache: ResultCache, jobs: Sequence[CellJob], run_id: str, *, use_cache: bool
+) -> tuple[list[Outcome], list[CellJob]]:
+    """Outcomes the cache holds for unchanged cells, and the jobs left to run.
+
+    With `use_cache` off nothing is read, but fresh outcomes are still stored for the next run.
+    """
+    cached: list[Outcome] = []
+    to_run: list[CellJob] = []
+    for job in jobs:
+        found = cache.get(job.key, run_id) if use_cache and job.key is not None else None
+        if found is None:
+            to_run.append(job)
+        else:
+            cached.append(found)
+    return cached, to_run
 
 
 def record_images(
@@ -379,4 +357,5 @@ def record_images(
 
 
 def write_table(run: RunDir) -> Path:
+    """Rewrite the run's table.md from its cells.jsonl."""
     return table.write(run, "md")

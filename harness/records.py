@@ -13,23 +13,17 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
+from harness import driver, runmeta
 from harness.cells import AXES
 from harness.outcome import Outcome
 from harness.results import RunDir
+from harness.runmeta import RunMeta
 
-# Packages whose installed versions describe an environment, most telling first.
-KEY_PACKAGES = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "tf-keras",
-    "jax",
-    "jaxlib",
-    "torch",
-    "numpy",
-)
+# Packages whose installed versions describe an environment, most telling first: those the
+# driver reads in every cell.
+KEY_PACKAGES = driver.PACKAGES
+UNKNOWN = runmeta.UNKNOWN  # the tables' word for a value not recorded
 NOT_INSTALLED = "not installed"
-UNKNOWN = "?"
 Phase = Literal["works", "import", "call", "no_result"]
 PHASE_WORDS: Mapping[Phase, str] = {
     "works": "works",
@@ -41,6 +35,8 @@ PHASE_WORDS: Mapping[Phase, str] = {
 
 @dataclass(frozen=True, kw_only=True)
 class ImageInfo:
+    """One image as images.json records it, for tables and provenance."""
+
     python: str
     environment: str
     tag: str
@@ -55,6 +51,7 @@ class ImageInfo:
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ImageInfo:
+        """The record from an images.json entry, with "?" for what is missing."""
         return cls(
             python=str(data.get("python", UNKNOWN)),
             environment=str(data.get("environment", UNKNOWN)),
@@ -104,6 +101,7 @@ class Provenance:
         )
 
     def image(self, python: str, environment: str) -> ImageInfo | None:
+        """The image of (python, environment), if the run recorded it."""
         return next(
             (i for i in self.images if (i.python, i.environment) == (python, environment)), None
         )
@@ -113,58 +111,66 @@ class Provenance:
 class Run:
     """A run's records as read from its directory, cells in matrix order."""
 
-    meta: Mapping[str, Any]
+    info: RunMeta
     provenance: Provenance
     outcomes: tuple[Outcome, ...]
     axes: Mapping[str, tuple[str, ...]]
 
     @classmethod
     def load(cls, run_dir: RunDir) -> Run:
-        meta = run_dir.read_json("run.json")
+        """The run in `run_dir`: run.json, images.json and cells.jsonl."""
         images = run_dir.read_json("images.json")
         return cls.of(
             list(run_dir.outcomes()),
-            meta if isinstance(meta, dict) else {},
+            run_dir.read_meta(),
             images if isinstance(images, list) else [],
-            run_id=run_dir.run_id,
         )
 
     @classmethod
     def of(
         cls,
         outcomes: Sequence[Outcome],
-        meta: Mapping[str, Any],
+        meta: RunMeta | Mapping[str, Any],
         images: Sequence[Mapping[str, Any]] = (),
         *,
         run_id: str | None = None,
     ) -> Run:
-        axes = _axis_order(outcomes, meta.get("axes") or {})
+        """A run from its records, cells sorted in matrix order (`meta` may be run.json's
+        object, read as RunMeta with `run_id` where it names none)."""
+        if not isinstance(meta, RunMeta):
+            meta = RunMeta.from_json(meta, run_id=run_id or UNKNOWN)
+        axes = _axis_order(outcomes, meta.axes)
         index = {axis: {v: i for i, v in enumerate(values)} for axis, values in axes.items()}
         ordered = sorted(outcomes, key=lambda o: tuple(index[a][str(getattr(o, a))] for a in AXES))
         provenance = Provenance(
-            run_id=str(meta.get("run_id") or run_id or UNKNOWN),
-            harness_version=str(meta.get("harness_version", UNKNOWN)),
-            started=str(meta.get("started", UNKNOWN)),
-            finished=meta.get("finished"),
-            engine_version=str(meta.get("engine_version", UNKNOWN)),
-            engine_storage_driver=meta.get("engine_storage_driver"),
-            host_python=str(meta.get("host_python", UNKNOWN)),
-            matrix=shown_path(str(meta.get("matrix", UNKNOWN))),
-            matrix_sha256=str(meta.get("matrix_sha256", UNKNOWN)),
-            cells_planned=meta.get("cells_planned"),
+            run_id=meta.run_id,
+            harness_version=meta.harness_version,
+            started=meta.started,
+            finished=meta.finished,
+            engine_version=meta.engine_version,
+            engine_storage_driver=meta.engine_storage_driver,
+            host_python=meta.host_python,
+            matrix=shown_path(meta.matrix or UNKNOWN),
+            matrix_sha256=meta.matrix_sha256,
+            cells_planned=meta.cells_planned,
             cells_recorded=len(outcomes),
             images=tuple(ImageInfo.parse(i) for i in images if isinstance(i, Mapping)),
         )
-        return cls(meta=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
+        return cls(info=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
 
     @property
-    def scenarios(self) -> Mapping[str, Any]:
-        found = self.meta.get("scenarios")
-        return found if isinstance(found, dict) else {}
+    def meta(self) -> Mapping[str, Any]:
+        """run.json's object, for readers not yet on `info`."""
+        return self.info.to_json()
+
+    @property
+    def scenarios(self) -> Mapping[str, Mapping[str, Any]]:
+        """Each scenario's run.json object (title, description, source, claim), for the views."""
+        return {name: s.to_json() for name, s in self.info.scenarios.items()}
 
 
 def _axis_order(
-    outcomes: Sequence[Outcome], recorded: Mapping[str, Any]
+    outcomes: Sequence[Outcome], recorded: Mapping[str, Sequence[str]]
 ) -> dict[str, tuple[str, ...]]:
     """Each axis in matrix order (run.json `axes`); else Pythons by version, others as seen."""
     axes: dict[str, tuple[str, ...]] = {}
@@ -188,6 +194,7 @@ def shown_path(path: str) -> str:
 
 
 def version_key(value: str | None) -> tuple[int, Version | str]:
+    """A sort key that orders versions as versions, and anything else after them."""
     if value is None:
         return (0, "")
     try:

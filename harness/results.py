@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.errors import ResultsError
 from harness.outcome import Outcome
+from harness.runmeta import RunMeta
 
 CELLS = "cells.jsonl"
 RUN = "run.json"
@@ -20,23 +21,29 @@ LATEST = "latest"
 
 
 def new_run_id(now: datetime | None = None) -> str:
+    """A run ID from the time (UTC, to the second)."""
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
 @dataclass(frozen=True, kw_only=True)
 class RunDir:
+    """One run's directory under the results root."""
+
     path: Path
 
     @property
     def run_id(self) -> str:
+        """The run's ID: its directory's name."""
         return self.path.name
 
     @property
     def cells_path(self) -> Path:
+        """Where the run's cells.jsonl is."""
         return self.path / CELLS
 
     @classmethod
     def create(cls, root: Path, run_id: str) -> RunDir:
+        """A new, empty run directory under `root` (suffixed if the ID is taken)."""
         path = root / run_id
         suffix = 1
         while path.exists():  # two runs in one second get distinct directories
@@ -58,11 +65,22 @@ class RunDir:
         return cls(path=candidate.resolve())
 
     def write_json(self, name: str, data: Any) -> None:
+        """Write `data` as JSON to the file `name` in the run, atomically."""
         write_atomic(
             self.path / name, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
         )
 
+    def read_meta(self) -> RunMeta:
+        """The run's run.json as a record (an absent file reads as a run that recorded nothing)."""
+        data = self.read_json(RUN)
+        return RunMeta.from_json(data if isinstance(data, dict) else {}, run_id=self.run_id)
+
+    def write_meta(self, meta: RunMeta) -> None:
+        """Replace run.json with `meta`, atomically."""
+        self.write_json(RUN, meta.to_json())
+
     def read_json(self, name: str) -> Any:
+        """The JSON in the run's file `name` ({} if absent); ResultsError if unreadable."""
         try:
             return json.loads((self.path / name).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -71,6 +89,7 @@ class RunDir:
             raise ResultsError(f"{self.path / name}: unreadable: {exc}") from None
 
     def outcomes(self) -> Iterator[Outcome]:
+        """The cells recorded in cells.jsonl, in the order they finished."""
         with self.cells_path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip() or not line.endswith("\n"):
@@ -83,6 +102,7 @@ class RunDir:
                     ) from None
 
     def mark_latest(self) -> None:
+        """Point `latest` beside the run at it, atomically."""
         link = self.path.parent / LATEST
         temporary = self.path.parent / f".{LATEST}.tmp"
         temporary.unlink(missing_ok=True)
@@ -105,6 +125,7 @@ class CellWriter:
         self._lock = threading.Lock()
 
     def write(self, outcome: Outcome) -> None:
+        """Append one cell's record and fsync it."""
         data = (json.dumps(outcome.to_json(), sort_keys=True) + "\n").encode("utf-8")
         with self._lock:
             written = 0
@@ -113,6 +134,7 @@ class CellWriter:
             os.fsync(self._fd)
 
     def close(self) -> None:
+        """Close cells.jsonl (closing twice is fine)."""
         with self._lock:
             if self._fd >= 0:
                 os.close(self._fd)
@@ -139,6 +161,7 @@ def repair_torn_tail(path: Path) -> bool:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a reader sees the old file or the new one."""
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)

@@ -1,23 +1,18 @@
-"""Crash recovery: who owns a cell container, sweeping those of dead runs, and what a
-resumed run has left to do."""
+"""Crash recovery: who owns a cell container, and sweeping those of dead runs.
+
+What a resumed run has left to do is planned in harness/planning.py."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cells import Cell, expand
-from harness.dockerfile import HARNESS_LABEL, LABEL_PREFIX
-from harness.engine import Engine
-from harness.errors import ResultsError
-from harness.matrix import Matrix, load_matrix
-from harness.results import RunDir
+from harness.engine_api import OWNER_LABEL, ContainerRunner
 
-OWNER_LABEL = f"{LABEL_PREFIX}.owner"
-CELL_CONTAINERS = f"{HARNESS_LABEL}=cell"
+# Where the owner is recorded on a container: the engine's business, named here for older imports.
+__all__ = ["OWNER_LABEL", "owner_is_dead", "owner_of_this_process", "sweep_dead_runs"]
 
 
 def _start_time(pid: int) -> str | None:
@@ -54,55 +49,9 @@ def owner_is_dead(owner: str) -> bool:
     return start not in ("", "-") and now is not None and now != start
 
 
-def sweep_dead_runs(engine: Engine, say: Callable[[str], None]) -> int:
+def sweep_dead_runs(engine: ContainerRunner, say: Callable[[str], None]) -> int:
     """Remove cell containers whose harness process died (SIGKILL, power loss)."""
-    removed = 0
-    for container in engine.containers(CELL_CONTAINERS):
-        owner = container.labels.get(OWNER_LABEL)
-        if owner and owner_is_dead(owner):
-            engine.remove_container(container.id)
-            removed += 1
+    removed = engine.remove_cells(lambda c: c.owner is not None and owner_is_dead(c.owner))
     if removed:
         say(f"removed {removed} container{'s' if removed != 1 else ''} left by dead runs")
     return removed
-
-
-@dataclass(frozen=True, kw_only=True)
-class Resumption:
-    """A stopped run and the cells it has left."""
-
-    run: RunDir
-    matrix: Matrix
-    planned: tuple[Cell, ...]
-    remaining: tuple[Cell, ...]
-
-
-def plan_resume(run: RunDir) -> Resumption:
-    meta = run.read_json("run.json")
-    matrix_path = meta.get("matrix")
-    planned_ids = meta.get("cell_ids")
-    if not isinstance(matrix_path, str) or not isinstance(planned_ids, list):
-        raise ResultsError(
-            f"{run.path / 'run.json'}: records no matrix or cell list; this run cannot be resumed"
-        )
-    matrix = load_matrix(Path(matrix_path))
-    if matrix.sha256 != meta.get("matrix_sha256"):
-        raise ResultsError(
-            f"{matrix_path} changed since run {run.run_id} started; start a new run instead"
-        )
-    by_id = {cell.id: cell for cell in expand(matrix).cells}
-    missing = [cell_id for cell_id in planned_ids if cell_id not in by_id]
-    if missing:
-        raise ResultsError(f"run {run.run_id}: cell {missing[0]} is no longer in {matrix_path}")
-    planned = tuple(by_id[cell_id] for cell_id in planned_ids)
-    done = finished_ids(run)
-    return Resumption(
-        run=run,
-        matrix=matrix,
-        planned=planned,
-        remaining=tuple(cell for cell in planned if cell.id not in done),
-    )
-
-
-def finished_ids(run: RunDir) -> set[str]:
-    return {outcome.cell_id for outcome in run.outcomes()}

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import shutil
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness import driver
+from harness.cache import cell_key
 from harness.cells import Cell
 from harness.commands import as_command
-from harness.dockerfile import HARNESS_LABEL, LABEL_PREFIX
-from harness.engine import Engine, Mount, RunResult, RunSpec
+from harness.engine_api import Mount, RunResult, RunSpec
 from harness.images import ImageRecord
 from harness.matrix import Matrix
 from harness.outcome import STATUSES, Outcome, RaisedError, Status, signature_of
@@ -32,19 +31,83 @@ class Payload:
     """Host directory mounted read-only in every cell: the driver, scenarios, keras.json files."""
 
     path: Path
+    # SHA-256 of each file, by its path under the payload directory.
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, directory: Path, matrix: Matrix) -> Payload:
-        (directory / "scenarios").mkdir(parents=True, exist_ok=True)
-        (directory / "backends").mkdir(exist_ok=True)
-        shutil.copyfile(driver.__file__, directory / "driver.py")
+        """Write the payload of `matrix`'s cells into `directory`."""
+        files: dict[str, bytes] = {"driver.py": Path(driver.__file__).read_bytes()}
         for scenario in matrix.scenarios.values():
-            shutil.copyfile(scenario.path, directory / "scenarios" / f"{scenario.name}.py")
+            files[f"scenarios/{scenario.name}.py"] = scenario.path.read_bytes()
         for name, backend in matrix.backends.items():
             if backend.keras_json is not None:
                 text = json.dumps(backend.keras_json, indent=4) + "\n"
-                (directory / "backends" / f"{name}.json").write_text(text, encoding="utf-8")
-        return cls(path=directory.resolve())
+                files[f"backends/{name}.json"] = text.encode("utf-8")
+        (directory / "scenarios").mkdir(parents=True, exist_ok=True)
+        (directory / "backends").mkdir(exist_ok=True)
+        for relative, data in files.items():
+            (directory / relative).write_bytes(data)
+        return cls(
+            path=directory.resolve(),
+            digests={name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        )
+
+    def contents(self, spec: RunSpec) -> dict[str, str]:
+        """SHA-256 of each payload file `spec`'s command names, by its path in the container."""
+        prefix = f"{PAYLOAD_MOUNT}/"
+        return {
+            arg: self.digests[arg.removeprefix(prefix)]
+            for arg in spec.command
+            if arg.startswith(prefix) and arg.removeprefix(prefix) in self.digests
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellJob:
+    """One cell ready to run: its container spec (built once), its result-cache key, and what
+    its outcome is judged against."""
+
+    cell: Cell
+    image: ImageRecord
+    scenario: Scenario
+    spec: RunSpec
+    # None where the image has no ID to key on: such a cell runs, and is not cached.
+    key: str | None
+    run_id: str
+
+
+def prepare_jobs(
+    matrix: Matrix,
+    cells: Iterable[Cell],
+    images: Mapping[tuple[str, str], ImageRecord],
+    *,
+    payload: Payload,
+    run_id: str,
+    sandbox: Sandbox | None = None,
+    owner: str | None = None,
+) -> tuple[list[CellJob], list[Outcome]]:
+    """Each cell whose image is usable as a job; those whose image pip refused as their
+    `build_failed` outcome. Cells whose image was unreachable are neither: a later resume
+    runs them."""
+    jobs: list[CellJob] = []
+    failed: list[Outcome] = []
+    for cell in cells:
+        image = images[cell.image_key]
+        if image.usable:
+            spec = run_spec(matrix, cell, image.tag, payload, run_id, sandbox=sandbox, owner=owner)
+            key = None
+            if image.image_id is not None:
+                key = cell_key(spec, image_id=image.image_id, contents=payload.contents(spec))
+            scenario = matrix.scenarios[cell.scenario]
+            jobs.append(
+                CellJob(
+                    cell=cell, image=image, scenario=scenario, spec=spec, key=key, run_id=run_id
+                )
+            )
+        elif image.status == "failed":
+            failed.append(build_failed(cell, image, run_id))
+    return jobs, failed
 
 
 def run_spec(
@@ -57,6 +120,7 @@ def run_spec(
     sandbox: Sandbox | None = None,
     owner: str | None = None,
 ) -> RunSpec:
+    """The container that runs `cell` in `image`: the driver on its scenario, sandboxed."""
     backend = matrix.backends[cell.backend]
     sandbox = sandbox or Sandbox()
     command = [
@@ -71,22 +135,17 @@ def run_spec(
     ]
     if backend.keras_json is not None:
         command += ["--keras-json", f"{PAYLOAD_MOUNT}/backends/{cell.backend}.json"]
-    labels = {
-        HARNESS_LABEL: "cell",
-        f"{LABEL_PREFIX}.run": run_id,
-        f"{LABEL_PREFIX}.cell": cell.id,
-    }
-    if owner:
-        labels[f"{LABEL_PREFIX}.owner"] = owner  # lets a later start tell a dead run's leftovers
     return RunSpec(
         image=image,
         command=tuple(command),
         # HOME is the sandbox's tmpfs, where the driver puts ~/.keras/keras.json.
         env={"HOME": CELL_HOME, **backend.env},
         mounts=(Mount(source=payload.path, target=PAYLOAD_MOUNT),),
-        labels=labels,
         timeout_s=matrix.timeout + DRIVER_GRACE_S,
         sandbox=sandbox,
+        run_id=run_id,
+        cell_id=cell.id,
+        owner=owner,  # lets a later start tell a dead run's leftovers
     )
 
 
@@ -99,6 +158,7 @@ def outcome_of(
     result: RunResult,
     run_id: str,
 ) -> Outcome:
+    """What the container's result says of the cell: the driver's record, or why there is none."""
     base = replace(
         _blank(cell, image, run_id),
         command=as_command(_by_hand(spec).argv()),
@@ -152,14 +212,26 @@ def outcome_of(
     )
 
 
+def outcome_of_job(job: CellJob, result: RunResult) -> Outcome:
+    """The outcome of `job` from its container's result."""
+    return outcome_of(
+        cell=job.cell,
+        scenario=job.scenario,
+        image=job.image,
+        spec=job.spec,
+        result=result,
+        run_id=job.run_id,
+    )
+
+
 def _by_hand(spec: RunSpec) -> RunSpec:
     """The spec as a person re-runs it: without the owner label, which names this process and
     would let the next harness start on the host sweep their container away as a dead run's."""
-    labels = {k: v for k, v in spec.labels.items() if k != f"{LABEL_PREFIX}.owner"}
-    return replace(spec, labels=labels)
+    return replace(spec, owner=None)
 
 
 def build_failed(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:
+    """A cell whose image pip refused to install, recorded without a container."""
     reason = image.error or "the image could not be built"
     first = reason.splitlines()[0]
     return replace(
@@ -169,57 +241,6 @@ def build_failed(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:
         build_error=reason,
         signature=signature_of("build_failed", first),
     )
-
-
-def run_cells(
-    engine: Engine,
-    matrix: Matrix,
-    cells: Iterable[Cell],
-    images: dict[tuple[str, str], ImageRecord],
-    *,
-    payload: Payload,
-    run_id: str,
-    jobs: int,
-    on_outcome: Callable[[Outcome], None],
-    sandbox: Sandbox | None = None,
-    owner: str | None = None,
-) -> None:
-    """Run every cell. Build-failed ones are recorded without a container; those whose
-    image could not be built for want of a network are not recorded, for a later resume."""
-    runnable: list[tuple[Cell, ImageRecord]] = []
-    for cell in cells:
-        image = images[cell.image_key]
-        if image.usable:
-            runnable.append((cell, image))
-        elif image.status == "failed":
-            on_outcome(build_failed(cell, image, run_id))
-
-    def one(item: tuple[Cell, ImageRecord]) -> None:
-        cell, image = item
-        spec = run_spec(matrix, cell, image.tag, payload, run_id, sandbox=sandbox, owner=owner)
-        result = engine.run(spec)
-        on_outcome(
-            outcome_of(
-                cell=cell,
-                scenario=matrix.scenarios[cell.scenario],
-                image=image,
-                spec=spec,
-                result=result,
-                run_id=run_id,
-            )
-        )
-
-    if jobs <= 1:
-        for item in runnable:
-            one(item)
-        return
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cell")
-    try:
-        for future in [pool.submit(one, item) for item in runnable]:
-            future.result()
-    finally:
-        # On an interrupt, do not wait for cells in flight: the caller stops their containers.
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _blank(cell: Cell, image: ImageRecord, run_id: str) -> Outcome:

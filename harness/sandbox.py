@@ -11,8 +11,11 @@ they need the network to install packages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
+
+from harness import driver
 
 _SIZE = re.compile(r"^(\d+)([kmg]?)b?$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -54,6 +57,7 @@ class Sandbox:
     output_limit: int = 65536
 
     def memory_swap_value(self) -> str:
+        """Memory plus swap: `memory_swap`, or `memory` (no swap) if unset."""
         return self.memory_swap or self.memory
 
     def with_overrides(self, overrides: dict[str, Any]) -> Sandbox:
@@ -65,6 +69,7 @@ class Sandbox:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     def as_dict(self) -> dict[str, Any]:
+        """Every setting by name, as run.json records it."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def docker_flags(self) -> list[str]:
@@ -86,6 +91,7 @@ class Sandbox:
         return flags
 
     def tmpfs(self) -> dict[str, str]:
+        """The tmpfs mounts ($HOME and /tmp) with their options, owned by the cell's user."""
         uid, _, gid = self.user.partition(":")
         owner = f",uid={uid},gid={gid or uid}" if uid.isdigit() else ""
         # `exec`: Docker's default noexec would break libraries that JIT or unpack
@@ -96,55 +102,28 @@ class Sandbox:
         }
 
     def create_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for docker-py's `containers.create`."""
-        import docker.types  # noqa: PLC0415 - only the engine needs docker-py types
+        """docker-py's `containers.create` arguments: the engine's `create_kwargs`."""
+        from harness.engine import create_kwargs  # noqa: PLC0415 - the engine imports this module
 
-        kwargs: dict[str, Any] = {
-            "network_mode": self.network,
-            "read_only": self.read_only,
-            "tmpfs": self.tmpfs(),
-            "mem_limit": self.memory,
-            "memswap_limit": self.memory_swap_value(),
-            "pids_limit": self.pids_limit,
-            "ulimits": [docker.types.Ulimit(name="nofile", soft=self.nofile, hard=self.nofile)],
-            "privileged": False,
-        }
-        if self.user:
-            kwargs["user"] = self.user
-        if self.cap_drop_all:
-            kwargs["cap_drop"] = ["ALL"]
-        if self.no_new_privileges:
-            kwargs["security_opt"] = ["no-new-privileges"]
-        return kwargs
+        return create_kwargs(self)
 
 
-class Clip:
-    """Keeps the first and last `limit // 2` bytes of a stream and counts what it drops."""
+class HeadTail(Protocol):
+    """A stream cut to its first and last bytes, counting what was dropped."""
 
-    def __init__(self, limit: int) -> None:
-        self._half = max(limit // 2, 1)
-        self._head = bytearray()
-        self._tail = bytearray()
-        self.total = 0
+    total: int
+    dropped: int
 
     def feed(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self._half - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        if data:
-            self._tail += data
-            if len(self._tail) > self._half:
-                del self._tail[: len(self._tail) - self._half]
+        """Take the next chunk of the stream."""
 
-    @property
-    def dropped(self) -> int:
-        return self.total - len(self._head) - len(self._tail)
+    def data(self) -> bytes:
+        """The kept bytes, head then tail."""
 
     def text(self) -> str:
-        head = self._head.decode("utf-8", errors="replace")
-        tail = self._tail.decode("utf-8", errors="replace")
-        if self.dropped:
-            return f"{head}\n[... {self.dropped} bytes cut ...]\n{tail}"
-        return head + tail
+        """The kept bytes as text, with a marker where bytes were cut."""
+
+
+# One clip for the driver and the harness: the driver's, which is stdlib-only because it runs
+# inside cells; typed here for the harness's side.
+Clip: Callable[[int], HeadTail] = driver.Clip

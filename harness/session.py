@@ -67,6 +67,7 @@ def build_matrix(
     template_dir: Path,
     timeout: int = 600,
 ) -> Matrix:
+    """The in-memory matrix of one snippet across `setups` x `settings` on one Python."""
     environments: dict[str, Environment] = {}
     for setup in setups:
         try:
@@ -115,6 +116,7 @@ def build_matrix(
 
 
 def cells_of(matrix: Matrix) -> tuple[Cell, ...]:
+    """Every (environment, setting) cell of a snippet matrix."""
     return tuple(
         Cell(python=matrix.python[0], environment=e, backend=b, scenario=SNIPPET)
         for e in matrix.environments

@@ -1,4 +1,4 @@
-"""An in-memory Engine for unit tests of the logic around Docker.
+"""An in-memory image store and container runner for unit tests of the logic around Docker.
 
 Never evidence that Docker works: the integration tests are.
 """
@@ -6,11 +6,19 @@ Never evidence that Docker works: the integration tests are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness import driver
-from harness.engine import BuildResult, ContainerInfo, LineSink, RunResult, RunSpec
+from harness.dockerfile import HARNESS_LABEL
+from harness.engine_api import (
+    BuildResult,
+    ContainerInfo,
+    EngineInfo,
+    LineSink,
+    RunResult,
+    RunSpec,
+)
 from harness.errors import EngineError
 
 
@@ -29,6 +37,9 @@ def driver_output(
 
 
 class FakeEngine:
+    """An `Engine` in memory: builds succeed unless the tag names a failing environment, and
+    each container's result comes from `runner`."""
+
     def __init__(
         self,
         *,
@@ -57,11 +68,8 @@ class FakeEngine:
             )
         )
 
-    def version(self) -> str:
-        return "fake-1.0"
-
-    def storage_driver(self) -> str:
-        return self.driver
+    def describe(self) -> EngineInfo:
+        return EngineInfo(version="fake-1.0", storage_driver=self.driver)
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)
@@ -110,19 +118,16 @@ class FakeEngine:
     def gateway(self) -> str | None:
         return None  # no bridge: builds go straight to PyPI, no caching index is started
 
-    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
-        removed = len(self.images)
-        self.images.clear()
-        return removed
-
     def stop_running(self) -> int:
         self.stopped += 1
         return 0
 
-    def containers(self, label: str) -> list[ContainerInfo]:
-        key, _, value = label.partition("=")
-        return [c for c in self.containers_left if c.labels.get(key) == value]
+    def release(self) -> None:
+        pass  # nothing is copied: there is no engine
 
-    def remove_container(self, container_id: str) -> None:
-        self.removed_containers.append(container_id)
-        self.containers_left = [c for c in self.containers_left if c.id != container_id]
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        cells = [c for c in self.containers_left if c.labels.get(HARNESS_LABEL) == "cell"]
+        picked = {c.id for c in cells if where(c)}
+        self.removed_containers += sorted(picked)
+        self.containers_left = [c for c in self.containers_left if c.id not in picked]
+        return len(picked)

@@ -3,95 +3,120 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from harness.cache import ResultCache, cell_key
-from harness.engine import Mount, RunSpec
-from harness.matrix import Backend
-from harness.outcome import Outcome
+import pytest
+
+from harness.cache import NAMING_FIELDS, ResultCache, cell_key
+from harness.engine_api import Mount, RunSpec
 from harness.parallel import MEMORY_PER_JOB_BYTES, default_jobs
+from harness.sandbox import Sandbox
+
+from .builders import outcome
 
 SPEC = RunSpec(
     image="keras-matrix-env:py3.11-keras3-only-abc",
     command=("python", "/keras-matrix/driver.py", "run", "/keras-matrix/scenarios/s.py"),
     env={"KERAS_BACKEND": "jax"},
     mounts=(Mount(source=Path("/results/run-1/payload"), target="/keras-matrix"),),
-    labels={"io.keras-matrix.run": "run-1"},
+    run_id="run-1",
+    cell_id="py3.11/keras3-only/jax/s",
+    owner="host:1:1",
     timeout_s=360.0,
 )
-BACKEND = Backend(env={"KERAS_BACKEND": "jax"})
+CONTENTS = {"/keras-matrix/driver.py": "d1", "/keras-matrix/scenarios/s.py": "s1"}
 
 
 def key(
-    spec: RunSpec = SPEC,
-    image_id: str = "sha256:1",
-    scenario: str = "s1",
-    backend: Backend = BACKEND,
+    spec: RunSpec = SPEC, image_id: str = "sha256:1", contents: Mapping[str, str] = CONTENTS
 ) -> str:
-    return cell_key(spec=spec, image_id=image_id, scenario_sha256=scenario, backend=backend)
+    return cell_key(spec, image_id=image_id, contents=contents)
 
 
-def test_what_names_a_run_does_not_change_the_key() -> None:
+def test_what_names_a_container_does_not_change_the_key() -> None:
     other_run = dataclasses.replace(
         SPEC,
-        labels={"io.keras-matrix.run": "run-2"},
+        run_id="run-2",
         name="cell-7",
+        owner="elsewhere:2:2",
+        cell_id="renamed",
         mounts=(Mount(source=Path("/elsewhere/run-2/payload"), target="/keras-matrix"),),
     )
     assert key(other_run) == key()
+    # The tag names the image; its ID is what the cell ran in.
+    assert key(dataclasses.replace(SPEC, image="another-tag")) == key()
 
 
-def test_every_input_of_a_cell_changes_the_key() -> None:
+def test_the_image_id_and_the_payload_contents_change_the_key() -> None:
     changed = {
         key(image_id="sha256:2"),
-        key(scenario="s2"),
-        key(backend=Backend(env={"KERAS_BACKEND": "jax"}, keras_json={"backend": "theano"})),
-        key(dataclasses.replace(SPEC, timeout_s=60.0)),
-        key(dataclasses.replace(SPEC, env={"KERAS_BACKEND": "torch"})),
-        key(dataclasses.replace(SPEC, command=(*SPEC.command, "--keras-json", "x"))),
-        key(
-            dataclasses.replace(
-                SPEC, mounts=(Mount(source=Path("/p"), target="/keras-matrix", read_only=False),)
-            )
-        ),
+        key(contents=CONTENTS | {"/keras-matrix/scenarios/s.py": "s2"}),
+        key(contents=CONTENTS | {"/keras-matrix/driver.py": "d2"}),
+        key(contents=CONTENTS | {"/keras-matrix/backends/stale.json": "j1"}),
     }
-    assert key() not in changed
-    assert len(changed) == 7
+    assert key() not in changed and len(changed) == 4
+
+
+def _another(value: Any, annotation: Any) -> Any:
+    """A value of the same type as `value` that differs from it."""
+    if value is None:
+        # An optional field: a value of its other type.
+        inner = next(a for a in typing.get_args(annotation) if a is not type(None))
+        value = {str: "", int: 0, float: 0.0, bool: False}[inner]
+    if isinstance(value, tuple) and value and isinstance(value[0], Mount):
+        return (dataclasses.replace(value[0], read_only=not value[0].read_only),)
+    changes: list[tuple[type, Any]] = [
+        (bool, lambda v: not v),
+        (int, lambda v: v + 1),
+        (float, lambda v: v + 1),
+        (str, lambda v: v + "x"),
+        (Mapping, lambda v: {**v, "EXTRA": "1"}),
+        (tuple, lambda v: (*v, "x")),
+    ]
+    change = next((f for kind, f in changes if isinstance(value, kind)), None)
+    assert change is not None, f"no other value for {value!r}: teach _another this type"
+    return change(value)
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(RunSpec)])
+def test_every_field_of_the_spec_changes_the_key_unless_it_names_the_container(name: str) -> None:
+    hints = typing.get_type_hints(RunSpec)
+    if name == "sandbox":
+        return  # each of its own fields is checked below
+    changed = dataclasses.replace(SPEC, **{name: _another(getattr(SPEC, name), hints[name])})
+    if name in NAMING_FIELDS or name == "image":
+        assert key(changed) == key()
+    else:
+        assert key(changed) != key(), f"RunSpec.{name} is not in the cache key"
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(Sandbox)])
+def test_every_sandbox_setting_changes_the_key(name: str) -> None:
+    hints = typing.get_type_hints(Sandbox)
+    sandbox = dataclasses.replace(
+        SPEC.sandbox, **{name: _another(getattr(SPEC.sandbox, name), hints[name])}
+    )
+    assert key(dataclasses.replace(SPEC, sandbox=sandbox)) != key(), f"Sandbox.{name}"
 
 
 def test_a_stored_outcome_comes_back_marked_with_the_run_that_ran_it(tmp_path: Path) -> None:
     cache = ResultCache.under(tmp_path)
-    outcome = Outcome(
-        run_id="run-1",
-        cell_id="c",
-        python="3.11",
-        environment="e",
-        backend="b",
-        scenario="s",
-        status="error",
-        reason=None,
-    )
-    cache.put("ab" * 32, outcome)
+    stored = outcome(run_id="run-1", status="error")
+    cache.put("ab" * 32, stored)
     again = cache.get("ab" * 32, "run-2")
-    assert again == dataclasses.replace(outcome, run_id="run-2", cached_from="run-1")
+    assert again == dataclasses.replace(stored, run_id="run-2", cached_from="run-1")
     assert cache.get("ab" * 32, "run-3") == dataclasses.replace(
-        outcome, run_id="run-3", cached_from="run-1"
+        stored, run_id="run-3", cached_from="run-1"
     )
     assert cache.get("cd" * 32, "run-2") is None
 
 
 def test_build_failures_are_not_cached(tmp_path: Path) -> None:
     cache = ResultCache.under(tmp_path)
-    failed = Outcome(
-        run_id="r",
-        cell_id="c",
-        python="3.11",
-        environment="e",
-        backend="b",
-        scenario="s",
-        status="build_failed",
-    )
-    cache.put("ef" * 32, failed)
+    cache.put("ef" * 32, outcome(status="build_failed"))
     assert cache.get("ef" * 32, "r2") is None
 
 

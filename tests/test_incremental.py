@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import io
 import shutil
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import docker
@@ -18,8 +18,15 @@ from rich.console import Console
 
 from harness.cells import expand
 from harness.commands import silent
-from harness.dockerfile import LABEL_PREFIX
-from harness.engine import BuildResult, ContainerInfo, DockerEngine, LineSink, RunResult, RunSpec
+from harness.engine import (
+    BuildResult,
+    ContainerInfo,
+    DockerEngine,
+    EngineInfo,
+    LineSink,
+    RunResult,
+    RunSpec,
+)
 from harness.matrix import Matrix, load_matrix
 from harness.outcome import Outcome
 from harness.pipeline import Options, default_ca_bundle, run_matrix
@@ -41,11 +48,8 @@ class CountingEngine:
         self.cells: list[str] = []
         self.builds: list[str] = []
 
-    def version(self) -> str:
-        return self._engine.version()
-
-    def storage_driver(self) -> str:
-        return self._engine.storage_driver()
+    def describe(self) -> EngineInfo:
+        return self._engine.describe()
 
     def image_id(self, ref: str) -> str | None:
         return self._engine.image_id(ref)
@@ -74,11 +78,9 @@ class CountingEngine:
         return self._engine.build(context, ref, labels, on_line, build_args)
 
     def run(self, spec: RunSpec) -> RunResult:
-        self.cells.append(spec.labels[f"{LABEL_PREFIX}.cell"])
+        assert spec.cell_id is not None
+        self.cells.append(spec.cell_id)
         return self._engine.run(spec)
-
-    def remove_images(self, label: str, *, repositories: Collection[str] = ()) -> int:
-        raise AssertionError("tests never remove images by label: others share the engine")
 
     def gateway(self) -> str | None:
         return self._engine.gateway()
@@ -86,11 +88,11 @@ class CountingEngine:
     def stop_running(self) -> int:
         return self._engine.stop_running()
 
-    def containers(self, label: str) -> list[ContainerInfo]:
-        return self._engine.containers(label)
+    def release(self) -> None:
+        self._engine.release()
 
-    def remove_container(self, container_id: str) -> None:
-        self._engine.remove_container(container_id)
+    def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
+        return self._engine.remove_cells(where)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,12 @@ import pytest
 
 from harness import driver
 
+from .builders import harness
+
 DATA = Path(__file__).resolve().parent / "data"
 MATRIX = DATA / "integration.yaml"
 
 pytestmark = pytest.mark.docker
-
-
-def harness(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-        timeout=3000,
-    )
 
 
 @pytest.fixture(scope="module")

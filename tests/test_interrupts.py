@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from .builders import harness
 from .conftest import DATA
 
 pytestmark = pytest.mark.docker
@@ -72,13 +73,7 @@ def _cell_ids(run: Path) -> list[str]:
 
 
 def _resume(results: Path) -> str:
-    done = subprocess.run(
-        [*HARNESS, "run", "--resume", "--results", str(results), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = harness("run", "--resume", "--results", str(results), "--quiet", timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -11,6 +9,8 @@ import pytest
 
 from harness.errors import ConfigurationError
 from harness.matrix import load_matrix
+
+from .builders import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,12 +183,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_cli_reports_one_line_and_exit_code(tmp_path: Path) -> None:
     path = write(tmp_path, mutate("environments:", "enviroments:"))
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "plan", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = harness("plan", str(path))
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [

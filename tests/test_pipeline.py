@@ -108,7 +108,7 @@ def test_every_cell_is_recorded_and_failed_builds_run_nothing(tmp_path: Path) ->
 def test_backend_settings_reach_the_container(tmp_path: Path) -> None:
     engine = FakeEngine()
     run_dir = run(tmp_path, engine)
-    stale: list[RunSpec] = [s for s in engine.runs if "/stale/" in s.labels["io.keras-matrix.cell"]]
+    stale: list[RunSpec] = [s for s in engine.runs if "/stale/" in (s.cell_id or "")]
     assert stale and all("--keras-json" in s.command for s in stale)
     payload = run_dir.path / "payload"
     assert json.loads((payload / "backends" / "stale.json").read_text(encoding="utf-8")) == {

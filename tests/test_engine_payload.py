@@ -1,0 +1,154 @@
+"""The payload as a volume the engine owns, for engines on another host: the same outcomes as
+a bind mount, read-only in the cell, and nothing left behind. Against the real engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import tarfile
+from pathlib import Path
+
+import docker
+import pytest
+from rich.console import Console
+
+from harness.cells import expand
+from harness.commands import silent
+from harness.engine import DockerEngine, shares_this_filesystem
+from harness.engine_payload import VOLUME_PREFIX, archive_of
+from harness.matrix import load_matrix
+from harness.outcome import Outcome
+from harness.pipeline import Options, default_ca_bundle, run_matrix
+from harness.ui import Reporter
+
+from .conftest import ROOT
+
+MATRIX = f"""\
+python: ["3.11"]
+base: debian
+timeout: 60
+scenario_dir: "{ROOT / "scenarios"}"
+template_dir: "{ROOT / "dockerfiles"}"
+environments:
+  tiny: {{steps: [six==1.16.0]}}
+backends:
+  unset: {{}}
+  stale-json: {{keras_json: {{backend: theano}}}}
+scenarios: [missing_tensorflow]
+"""
+
+
+def test_only_a_local_socket_shares_this_filesystem() -> None:
+    assert shares_this_filesystem({})
+    assert shares_this_filesystem({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"})
+    assert not shares_this_filesystem({"DOCKER_HOST": "tcp://10.0.0.5:2376"})
+    assert not shares_this_filesystem({"DOCKER_HOST": "ssh://build@ci-runner"})
+
+
+def test_the_archive_is_read_only_and_root_owned(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "driver.py").write_text("print(1)\n", encoding="utf-8")
+    (tmp_path / "scenarios" / "s.py").write_text("x = 1\n", encoding="utf-8")
+    with tarfile.open(fileobj=io.BytesIO(archive_of(tmp_path))) as tar:
+        members = {m.name: (m.mode, m.uid, m.isdir()) for m in tar.getmembers()}
+    assert members == {
+        "driver.py": (0o444, 0, False),
+        "scenarios": (0o555, 0, True),
+        "scenarios/s.py": (0o444, 0, False),
+    }
+
+
+def run(tmp_path: Path, engine: DockerEngine) -> dict[str, Outcome]:
+    tmp_path.mkdir()
+    path = tmp_path / "matrix.yaml"
+    path.write_text(MATRIX, encoding="utf-8")
+    matrix = load_matrix(path)
+    options = Options(
+        base="debian", template_dir=matrix.template_dir, ca_bundle=default_ca_bundle()
+    )
+    done = run_matrix(
+        engine,
+        matrix,
+        expand(matrix).cells,
+        dataclasses.replace(options, use_cache=False),
+        results_root=tmp_path / "results",
+        reporter=Reporter(Console(file=io.StringIO()), verbose=False),
+        echo=silent,
+    )
+    return {o.cell_id: o for o in done.outcomes()}
+
+
+def _seen(outcome: Outcome) -> tuple[str, str | None, str | None]:
+    """What a cell showed: its status and the exception's type and message."""
+    error = outcome.error
+    return (outcome.status, error.type if error else None, error.message if error else None)
+
+
+def _ours(client: docker.DockerClient, tmp_path: Path) -> list[str]:
+    return [
+        v.name
+        for v in client.volumes.list(filters={"label": "io.keras-matrix.harness=payload"})
+        if str(v.name).startswith(VOLUME_PREFIX)
+    ]
+
+
+@pytest.mark.docker
+def test_a_payload_volume_gives_the_same_outcomes_as_a_bind_mount(tmp_path: Path) -> None:
+    client = docker.from_env()
+    before = set(_ours(client, tmp_path))
+    bound = run(tmp_path / "bound", DockerEngine(client, silent))
+    commands: list[str] = []
+    copied = run(
+        tmp_path / "copied",
+        DockerEngine(client, lambda argv: commands.append(" ".join(argv)), copy_mounts=True),
+    )
+    made = [c for c in commands if c.startswith("docker volume create")]
+    assert len(made) == 1, commands  # one copy of the payload for the run's two cells
+    assert bound.keys() == copied.keys() and len(bound) == 2
+    for cell_id, outcome in bound.items():
+        other = copied[cell_id]
+        assert (
+            other.status,
+            other.error and other.error.type,
+            other.error and other.error.message,
+        ) == (
+            outcome.status,
+            outcome.error and outcome.error.type,
+            outcome.error and outcome.error.message,
+        ), cell_id
+    assert {o.status for o in copied.values()} == {"error"}
+    # The stale keras.json reached the cell through the volume: the driver copied it in.
+    stale = copied["py3.11/tiny/stale-json/missing_tensorflow"]
+    assert stale.error is not None and stale.error.type == "ModuleNotFoundError"
+    assert set(_ours(client, tmp_path)) == before  # released at the end of the run
+
+
+@pytest.mark.docker
+def test_the_payload_volume_is_mounted_read_only(tmp_path: Path) -> None:
+    client = docker.from_env()
+    path = tmp_path / "matrix.yaml"
+    path.write_text(MATRIX, encoding="utf-8")
+    scenario = tmp_path / "scenarios" / "missing_tensorflow.py"
+    scenario.parent.mkdir()
+    original = (ROOT / "scenarios" / "missing_tensorflow.py").read_text(encoding="utf-8")
+    docstring = original[: original.index('"""', 3) + 3]
+    scenario.write_text(
+        docstring + "\nline = next(m for m in open('/proc/self/mounts') if ' /keras-matrix ' in m)"
+        "\nraise RuntimeError(line.split()[3].split(',')[0])\n",
+        encoding="utf-8",
+    )
+    text = MATRIX.replace(f'"{ROOT / "scenarios"}"', f'"{scenario.parent}"')
+    path.write_text(text, encoding="utf-8")
+    matrix = load_matrix(path)
+    done = run_matrix(
+        DockerEngine(client, silent, copy_mounts=True),
+        matrix,
+        expand(matrix).cells[:1],
+        Options(base="debian", template_dir=matrix.template_dir, ca_bundle=default_ca_bundle()),
+        results_root=tmp_path / "results",
+        reporter=Reporter(Console(file=io.StringIO()), verbose=False),
+        echo=silent,
+    )
+    (outcome,) = done.outcomes()
+    assert outcome.error is not None
+    assert (outcome.error.type, outcome.error.message) == ("RuntimeError", "ro")
