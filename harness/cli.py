@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import difflib
 import json
+import os
 import sys
 import traceback as tracebacks
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from harness import (
     environments,
     lock_cli,
     results_cli,
+    scale_cli,
     wheelhouse,
 )
 from harness.bases import BASE_KINDS, DEBIAN_REPOSITORY, BaseKind, BaseResolver
@@ -45,6 +47,7 @@ from harness.planning import RunPlan, chosen_cells, resume_run, start_run
 from harness.repro_cli import bisect, repro
 from harness.results import RunDir
 from harness.sandbox import Sandbox
+from harness.sharding import plan_shards, provenance, read_history
 from harness.ui import Reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -207,11 +210,33 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 @cli.command()
 @MATRIX_ARG
 @ONLY_OPT
-@click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON.")
-def plan(matrix_file: Path, only: tuple[str, ...], as_json: bool) -> None:
-    """List the cells MATRIX expands to (nothing is built or run)."""
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the cells (with --shards, the shards) as JSON."
+)
+@scale_cli.SHARDS_OPT
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="With --shards: the earlier runs whose build and cell times cost the shards.",
+)
+def plan(
+    matrix_file: Path, only: tuple[str, ...], as_json: bool, shards: int | None, results: Path
+) -> None:
+    """List the cells MATRIX expands to (nothing is built or run).
+
+    With --shards N, split them into N shards for N machines or CI jobs: the same matrix, N and
+    history always give the same shards and plan hash; --json prints the GitHub Actions
+    matrix (`{"include": [{"shard": "1/N", ...}]}`), never the cells.
+    """
+    if shards is not None:
+        scale_cli.check_shard_count(shards)
     matrix = _load(matrix_file)
     cells = _cells(matrix, only)
+    if shards is not None:
+        scale_cli.print_plan(plan_shards(cells, shards, read_history(results)), as_json=as_json)
+        return
     if as_json:
         data: dict[str, Any] = {
             "matrix": str(matrix_file),
@@ -375,6 +400,31 @@ def build(
     is_flag=True,
     help="Print the run's outcome as JSON on standard output (progress stays on stderr).",
 )
+@click.option(
+    "--shard",
+    default=None,
+    metavar="i/N|auto",
+    help="Run only shard i of N of `harness plan --shards N` (history from --results); auto: "
+    "from CI_NODE_INDEX/CI_NODE_TOTAL (GitLab) or JOB_COMPLETION_INDEX (Kubernetes, with "
+    "--shards).",
+)
+@scale_cli.SHARDS_OPT
+@click.option(
+    "--plan-hash", default=None, metavar="H", help="With --shard: refuse unless the plan is H."
+)
+@click.option(
+    "--executor",
+    type=click.Choice(("local", "dask")),
+    default="local",
+    show_default=True,
+    help="Where cells run: this engine, or a Dask cluster whose workers use their own engines.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="With --executor dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
+)
 def run(
     matrix_file: Path,
     only: tuple[str, ...],
@@ -391,10 +441,18 @@ def run(
     sandbox_settings: tuple[str, ...],
     resume: str | None,
     as_json: bool,
+    shard: str | None,
+    shards: int | None,
+    plan_hash: str | None,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
     """Build what is needed, run every cell, write cells.jsonl and table.md."""
     reporter = Reporter(verbose=not quiet)
     plan: RunPlan | None = None
+    choice: scale_cli.ShardChoice | None = None
+    if shard is not None and resume is not None:
+        raise ConfigurationError("--shard and --resume: a resumed run keeps its own cells")
     if resume is not None:
         # A resumed run keeps its matrix and sandbox; every other option applies to it.
         given = click.get_current_context().get_parameter_source("matrix_file")
@@ -411,6 +469,17 @@ def run(
     else:
         matrix = _load(matrix_file)
         cells, sandbox = _cells(matrix, only), matrix.sandbox
+        if shard is not None:
+            choice = scale_cli.choose_shard(
+                cells, shard, shards=shards, plan_hash=plan_hash, history_root=results
+            )
+            cells = choice.cells
+            reporter.note(
+                f"shard {choice.plan.shard(choice.index).label} of plan {choice.plan.hash}"
+            )
+            if not cells:
+                click.echo(f"shard {shard} has no cells in plan {choice.plan.hash}; nothing to run")
+                return
     engine = DockerEngine.connect(reporter.command)
     options = _options(
         matrix,
@@ -426,15 +495,33 @@ def run(
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
     if plan is None:
+        info = engine.describe()
+        address = os.environ.get("DOCKER_HOST") or "local socket"
         plan = start_run(
             matrix,
             cells,
             sandbox=options.sandbox,
-            engine=engine.describe(),
+            engine=info,
             results_root=results,
             pinned_from=options.constraints,
+            provenance=provenance(
+                os.environ,
+                engine=f"Docker {info.version} at {address}",
+                executor=executor if scheduler is None else f"{executor} {scheduler}",
+                plan=choice.plan if choice else None,
+                index=choice.index if choice else None,
+            ),
         )
-    run_dir = execute(engine, plan, options, reporter=reporter, echo=reporter.command)
+    cluster = None
+    if executor == "dask":
+        cluster = scale_cli.dask_executor(scheduler, jobs=options.jobs, say=reporter.note)
+    try:
+        run_dir = execute(
+            engine, plan, options, reporter=reporter, echo=reporter.command, executor=cluster
+        )
+    finally:
+        if cluster is not None:
+            cluster.shutdown()
     _report_run(run_dir, as_json)
 
 
@@ -470,6 +557,7 @@ cli.add_command(results_cli.diff)
 cli.add_command(browse.show)
 cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
+cli.add_command(scale_cli.merge)
 
 
 class _NoEngine:
