@@ -1,0 +1,141 @@
+"""Real containers: a matrix run in 2 shards and merged, or on a Dask cluster, gives the same
+cells as one unsharded local run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.results import RunDir
+from tests.builders import harness
+
+from .conftest import DATA, ROOT
+
+pytestmark = pytest.mark.docker
+
+# Two tiny images (so that two shards each build one), fast scenarios with distinct outcomes.
+MATRIX = f"""
+python: ["3.11"]
+base: debian
+timeout: 20
+scenario_dir: {DATA / "hostile" / "scenarios"}
+template_dir: {ROOT / "dockerfiles"}
+environments:
+  tiny:
+    steps: [six==1.16.0]
+  tiny-older:
+    steps: [six==1.15.0]
+backends:
+  plain: {{}}
+  flagged:
+    env: {{HARNESS_TEST_FLAG: "1"}}
+scenarios: [segfault, exit_zero_after_raise, write_root_fs]
+"""
+
+Verdict = tuple[str, str | None, str | None]
+
+
+def verdicts(run: Path) -> dict[str, Verdict]:
+    """Each cell's status, exception type and message."""
+    return {
+        o.cell_id: (
+            o.status,
+            o.error.type if o.error else None,
+            o.error.message if o.error else None,
+        )
+        for o in RunDir(path=run).outcomes()
+    }
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("matrix") / "matrix.yaml"
+    path.write_text(MATRIX, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def whole(matrix: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
+    results = tmp_path_factory.mktemp("whole")
+    ok(harness("run", str(matrix), "--results", str(results), "--no-cache", "-q", "-j", "2"))
+    found = verdicts((results / "latest").resolve())
+    assert len(found) == 12
+    assert {v[0] for v in found.values()} >= {"crashed", "error"}  # not all alike
+    return found
+
+
+def test_two_shards_merged_equal_one_whole_run(
+    matrix: Path, whole: dict[str, Verdict], tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    planned = ok(harness("plan", str(matrix), "--shards", "2", "--json", "--results", str(results)))
+    include = json.loads(planned.stdout)["include"]
+    assert [entry["shard"] for entry in include] == ["1/2", "2/2"]
+    assert [entry["images"] for entry in include] == [1, 1]  # each image built on one shard
+    runs = []
+    for entry in include:
+        ok(
+            harness(
+                "run",
+                str(matrix),
+                "--shard",
+                entry["shard"],
+                "--plan-hash",
+                entry["plan_hash"],
+                "--results",
+                str(results),
+                "--no-cache",
+                "-q",
+            )
+        )
+        run = (results / "latest").resolve()
+        meta = json.loads((run / "run.json").read_text())
+        assert meta["provenance"]["shard"] == entry["shard"]
+        assert meta["provenance"]["plan_hash"] == entry["plan_hash"]
+        assert {"host", "engine", "executor"} <= set(meta["provenance"])
+        runs.append(str(run))
+    merged = tmp_path / "merged"
+    ok(harness("merge", *runs, "-o", str(merged)))
+    assert verdicts(merged) == whole
+    ok(harness("table", str(merged), "-f", "summary"))
+    assert "Keras / TensorFlow matrix" in (merged / "table.summary.md").read_text()
+
+
+def test_a_dask_local_cluster_gives_the_local_executors_cells(
+    matrix: Path, whole: dict[str, Verdict], tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    result = ok(
+        harness(
+            "run",
+            str(matrix),
+            "--executor",
+            "dask",
+            "-j",
+            "2",
+            "--results",
+            str(results),
+            "--no-cache",
+            "-q",
+        )
+    )
+    assert "dask: a local cluster of 2 worker processes" in result.stderr
+    run = (results / "latest").resolve()
+    recorded = [o.cell_id for o in RunDir(path=run).outcomes()]
+    assert len(recorded) == len(set(recorded)) == 12  # each cell exactly once
+    assert verdicts(run) == whole
+    leftovers = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=io.keras-matrix.run={run.name}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert leftovers == []
