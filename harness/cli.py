@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from harness import (
     __version__,
     browse,
+    ci_github,
     completion,
     environments,
     lock_cli,
@@ -558,6 +559,7 @@ cli.add_command(browse.show)
 cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
 cli.add_command(scale_cli.merge)
+cli.add_command(ci_github.ci)
 
 
 class _NoEngine:

@@ -161,6 +161,7 @@ class ShardPlan:
             "include": [
                 {
                     "shard": shard.label,
+                    "index": shard.index,
                     "plan_hash": self.hash,
                     "images": len(shard.images),
                     "cells": len(shard.cells),
