@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from harness.bases import BASE_KINDS
 from harness.errors import ConfigurationError
 from harness.sharding import check_shard_count
 
@@ -70,7 +71,7 @@ jobs:
           PLAN_HASH: ${{ matrix.plan_hash }}
         run: >-
           harness run __MATRIX__ --shard "$SHARD" --plan-hash "$PLAN_HASH"
-          --base registry --results shard-results --quiet
+          --base __BASE__ --results shard-results --quiet
       - uses: actions/upload-artifact@v4
         if: always()
         with:
@@ -107,7 +108,7 @@ jobs:
 """
 
 
-def workflow(matrix: str, *, shards: int, schedule: str | None) -> str:
+def workflow(matrix: str, *, shards: int, schedule: str | None, base: str = "registry") -> str:
     """The workflow's YAML text, the same for the same arguments."""
     check_shard_count(shards)
     if schedule is not None and len(schedule.split()) != 5:
@@ -119,6 +120,7 @@ def workflow(matrix: str, *, shards: int, schedule: str | None) -> str:
         _TEMPLATE.replace("__SCHEDULE__", lines)
         .replace("__MATRIX__", matrix)
         .replace("__SHARDS__", str(shards))
+        .replace("__BASE__", base)
     )
 
 
@@ -138,12 +140,19 @@ def ci() -> None:
     default=None,
     help=f"Write the workflow here (e.g. {DEFAULT_WORKFLOW}); default: standard output.",
 )
+@click.option(
+    "--base",
+    type=click.Choice(BASE_KINDS),
+    default="registry",
+    show_default=True,
+    help="Base images on the runners (GitHub's Ubuntu runners reach Docker Hub).",
+)
 @click.option("--check", is_flag=True, help="Exit 1 if OUTPUT differs from what would be written.")
 def github(
-    matrix: str, shards: int, schedule: str | None, output: Path | None, check: bool
+    matrix: str, shards: int, schedule: str | None, output: Path | None, base: str, check: bool
 ) -> None:
     """A GitHub Actions workflow: plan, one job per shard, merge and publish."""
-    text = workflow(matrix, shards=shards, schedule=schedule)
+    text = workflow(matrix, shards=shards, schedule=schedule, base=base)
     if check:
         target = output or DEFAULT_WORKFLOW
         current = target.read_text(encoding="utf-8") if target.is_file() else None

@@ -27,6 +27,7 @@ from distributed import Client, LocalCluster, as_completed
 
 from harness.commands import silent
 from harness.engine import DockerEngine
+from harness.engine_api import RUN_LABEL
 from harness.errors import ConfigurationError
 from harness.executor import Batch
 from harness.images import ImageRecord
@@ -143,6 +144,13 @@ def _stop_worker() -> int:
     return _ENGINE.stop_running() if _ENGINE is not None else 0
 
 
+def _sweep_runs(run_ids: frozenset[str]) -> int:
+    """On a worker, once every task is done: remove any container of these runs still on its
+    engine, such as one a lost worker was running when it died."""
+    engine = _worker_engine()
+    return engine.remove_cells(lambda container: container.labels.get(RUN_LABEL) in run_ids)
+
+
 def _release_worker() -> None:
     """On a worker: remove its engine's copies of the payload, if it made any."""
     if _ENGINE is not None:
@@ -152,10 +160,14 @@ def _release_worker() -> None:
 class DaskExecutor:
     """Cells on a Dask cluster's workers, one task per image (or chunk of one)."""
 
-    def __init__(self, client: Client, *, owns_cluster: bool) -> None:
+    def __init__(
+        self, client: Client, *, owns_cluster: bool, say: Callable[[str], None] = print
+    ) -> None:
         self._client = client
+        self._say = say
         self._owns_cluster = owns_cluster
         self._futures: list[Future[list[Outcome]]] = []
+        self._run_ids: frozenset[str] = frozenset()
 
     @classmethod
     def connect(
@@ -167,7 +179,7 @@ class DaskExecutor:
                 n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
             )
             say(f"dask: a local cluster of {jobs} worker processes at {cluster.scheduler_address}")
-            return cls(Client(cluster), owns_cluster=True)
+            return cls(Client(cluster), owns_cluster=True, say=say)
         try:
             client = Client(scheduler, timeout=30)
         except OSError as exc:
@@ -175,18 +187,23 @@ class DaskExecutor:
                 f"--scheduler {scheduler}: no scheduler answers ({exc})"
             ) from None
         say(f"dask: scheduler {scheduler}, {len(client.scheduler_info()['workers'])} workers")
-        return cls(client, owns_cluster=False)
+        return cls(client, owns_cluster=False, say=say)
 
     def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
         """Submit one task per image (or chunk), yielding outcomes as tasks complete."""
         workers = max(1, len(self._client.scheduler_info()["workers"]))
         tasks = tasks_of(batches, workers)
+        self._run_ids = frozenset(job.run_id for batch in batches for job in batch.jobs)
         # pure=False: two runs of the same cells are two tasks, never one cached result.
         self._futures = [
             self._client.submit(run_task, task, pure=False, retries=2) for task in tasks
         ]
         for future in as_completed(self._futures):
             yield from future.result()
+        if self._run_ids:
+            swept = sum(self._client.run(_sweep_runs, self._run_ids).values())
+            if swept:
+                self._say(f"dask: removed {swept} containers left by lost workers")
 
     def stop(self) -> int:
         """Cancel the tasks not yet done and remove the containers running on every worker."""

@@ -4,10 +4,15 @@ cells as one unsharded local run."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from harness.results import RunDir
 from tests.builders import harness
@@ -139,3 +144,58 @@ def test_a_dask_local_cluster_gives_the_local_executors_cells(
         check=True,
     ).stdout.split()
     assert leftovers == []
+
+
+def _harness_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for step in job["steps"] if "harness " in step.get("run", "")]
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1500,
+    )
+    assert result.returncode == 0, (script, result.stderr[-3000:])
+
+
+def test_the_emitted_workflow_runs_shard_by_shard(
+    matrix: Path, whole: dict[str, Verdict], tmp_path: Path
+) -> None:
+    """The workflow's own commands, each shard in a workspace of its own, merged as the merge
+    job does it (artifacts without hidden files or the `latest` link)."""
+    emitted = ok(harness("ci", "github", "matrix.yaml", "--shards", "2", "--base", "debian"))
+    jobs = yaml.safe_load(emitted.stdout)["jobs"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    plan_dir = tmp_path / "plan"
+    plan_dir.mkdir()
+    shutil.copy(matrix, plan_dir / "matrix.yaml")
+    output = tmp_path / "github_output"
+    for step in _harness_steps(jobs["plan"]):
+        _bash(step["run"], plan_dir, {**env, "GITHUB_OUTPUT": str(output)})
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["any"] == "true"
+    merge_dir = tmp_path / "merge"
+    (merge_dir / "shard-results").mkdir(parents=True)
+    shutil.copy(matrix, merge_dir / "matrix.yaml")
+    for entry in json.loads(outputs["shards"])["include"]:
+        workspace = tmp_path / f"shard-{entry['index']}"
+        workspace.mkdir()
+        shutil.copy(matrix, workspace / "matrix.yaml")
+        for step in _harness_steps(jobs["shard"]):
+            step_env = {"SHARD": entry["shard"], "PLAN_HASH": entry["plan_hash"]}
+            assert set(step["env"]) == set(step_env)
+            _bash(step["run"], workspace, {**env, **step_env})
+        for run in (workspace / "shard-results").iterdir():
+            if not run.name.startswith(".") and not run.is_symlink():
+                shutil.copytree(run, merge_dir / "shard-results" / run.name)
+    summary = tmp_path / "summary.md"
+    for step in _harness_steps(jobs["merge"]):
+        _bash(step["run"], merge_dir, {**env, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert verdicts(merge_dir / "merged") == whole
+    assert "Keras / TensorFlow matrix" in summary.read_text()
+    assert (merge_dir / "published" / "junit.xml").is_file()
