@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +202,74 @@ def test_the_emitted_workflow_runs_shard_by_shard(
     assert verdicts(merge_dir / "merged") == whole
     assert "Keras / TensorFlow matrix" in summary.read_text()
     assert (merge_dir / "published" / "junit.xml").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _containers(run_id: str) -> list[str]:
+    return subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=io.keras-matrix.run={run_id}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
+def test_a_worker_killed_mid_task_loses_no_cell(
+    matrix: Path, whole: dict[str, Verdict], tmp_path: Path
+) -> None:
+    """A scheduler and two worker processes (no nanny to revive them); one is SIGKILLed while
+    its cells run. Dask moves its task to the other worker: every cell is recorded once."""
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    port = address.rsplit(":", 1)[1]
+    scheduler = subprocess.Popen([dask, "scheduler", "--port", port, "--no-dashboard"], **quiet)  # type: ignore[call-overload]
+    worker_args = [dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+    workers = [subprocess.Popen(worker_args, **quiet) for _ in range(2)]  # type: ignore[call-overload]
+    results = tmp_path / "results"
+    log = tmp_path / "client.log"
+    try:
+        client = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                str(matrix),
+                "--executor",
+                "dask",
+                "--scheduler",
+                address,
+                "--results",
+                str(results),
+                "--no-cache",
+                "-q",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 600
+        killed = False
+        while client.poll() is None and time.monotonic() < deadline:
+            latest = results / "latest"
+            if not killed and latest.exists() and _containers(latest.resolve().name):
+                workers[0].send_signal(signal.SIGKILL)  # a cell of a task is running
+                killed = True
+            time.sleep(0.2)
+        assert client.wait(timeout=60) == 0, log.read_text()[-3000:]
+        assert killed, "no container was seen running: nothing was killed"
+    finally:
+        for process in (*workers, scheduler):
+            process.kill()
+            process.wait()
+    run = (results / "latest").resolve()
+    recorded = [o.cell_id for o in RunDir(path=run).outcomes()]
+    assert len(recorded) == len(set(recorded)) == 12
+    assert verdicts(run) == whole
+    assert _containers(run.name) == []
