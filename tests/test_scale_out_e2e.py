@@ -233,6 +233,7 @@ def test_a_worker_killed_mid_task_loses_no_cell(
     workers = [subprocess.Popen(worker_args, **quiet) for _ in range(2)]  # type: ignore[call-overload]
     results = tmp_path / "results"
     log = tmp_path / "client.log"
+    sink = log.open("w")
     try:
         client = subprocess.Popen(
             [
@@ -250,9 +251,8 @@ def test_a_worker_killed_mid_task_loses_no_cell(
                 "--no-cache",
                 "-q",
             ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
         )
         deadline = time.monotonic() + 600
         killed = False
@@ -265,6 +265,7 @@ def test_a_worker_killed_mid_task_loses_no_cell(
         assert client.wait(timeout=60) == 0, log.read_text()[-3000:]
         assert killed, "no container was seen running: nothing was killed"
     finally:
+        sink.close()
         for process in (*workers, scheduler):
             process.kill()
             process.wait()
