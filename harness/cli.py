@@ -3,31 +3,41 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import difflib
 import json
 import sys
 import traceback as tracebacks
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import click
-import yaml
-from click.core import ParameterSource
-from pydantic import ValidationError
 
 from harness import (
     __version__,
     browse,
+    ci_github,
     completion,
     environments,
     lock_cli,
     results_cli,
-    wheelhouse,
+    run_cli,
+    scale_cli,
 )
-from harness.bases import BASE_KINDS, DEBIAN_REPOSITORY, BaseKind, BaseResolver
-from harness.cells import AXES, Cell
+from harness.bases import DEBIAN_REPOSITORY, BaseResolver
+from harness.cells import AXES
+from harness.cli_options import (
+    BASE_OPT,
+    CA_OPT,
+    MATRIX_ARG,
+    ONLY_OPT,
+    PIN_OPT,
+    TEMPLATES_OPT,
+    cells_of,
+    did_you_mean,
+    image_options,
+    load_noting,
+    options_for,
+)
+from harness.cli_options import sandbox_with as _sandbox
 from harness.commands import echo_to, silent
 from harness.dockerfile import HARNESS_LABEL, IMAGE_REPOSITORY, render
 from harness.engine import DockerEngine
@@ -38,159 +48,14 @@ from harness.errors import (
     HarnessError,
 )
 from harness.images import BuildFailures
-from harness.matrix import Matrix, SandboxSettings, load_matrix
-from harness.parallel import default_jobs
-from harness.pipeline import Options, build_all, default_ca_bundle, execute, image_keys
-from harness.planning import RunPlan, chosen_cells, resume_run, start_run
+from harness.pipeline import build_all, image_keys
 from harness.repro_cli import bisect, repro
-from harness.results import RunDir
-from harness.sandbox import Sandbox
+from harness.sharding import plan_shards, read_history
 from harness.ui import Reporter
 
-F = TypeVar("F", bound=Callable[..., Any])
 ENV_PREFIX = "HARNESS"
-MATRIX_ARG = click.argument(
-    "matrix_file", metavar="MATRIX", type=click.Path(path_type=Path), default="matrix.yaml"
-)
-BASE_OPT = click.option(
-    "--base",
-    type=click.Choice(BASE_KINDS),
-    default=None,
-    help="Base images: python:X-slim from a registry, Debian built locally, or auto "
-    "(registry, falling back to Debian). Default: the matrix's `base`.",
-)
-REBUILD_OPT = click.option(
-    "--rebuild",
-    is_flag=True,
-    help="Build even images that exist already, and retry environments that failed to build.",
-)
-ONLY_OPT = click.option(
-    "--only",
-    "only",
-    multiple=True,
-    metavar="AXIS=V[,V]",
-    shell_complete=completion.axis_values,
-    help="Keep cells whose AXIS (python, environment, backend, scenario) is one of the values.",
-)
-TEMPLATES_OPT = click.option(
-    "--templates",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Directory of Dockerfile templates. Default: the matrix's template_dir.",
-)
-CA_OPT = click.option(
-    "--ca-bundle",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="CA bundle for pip inside builds. Default: $PIP_CERT, $REQUESTS_CA_BUNDLE or "
-    "$SSL_CERT_FILE if set.",
-)
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _load(matrix_file: Path) -> Matrix:
-    """The matrix, with what its lock has to say (older than the matrix, ...) on stderr."""
-    matrix = load_matrix(matrix_file)
-    for note in matrix.notes:
-        click.echo(f"note: {note}", err=True)
-    return matrix
-
-
-def _cells(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
-    return chosen_cells(matrix, only)
-
-
-PIN_OPT = click.option(
-    "--pin-from",
-    "pin_from",
-    metavar="RUN",
-    default=None,
-    shell_complete=completion.runs,
-    help="Build every environment with exactly the versions RUN's images had (its "
-    "environments/ pip freezes, as pip constraints). RUN: a run id, a run directory or "
-    "results/published. Default: the matrix's `constraints`.",
-)
-JOBS_OPT = click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=None,
-    help="Builds and cells run at once. Default: one per CPU, fewer if free memory is short.",
-)
-MIRROR_OPT = click.option(
-    "--pip-mirror-port",
-    type=click.IntRange(0, 65535),
-    default=wheelhouse.DEFAULT_PORT,
-    show_default=True,
-    help="Port of the host-side caching pip index that builds install through "
-    "(each file is downloaded once per host); 0 installs straight from PyPI.",
-)
-
-
-def _options(
-    matrix: Matrix,
-    base: str | None,
-    templates: Path | None,
-    ca_bundle: Path | None,
-    jobs: int | None = None,
-    rebuild: bool = False,
-    mirror_port: int = wheelhouse.DEFAULT_PORT,
-    sandbox: Sandbox | None = None,
-    pin_from: str | None = None,
-    results: Path = Path("results"),
-) -> Options:
-    # click.Choice has already limited `base` to the BaseKind values.
-    kind = cast(BaseKind, base or matrix.base)
-    pins = environments.find_directory(pin_from, results) if pin_from else matrix.constraints
-    return Options(
-        constraints=pins,
-        base=kind,
-        template_dir=templates or matrix.template_dir,
-        ca_bundle=ca_bundle or default_ca_bundle(),
-        jobs=jobs or default_jobs(),
-        rebuild=rebuild,
-        mirror_port=mirror_port or None,
-        sandbox=sandbox or matrix.sandbox,
-    )
-
-
-def _sandbox(base: Sandbox, settings: tuple[str, ...]) -> Sandbox:
-    """`base` with each `--sandbox KEY=VALUE` applied, checked as matrix.yaml's `sandbox:` is."""
-    overrides: dict[str, Any] = {}
-    for item in settings:
-        key, sep, text = item.partition("=")
-        if not sep or key not in SandboxSettings.model_fields:
-            raise ConfigurationError(
-                f"--sandbox {item!r}: write KEY=VALUE with KEY one of "
-                f"{', '.join(SandboxSettings.model_fields)}"
-            )
-        try:
-            value = yaml.safe_load(text) if text else None
-        except yaml.YAMLError:
-            value = text
-        # Sizes and users are strings even where YAML would read a number (`user=1000`).
-        if SandboxSettings.model_fields[key].annotation in (str | None,):
-            value = text
-        try:
-            SandboxSettings.model_validate({key: value})
-        except ValidationError as exc:
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ConfigurationError(f"--sandbox {item!r}: {message}") from None
-        overrides[key] = value
-    return base.with_overrides(overrides)
-
-
-def _image_options(command: F) -> F:
-    """The options that choose cells and how their images are built (build, run)."""
-    for option in reversed(
-        (ONLY_OPT, BASE_OPT, TEMPLATES_OPT, CA_OPT, JOBS_OPT, MIRROR_OPT, REBUILD_OPT, PIN_OPT)
-    ):
-        command = option(command)
-    return command
+# `_sandbox` is what tests check `--sandbox KEY=VALUE` parsing through.
+__all__ = ["_sandbox", "cli", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,11 +72,33 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 @cli.command()
 @MATRIX_ARG
 @ONLY_OPT
-@click.option("--json", "as_json", is_flag=True, help="Print the cells as JSON.")
-def plan(matrix_file: Path, only: tuple[str, ...], as_json: bool) -> None:
-    """List the cells MATRIX expands to (nothing is built or run)."""
-    matrix = _load(matrix_file)
-    cells = _cells(matrix, only)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the cells (with --shards, the shards) as JSON."
+)
+@scale_cli.SHARDS_OPT
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="With --shards: the earlier runs whose build and cell times cost the shards.",
+)
+def plan(
+    matrix_file: Path, only: tuple[str, ...], as_json: bool, shards: int | None, results: Path
+) -> None:
+    """List the cells MATRIX expands to (nothing is built or run).
+
+    With --shards N, split them into N shards for N machines or CI jobs: the same matrix, N and
+    history always give the same shards and plan hash; --json prints the GitHub Actions
+    matrix (`{"include": [{"shard": "1/N", ...}]}`), never the cells.
+    """
+    if shards is not None:
+        scale_cli.check_shard_count(shards)
+    matrix = load_noting(matrix_file)
+    cells = cells_of(matrix, only)
+    if shards is not None:
+        scale_cli.print_plan(plan_shards(cells, shards, read_history(results)), as_json=as_json)
+        return
     if as_json:
         data: dict[str, Any] = {
             "matrix": str(matrix_file),
@@ -247,13 +134,13 @@ def dockerfile(
     Where an engine answers and holds the base image, FROM and the tag are those a build here
     would use (the tag covers the base image's ID); otherwise they are as planned.
     """
-    matrix = _load(matrix_file)
+    matrix = load_noting(matrix_file)
     if environment not in matrix.environments or python not in matrix.python:
         raise ConfigurationError(
             f"{matrix_file}: no image for python {python!r} and environment {environment!r}"
-            + _did_you_mean(environment, list(matrix.environments))
+            + did_you_mean(environment, list(matrix.environments))
         )
-    options = _options(matrix, base, templates, ca_bundle, pin_from=pin_from)
+    options = options_for(matrix, base, templates, ca_bundle, pin_from=pin_from)
     resolver = BaseResolver(_NoEngine(), options.base, echo=echo_to(), say=echo_to())
     planned = resolver.planned(python)
     with contextlib.suppress(EngineUnavailableError):  # planning only: no base image ID
@@ -275,7 +162,7 @@ def dockerfile(
 
 @cli.command()
 @MATRIX_ARG
-@_image_options
+@image_options
 @click.option(
     "--results",
     type=click.Path(path_type=Path, file_okay=False),
@@ -296,11 +183,11 @@ def build(
     results: Path,
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
-    matrix = _load(matrix_file)
-    cells = _cells(matrix, only)
+    matrix = load_noting(matrix_file)
+    cells = cells_of(matrix, only)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
-    options = _options(
+    options = options_for(
         matrix,
         base,
         templates,
@@ -336,119 +223,6 @@ def build(
 
 
 @cli.command()
-@MATRIX_ARG
-@_image_options
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Run every cell, even those whose inputs are unchanged since an earlier run.",
-)
-@click.option(
-    "--results",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("results"),
-    show_default=True,
-    help="Directory that receives results/<run-id>/.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Do not stream build logs.")
-@click.option(
-    "--sandbox",
-    "sandbox_settings",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override one setting of the cells' sandbox (the keys of matrix.yaml's `sandbox:`, "
-    "e.g. memory=8g, network=bridge, pids_limit=8192); see docs/sandbox.md.",
-)
-@click.option(
-    "--resume",
-    "resume",
-    is_flag=False,
-    flag_value="latest",
-    default=None,
-    metavar="[RUN]",
-    help="Continue a stopped run (default: the latest): run its cells not yet in cells.jsonl "
-    "(those --only keeps), with its matrix and sandbox; MATRIX, if given, must be the run's.",
-)
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print the run's outcome as JSON on standard output (progress stays on stderr).",
-)
-def run(
-    matrix_file: Path,
-    only: tuple[str, ...],
-    base: str | None,
-    templates: Path | None,
-    ca_bundle: Path | None,
-    jobs: int | None,
-    pip_mirror_port: int,
-    rebuild: bool,
-    pin_from: str | None,
-    no_cache: bool,
-    results: Path,
-    quiet: bool,
-    sandbox_settings: tuple[str, ...],
-    resume: str | None,
-    as_json: bool,
-) -> None:
-    """Build what is needed, run every cell, write cells.jsonl and table.md."""
-    reporter = Reporter(verbose=not quiet)
-    plan: RunPlan | None = None
-    if resume is not None:
-        # A resumed run keeps its matrix and sandbox; every other option applies to it.
-        given = click.get_current_context().get_parameter_source("matrix_file")
-        plan = resume_run(
-            RunDir.open(results, None if resume == "latest" else resume),
-            only=only,
-            matrix_file=None if given is ParameterSource.DEFAULT else matrix_file,
-        )
-        matrix, cells, sandbox = plan.matrix, plan.cells, plan.sandbox
-        reporter.note(
-            f"resuming {plan.run.run_id}: {plan.recorded} of {len(plan.planned)} cells recorded, "
-            f"{len(cells)} to run"
-        )
-    else:
-        matrix = _load(matrix_file)
-        cells, sandbox = _cells(matrix, only), matrix.sandbox
-    engine = DockerEngine.connect(reporter.command)
-    options = _options(
-        matrix,
-        base,
-        templates,
-        ca_bundle,
-        jobs=jobs,
-        rebuild=rebuild,
-        mirror_port=pip_mirror_port,
-        sandbox=_sandbox(sandbox, sandbox_settings),
-        pin_from=pin_from,
-        results=results,
-    )
-    options = dataclasses.replace(options, use_cache=not no_cache)
-    if plan is None:
-        plan = start_run(
-            matrix,
-            cells,
-            sandbox=options.sandbox,
-            engine=engine.describe(),
-            results_root=results,
-            pinned_from=options.constraints,
-        )
-    run_dir = execute(engine, plan, options, reporter=reporter, echo=reporter.command)
-    _report_run(run_dir, as_json)
-
-
-def _report_run(run_dir: RunDir, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(browse.run_summary(run_dir), indent=2))
-        click.echo(
-            f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}", err=True
-        )
-        return
-    click.echo(f"wrote {run_dir.path / 'cells.jsonl'} and {run_dir.path / 'table.md'}")
-
-
-@cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clean(yes: bool) -> None:
     """Remove every image the harness built (environment and base images)."""
@@ -462,6 +236,7 @@ def clean(yes: bool) -> None:
     click.echo(f"removed {removed} images")
 
 
+cli.add_command(run_cli.run)
 cli.add_command(repro)
 cli.add_command(bisect)
 cli.add_command(results_cli.table)
@@ -470,6 +245,8 @@ cli.add_command(results_cli.diff)
 cli.add_command(browse.show)
 cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
+cli.add_command(scale_cli.merge)
+cli.add_command(ci_github.ci)
 
 
 class _NoEngine:

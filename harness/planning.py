@@ -89,11 +89,18 @@ def start_run(
     engine: EngineInfo,
     results_root: Path,
     pinned_from: Path | None = None,
+    provenance: Mapping[str, str] | None = None,
 ) -> RunPlan:
     """A new run directory for `cells`, its run.json written and marked latest."""
     run = RunDir.create(results_root, new_run_id())
     meta = RunMeta.start(
-        run.run_id, matrix, cells, sandbox=sandbox, engine=engine, pinned_from=pinned_from
+        run.run_id,
+        matrix,
+        cells,
+        sandbox=sandbox,
+        engine=engine,
+        pinned_from=pinned_from,
+        provenance=provenance,
     )
     run.write_meta(meta)
     run.mark_latest()  # now, so that `--resume` finds a run killed before it ends

@@ -94,6 +94,9 @@ class RunMeta:
     scenarios: Mapping[str, ScenarioInfo] = field(default_factory=dict)
     cells_recorded: int | None = None
     complete: bool | None = None
+    # Where the run ran: host, engine, executor, CI attempt and, for a shard, which one of
+    # which plan (see harness/sharding.py); merged runs name the runs they merge.
+    provenance: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -105,6 +108,7 @@ class RunMeta:
         sandbox: Sandbox,
         engine: EngineInfo,
         pinned_from: Path | None = None,
+        provenance: Mapping[str, str] | None = None,
     ) -> RunMeta:
         """The record of a run that starts now with these cells."""
         return cls(
@@ -132,6 +136,7 @@ class RunMeta:
                 )
                 for name, s in matrix.scenarios.items()
             },
+            provenance=dict(provenance or {}),
         )
 
     def finish(self, recorded: int) -> RunMeta:
@@ -159,8 +164,9 @@ class RunMeta:
             "scenarios": {name: s.to_json() for name, s in self.scenarios.items()},
             "cells_recorded": self.cells_recorded,
             "complete": self.complete,
+            "provenance": dict(self.provenance) or None,
         }
-        optional = ("cell_ids", "sandbox", "cells_recorded", "complete")
+        optional = ("cell_ids", "sandbox", "cells_recorded", "complete", "provenance")
         return {k: v for k, v in data.items() if v is not None or k not in optional}
 
     @classmethod
@@ -173,6 +179,7 @@ class RunMeta:
         planned = data.get("cells_planned")
         recorded = data.get("cells_recorded")
         complete = data.get("complete")
+        provenance = data.get("provenance")
         return cls(
             run_id=str(data.get("run_id") or run_id),
             harness_version=_text(data, "harness_version"),
@@ -199,6 +206,10 @@ class RunMeta:
             },
             cells_recorded=recorded if isinstance(recorded, int) else None,
             complete=complete if isinstance(complete, bool) else None,
+            provenance={
+                str(k): str(v)
+                for k, v in (provenance.items() if isinstance(provenance, Mapping) else ())
+            },
         )
 
 
