@@ -20,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import build_breakdown
+import cold_build
 import docker
 
 from harness import wheelhouse
@@ -185,29 +187,111 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="floor and cold runs, alternated; medians are shown"
     )
+    parser.add_argument(
+        "--only",
+        choices=("cells", "cold-build"),
+        help="run one part: the cells against the floor, or a cold image build against the "
+        "same install in a host venv (with where its time goes)",
+    )
+    parser.add_argument(
+        "--breakdown-repeat",
+        type=int,
+        default=2,
+        help="rounds of the by-hand installs that say where a cold build's time goes (0: none)",
+    )
+    parser.add_argument(
+        "--compare-template",
+        type=Path,
+        help="a directory with another environment.Dockerfile.j2: its cold build (labels given "
+        "through the API, as `docker build --label`) is timed in the same rounds",
+    )
     args = parser.parse_args()
-    jobs: int = args.jobs
     work = BENCH / ".work"
     matrix_file = prepare(work)
     matrix = load_matrix(matrix_file)
-    cells = expand(matrix).cells
     engine = DockerEngine.connect(silent)
     gateway = engine.gateway()
     mirror = wheelhouse.ensure(gateway) if gateway else None
+    # The storage driver decides what every file a cell reads and every layer a build commits
+    # costs (fuse-overlayfs: a userspace daemon, and a diff that walks whole trees).
+    storage = docker.from_env().info().get("Driver", "unknown")
+    print(f"bench: storage driver {storage}, -j {args.jobs}", flush=True)
+    if args.only in (None, "cells"):
+        bench_cells(matrix, matrix_file, work, mirror, jobs=args.jobs, repeat=args.repeat)
+    if args.only in (None, "cold-build"):
+        bench_cold_build(
+            matrix,
+            engine,
+            mirror,
+            repeat=args.repeat,
+            breakdown_repeat=args.breakdown_repeat,
+            compare_template=args.compare_template,
+        )
+
+
+def bench_cold_build(
+    matrix: Matrix,
+    engine: DockerEngine,
+    mirror: wheelhouse.Mirror | None,
+    *,
+    repeat: int,
+    breakdown_repeat: int,
+    compare_template: Path | None,
+) -> None:
+    client = docker.from_env()
+    spec = cold_build.bench_spec(matrix, engine)
+    other = None
+    if compare_template is not None:
+        other = cold_build.bench_spec(
+            matrix.model_copy(update={"template_dir": compare_template.resolve()}), engine
+        )
+    say = lambda text: print(text, flush=True)  # noqa: E731
+    print(f"cold build of py{cold_build.PYTHON}/{spec.environment}, {repeat} rounds", flush=True)
+    result = cold_build.cold_builds(
+        client, spec, matrix, mirror, repeat=repeat, say=say, other=other
+    )
+    rows = cold_build.report(result, spec)
+    if breakdown_repeat > 0:
+        steps = matrix.environments[spec.environment].steps_for(cold_build.PYTHON)
+        found = build_breakdown.breakdown(
+            client,
+            spec,
+            matrix.pip_version,
+            list(steps[0].args),
+            mirror,
+            repeat=breakdown_repeat,
+            say=say,
+        )
+        rows.append(
+            (f"where the time goes: by hand, step 1 (median of {breakdown_repeat})", "", "")
+        )
+        rows += build_breakdown.report(found)
+    print_rows(rows)
+
+
+def print_rows(rows: list[tuple[str, str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    for name, value, ratio in rows:
+        print(f"{name:<{width}}  {value:>10}  {ratio}", flush=True)
+
+
+def bench_cells(
+    matrix: Matrix,
+    matrix_file: Path,
+    work: Path,
+    mirror: wheelhouse.Mirror | None,
+    *,
+    jobs: int,
+    repeat: int,
+) -> None:
+    cells = expand(matrix).cells
     cache_dir = mirror.cache_dir if mirror else wheelhouse.default_cache_dir()
     traffic_before = wheelhouse.Traffic.read(cache_dir)
     harness = [str(Path(sys.executable).parent / "harness"), "run", str(matrix_file), "-q"]
     harness += ["--jobs", str(jobs), "--results", str(work / "results")]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
-    # The storage driver decides what every file a cell reads costs (fuse-overlayfs: a round trip
-    # through a userspace daemon), hence most of the per-cell overhead: print it with the figures.
-    storage = docker.from_env().info().get("Driver", "unknown")
-    print(
-        f"bench: {len(cells)} cells in {len(matrix.environments)} images, -j {jobs}, "
-        f"storage driver {storage}",
-        flush=True,
-    )
+    print(f"cells: {len(cells)} cells in {len(matrix.environments)} images", flush=True)
     build_s = sh(
         [
             str(Path(sys.executable).parent / "harness"),
@@ -225,7 +309,7 @@ def main() -> None:
 
     # Alternated, so that a slow spell on a shared machine weighs on both sides alike.
     floors, colds = [], []
-    for _ in range(max(args.repeat, 1)):
+    for _ in range(max(repeat, 1)):
         floors.append(floor(matrix, cells, venvs, jobs))
         shutil.rmtree(work / "results" / ".cache" / "cells", ignore_errors=True)
         colds.append(sh(harness, **quiet))
@@ -303,9 +387,7 @@ def main() -> None:
         ("image disk if layers were not shared", f"{unshared / 1e6:.0f} MB", ""),
         ("distinct installs (host venvs' lib/)", f"{installs / 1e6:.0f} MB", ""),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value, ratio in rows:
-        print(f"{name:<{width}}  {value:>10}  {ratio}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":
