@@ -93,6 +93,14 @@ from harness.ui import Reporter
     metavar="ADDRESS",
     help="With --executor dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
 )
+@click.option(
+    "--cluster",
+    "cluster_address",
+    default=None,
+    metavar="tcp://HOST:8786|local:N",
+    help="Shorthand for --executor dask: a scheduler's address, or local:N for a local "
+    "cluster of N workers.",
+)
 def run(
     matrix_file: Path,
     only: tuple[str, ...],
@@ -114,9 +122,15 @@ def run(
     plan_hash: str | None,
     executor: str,
     scheduler: str | None,
+    cluster_address: str | None,
 ) -> None:
     """Build what is needed, run every cell, write cells.jsonl and table.md."""
     reporter = Reporter(verbose=not quiet)
+    if cluster_address is not None:
+        if scheduler is not None:
+            raise ConfigurationError("--cluster and --scheduler: give the address once")
+        scheduler, workers = scale_cli.parse_cluster(cluster_address)
+        executor, jobs = "dask", workers or jobs
     plan: RunPlan | None = None
     choice: scale_cli.ShardChoice | None = None
     if shard is not None and resume is not None:

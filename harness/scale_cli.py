@@ -101,6 +101,24 @@ def dask_executor(scheduler: str | None, *, jobs: int, say: Callable[[str], None
     return DaskExecutor.connect(scheduler, jobs=jobs, say=say)
 
 
+def parse_cluster(text: str) -> tuple[str | None, int | None]:
+    """`--cluster`: (scheduler address, None), or (None, workers) for `local[:N]`."""
+    kind, colon, count = text.partition(":")
+    if kind != "local":
+        if "://" not in text:
+            raise ConfigurationError(
+                f"--cluster {text}: give a scheduler address (tcp://HOST:8786) or local:N"
+            )
+        return text, None
+    if not colon:
+        return None, None
+    if not count.isdigit() or int(count) < 1:
+        raise ConfigurationError(
+            f"--cluster {text}: N in local:N is a number of workers (1 or more)"
+        )
+    return None, int(count)
+
+
 SHARDS_OPT = click.option(
     "--shards",
     type=int,
