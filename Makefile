@@ -56,6 +56,7 @@ refresh: setup ## the tracked matrix brought up to date: lock --upgrade, run, th
 
 bench: setup ## the harness against plain host processes on bench/matrix.yaml; prints ratios
 	$(BIN)/python bench/run.py --jobs $(JOBS)
+	$(BIN)/python -m bench.shard_balance matrix.yaml
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check harness tests bench
