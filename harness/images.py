@@ -237,9 +237,9 @@ def build_one(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"py{spec.python}-{spec.environment}.log"
     for attempt, delay in enumerate((*retry_delays, None), start=1):
-        result = engine.build(
-            context, spec.tag, spec.labels, lambda line: on_line(spec, line), build_args
-        )
+        # The labels are the Dockerfile's own closing LABEL: given through the API as well,
+        # the classic builder would add a second LABEL instruction, one more layer commit.
+        result = engine.build(context, spec.tag, {}, lambda line: on_line(spec, line), build_args)
         log_path.write_text(result.log + "\n", encoding="utf-8")
         if result.ok or not network_failure(result.log):
             break
