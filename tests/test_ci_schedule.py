@@ -39,7 +39,7 @@ def test_the_scheduled_workflow_matches_its_golden_file() -> None:
     # Up to the merge, the jobs are those of the unscheduled workflow, with steps added.
     plain = workflow("matrix.yaml", shards=4, schedule=None).split("harness merge")[0]
     lines = iter(text.splitlines())
-    assert all(line in lines for line in plain.splitlines())  # in order
+    assert all(line in lines for line in plain.splitlines()[:-1])  # in order
 
 
 def test_the_lock_is_upgraded_once_and_used_by_every_job() -> None:
