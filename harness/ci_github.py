@@ -45,8 +45,8 @@ jobs:
         with:
           python-version: "3.11"
       - run: pip install .
-__LOCK_UPGRADE__      # Planned with the shards' (empty) --results: runs committed under results/ would
-      # give this job costs the shards do not see, and a plan hash they refuse.
+__LOCK_UPGRADE__      # Planned with the shards' (empty) --results: runs committed under results/
+      # would give costs the shards do not see, and a plan hash they refuse.
       - id: plan
         run: |
           shards="$(harness plan __MATRIX__ --shards __SHARDS__ --json --results shard-results)"
