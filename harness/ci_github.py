@@ -162,6 +162,7 @@ def ci() -> None:
 )
 @click.option(
     "--published",
+    metavar="DIR",
     default=ci_schedule.DEFAULT_PUBLISHED,
     show_default=True,
     help="With --schedule: the committed published run to diff against and replace.",
