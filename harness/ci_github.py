@@ -5,7 +5,8 @@ per shard runs `harness run --shard`, with the plan's hash so that a shard whose
 plans differently refuses instead of running the wrong cells, and uploads its run as the
 artifact `cells-<shard>-<attempt>` (a re-run attempt never overwrites an earlier one); a
 `merge` job, run even when a shard failed, downloads every shard's run, merges them, and
-publishes the tables, a summary and JUnit XML.
+publishes the tables, a summary and JUnit XML. With `--schedule`, the same jobs keep the
+published table current (ci_schedule.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from harness import ci_schedule
 from harness.bases import BASE_KINDS
 from harness.errors import ConfigurationError
 from harness.sharding import check_shard_count
@@ -43,9 +45,11 @@ jobs:
         with:
           python-version: "3.11"
       - run: pip install .
+__LOCK_UPGRADE__      # Planned with the shards' (empty) --results: runs committed under results/
+      # would give costs the shards do not see, and a plan hash they refuse.
       - id: plan
         run: |
-          shards="$(harness plan __MATRIX__ --shards __SHARDS__ --json)"
+          shards="$(harness plan __MATRIX__ --shards __SHARDS__ --json --results shard-results)"
           echo "shards=$shards" >> "$GITHUB_OUTPUT"
           if [ "$shards" = '{"include":[]}' ]; then any=false; else any=true; fi
           echo "any=$any" >> "$GITHUB_OUTPUT"
@@ -65,7 +69,7 @@ jobs:
         with:
           python-version: "3.11"
       - run: pip install .
-      - name: harness run --shard ${{ matrix.shard }}
+__LOCK_DOWNLOAD__      - name: harness run --shard ${{ matrix.shard }}
         env:
           SHARD: ${{ matrix.shard }}
           PLAN_HASH: ${{ matrix.plan_hash }}
@@ -85,7 +89,7 @@ jobs:
     needs: [plan, shard]
     if: always() && needs.plan.outputs.any == 'true'
     runs-on: ubuntu-latest
-    steps:
+__MERGE_PERMISSIONS__    steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
         with:
@@ -96,8 +100,12 @@ jobs:
           pattern: cells-*
           merge-multiple: true
           path: shard-results
-      # Partial merges still publish: a failed shard already fails the workflow.
+__LOCK_DOWNLOAD__      # Partial merges still publish: a failed shard already fails the workflow.
       - run: harness merge shard-results/*/ -o merged --allow-partial
+__PUBLISH__"""
+
+# Without --schedule: the tables, a summary and JUnit XML as an artifact of the run.
+_PUBLISH = """\
       - run: harness publish merged -o published
       - run: harness table merged -f summary -o - >> "$GITHUB_STEP_SUMMARY"
       - run: harness table merged -f junit -o published/junit.xml
@@ -108,19 +116,32 @@ jobs:
 """
 
 
-def workflow(matrix: str, *, shards: int, schedule: str | None, base: str = "registry") -> str:
-    """The workflow's YAML text, the same for the same arguments."""
+def workflow(
+    matrix: str,
+    *,
+    shards: int,
+    schedule: str | None,
+    base: str = "registry",
+    published: str = ci_schedule.DEFAULT_PUBLISHED,
+) -> str:
+    """The workflow's YAML text, the same for the same arguments. With a schedule it is the
+    living table's: the lock upgraded, the run diffed against `published` and republished."""
     check_shard_count(shards)
-    if schedule is not None and len(schedule.split()) != 5:
-        raise ConfigurationError(f"--schedule {schedule!r}: a cron line has five fields")
-    if any(c in matrix for c in " \"'$`\n"):
-        raise ConfigurationError(f"MATRIX {matrix!r}: a path without spaces or quotes, please")
-    lines = f'  schedule:\n    - cron: "{schedule}"\n' if schedule else ""
+    for option, path in (("MATRIX", matrix), ("--published", published)):
+        if not path or any(c in path for c in " \"'$`\n"):
+            raise ConfigurationError(f"{option} {path!r}: a path without spaces or quotes, please")
+    parts = {"__SCHEDULE__": "", "__LOCK_UPGRADE__": "", "__LOCK_DOWNLOAD__": ""}
+    parts |= {"__MERGE_PERMISSIONS__": "", "__PUBLISH__": _PUBLISH}
+    if schedule is not None:
+        parts = ci_schedule.parts(schedule, matrix=matrix)
+    text = _TEMPLATE
+    for marker, fragment in parts.items():
+        text = text.replace(marker, fragment)
     return (
-        _TEMPLATE.replace("__SCHEDULE__", lines)
-        .replace("__MATRIX__", matrix)
+        text.replace("__MATRIX__", matrix)
         .replace("__SHARDS__", str(shards))
         .replace("__BASE__", base)
+        .replace("__PUBLISHED__", published.rstrip("/"))
     )
 
 
@@ -132,7 +153,20 @@ def ci() -> None:
 @ci.command()
 @click.argument("matrix", default="matrix.yaml")
 @click.option("--shards", type=int, default=4, show_default=True, help="Shard jobs (max 256).")
-@click.option("--schedule", default=None, metavar="CRON", help="Also run on this cron schedule.")
+@click.option(
+    "--schedule",
+    default=None,
+    metavar="CRON",
+    help="Run on this cron schedule as the living table: upgrade MATRIX's lock, run, diff "
+    "against the published run (job summary), republish, and open a pull request.",
+)
+@click.option(
+    "--published",
+    metavar="DIR",
+    default=ci_schedule.DEFAULT_PUBLISHED,
+    show_default=True,
+    help="With --schedule: the committed published run to diff against and replace.",
+)
 @click.option(
     "-o",
     "--output",
@@ -149,10 +183,16 @@ def ci() -> None:
 )
 @click.option("--check", is_flag=True, help="Exit 1 if OUTPUT differs from what would be written.")
 def github(
-    matrix: str, shards: int, schedule: str | None, output: Path | None, base: str, check: bool
+    matrix: str,
+    shards: int,
+    schedule: str | None,
+    published: str,
+    output: Path | None,
+    base: str,
+    check: bool,
 ) -> None:
     """A GitHub Actions workflow: plan, one job per shard, merge and publish."""
-    text = workflow(matrix, shards=shards, schedule=schedule, base=base)
+    text = workflow(matrix, shards=shards, schedule=schedule, base=base, published=published)
     if check:
         target = output or DEFAULT_WORKFLOW
         current = target.read_text(encoding="utf-8") if target.is_file() else None

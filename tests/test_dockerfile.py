@@ -29,7 +29,7 @@ def matrix() -> Matrix:
     [
         ("3.11", "tf-2.15_then_keras-3", "debian", True),
         ("3.9", "tf-2.15_then_keras-3", "debian", False),
-        ("3.9", "keras3-only", "registry", False),
+        ("3.9", "keras-3.10", "registry", False),
         ("3.13", "keras3-jax", "registry", True),
     ],
 )
@@ -76,12 +76,12 @@ def test_python_tied_steps(matrix: Matrix) -> None:
     py39 = render(
         matrix,
         "3.9",
-        "keras3-only",
+        "tf-2.15_then_keras-3",
         base=debian_base("3.9"),
         template_dir=None,
         ca_bundle=None,
     )
-    assert py39.steps == ("keras==3.10.0",)
+    assert py39.steps == ("tensorflow-cpu==2.15.1", "keras==3.10.0")
 
 
 def test_context_holds_what_the_dockerfile_copies(matrix: Matrix, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_images_sharing_their_first_step_build_in_one_lane(matrix: Matrix) -> No
 
     specs = [
         spec("3.11", "tf-2.15_then_keras-3"),
-        spec("3.11", "keras3-only"),
+        spec("3.11", "keras-3.10"),
         spec("3.11", "tf-2.15"),
         spec("3.9", "tf-2.15"),
     ]
@@ -124,7 +124,7 @@ def test_images_sharing_their_first_step_build_in_one_lane(matrix: Matrix) -> No
     # The shorter install first, so that the layered one reuses its layers; other Pythons and
     # other first steps share no layer and build alongside.
     assert sorted(grouped) == [
-        [("3.11", "keras3-only")],
+        [("3.11", "keras-3.10")],
         [("3.11", "tf-2.15"), ("3.11", "tf-2.15_then_keras-3")],
         [("3.9", "tf-2.15")],
     ]

@@ -153,7 +153,7 @@ def _harness_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for step in job["steps"] if "harness " in step.get("run", "")]
 
 
-def _bash(script: str, cwd: Path, env: dict[str, str]) -> None:
+def bash(script: str, cwd: Path, env: dict[str, str]) -> None:
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
@@ -179,7 +179,7 @@ def test_the_emitted_workflow_runs_shard_by_shard(
     shutil.copy(matrix, plan_dir / "matrix.yaml")
     output = tmp_path / "github_output"
     for step in _harness_steps(jobs["plan"]):
-        _bash(step["run"], plan_dir, {**env, "GITHUB_OUTPUT": str(output)})
+        bash(step["run"], plan_dir, {**env, "GITHUB_OUTPUT": str(output)})
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert outputs["any"] == "true"
     merge_dir = tmp_path / "merge"
@@ -192,13 +192,13 @@ def test_the_emitted_workflow_runs_shard_by_shard(
         for step in _harness_steps(jobs["shard"]):
             step_env = {"SHARD": entry["shard"], "PLAN_HASH": entry["plan_hash"]}
             assert set(step["env"]) == set(step_env)
-            _bash(step["run"], workspace, {**env, **step_env})
+            bash(step["run"], workspace, {**env, **step_env})
         for run in (workspace / "shard-results").iterdir():
             if not run.name.startswith(".") and not run.is_symlink():
                 shutil.copytree(run, merge_dir / "shard-results" / run.name)
     summary = tmp_path / "summary.md"
     for step in _harness_steps(jobs["merge"]):
-        _bash(step["run"], merge_dir, {**env, "GITHUB_STEP_SUMMARY": str(summary)})
+        bash(step["run"], merge_dir, {**env, "GITHUB_STEP_SUMMARY": str(summary)})
     assert verdicts(merge_dir / "merged") == whole
     assert "Keras / TensorFlow matrix" in summary.read_text()
     assert (merge_dir / "published" / "junit.xml").is_file()

@@ -1,4 +1,4 @@
-# Python 3.9 / keras3-only: rendered by keras-matrix-harness from matrix.yaml.
+# Python 3.9 / keras-3.10: rendered by keras-matrix-harness from matrix.yaml.
 # Build it with: docker build . (the build context also holds ca-bundle.crt and constraints.txt
 # where this file copies them)
 # Base: python:3.9-slim, pinned by the digest this host pulled.
