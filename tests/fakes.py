@@ -10,15 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness import driver
-from harness.dockerfile import HARNESS_LABEL
-from harness.engine_api import (
-    BuildResult,
-    ContainerInfo,
-    EngineInfo,
-    LineSink,
-    RunResult,
-    RunSpec,
-)
+from harness.build.dockerfile import HARNESS_LABEL
+from harness.engine.api import BuildResult, ContainerInfo, EngineInfo, LineSink, RunResult, RunSpec
 from harness.errors import EngineError
 
 

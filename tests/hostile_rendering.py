@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from harness.outcome import Frame, Outcome, RaisedError, Status, signature_of
-from harness.records import Run
-from harness.views import Report
+from harness.results.outcome import Frame, Outcome, RaisedError, Status, signature_of
+from harness.results.records import Run
+from harness.results.views import Report
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome

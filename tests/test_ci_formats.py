@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from harness import table as tables
-from harness.diff import diff_runs
-from harness.formats import junit, summary, svg
-from harness.outcome import Outcome, RaisedError
-from harness.published import from_table_json
-from harness.records import Run
-from harness.results import RunDir
-from harness.views import Report
+from harness.results import table as tables
+from harness.results.diff import diff_runs
+from harness.results.formats import junit, summary, svg
+from harness.results.outcome import Outcome, RaisedError
+from harness.results.published import from_table_json
+from harness.results.records import Run
+from harness.results.rundir import RunDir
+from harness.results.views import Report
 
 DATA = Path(__file__).resolve().parent / "data"
 RUNS = DATA / "runs"
@@ -178,7 +178,7 @@ def _write(text: str) -> Path:
 
 
 def _md(run: Run) -> str:
-    from harness import formats  # noqa: PLC0415
+    from harness.results import formats  # noqa: PLC0415
 
     return formats.render(Report.build(run), "md")
 

@@ -15,17 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from harness import formats
-from harness.bisection import Observation, Result, side_by_side
-from harness.diff import diff_runs, render_markdown
-from harness.formats.csvdoc import neutralised
-from harness.markdown_escape import code_block, code_span, escape_text
-from harness.outcome import RaisedError, signature_of
-from harness.records import Run
-from harness.repro import REPORTED, Variant, claim_of, markdown
-from harness.request import Request
-from harness.session import Setting, Setup, build_matrix
-from harness.views import Report
+from harness.repro.bisection import Observation, Result, side_by_side
+from harness.repro.reproduce import REPORTED, Variant, claim_of, markdown
+from harness.repro.request import Request
+from harness.repro.session import Setting, Setup, build_matrix
+from harness.results import formats
+from harness.results.diff import diff_runs, render_markdown
+from harness.results.formats.csvdoc import neutralised
+from harness.results.markdown_escape import code_block, code_span, escape_text
+from harness.results.outcome import RaisedError, signature_of
+from harness.results.records import Run
+from harness.results.views import Report
 from tests.hostile_rendering import (
     FILE,
     FUNCTION,

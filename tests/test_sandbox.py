@@ -14,14 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import _sandbox
-from harness.dockerfile import HARNESS_LABEL
-from harness.engine import ContainerInfo, RunSpec, unavailable_reason
+from harness.build.dockerfile import HARNESS_LABEL
+from harness.cli.app import _sandbox
+from harness.config.matrix import load_matrix
+from harness.config.sandbox import Clip, Sandbox, parse_size
+from harness.engine.docker_engine import ContainerInfo, RunSpec, unavailable_reason
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
-from harness.results import CellWriter, RunDir, repair_torn_tail
-from harness.resume import OWNER_LABEL, owner_is_dead, owner_of_this_process, sweep_dead_runs
-from harness.sandbox import Clip, Sandbox, parse_size
+from harness.execute.dead_runs import (
+    OWNER_LABEL,
+    owner_is_dead,
+    owner_of_this_process,
+    sweep_dead_runs,
+)
+from harness.results.rundir import CellWriter, RunDir, repair_torn_tail
 
 from .conftest import DATA, ROOT
 from .fakes import FakeEngine
