@@ -207,14 +207,14 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
 class Clip(object):
     """The first and last `limit // 2` bytes of a stream, and how much was dropped."""
 
-    def __init__(self, limit):
+    def __init__(self, limit: int) -> None:
         self.half = max(limit // 2, 1)
         self.head = bytearray()
         self.tail = bytearray()
         self.total = 0
         self.dropped = 0
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> None:
         self.total += len(data)
         room = self.half - len(self.head)
         if room > 0:
@@ -226,10 +226,10 @@ class Clip(object):
                 del self.tail[: len(self.tail) - self.half]
         self.dropped = self.total - len(self.head) - len(self.tail)
 
-    def data(self):
+    def data(self) -> bytes:
         return bytes(self.head + self.tail)
 
-    def text(self):
+    def text(self) -> str:
         head = self.head.decode("utf-8", errors="replace")
         tail = self.tail.decode("utf-8", errors="replace")
         if self.dropped:

@@ -10,8 +10,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness import driver
-from harness.build.dockerfile import HARNESS_LABEL
-from harness.engine.api import BuildResult, ContainerInfo, EngineInfo, LineSink, RunResult, RunSpec
+from harness.engine.api import (
+    HARNESS_LABEL,
+    BuildResult,
+    ContainerInfo,
+    EngineInfo,
+    LineSink,
+    RunResult,
+    RunSpec,
+)
 from harness.errors import EngineError
 
 

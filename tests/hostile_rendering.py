@@ -23,6 +23,7 @@ from markdown_it.token import Token
 
 from harness.results.outcome import Frame, Outcome, RaisedError, Status, signature_of
 from harness.results.records import Run
+from harness.results.runmeta import RunMeta
 from harness.results.views import Report
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def hostile_outcomes() -> list[Outcome]:
 
 
 def hostile_report() -> Report:
-    return Report.build(Run.of(hostile_outcomes(), {"run_id": "r"}))
+    return Report.build(Run.of(hostile_outcomes(), RunMeta(run_id="r")))
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from harness.build.images import ImageRecord
 from harness.config.cells import Cell, expand
 from harness.config.matrix import Matrix
 from harness.config.sandbox import Sandbox
+from harness.engine.api import Engine, RunSpec
 from harness.engine.commands import silent
-from harness.engine.docker_engine import Engine, RunSpec
 from harness.execute.pipeline import Options, build_all, default_ca_bundle
 from harness.execute.runner import Payload, outcome_of, run_spec
 from harness.execute.ui import Reporter

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from harness.build.bases import debian_base, registry_base
-from harness.build.dockerfile import HARNESS_LABEL, ImageSpec, render
+from harness.build.dockerfile import ImageSpec, render
 from harness.build.images import lanes
 from harness.cli.app import main
 from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import HARNESS_LABEL
 from harness.errors import BaseImageError, ConfigurationError
 from tests.golden_files import assert_golden
 

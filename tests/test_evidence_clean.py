@@ -24,8 +24,9 @@ import docker
 import pytest
 
 from harness.build.bases import Base
-from harness.build.dockerfile import HARNESS_LABEL, render
+from harness.build.dockerfile import render
 from harness.config.matrix import load_matrix
+from harness.engine.api import HARNESS_LABEL
 from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
 

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from harness.build.bases import BaseKind
 from harness.config.cells import expand
 from harness.config.matrix import load_matrix
+from harness.config.matrix_schema import BaseKind
 from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
 from harness.execute.pipeline import Options, default_ca_bundle, run_matrix

@@ -18,16 +18,9 @@ from rich.console import Console
 
 from harness.config.cells import expand
 from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import BuildResult, ContainerInfo, EngineInfo, LineSink, RunResult, RunSpec
 from harness.engine.commands import silent
-from harness.engine.docker_engine import (
-    BuildResult,
-    ContainerInfo,
-    DockerEngine,
-    EngineInfo,
-    LineSink,
-    RunResult,
-    RunSpec,
-)
+from harness.engine.docker_engine import DockerEngine
 from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
 from harness.execute.ui import Reporter
 from harness.results.outcome import Outcome

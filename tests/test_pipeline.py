@@ -11,8 +11,8 @@ from rich.console import Console
 from harness.build.images import pip_reason
 from harness.config.cells import expand
 from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import RunResult, RunSpec
 from harness.engine.commands import silent
-from harness.engine.docker_engine import RunResult, RunSpec
 from harness.execute.pipeline import Options, run_matrix
 from harness.execute.ui import Reporter
 from harness.results.rundir import RunDir

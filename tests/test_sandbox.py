@@ -14,18 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.build.dockerfile import HARNESS_LABEL
-from harness.cli.app import _sandbox
+from harness.cli.options import sandbox_with
 from harness.config.matrix import load_matrix
-from harness.config.sandbox import Clip, Sandbox, parse_size
-from harness.engine.docker_engine import ContainerInfo, RunSpec, unavailable_reason
+from harness.config.sandbox import Sandbox, parse_size
+from harness.driver import Clip
+from harness.engine.api import HARNESS_LABEL, OWNER_LABEL, ContainerInfo, RunSpec
+from harness.engine.docker_engine import create_kwargs
+from harness.engine.docker_errors import unavailable_reason
 from harness.errors import ConfigurationError
-from harness.execute.dead_runs import (
-    OWNER_LABEL,
-    owner_is_dead,
-    owner_of_this_process,
-    sweep_dead_runs,
-)
+from harness.execute.dead_runs import owner_is_dead, owner_of_this_process, sweep_dead_runs
 from harness.results.rundir import CellWriter, RunDir, repair_torn_tail
 
 from .conftest import DATA, ROOT
@@ -49,7 +46,7 @@ def test_default_flags_confine_the_cell() -> None:
 
 def test_sdk_arguments_match_the_flags() -> None:
     sandbox = Sandbox(memory="1g", memory_swap="2g", pids_limit=100, network="bridge")
-    kwargs = sandbox.create_kwargs()
+    kwargs = create_kwargs(sandbox)
     assert kwargs["network_mode"] == "bridge"
     assert (kwargs["mem_limit"], kwargs["memswap_limit"], kwargs["pids_limit"]) == ("1g", "2g", 100)
     assert kwargs["cap_drop"] == ["ALL"] and kwargs["security_opt"] == ["no-new-privileges"]
@@ -98,7 +95,7 @@ def test_bad_sandbox_settings_are_located(tmp_path: Path, section: str, message:
 
 def test_cli_sandbox_override_and_its_errors(tmp_path: Path) -> None:
     base = Sandbox()
-    changed = _sandbox(base, ("memory=8g", "network=bridge", "pids_limit=8192", "user=1000"))
+    changed = sandbox_with(base, ("memory=8g", "network=bridge", "pids_limit=8192", "user=1000"))
     assert (changed.memory, changed.network, changed.pids_limit, changed.user) == (
         "8g",
         "bridge",
@@ -108,9 +105,9 @@ def test_cli_sandbox_override_and_its_errors(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigurationError, match=r"--sandbox 'pids_limit=many': Input should be a valid integer"
     ):
-        _sandbox(base, ("pids_limit=many",))
+        sandbox_with(base, ("pids_limit=many",))
     with pytest.raises(ConfigurationError, match=r"KEY one of network, user"):
-        _sandbox(base, ("cpus=2",))
+        sandbox_with(base, ("cpus=2",))
 
 
 def test_parse_size() -> None:

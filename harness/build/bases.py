@@ -13,8 +13,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal
 
+from harness.config.matrix_schema import BaseKind
+from harness.engine.api import DEBIAN_IMPORT_CHANGES
 from harness.errors import BaseImageError, EngineError
 
 if TYPE_CHECKING:
@@ -23,18 +25,8 @@ if TYPE_CHECKING:
 
 DEBIAN_SUITES = {"3.9": "bullseye", "3.11": "bookworm", "3.13": "trixie"}
 DEBIAN_REPOSITORY = "keras-matrix-base"
-# Where base images come from: the one spelling of it (matrix.yaml `base:`, --base, Options).
-BaseKind = Literal["auto", "registry", "debian"]
-BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 
-# What `docker import` sets on a Debian base; the rendered Dockerfiles repeat it for people who
-# make the base on another host.
-DEBIAN_IMPORT_CHANGES = (
-    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "ENV LANG=C.UTF-8",
-    'CMD ["/bin/bash"]',
-)
 DEBIAN_PACKAGES = "python3,python3-venv,ca-certificates"
 
 

@@ -13,11 +13,10 @@ import jinja2
 from harness import __version__
 from harness.build.bases import Base
 from harness.config.matrix import Matrix
+from harness.engine.api import HARNESS_LABEL, LABEL_PREFIX
 from harness.errors import ConfigurationError
 
 TEMPLATE = "environment.Dockerfile.j2"
-LABEL_PREFIX = "io.keras-matrix"
-HARNESS_LABEL = f"{LABEL_PREFIX}.harness"
 IMAGE_REPOSITORY = "keras-matrix-env"
 
 

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from harness.build.images import ImageRecord
-from harness.engine.docker_engine import Engine
+from harness.engine.api import Engine
 from harness.errors import ResultsError
-from harness.results.rundir import write_atomic
+from harness.results.rundir import ENVIRONMENTS
+from harness.textfiles import write_atomic
 
 FREEZE_IN_IMAGE = "/opt/keras-matrix/pip-freeze.txt"
-DIRECTORY = "environments"
 # A pinned distribution as pip freeze prints it; editable and direct-URL lines cannot be
 # constraints (pip refuses them there) and never come from a matrix's installs anyway.
 _PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[^\s;#]+$")
@@ -55,7 +55,7 @@ def export(
 
     Freezes are cached by image ID: an image never changes, so a rerun reads none again.
     """
-    target = run_path / DIRECTORY
+    target = run_path / ENVIRONMENTS
     found = dict(records)
     for key, record in records.items():
         if not record.usable or not record.image_id:
@@ -67,7 +67,7 @@ def export(
         target.mkdir(parents=True, exist_ok=True)
         name = file_name(record.python, record.environment)
         write_atomic(target / name, document(record, freeze))
-        found[key] = replace(record, freeze=f"{DIRECTORY}/{name}")
+        found[key] = replace(record, freeze=f"{ENVIRONMENTS}/{name}")
     return found
 
 
@@ -106,10 +106,10 @@ def find_directory(name: str, results_root: Path) -> Path:
     candidate = Path(name)
     if not candidate.exists():
         candidate = results_root / name
-    for place in (candidate / DIRECTORY, candidate):
+    for place in (candidate / ENVIRONMENTS, candidate):
         if place.is_dir() and any(place.glob("py*.txt")):
             return place.resolve()
     raise ResultsError(
-        f"{candidate}: no {DIRECTORY}/ with pip freezes here (name a run directory, its "
+        f"{candidate}: no {ENVIRONMENTS}/ with pip freezes here (name a run directory, its "
         "environments/, or results/published; runs recorded by older harness versions have none)"
     )

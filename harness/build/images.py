@@ -13,7 +13,7 @@ from typing import Literal
 
 from harness.build.dockerfile import ImageSpec
 from harness.engine.api import ImageStore
-from harness.results.rundir import write_atomic
+from harness.textfiles import write_atomic
 
 # "unreachable": the install failed because the package index could not be reached; the
 # environment itself may be fine, so its cells are not recorded as results (resume them later).

@@ -12,26 +12,22 @@ from typing import Any
 import click
 
 from harness import __version__
-from harness.build import freezes as environments
+from harness.build import freezes
 from harness.build.bases import DEBIAN_REPOSITORY, BaseResolver
-from harness.build.dockerfile import HARNESS_LABEL, IMAGE_REPOSITORY, render
+from harness.build.dockerfile import IMAGE_REPOSITORY, render
 from harness.build.images import BuildFailures
 from harness.cli import (
     browse,
     ci_github,
     completion,
+    scale,
+    tables,
 )
 from harness.cli import (
     lock as lock_cli,
 )
 from harness.cli import (
     run as run_cli,
-)
-from harness.cli import (
-    scale as scale_cli,
-)
-from harness.cli import (
-    tables as results_cli,
 )
 from harness.cli.options import (
     BASE_OPT,
@@ -46,9 +42,9 @@ from harness.cli.options import (
     load_noting,
     options_for,
 )
-from harness.cli.options import sandbox_with as _sandbox
 from harness.cli.repro_bisect import bisect, repro
 from harness.config.cells import AXES
+from harness.engine.api import HARNESS_LABEL
 from harness.engine.commands import echo_to, silent
 from harness.engine.docker_engine import DockerEngine
 from harness.errors import (
@@ -62,8 +58,6 @@ from harness.execute.sharding import plan_shards, read_history
 from harness.execute.ui import Reporter
 
 ENV_PREFIX = "HARNESS"
-# `_sandbox` is what tests check `--sandbox KEY=VALUE` parsing through.
-__all__ = ["_sandbox", "cli", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +77,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the cells (with --shards, the shards) as JSON."
 )
-@scale_cli.SHARDS_OPT
+@scale.SHARDS_OPT
 @click.option(
     "--results",
     type=click.Path(path_type=Path, file_okay=False),
@@ -101,11 +95,11 @@ def plan(
     matrix (`{"include": [{"shard": "1/N", ...}]}`), never the cells.
     """
     if shards is not None:
-        scale_cli.check_shard_count(shards)
+        scale.check_shard_count(shards)
     matrix = load_noting(matrix_file)
     cells = cells_of(matrix, only)
     if shards is not None:
-        scale_cli.print_plan(plan_shards(cells, shards, read_history(results)), as_json=as_json)
+        scale.print_plan(plan_shards(cells, shards, read_history(results)), as_json=as_json)
         return
     if as_json:
         data: dict[str, Any] = {
@@ -160,7 +154,7 @@ def dockerfile(
         base=planned,
         template_dir=options.template_dir,
         ca_bundle=options.ca_bundle.read_bytes() if options.ca_bundle else None,
-        constraints=environments.constraints_for(options.constraints, python, environment),
+        constraints=freezes.constraints_for(options.constraints, python, environment),
     )
     click.echo(f"# tag: {spec.tag}")
     if planned.image_id is None:
@@ -247,13 +241,13 @@ def clean(yes: bool) -> None:
 cli.add_command(run_cli.run)
 cli.add_command(repro)
 cli.add_command(bisect)
-cli.add_command(results_cli.table)
-cli.add_command(results_cli.publish)
-cli.add_command(results_cli.diff)
+cli.add_command(tables.table)
+cli.add_command(tables.publish)
+cli.add_command(tables.diff)
 cli.add_command(browse.show)
 cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
-cli.add_command(scale_cli.merge)
+cli.add_command(scale.merge)
 cli.add_command(ci_github.ci)
 
 

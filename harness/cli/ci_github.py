@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from harness.build.bases import BASE_KINDS
+from harness.config.matrix_schema import BASE_KINDS
 from harness.errors import ConfigurationError
 from harness.execute.sharding import check_shard_count
 

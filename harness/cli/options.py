@@ -11,12 +11,11 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from harness.build import freezes as environments
-from harness.build import wheelhouse
-from harness.build.bases import BASE_KINDS, BaseKind
+from harness.build import freezes, wheelhouse
 from harness.cli import completion
 from harness.config.cells import Cell
-from harness.config.matrix import Matrix, SandboxSettings, load_matrix
+from harness.config.matrix import Matrix, load_matrix
+from harness.config.matrix_schema import BASE_KINDS, BaseKind, SandboxSettings
 from harness.config.sandbox import Sandbox
 from harness.errors import ConfigurationError
 from harness.execute.parallel import default_jobs
@@ -120,7 +119,7 @@ def options_for(
 ) -> Options:
     # click.Choice has already limited `base` to the BaseKind values.
     kind = cast(BaseKind, base or matrix.base)
-    pins = environments.find_directory(pin_from, results) if pin_from else matrix.constraints
+    pins = freezes.find_directory(pin_from, results) if pin_from else matrix.constraints
     return Options(
         constraints=pins,
         base=kind,

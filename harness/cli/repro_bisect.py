@@ -11,9 +11,9 @@ from typing import Any, cast
 
 import click
 
-from harness.build.bases import BaseKind
+from harness.config.matrix_schema import BaseKind
 from harness.config.scenarios import Claim, load_scenario
-from harness.engine.docker_engine import DockerEngine, Engine
+from harness.engine.docker_engine import DockerEngine
 from harness.errors import ConfigurationError
 from harness.execute.pipeline import Options, base_resolver, default_ca_bundle
 from harness.execute.ui import Reporter
@@ -41,7 +41,7 @@ from harness.repro.session import (
     run,
     usable_python,
 )
-from harness.results.rundir import write_atomic
+from harness.textfiles import write_atomic
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "dockerfiles"
 COMMON = [
@@ -390,6 +390,3 @@ def _base(value: str) -> BaseKind:
     if value not in ("auto", "registry", "debian"):
         raise ConfigurationError(f"--base {value!r}: choose auto, registry or debian")
     return cast(BaseKind, value)
-
-
-__all__ = ["Engine", "bisect", "repro"]

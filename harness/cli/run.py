@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from harness.cli import browse
-from harness.cli import scale as scale_cli
+from harness.cli import browse, scale
 from harness.cli.options import (
     MATRIX_ARG,
     cells_of,
@@ -77,7 +76,7 @@ from harness.results.rundir import RunDir
     "from CI_NODE_INDEX/CI_NODE_TOTAL (GitLab) or JOB_COMPLETION_INDEX (Kubernetes, with "
     "--shards).",
 )
-@scale_cli.SHARDS_OPT
+@scale.SHARDS_OPT
 @click.option(
     "--plan-hash", default=None, metavar="H", help="With --shard: refuse unless the plan is H."
 )
@@ -130,10 +129,10 @@ def run(
     if cluster_address is not None:
         if scheduler is not None:
             raise ConfigurationError("--cluster and --scheduler: give the address once")
-        scheduler, workers = scale_cli.parse_cluster(cluster_address)
+        scheduler, workers = scale.parse_cluster(cluster_address)
         executor, jobs = "dask", workers or jobs
     plan: RunPlan | None = None
-    choice: scale_cli.ShardChoice | None = None
+    choice: scale.ShardChoice | None = None
     if shard is not None and resume is not None:
         raise ConfigurationError("--shard and --resume: a resumed run keeps its own cells")
     if resume is not None:
@@ -153,7 +152,7 @@ def run(
         matrix = load_noting(matrix_file)
         cells, sandbox = cells_of(matrix, only), matrix.sandbox
         if shard is not None:
-            choice = scale_cli.choose_shard(
+            choice = scale.choose_shard(
                 cells, shard, shards=shards, plan_hash=plan_hash, history_root=results
             )
             cells = choice.cells
@@ -197,7 +196,7 @@ def run(
         )
     cluster = None
     if executor == "dask":
-        cluster = scale_cli.dask_executor(scheduler, jobs=options.jobs, say=reporter.note)
+        cluster = scale.dask_executor(scheduler, jobs=options.jobs, say=reporter.note)
     try:
         run_dir = execute(
             engine, plan, options, reporter=reporter, echo=reporter.command, executor=cluster

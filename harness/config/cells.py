@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from harness.config.matrix import Matrix, Rule
+    from harness.config.matrix import Matrix
+    from harness.config.matrix_schema import Rule
 
 AXES = ("python", "environment", "backend", "scenario")
 

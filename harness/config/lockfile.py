@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.config.tracking import LockedGroup, LockedRelease, TrackRequest
-from harness.results.rundir import write_atomic
+from harness.textfiles import write_atomic
 
 LOCK_VERSION = 1
 

@@ -13,34 +13,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from harness.build.bases import BASE_KINDS, BaseKind
 from harness.config import tracked_matrix, yamlsource
 from harness.config.cells import AXES, expand
 from harness.config.lockfile import Lock
 from harness.config.matrix_schema import (
     NAME,
     Backend,
+    BaseKind,
     Environment,
-    InstallStep,
     MatrixFile,
     Rule,
-    SandboxSettings,
 )
 from harness.config.sandbox import Sandbox
 from harness.config.scenarios import Scenario, load_scenario
 from harness.config.yamlsource import Loc, SourceMap
 from harness.errors import ConfigurationError
-
-__all__ = [
-    "BASE_KINDS",
-    "Backend",
-    "Environment",
-    "InstallStep",
-    "Matrix",
-    "Rule",
-    "SandboxSettings",
-    "load_matrix",
-]
 
 
 class Matrix(BaseModel):

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from harness.build.bases import BaseKind
 from harness.config.cells import AXES
 from harness.config.sandbox import Sandbox, parse_size
 from harness.config.tracking import check_template
+
+# Where base images come from: the one spelling of it (matrix.yaml `base:`, --base, Options).
+BaseKind = Literal["auto", "registry", "debian"]
+BASE_KINDS: tuple[BaseKind, ...] = get_args(BaseKind)
 
 # pip options whose next word is a value, not a requirement.
 _PIP_OPTIONS_WITH_VALUE = frozenset(

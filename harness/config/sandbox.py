@@ -11,11 +11,8 @@ they need the network to install packages.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol
-
-from harness import driver
+from typing import Any
 
 _SIZE = re.compile(r"^(\d+)([kmg]?)b?$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -73,7 +70,7 @@ class Sandbox:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def docker_flags(self) -> list[str]:
-        """The `docker run` flags that confine a container exactly as `create_kwargs` does."""
+        """The `docker run` flags that confine a container as the engine's `create_kwargs` does."""
         flags = ["--network", self.network]
         if self.cap_drop_all:
             flags += ["--cap-drop", "ALL"]
@@ -100,30 +97,3 @@ class Sandbox:
             CELL_HOME: f"rw,exec,nosuid,nodev,size={self.home_size}{owner}",
             "/tmp": f"rw,exec,nosuid,nodev,size={self.tmp_size},mode=1777",  # noqa: S108 - the container's /tmp
         }
-
-    def create_kwargs(self) -> dict[str, Any]:
-        """docker-py's `containers.create` arguments: the engine's `create_kwargs`."""
-        from harness.engine.docker_engine import create_kwargs  # noqa: PLC0415 - the engine imports this module
-
-        return create_kwargs(self)
-
-
-class HeadTail(Protocol):
-    """A stream cut to its first and last bytes, counting what was dropped."""
-
-    total: int
-    dropped: int
-
-    def feed(self, data: bytes) -> None:
-        """Take the next chunk of the stream."""
-
-    def data(self) -> bytes:
-        """The kept bytes, head then tail."""
-
-    def text(self) -> str:
-        """The kept bytes as text, with a marker where bytes were cut."""
-
-
-# One clip for the driver and the harness: the driver's, which is stdlib-only because it runs
-# inside cells; typed here for the harness's side.
-Clip: Callable[[int], HeadTail] = driver.Clip

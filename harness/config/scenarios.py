@@ -7,13 +7,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from harness.errors import ConfigurationError
-from harness.results.outcome import RaisedError
 from harness.textfiles import read_text
 
 
@@ -42,6 +41,22 @@ class _Metadata(BaseModel):
     claim: _Claim
 
 
+class ShownError(Protocol):
+    """An error as a cell raised and showed it (results.outcome.RaisedError is one)."""
+
+    @property
+    def type(self) -> str:
+        """The exception's qualified type."""
+
+    @property
+    def message(self) -> str:
+        """`str()` of the exception."""
+
+    @property
+    def display(self) -> str | None:
+        """The exception's last lines as the terminal showed them, if recorded."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Claim:
     """The error a source article says the scenario produces."""
@@ -52,7 +67,7 @@ class Claim:
     def matches(self, error_type: str, message: str) -> bool:
         return re.search(self.pattern, f"{error_type}: {message}") is not None
 
-    def matches_error(self, error: RaisedError) -> bool:
+    def matches_error(self, error: ShownError) -> bool:
         """Whether the claim holds for `Type: message`, or for the error as it was displayed."""
         if self.matches(error.type, error.message):
             return True

@@ -13,10 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from harness.build.dockerfile import HARNESS_LABEL, LABEL_PREFIX
 from harness.config.sandbox import Sandbox
 
 LineSink = Callable[[str], None]
+
+# Every image and container the harness makes carries HARNESS_LABEL; the others share the prefix.
+LABEL_PREFIX = "io.keras-matrix"
+HARNESS_LABEL = f"{LABEL_PREFIX}.harness"
+
+# What `docker import` sets on a Debian base; the rendered Dockerfiles repeat it for people who
+# make the base on another host.
+DEBIAN_IMPORT_CHANGES = (
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    'CMD ["/bin/bash"]',
+)
 
 
 # Labels on every cell container: what it is, its run and cell, and the process that started it

@@ -25,17 +25,15 @@ import docker.errors
 import docker.types
 import requests.exceptions
 
-from harness.build.bases import DEBIAN_IMPORT_CHANGES
-from harness.build.dockerfile import HARNESS_LABEL
-from harness.config.sandbox import Clip, Sandbox
+from harness.config.sandbox import Sandbox
+from harness.driver import Clip
 from harness.engine.api import (
     CELL_LABEL_VALUE,
+    DEBIAN_IMPORT_CHANGES,
+    HARNESS_LABEL,
     BuildResult,
     ContainerInfo,
-    ContainerRunner,
-    Engine,
     EngineInfo,
-    ImageStore,
     LineSink,
     Mount,
     RunResult,
@@ -45,23 +43,6 @@ from harness.engine.commands import Echo
 from harness.engine.docker_errors import reason, unavailable_reason
 from harness.engine.payload import VolumeCopies
 from harness.errors import EngineError, EngineUnavailableError
-
-# The seam's records and protocols, importable from here as before.
-__all__ = [
-    "BuildResult",
-    "ContainerInfo",
-    "ContainerRunner",
-    "DockerEngine",
-    "Engine",
-    "EngineInfo",
-    "ImageStore",
-    "LineSink",
-    "Mount",
-    "RunResult",
-    "RunSpec",
-    "create_kwargs",
-    "unavailable_reason",
-]
 
 
 class DockerEngine:

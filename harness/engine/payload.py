@@ -22,8 +22,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from harness.build.dockerfile import HARNESS_LABEL
-from harness.engine.api import OWNER_LABEL
+from harness.engine.api import HARNESS_LABEL, OWNER_LABEL
 from harness.engine.commands import Echo
 from harness.engine.docker_errors import reason
 from harness.errors import EngineError

@@ -22,7 +22,7 @@ from typing import Any
 
 from harness.engine.api import RunSpec
 from harness.results.outcome import Outcome
-from harness.results.rundir import write_atomic
+from harness.textfiles import write_atomic
 
 # 2: the key covers the whole spec and the payload by content (1 listed backend fields by hand).
 KEY_SCHEMA = 2

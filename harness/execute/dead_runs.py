@@ -9,10 +9,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.engine.api import OWNER_LABEL, ContainerRunner
-
-# Where the owner is recorded on a container: the engine's business, named here for older imports.
-__all__ = ["OWNER_LABEL", "owner_is_dead", "owner_of_this_process", "sweep_dead_runs"]
+from harness.engine.api import ContainerRunner
 
 
 def _start_time(pid: int) -> str | None:

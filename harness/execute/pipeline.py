@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from harness.build import freezes as environments
-from harness.build import wheelhouse
-from harness.build.bases import BaseKind, BaseResolver
+from harness.build import freezes, wheelhouse
+from harness.build.bases import BaseResolver
 from harness.build.dockerfile import ImageSpec, render
 from harness.build.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
 from harness.config.cells import Cell
 from harness.config.matrix import Matrix
+from harness.config.matrix_schema import BaseKind
 from harness.config.sandbox import Sandbox
 from harness.engine.api import Engine
 from harness.engine.commands import Echo
@@ -120,7 +120,7 @@ def build_all(
             )
             reporter.note(f"py{python}/{environment}: no base image: {exc}")
             continue
-        pinned = environments.constraints_for(options.constraints, python, environment)
+        pinned = freezes.constraints_for(options.constraints, python, environment)
         if options.constraints is not None and pinned is None:
             reporter.note(
                 f"py{python}/{environment}: no pip freeze in {options.constraints}; "
@@ -347,7 +347,7 @@ def record_images(
     engine: Engine, run: RunDir, images: dict[tuple[str, str], ImageRecord], reporter: Reporter
 ) -> dict[tuple[str, str], ImageRecord]:
     """images.json, and each built image's pip freeze under environments/."""
-    images = environments.export(
+    images = freezes.export(
         engine,
         images,
         run_path=run.path,

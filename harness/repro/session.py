@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from harness.build.bases import DEBIAN_SUITES, BaseResolver
 from harness.config.cells import Cell
-from harness.config.matrix import Backend, Environment, Matrix
+from harness.config.matrix import Matrix
+from harness.config.matrix_schema import Backend, Environment
 from harness.config.scenarios import Claim, Scenario
 from harness.engine.commands import Echo
 from harness.errors import BaseImageError, ConfigurationError

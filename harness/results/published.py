@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from harness.build import freezes as environments
 from harness.errors import ResultsError
 from harness.results.outcome import Frame, Outcome, RaisedError
 from harness.results.records import Run
-from harness.results.rundir import CELLS, LATEST, RUN, RunDir
+from harness.results.rundir import CELLS, ENVIRONMENTS, LATEST, RUN, RunDir
+from harness.results.runmeta import RunMeta
 
 TABLE_JSON = "table.json"
 # What `harness publish` copies beside the tables, so that the directory is a run of its own.
@@ -77,7 +77,8 @@ def from_table_json(path: Path) -> Run:
         }
         for claim in document.get("claims", [])
     }
-    return Run.of(outcomes, meta, provenance.get("images") or [], run_id=meta["run_id"])
+    info = RunMeta.from_json(meta, run_id=str(meta["run_id"]))
+    return Run.of(outcomes, info, provenance.get("images") or [])
 
 
 def _outcome(cell: dict[str, Any], run_id: str, labels: dict[str, str]) -> Outcome:
@@ -130,8 +131,8 @@ def copy_records(run_dir: RunDir, out_dir: Path) -> list[Path]:
         if source.is_file():
             shutil.copyfile(source, out_dir / name)
             written.append(out_dir / name)
-    frozen = run_dir.path / environments.DIRECTORY
-    target = out_dir / environments.DIRECTORY
+    frozen = run_dir.path / ENVIRONMENTS
+    target = out_dir / ENVIRONMENTS
     if target.is_dir():
         shutil.rmtree(target)
     if frozen.is_dir():

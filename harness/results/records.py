@@ -131,15 +131,10 @@ class Run:
     def of(
         cls,
         outcomes: Sequence[Outcome],
-        meta: RunMeta | Mapping[str, Any],
+        meta: RunMeta,
         images: Sequence[Mapping[str, Any]] = (),
-        *,
-        run_id: str | None = None,
     ) -> Run:
-        """A run from its records, cells sorted in matrix order (`meta` may be run.json's
-        object, read as RunMeta with `run_id` where it names none)."""
-        if not isinstance(meta, RunMeta):
-            meta = RunMeta.from_json(meta, run_id=run_id or UNKNOWN)
+        """A run from its records, cells sorted in matrix order."""
         axes = _axis_order(outcomes, meta.axes)
         index = {axis: {v: i for i, v in enumerate(values)} for axis, values in axes.items()}
         ordered = sorted(outcomes, key=lambda o: tuple(index[a][str(getattr(o, a))] for a in AXES))
@@ -158,16 +153,6 @@ class Run:
             images=tuple(ImageInfo.parse(i) for i in images if isinstance(i, Mapping)),
         )
         return cls(info=meta, provenance=provenance, outcomes=tuple(ordered), axes=axes)
-
-    @property
-    def meta(self) -> Mapping[str, Any]:
-        """run.json's object, for readers not yet on `info`."""
-        return self.info.to_json()
-
-    @property
-    def scenarios(self) -> Mapping[str, Mapping[str, Any]]:
-        """Each scenario's run.json object (title, description, source, claim), for the views."""
-        return {name: s.to_json() for name, s in self.info.scenarios.items()}
 
 
 def _axis_order(

@@ -14,10 +14,13 @@ from typing import Any
 from harness.errors import ResultsError
 from harness.results.outcome import Outcome
 from harness.results.runmeta import RunMeta
+from harness.textfiles import write_atomic
 
 CELLS = "cells.jsonl"
 RUN = "run.json"
 LATEST = "latest"
+# Each image's full `pip freeze`, as the run exported it (build/freezes.py).
+ENVIRONMENTS = "environments"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -158,10 +161,3 @@ def repair_torn_tail(path: Path) -> bool:
         handle.flush()
         os.fsync(handle.fileno())
     return True
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a reader sees the old file or the new one."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

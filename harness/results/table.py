@@ -9,8 +9,9 @@ from harness.results import formats, published
 from harness.results.diff import diff_runs
 from harness.results.formats import summary
 from harness.results.records import Run
-from harness.results.rundir import CELLS, RunDir, write_atomic
+from harness.results.rundir import CELLS, RunDir
 from harness.results.views import Report
+from harness.textfiles import write_atomic
 
 PUBLISHED = Path("results") / "published"
 STEM = "table"

@@ -30,6 +30,7 @@ from harness.results.records import (
     phase_of,
     version_key,
 )
+from harness.results.runmeta import ScenarioInfo
 from harness.results.signatures import Signature, signatures
 
 DEFAULT_ROWS = ("environment", "python")
@@ -235,18 +236,17 @@ def claim_verdicts(run: Run, labels: Mapping[str, str]) -> tuple[ClaimVerdict, .
     found = []
     for scenario in run.axes["scenario"]:
         cells = [o for o in run.outcomes if o.scenario == scenario]
-        meta = run.scenarios.get(scenario, {})
-        claim = meta.get("claim") or {}
+        info = run.info.scenarios.get(scenario) or ScenarioInfo.from_json(scenario, {})
         ran = [o for o in cells if o.status in ("ok", "error")]
         hits = tuple(o for o in ran if o.claim_reproduced)
         instead = Counter(cell_text(o, labels) for o in cells if not o.claim_reproduced)
         found.append(
             ClaimVerdict(
                 scenario=scenario,
-                title=str(meta.get("title", scenario)),
-                source=str(meta.get("source", "")),
-                summary=str(claim.get("summary", UNKNOWN)),
-                pattern=str(claim.get("pattern", "")),
+                title=info.title,
+                source=info.source,
+                summary=info.claim_summary,
+                pattern=info.claim_pattern,
                 ran=len(ran),
                 reproduced=hits,
                 instead=tuple(instead.most_common()),
@@ -330,4 +330,11 @@ class Report:
         return dict(sorted(origins.items()))
 
     def scenario_title(self, scenario: str) -> str:
-        return str(self.run.scenarios.get(scenario, {}).get("title", scenario))
+        """The scenario's title as the run recorded it, else its name."""
+        info = self.run.info.scenarios.get(scenario)
+        return info.title if info is not None else scenario
+
+    def scenario_description(self, scenario: str) -> str:
+        """The scenario's description as the run recorded it, else empty."""
+        info = self.run.info.scenarios.get(scenario)
+        return info.description if info is not None else ""

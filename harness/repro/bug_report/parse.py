@@ -21,7 +21,7 @@ from harness.repro.bug_report import (
     code as report_code,
 )
 from harness.repro.bug_report import (
-    dates as report_dates,
+    dates,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -193,7 +193,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         reported_error=claim,
         ignored_packages=versions.ignored,
         imports=imports,
-        as_of=as_of or report_dates.written_on(parts.reporter),
+        as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes),
     )
 

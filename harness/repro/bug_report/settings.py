@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from harness.repro.bug_report import tracebacks as report_tracebacks
+from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.model import Block, ReportedError
 
 # Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
@@ -106,7 +106,7 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     A traceback cut short before its last line still names the type in IPython's header;
     its message is then taken where the report quotes it (`SomeError: message` anywhere, or
     a quoted string after "shows", "says", "error"...), else left empty: a type-only claim."""
-    last = report_tracebacks.claimed(report_tracebacks.parse(text))
+    last = tracebacks.claimed(tracebacks.parse(text))
     if last is not None and last.source != "header":
         return last
     found = [_standalone(text), _inline(text), _from_title(title)]
@@ -130,7 +130,7 @@ def _standalone(text: str) -> ReportedError | None:
         bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
-        match = report_tracebacks.ERROR_LINE.match(bare)
+        match = tracebacks.ERROR_LINE.match(bare)
         if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
             standalone = ReportedError(
                 type=match["type"], message=(match["msg"] or "").strip(), source="error line"

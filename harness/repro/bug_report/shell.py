@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from harness.repro.bug_report import tracebacks as report_tracebacks
+from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, KEY_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import Block
@@ -86,7 +86,7 @@ def _output_after(text: str, end: int) -> str:
 
 def _raised(output: str) -> bool:
     return "Traceback (most recent call last)" in output or any(
-        report_tracebacks.ERROR_LINE.match(line) for line in output.splitlines()
+        tracebacks.ERROR_LINE.match(line) for line in output.splitlines()
     )
 
 

@@ -96,7 +96,7 @@ def render(report: Report) -> str:
         "image_anchors": images,
         "not_installed": NOT_INSTALLED,
         "descriptions": {
-            name: meta.get("description", "") for name, meta in report.run.scenarios.items()
+            name: info.description for name, info in report.run.info.scenarios.items()
         },
         "by_scenario": report.grid.sections == ("scenario",),
     }

@@ -59,7 +59,7 @@ def document(report: Report) -> dict[str, Any]:
                 "scenario": c.scenario,
                 "title": c.title,
                 "source": c.source,
-                "description": str(report.run.scenarios.get(c.scenario, {}).get("description", "")),
+                "description": report.scenario_description(c.scenario),
                 "summary": c.summary,
                 "pattern": c.pattern,
                 "verdict": c.verdict,

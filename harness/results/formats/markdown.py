@@ -44,7 +44,7 @@ def render(report: Report) -> str:
     for block in report.grid.blocks:
         lines += [f"## {block_title(report, block)}", ""]
         if report.grid.sections == ("scenario",):
-            description = report.run.scenarios.get(block.key[0], {}).get("description")
+            description = report.scenario_description(block.key[0])
             if description:
                 lines += [_inline(description), ""]
         lines += [grid_table(report, block), ""]
