@@ -19,7 +19,7 @@ from harness.config.matrix import load_matrix
 from harness.config.sandbox import Sandbox, parse_size
 from harness.driver import Clip
 from harness.engine.api import HARNESS_LABEL, OWNER_LABEL, ContainerInfo, RunSpec
-from harness.engine.docker_engine import create_kwargs
+from harness.engine.docker_confinement import create_kwargs
 from harness.engine.docker_errors import unavailable_reason
 from harness.errors import ConfigurationError
 from harness.execute.dead_runs import owner_is_dead, owner_of_this_process, sweep_dead_runs

@@ -22,11 +22,8 @@ from typing import Any
 
 import docker
 import docker.errors
-import docker.types
 import requests.exceptions
 
-from harness.config.sandbox import Sandbox
-from harness.driver import Clip
 from harness.engine.api import (
     CELL_LABEL_VALUE,
     DEBIAN_IMPORT_CHANGES,
@@ -40,6 +37,7 @@ from harness.engine.api import (
     RunSpec,
 )
 from harness.engine.commands import Echo
+from harness.engine.docker_confinement import create_kwargs, read_logs
 from harness.engine.docker_errors import reason, unavailable_reason
 from harness.engine.payload import VolumeCopies
 from harness.errors import EngineError, EngineUnavailableError
@@ -254,8 +252,8 @@ class DockerEngine:
             # The driver bounds the scenario's output; this bounds anything else that reached
             # the container's own streams, keeping the tail where the driver's record is.
             limit = max(4 * 1024 * 1024, 16 * spec.sandbox.output_limit)
-            stdout, stdout_cut = _read_logs(container, limit, stdout=True)
-            stderr, stderr_cut = _read_logs(container, limit, stdout=False)
+            stdout, stdout_cut = read_logs(container, limit, stdout=True)
+            stderr, stderr_cut = read_logs(container, limit, stdout=False)
             container.reload()
             oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
         except docker.errors.DockerException as exc:
@@ -379,32 +377,3 @@ def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
     """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
     host = environ.get("DOCKER_HOST", "")
     return not host or host.startswith("unix://")
-
-
-def create_kwargs(sandbox: Sandbox) -> dict[str, Any]:
-    """Keyword arguments for docker-py's `containers.create` that confine a container as
-    `Sandbox.docker_flags` says."""
-    kwargs: dict[str, Any] = {
-        "network_mode": sandbox.network,
-        "read_only": sandbox.read_only,
-        "tmpfs": sandbox.tmpfs(),
-        "mem_limit": sandbox.memory,
-        "memswap_limit": sandbox.memory_swap_value(),
-        "pids_limit": sandbox.pids_limit,
-        "ulimits": [docker.types.Ulimit(name="nofile", soft=sandbox.nofile, hard=sandbox.nofile)],
-        "privileged": False,
-    }
-    if sandbox.user:
-        kwargs["user"] = sandbox.user
-    if sandbox.cap_drop_all:
-        kwargs["cap_drop"] = ["ALL"]
-    if sandbox.no_new_privileges:
-        kwargs["security_opt"] = ["no-new-privileges"]
-    return kwargs
-
-
-def _read_logs(container: Any, limit: int, *, stdout: bool) -> tuple[str, int]:
-    clip = Clip(limit)
-    for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=False):
-        clip.feed(chunk)
-    return clip.text(), clip.dropped
