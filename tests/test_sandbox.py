@@ -18,15 +18,13 @@ from harness.cli.options import sandbox_with
 from harness.config.matrix import load_matrix
 from harness.config.sandbox import Sandbox, parse_size
 from harness.driver import Clip
-from harness.engine.api import HARNESS_LABEL, OWNER_LABEL, ContainerInfo, RunSpec
+from harness.engine.api import RunSpec
 from harness.engine.docker_confinement import create_kwargs
 from harness.engine.docker_errors import unavailable_reason
 from harness.errors import ConfigurationError
-from harness.execute.dead_runs import owner_is_dead, owner_of_this_process, sweep_dead_runs
 from harness.results.rundir import CellWriter, RunDir, repair_torn_tail
 
 from .conftest import DATA, ROOT
-from .fakes import FakeEngine
 
 HOSTILE = DATA / "hostile"
 
@@ -160,41 +158,6 @@ def test_cell_writer_repairs_before_appending(tmp_path: Path) -> None:
     writer.write(first)
     writer.close()
     assert [o.cell_id for o in run.outcomes()] == ["a", "a"]
-
-
-def test_owner_liveness() -> None:
-    me = owner_of_this_process()
-    assert me.startswith(f"{socket.gethostname()}:{os.getpid()}:")
-    assert not owner_is_dead(me)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    assert owner_is_dead(f"{socket.gethostname()}:{dead.pid}:1")
-    # A reused pid: same number, another start time.
-    assert owner_is_dead(f"{socket.gethostname()}:{os.getpid()}:1")
-    # Another host sharing the engine: never judged dead from here.
-    assert not owner_is_dead(f"not-{socket.gethostname()}:{dead.pid}:1")
-    assert not owner_is_dead("garbage")
-
-
-def test_sweep_removes_only_dead_runs_containers() -> None:
-    engine = FakeEngine()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    cell = {HARNESS_LABEL: "cell"}
-    engine.containers_left = [
-        ContainerInfo(
-            id="dead1",
-            name="a",
-            labels=cell | {OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}:1"},
-        ),
-        ContainerInfo(id="alive", name="b", labels=cell | {OWNER_LABEL: owner_of_this_process()}),
-        ContainerInfo(id="other", name="c", labels=cell | {OWNER_LABEL: "elsewhere:1:1"}),
-        ContainerInfo(id="legacy", name="d", labels=cell),
-    ]
-    said: list[str] = []
-    assert sweep_dead_runs(engine, said.append) == 1
-    assert engine.removed_containers == ["dead1"]
-    assert said == ["removed 1 container left by dead runs"]
 
 
 def test_unavailable_reasons_come_from_os_errors() -> None:
