@@ -1,3 +1,5 @@
+"""`python -m harness`: the `harness` command."""
+
 from harness.cli.app import main
 
 main()

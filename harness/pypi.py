@@ -38,6 +38,8 @@ Fetch = Callable[[str], bytes]
 
 @dataclass(frozen=True, kw_only=True)
 class Release:
+    """One release of a package on PyPI: its files, whether it is yanked, and when it appeared."""
+
     version: Version
     # Each installable file's Requires-Python (None: no limit) and wheel Python tags (None: sdist).
     files: tuple[tuple[str | None, frozenset[str] | None], ...]
@@ -48,6 +50,7 @@ class Release:
     file_names: tuple[str, ...] = ()
 
     def out_by(self, day: date | None) -> bool:
+        """Whether the release had appeared by `day` (True when either date is unknown)."""
         return day is None or self.uploaded is None or self.uploaded <= day
 
     def installable_on(self, python: str) -> bool:
@@ -63,6 +66,7 @@ class Release:
         return False
 
     def why_not(self, python: str) -> str:
+        """Why the release cannot install under `python` on Linux x86_64, in a few words."""
         if self.yanked:
             return "yanked"
         if not self.files:
@@ -172,6 +176,7 @@ class PackageIndex:
         ]
 
     def release(self, name: str, version: str) -> Release | None:
+        """The release `version` of package `name`, if PyPI has it."""
         wanted = Version(version)
         return next((r for r in self.releases(name) if r.version == wanted), None)
 
@@ -209,6 +214,7 @@ def _first_upload(files: list[Any]) -> date | None:
 
 
 def linux_file(filename: str) -> bool:
+    """Whether a file of a release can install on Linux x86_64 (an sdist, or a Linux wheel)."""
     if filename.endswith((".tar.gz", ".zip")):
         return True
     if not filename.endswith(".whl"):

@@ -52,6 +52,7 @@ class Base:
 
     @property
     def suite(self) -> str | None:
+        """The Debian suite a Debian base is bootstrapped from; None for a registry base."""
         return DEBIAN_SUITES.get(self.python) if self.kind == "debian" else None
 
     def notes(self) -> tuple[str, ...]:

@@ -38,10 +38,12 @@ class ImageSpec:
 
     @property
     def tag(self) -> str:
+        """The image's tag: its Python, environment and the Dockerfile's digest."""
         return f"{IMAGE_REPOSITORY}:py{self.python}-{self.environment}-{self.digest[:12]}"
 
     @property
     def labels(self) -> dict[str, str]:
+        """The labels the image carries: harness version, Python, environment, Dockerfile digest."""
         return {
             HARNESS_LABEL: __version__,
             f"{LABEL_PREFIX}.python": self.python,

@@ -27,6 +27,7 @@ _PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[^\s;#]+$")
 
 
 def file_name(python: str, environment: str) -> str:
+    """The name of the exported freeze of one (Python, environment) image."""
     return f"py{python}-{environment}.txt"
 
 

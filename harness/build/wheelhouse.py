@@ -37,6 +37,7 @@ CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
+    """Where the mirror keeps the files it fetched: ~/.cache/keras-matrix/wheelhouse."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "keras-matrix" / "wheelhouse"
 
@@ -51,10 +52,12 @@ class Mirror:
 
     @property
     def index_url(self) -> str:
+        """The mirror's simple index, as pip's --index-url."""
         return f"{self.url}/simple/"
 
     @property
     def build_args(self) -> dict[str, str]:
+        """The build arguments that point pip inside a build at the mirror."""
         return {"PIP_INDEX_URL": self.index_url, "PIP_TRUSTED_HOST": self.host}
 
 
@@ -67,6 +70,7 @@ class Traffic:
 
     @classmethod
     def read(cls, cache_dir: Path) -> Traffic:
+        """The totals of the ledger in `cache_dir` (zero where there is none)."""
         fetched = served = 0
         path = cache_dir / LEDGER
         if path.is_file():
@@ -282,6 +286,7 @@ class _Server(ThreadingHTTPServer):
 def serve(
     host: str, port: int, cache_dir: Path, idle_exit_s: float = IDLE_EXIT_S, *, detach: bool = False
 ) -> None:
+    """Serve the mirror on host:port until idle `idle_exit_s` seconds (detached if `detach`)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     server = _Server(host, port, _Store(cache_dir.resolve()))  # bound and listening from here on
     if detach:
@@ -296,6 +301,7 @@ def serve(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`python -m harness.build.wheelhouse`: run the mirror."""
     parser = argparse.ArgumentParser(prog="python -m harness.build.wheelhouse", description=__doc__)
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

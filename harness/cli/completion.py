@@ -39,6 +39,7 @@ def run_ids(results: Path) -> list[str]:
 
 
 def runs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Completes a run id from the results directory."""
     return [CompletionItem(r) for r in run_ids(_results(ctx)) if r.startswith(incomplete)]
 
 
@@ -75,6 +76,7 @@ def axis_values(
 def environments(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
+    """Completes an environment name from the matrix named on the command line."""
     return [
         CompletionItem(e) for e in _matrix_values(ctx, "environment") if e.startswith(incomplete)
     ]

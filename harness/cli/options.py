@@ -62,6 +62,7 @@ CA_OPT = click.option(
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """ "; did you mean 'x'?" for the closest of `choices`, or nothing."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -75,6 +76,7 @@ def load_noting(matrix_file: Path) -> Matrix:
 
 
 def cells_of(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
+    """The matrix's cells, narrowed by --only."""
     return chosen_cells(matrix, only)
 
 
@@ -117,6 +119,7 @@ def options_for(
     pin_from: str | None = None,
     results: Path = Path("results"),
 ) -> Options:
+    """The build and run Options the command-line flags and the matrix say."""
     # click.Choice has already limited `base` to the BaseKind values.
     kind = cast(BaseKind, base or matrix.base)
     pins = freezes.find_directory(pin_from, results) if pin_from else matrix.constraints

@@ -25,18 +25,23 @@ class Cell:
 
     @property
     def id(self) -> str:
+        """The cell's id: `py<python>/<environment>/<backend>/<scenario>`."""
         return f"py{self.python}/{self.environment}/{self.backend}/{self.scenario}"
 
     @property
     def image_key(self) -> tuple[str, str]:
+        """The (Python, environment) of the image the cell runs in."""
         return (self.python, self.environment)
 
     def value(self, axis: str) -> str:
+        """The cell's value on one axis."""
         return str(getattr(self, axis))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Expansion:
+    """A matrix's cells, and the include/exclude rules that changed nothing."""
+
     cells: tuple[Cell, ...]
     # (kind, index) of include/exclude rules that changed nothing: almost always a typo'd intent.
     idle_rules: tuple[tuple[str, int], ...]

@@ -24,15 +24,19 @@ LOCK_VERSION = 1
 
 
 def lock_path(matrix_path: Path) -> Path:
+    """MATRIX.lock beside MATRIX."""
     return matrix_path.with_name(matrix_path.name + ".lock")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Lock:
+    """MATRIX.lock read: each tracked group's releases."""
+
     path: Path
     groups: Mapping[str, LockedGroup]
 
     def render(self, matrix_name: str) -> str:
+        """The lock file's text, with a header saying how it was made."""
         lines = [
             f"# The releases {matrix_name}'s tracked environments run with, written by",
             f"# `harness lock {matrix_name}`; runs use them without asking PyPI, and",
@@ -66,6 +70,7 @@ class Lock:
         return "\n".join(lines) + "\n"
 
     def write(self, matrix_name: str) -> None:
+        """Write the lock file, atomically."""
         write_atomic(self.path, self.render(matrix_name))
 
 
@@ -213,4 +218,5 @@ def stale_groups(lock: Lock, requests: Mapping[str, TrackRequest]) -> list[str]:
 
 
 def missing_groups(lock: Lock | None, requests: Mapping[str, TrackRequest]) -> list[str]:
+    """The tracked groups the lock does not cover yet."""
     return [name for name in requests if lock is None or name not in lock.groups]

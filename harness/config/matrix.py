@@ -59,6 +59,7 @@ class Matrix(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     def axis_values(self, axis: str) -> tuple[str, ...]:
+        """The matrix's values on one axis, in matrix order."""
         return {
             "python": self.python,
             "environment": tuple(self.environments),

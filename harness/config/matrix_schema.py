@@ -98,10 +98,12 @@ class InstallStep(_Model):
     _python = field_validator("python")(_specifier)
 
     def applies_to(self, python: str) -> bool:
+        """Whether this step runs under `python` (its `python:` specifier, if any)."""
         return self.python is None or Version(python) in SpecifierSet(self.python)
 
     @property
     def args(self) -> tuple[str, ...]:
+        """The step's pip arguments, split as a shell would."""
         return tuple(shlex.split(self.pip))
 
 
@@ -165,9 +167,11 @@ class Environment(_Model):
         return self
 
     def supports(self, python: str) -> bool:
+        """Whether the environment can be built for `python`."""
         return self.python is None or Version(python) in SpecifierSet(self.python)
 
     def steps_for(self, python: str) -> tuple[InstallStep, ...]:
+        """The environment's pip steps that run under `python`."""
         return tuple(step for step in self.steps if step.applies_to(python))
 
 
@@ -236,6 +240,7 @@ class SandboxSettings(_Model):
         return self
 
     def apply(self, sandbox: Sandbox) -> Sandbox:
+        """`sandbox` with the settings this section gives."""
         return sandbox.with_overrides(self.model_dump())
 
 
@@ -248,16 +253,20 @@ class Rule(_Model):
     scenario: str | list[str] | None = None
 
     def values(self, axis: str) -> tuple[str, ...] | None:
+        """The values the rule names on one axis, or None where it names none."""
         value = getattr(self, axis)
         if value is None:
             return None
         return (value,) if isinstance(value, str) else tuple(value)
 
     def is_empty(self) -> bool:
+        """Whether the rule names no axis at all."""
         return all(self.values(axis) is None for axis in AXES)
 
 
 class MatrixFile(_Model):
+    """matrix.yaml as written, validated: the top-level keys and their defaults."""
+
     python: list[str] = Field(min_length=1)
     base: BaseKind = "auto"
     scenario_dir: str = "scenarios"

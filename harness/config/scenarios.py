@@ -65,6 +65,7 @@ class Claim:
     pattern: str
 
     def matches(self, error_type: str, message: str) -> bool:
+        """Whether the claim's pattern is found in `Type: message`."""
         return re.search(self.pattern, f"{error_type}: {message}") is not None
 
     def matches_error(self, error: ShownError) -> bool:
@@ -76,6 +77,8 @@ class Claim:
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
+    """A scenario script and the metadata its docstring carries."""
+
     name: str
     path: Path
     title: str

@@ -22,6 +22,8 @@ from harness.config.yamlsource import SourceMap
 
 @dataclass(frozen=True, kw_only=True)
 class Expanded:
+    """A matrix's environments and rules with its tracked ones expanded through the lock."""
+
     environments: Mapping[str, Environment]
     include: tuple[Rule, ...]
     exclude: tuple[Rule, ...]
@@ -48,6 +50,7 @@ def requests(parsed: MatrixFile) -> dict[str, TrackRequest]:
 
 
 def expand(parsed: MatrixFile, path: Path, source: SourceMap, *, lock: Lock | None) -> Expanded:
+    """The matrix file with each tracked environment replaced by one per locked release."""
     wanted = requests(parsed)
     if not wanted:
         return Expanded(

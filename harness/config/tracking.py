@@ -42,9 +42,11 @@ class TrackRequest:
 
     @property
     def template(self) -> str:
+        """The template that names the group's environments."""
         return self.name or DEFAULT_NAMES[self.every]
 
     def as_dict(self) -> dict[str, Any]:
+        """The request as matrix.yaml and the lock spell it."""
         return {
             "track": {self.package: self.specifier},
             "every": self.every,
@@ -53,6 +55,7 @@ class TrackRequest:
         }
 
     def same_as(self, other: TrackRequest) -> bool:
+        """Whether `other` asks for the same range (the lock is still valid for it)."""
         return self.as_dict() == other.as_dict() and canonicalize_name(
             self.package
         ) == canonicalize_name(other.package)
@@ -70,12 +73,15 @@ class LockedRelease:
 
 @dataclass(frozen=True, kw_only=True)
 class LockedGroup:
+    """One tracked group as locked: the releases it stands for, and those left out."""
+
     request: TrackRequest
     releases: tuple[LockedRelease, ...]
     # Releases in range left out, with why ("yanked", "no wheel for Linux x86_64").
     skipped: tuple[tuple[str, str], ...] = ()
 
     def pin(self, release: LockedRelease) -> str:
+        """The pip requirement that installs `release`."""
         return f"{self.request.package}=={release.version}"
 
 
@@ -105,6 +111,7 @@ def _fields() -> str:
 
 
 def environment_name(group: str, request: TrackRequest, version: Version) -> str:
+    """The environment name a tracked release gets from the group's template."""
     major, minor = (*version.release, 0)[:2]
     return request.template.format(
         name=group,

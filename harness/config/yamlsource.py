@@ -30,12 +30,14 @@ class SourceMap:
         return 1
 
     def error(self, loc: Loc, message: str, *, line: int | None = None) -> ConfigurationError:
+        """A ConfigurationError pointing at the file and line of `loc`."""
         where = dotted(loc)
         prefix = f"{self.path}:{line or self.line_of(loc)}: "
         return ConfigurationError(prefix + (f"{where}: {message}" if where else message))
 
 
 def dotted(loc: Loc) -> str:
+    """`loc` as a dotted path (`environments.tf-2.15[0]`)."""
     # Keys that are not plain words are quoted, so the message stays on one readable line.
     parts = [
         p if isinstance(p, int) or (p.isprintable() and p.strip() == p and p) else repr(p)
@@ -52,6 +54,7 @@ def load(path: Path) -> tuple[Any, SourceMap]:
 
 
 def loads(text: str, path: Path) -> tuple[Any, SourceMap]:
+    """The YAML document in `text`, and where each of its keys was."""
     source = SourceMap(path=path)
     try:
         # The reader rejects control characters as it is constructed, before any mark exists.

@@ -11,10 +11,13 @@ Echo = Callable[[Sequence[str]], None]
 
 
 def as_command(argv: Sequence[str]) -> str:
+    """`argv` as one shell command line."""
     return shlex.join(argv)
 
 
 def echo_to(stream: TextIO | None = None) -> Echo:
+    """An Echo that prints each command, `+ `-prefixed, to `stream` (default stderr)."""
+
     def echo(argv: Sequence[str]) -> None:
         print(f"+ {as_command(argv)}", file=stream or sys.stderr, flush=True)
 

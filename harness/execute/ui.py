@@ -24,17 +24,22 @@ if TYPE_CHECKING:
 
 
 class Reporter:
+    """What a person sees: notes, echoed commands, build logs and progress bars, on stderr."""
+
     def __init__(self, console: Console | None = None, *, verbose: bool = True) -> None:
         self.console = console or Console(stderr=True, highlight=False)
         self.verbose = verbose
 
     def note(self, text: str) -> None:
+        """Print one line for the person running the harness."""
         self.console.print(escape(text))
 
     def command(self, argv: Sequence[str]) -> None:
+        """Print a command the harness runs, as a person could re-run it."""
         self.console.print(f"[dim]+ {escape(shlex.join(argv))}[/dim]", soft_wrap=True)
 
     def build_line(self, spec: ImageSpec, line: str) -> None:
+        """Print one line of a build's log (when verbose)."""
         if self.verbose and line.strip():
             self.console.print(
                 f"[dim]  py{spec.python}/{escape(spec.environment)} │ {escape(line)}[/dim]",
@@ -42,9 +47,11 @@ class Reporter:
             )
 
     def cells(self, total: int) -> CellProgress:
+        """A progress display for `total` cells."""
         return CellProgress(self.console, total)
 
     def builds(self, total: int) -> BuildProgress:
+        """A progress display for `total` image builds."""
         return BuildProgress(self.console, total)
 
 
@@ -55,6 +62,7 @@ class BuildProgress:
         self._progress, self._task = _bar(console, "images", total)
 
     def advance(self, spec: ImageSpec, record: ImageRecord) -> None:
+        """Count one image as done, printing a line for an image built or failed."""
         if record.status == "reused":
             return
         name = f"py{spec.python}/{spec.environment}"
@@ -65,14 +73,18 @@ class BuildProgress:
         self._progress.update(self._task, advance=1, description=escape(name))
 
     def close(self) -> None:
+        """Remove the bar."""
         self._progress.stop()
 
 
 class CellProgress:
+    """Cells running: one line each as it finishes, one bar."""
+
     def __init__(self, console: Console, total: int) -> None:
         self._progress, self._task = _bar(console, "cells", total)
 
     def advance(self, outcome: Outcome) -> None:
+        """Count one cell as done, printing its id and status."""
         label = (
             outcome.status
             if outcome.error is None
@@ -82,6 +94,7 @@ class CellProgress:
         self._progress.update(self._task, advance=1, description=escape(outcome.cell_id))
 
     def close(self) -> None:
+        """Remove the bar."""
         self._progress.stop()
 
 

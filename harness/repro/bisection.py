@@ -30,6 +30,7 @@ class Observation:
 
     @classmethod
     def of(cls, version: Version, outcome: Outcome) -> Observation:
+        """What one release did, read from its cell's outcome."""
         if outcome.status == "build_failed":
             reason = (outcome.build_error or "the install failed").splitlines()[0]
             return cls(
@@ -44,6 +45,8 @@ class Observation:
 
 @dataclass(frozen=True, kw_only=True)
 class Result:
+    """A bisection's answer: the releases either side of the change, and what was seen."""
+
     before: Observation | None  # last release behaving like the range's low end
     after: Observation | None  # first release that does not
     observations: tuple[Observation, ...]
@@ -79,10 +82,12 @@ class Result:
 
     @property
     def changed(self) -> bool:
+        """Whether the outcome changed within the range."""
         return self.before is not None and self.after is not None
 
 
 def parse_range(text: str) -> tuple[Version, Version]:
+    """LOW..HIGH as two versions; a ConfigurationError for anything else."""
     low, sep, high = text.partition("..")
     usage = f"range {text!r}: write LOW..HIGH, e.g. 3.0.0..3.12.0"
     if not sep:

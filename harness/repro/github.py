@@ -41,6 +41,8 @@ USAGE = "write https://github.com/OWNER/REPO/issues/N (or /pull/N) or OWNER/REPO
 
 @dataclass(frozen=True, kw_only=True)
 class IssueReference:
+    """An issue or pull request: OWNER/REPO#N."""
+
     owner: str
     repo: str
     number: int
@@ -51,6 +53,8 @@ class IssueReference:
 
 @dataclass(frozen=True, kw_only=True)
 class Comment:
+    """One comment of an issue."""
+
     author: str
     body: str
     created_at: datetime
@@ -58,6 +62,8 @@ class Comment:
 
 @dataclass(frozen=True, kw_only=True)
 class Issue:
+    """An issue or pull request with its comments, as the API gave them."""
+
     reference: IssueReference
     title: str
     body: str

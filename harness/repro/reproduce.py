@@ -29,11 +29,14 @@ NEIGHBOUR_PACKAGES = ("tensorflow", "tensorflow-cpu", "keras")
 
 @dataclass(frozen=True, kw_only=True)
 class Variant:
+    """One environment the repro runs: as reported, or a neighbouring release."""
+
     setup: Setup
     label: str  # "as reported", "keras 3.11.3 (previous minor)"
 
 
 def claim_of(request: Request) -> Claim:
+    """The claim a repro checks: the report's quoted error type."""
     error = request.reported_error
     if error is None:
         return Claim(summary="no error quoted in the report", pattern=NEVER)
@@ -43,6 +46,7 @@ def claim_of(request: Request) -> Claim:
 
 
 def settings_of(request: Request, *, neighbours: bool) -> tuple[Setting, ...]:
+    """The settings the snippet runs under: as reported, and without the backend's choice."""
     reported = Setting(name=REPORTED, env=request.env, keras_json=request.keras_json)
     if neighbours and (request.env.get("KERAS_BACKEND") or request.keras_json is not None):
         without = {k: v for k, v in request.env.items() if k != "KERAS_BACKEND"}
@@ -122,6 +126,7 @@ def _swap(step: str, name: str, old: str, new: str) -> str:
 
 
 def describe(outcome: Outcome) -> str:
+    """A cell's outcome in one line, as the terminal showed it."""
     if outcome.status == "ok":
         return "ok (no error)"
     if outcome.error is not None:
@@ -131,6 +136,7 @@ def describe(outcome: Outcome) -> str:
 
 
 def verdict(request: Request, outcome: Outcome) -> str:
+    """Whether the reported error was reproduced, in one Markdown sentence."""
     error = request.reported_error
     if error is None:
         return "The report quotes no error to compare with."
@@ -236,6 +242,7 @@ def markdown(
 def neighbours_table(
     outcomes: Sequence[Outcome], variants: Sequence[Variant], request: Request
 ) -> str:
+    """A Markdown table of the neighbouring releases' outcomes against the reported one."""
     labels = {v.setup.name: v.label for v in variants}
     settings = list(dict.fromkeys(o.backend for o in outcomes))
     reference = describe(outcomes[0])
@@ -288,6 +295,7 @@ def changes(
 
 
 def setting_label(name: str, request: Request) -> str:
+    """The heading a setting gets in the write-up."""
     if name == WITHOUT:
         dropped = ["`KERAS_BACKEND`"] if "KERAS_BACKEND" in request.env else []
         dropped += ["keras.json"] if request.keras_json is not None else []
@@ -367,4 +375,5 @@ def reproduce_anywhere(request: Request, matrix: Matrix) -> str:
 
 
 def with_python(request: Request, python: str, note: str) -> Request:
+    """The request under another Python, with a note saying why."""
     return replace(request, python=python, assumed=(*request.assumed, note))

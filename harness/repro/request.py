@@ -61,6 +61,8 @@ class Flags:
 
 @dataclass(frozen=True, kw_only=True)
 class Request:
+    """One reproduction request resolved to exact values: Python, pip steps, settings, code."""
+
     python: str
     steps: tuple[str, ...]
     env: dict[str, str]

@@ -46,6 +46,7 @@ class Wanted:
 
 
 def is_exact(version: str) -> bool:
+    """Whether `version` names one release (three parts, or a pre-release), not a series."""
     try:
         parsed = Version(version)
     except InvalidVersion:
@@ -66,6 +67,7 @@ class ImpliedDates:
     days: tuple[tuple[date, str, str], ...]  # (uploaded, "name version", name)
 
     def latest(self) -> date | None:
+        """The latest day any package's version was resolved as of, if any."""
         return max((d for d, _, _ in self.days), default=None)
 
     def for_package(self, name: str, assumed: list[str]) -> date | None:

@@ -44,6 +44,8 @@ _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 @dataclass(frozen=True, kw_only=True)
 class Change:
+    """One cell that changed between two runs: what it was, what it is, and how."""
+
     kind: Kind
     cell_id: str
     before: str  # the cell in a few words, "—" where absent
@@ -53,6 +55,8 @@ class Change:
 
 @dataclass(frozen=True, kw_only=True)
 class RunDiff:
+    """Two runs compared cell by cell."""
+
     a: Provenance
     b: Provenance
     changes: tuple[Change, ...]
@@ -63,17 +67,21 @@ class RunDiff:
 
     @property
     def changed(self) -> bool:
+        """Whether any cell's outcome changed."""
         return bool(self.changes)
 
     @property
     def exit_code(self) -> int:
+        """The exit code `harness diff` returns: CHANGED or NO_CHANGE."""
         return CHANGED if self.changed else NO_CHANGE
 
     def of_kind(self, kind: Kind) -> tuple[Change, ...]:
+        """The changes of one kind (newly failing, fixed, failing differently, ...)."""
         return tuple(c for c in self.changes if c.kind == kind)
 
 
 def diff_runs(a: Run, b: Run) -> RunDiff:
+    """What changed from run `a` to run `b`, cell by cell."""
     before = {o.cell_id: o for o in a.outcomes}
     after = {o.cell_id: o for o in b.outcomes}
     changes: list[Change] = []
@@ -217,6 +225,7 @@ def _header(d: RunDiff) -> list[str]:
 
 
 def render_text(d: RunDiff) -> str:
+    """The diff as plain text for the terminal."""
     lines = _header(d)
     for kind, title in KINDS.items():
         mine = d.of_kind(kind)
@@ -233,6 +242,7 @@ def render_text(d: RunDiff) -> str:
 
 
 def render_markdown(d: RunDiff) -> str:
+    """The diff as a Markdown document."""
     lines = [
         "# Changes between two runs",
         "",

@@ -46,6 +46,7 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def one_line(text: str) -> str:
+    """`text` with every run of whitespace, newlines included, made one space."""
     return " ".join(text.split())
 
 

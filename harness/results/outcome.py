@@ -37,15 +37,19 @@ def normalize(message: str) -> str:
 
 
 def signature_of(kind: str, message: str) -> str:
+    """The signature of an error: its kind and its message with the varying parts normalised."""
     return f"{kind}: {normalize(message)}"
 
 
 def signature_id(signature: str) -> str:
+    """A short stable id for a signature (`S` and 8 hex digits)."""
     return "S" + hashlib.sha256(signature.encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Frame:
+    """One frame of a traceback: file, line, function and its source line."""
+
     file: str
     line: int
     function: str
@@ -53,6 +57,7 @@ class Frame:
 
     @classmethod
     def parse(cls, data: Any) -> Frame | None:
+        """The frame a record holds, or None where it holds none."""
         if not isinstance(data, dict):
             return None
         code = data.get("code")
@@ -81,6 +86,7 @@ class RaisedError:
 
     @property
     def short_type(self) -> str:
+        """The exception's type without its module."""
         return self.type.rsplit(".", 1)[-1]
 
     @property
@@ -94,6 +100,7 @@ class RaisedError:
 
     @classmethod
     def parse(cls, data: Any) -> RaisedError | None:
+        """The error a record holds, or None where it holds none."""
         if not isinstance(data, dict):
             return None
         return cls(
@@ -147,9 +154,11 @@ class Outcome:
 
     @property
     def signature_id(self) -> str | None:
+        """The signature's short id, if the cell has a signature."""
         return signature_id(self.signature) if self.signature else None
 
     def to_json(self) -> dict[str, Any]:
+        """The outcome as one cells.jsonl line's object."""
         data = asdict(self)
         data["schema"] = SCHEMA_VERSION
         data["signature_id"] = self.signature_id
@@ -158,6 +167,7 @@ class Outcome:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outcome:
+        """The outcome one cells.jsonl line's object records (unknown keys ignored)."""
         known = set(cls.__dataclass_fields__)
         values = {k: v for k, v in data.items() if k in known}
         values["error"] = RaisedError.parse(data.get("error"))

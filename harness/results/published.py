@@ -45,6 +45,7 @@ def load_run(results_root: Path, name: str | None) -> Run:
 
 
 def from_table_json(path: Path) -> Run:
+    """A published table.json read back as a run."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         provenance = document["provenance"]

@@ -24,6 +24,7 @@ class Boundary:
 
     @property
     def text(self) -> str:
+        """The boundary in words: where the error appears or stops appearing."""
         if self.kind == "absent":
             return f"only where {self.package} is not installed"
         if self.kind == "from":
@@ -33,6 +34,8 @@ class Boundary:
 
 @dataclass(frozen=True, kw_only=True)
 class Signature:
+    """One distinct error of a run: its label, the cells that show it, and where it starts."""
+
     label: str  # E1, E2, ... in order of first appearance
     signature: str
     id: str
@@ -45,6 +48,7 @@ class Signature:
 
     @property
     def first(self) -> Outcome:
+        """The first cell that shows the error."""
         return self.cells[0]
 
     @property
@@ -61,6 +65,7 @@ class Signature:
 
 
 def signatures(outcomes: Sequence[Outcome]) -> tuple[Signature, ...]:
+    """The run's distinct errors, labelled E1, E2, ... in order of first appearance."""
     groups: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         if outcome.signature is not None:
@@ -99,6 +104,7 @@ def raised_at(outcome: Outcome) -> str | None:
 
 
 def short_path(path: str) -> str:
+    """A file's path from its site-packages on, as tables show it."""
     return path.rsplit("-packages/", 1)[-1]
 
 

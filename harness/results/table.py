@@ -27,6 +27,7 @@ def load(run_dir: RunDir) -> Run:
 def report_of(
     run_dir: RunDir, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None
 ) -> Report:
+    """The report of the run in `run_dir`, laid out with these rows and columns."""
     return Report.build(load(run_dir), rows=rows, cols=cols)
 
 

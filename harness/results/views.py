@@ -48,6 +48,7 @@ STATUS_WORDS = {
 
 
 def axis_value(outcome: Outcome, axis: str) -> str:
+    """An outcome's value on an axis or a package (its installed version)."""
     if axis in AXES:
         return str(getattr(outcome, axis))
     if not outcome.versions:  # the cell never ran: nothing was measured
@@ -56,6 +57,7 @@ def axis_value(outcome: Outcome, axis: str) -> str:
 
 
 def check_axes(names: Sequence[str], outcomes: Sequence[Outcome], option: str) -> tuple[str, ...]:
+    """The names given to --rows/--cols, checked to be axes or packages of the run."""
     packages = package_names(outcomes)
     for name in names:
         if name not in AXES and name not in packages:
@@ -84,11 +86,14 @@ class Block:
     cells: Mapping[tuple[tuple[str, ...], tuple[str, ...]], tuple[Outcome, ...]]
 
     def at(self, row: tuple[str, ...], col: tuple[str, ...]) -> tuple[Outcome, ...]:
+        """The outcomes in one grid cell."""
         return self.cells.get((row, col), ())
 
 
 @dataclass(frozen=True, kw_only=True)
 class Grid:
+    """The table's layout: row and column axes, and a block per section."""
+
     rows: tuple[str, ...]
     cols: tuple[str, ...]
     sections: tuple[str, ...]
@@ -153,6 +158,8 @@ def _value_order(run: Run) -> Callable[[str, str], tuple[int, Any]]:
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSummary:
+    """One environment at one Python: its key versions, its image, and how its cells went."""
+
     environment: str
     python: str
     versions: Mapping[str, str]  # key packages as installed ("not installed" where absent)
@@ -161,10 +168,12 @@ class EnvironmentSummary:
 
     @property
     def total(self) -> int:
+        """The number of cells in the environment."""
         return sum(self.counts.values())
 
     @property
     def verdict(self) -> str:
+        """The cells in a few words: the one phase they share, "does not install", or "mixed"."""
         present = [p for p in PHASE_WORDS if self.counts.get(p)]
         if present == ["no_result"] and self.image is not None and self.image.status == "failed":
             return "does not install"
@@ -174,6 +183,7 @@ class EnvironmentSummary:
 
 
 def environment_summaries(run: Run) -> tuple[EnvironmentSummary, ...]:
+    """A summary per (environment, Python), in matrix order."""
     groups: dict[tuple[str, str], list[Outcome]] = {}
     for outcome in sorted(
         run.outcomes,
@@ -207,6 +217,8 @@ def environment_summaries(run: Run) -> tuple[EnvironmentSummary, ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class ClaimVerdict:
+    """A scenario's claim and whether the run reproduced it."""
+
     scenario: str
     title: str
     source: str
@@ -219,12 +231,14 @@ class ClaimVerdict:
 
     @property
     def verdict(self) -> str:
+        """ "reproduced", "not reproduced" or "not run"."""
         if self.reproduced:
             return "reproduced"
         return "not reproduced" if self.ran else "not run"
 
     @property
     def text(self) -> str:
+        """The verdict with its counts of cells."""
         if self.reproduced:
             return f"reproduced in {len(self.reproduced)} of {self.ran} cells"
         if self.ran:
@@ -233,6 +247,7 @@ class ClaimVerdict:
 
 
 def claim_verdicts(run: Run, labels: Mapping[str, str]) -> tuple[ClaimVerdict, ...]:
+    """Each scenario's claim checked against the run's cells."""
     found = []
     for scenario in run.axes["scenario"]:
         cells = [o for o in run.outcomes if o.scenario == scenario]
@@ -271,6 +286,8 @@ def cell_text(outcome: Outcome, labels: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Report:
+    """What a published table shows, computed once from a run's records."""
+
     run: Run
     grid: Grid
     signatures: tuple[Signature, ...]
@@ -281,6 +298,7 @@ class Report:
     def build(
         cls, run: Run, rows: Sequence[str] | None = None, cols: Sequence[str] | None = None
     ) -> Report:
+        """The report of `run`, with the grid laid out by `rows` and `cols` (or the defaults)."""
         if not rows:
             rows = tuple(a for a in DEFAULT_ROWS if a not in (cols or DEFAULT_COLS)) or DEFAULT_ROWS
         if not cols:
@@ -307,20 +325,25 @@ class Report:
 
     @property
     def provenance(self) -> Provenance:
+        """Where the run came from."""
         return self.run.provenance
 
     @property
     def outcomes(self) -> tuple[Outcome, ...]:
+        """The run's cells, in matrix order."""
         return self.run.outcomes
 
     @cached_property
     def labels(self) -> dict[str, str]:
+        """Each error signature's label (E1, E2, ...)."""
         return {s.signature: s.label for s in self.signatures}
 
     def text(self, outcome: Outcome) -> str:
+        """A cell in a few words, as the grid shows it."""
         return cell_text(outcome, self.labels)
 
     def status_counts(self) -> dict[str, int]:
+        """How many cells ended in each status, in the tables' order of statuses."""
         counts = Counter[str](o.status for o in self.outcomes)
         return {status: counts[status] for status in STATUS_WORDS if counts[status]}
 

@@ -34,6 +34,8 @@ _ORIGIN_RANK = {"block": 3, "shell block": 2, "python -c": 2, "unfenced": 1, "tr
 
 @dataclass(frozen=True, kw_only=True)
 class Reading:
+    """The code a report runs: the block chosen, the others, and notes on the choice."""
+
     chosen: Block | None
     others: tuple[Block, ...]
     candidates: tuple[Candidate, ...]
@@ -41,6 +43,7 @@ class Reading:
 
 
 def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Reading:
+    """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
     candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
     tracebacks = report_tracebacks.parse(claim_text)
     notes: list[str] = []

@@ -20,11 +20,14 @@ class Block:
 
     @property
     def language(self) -> str:
+        """The block's language, from its fence's info string."""
         return (self.info.split() or [""])[0].lower()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Pin:
+    """A distribution and the version a report gives it, with where it was read."""
+
     name: str
     version: str  # possibly partial ('2.16'), resolved later
     source: str  # where it was read, for the "extracted" listing
@@ -32,12 +35,15 @@ class Pin:
 
 @dataclass(frozen=True, kw_only=True)
 class ReportedError:
+    """The error a report says it got."""
+
     type: str
     message: str
     source: str = "traceback"  # traceback | error line | title
 
     @property
     def short_type(self) -> str:
+        """The exception's type without its module."""
         return self.type.rsplit(".", 1)[-1]
 
 

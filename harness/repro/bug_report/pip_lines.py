@@ -89,6 +89,7 @@ _STOP_WORDS = frozenset(
 
 
 def canonical(name: str) -> str:
+    """A distribution's canonical name, after the aliases reports use ('tf' -> tensorflow)."""
     return str(canonicalize_name(ALIASES.get(re.sub(r"\s+", " ", name.lower()), name)))
 
 
@@ -102,6 +103,7 @@ def step_names(step: str) -> list[str]:
 
 
 def words(step: str) -> list[str]:
+    """A pip step's words, split as a shell would (or on spaces when its quotes do not close)."""
     try:
         return shlex.split(step)
     except ValueError:

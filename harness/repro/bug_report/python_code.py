@@ -12,6 +12,8 @@ from harness.repro.bug_report.model import Block
 
 @dataclass(frozen=True, kw_only=True)
 class Candidate:
+    """Code that may be the report's snippet, and where it sits in the report."""
+
     block: Block
     lines: frozenset[int] = frozenset()  # report lines that are this code (1-based)
     span: tuple[int, int] | None = None  # or the characters (a `python -c` string)
@@ -55,6 +57,7 @@ def _first_line_unindented(lines: list[str]) -> str | None:
 
 
 def does_something(code: str) -> bool:
+    """Whether the code imports or calls anything (not just a listing of values)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:

@@ -20,6 +20,7 @@ _HEREDOC = re.compile(
 
 
 def python_c(text: str) -> list[Candidate]:
+    """The `python -c '...'` programs in a report's text."""
     out: list[Candidate] = []
     for match in PYTHON_C.finditer(text):
         quote = match["quote"]

@@ -43,6 +43,8 @@ _TYPED_HEADER = re.compile(
 
 @dataclass(frozen=True, kw_only=True)
 class Frame:
+    """One frame of a pasted traceback: its file, its source lines and what kind of code it is."""
+
     file: str
     lines: tuple[str, ...]  # its source line(s); a notebook cell's lines up to the arrow
     kind: str  # stdin | string | cell | user | library
@@ -50,6 +52,8 @@ class Frame:
 
 @dataclass(frozen=True, kw_only=True)
 class Traceback:
+    """A pasted traceback: its frames and the error it ends with."""
+
     frames: tuple[Frame, ...]
     error: ReportedError | None
 

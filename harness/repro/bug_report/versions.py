@@ -78,6 +78,8 @@ _PYTHON_FORMS = (
 
 @dataclass(frozen=True, kw_only=True)
 class Versions:
+    """The versions and install steps a report gives, and what was ignored."""
+
     python: tuple[str, str] | None
     pins: tuple[Pin, ...]
     steps: tuple[str, ...]
@@ -206,6 +208,7 @@ def _conda_names(readable: str) -> list[str]:
 
 
 def python_of(readable: str) -> tuple[str, str] | None:
+    """The Python version a line states, and the words it was read from."""
     for pattern, kind in _PYTHON_FORMS:
         match = pattern.search(readable)
         if match:

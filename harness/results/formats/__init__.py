@@ -25,8 +25,10 @@ FORMATS: MappingProxyType[str, tuple[str, Renderer]] = MappingProxyType(
 
 
 def render(report: Report, name: str) -> str:
+    """The report in format `name` (md, html, json, csv, junit, svg)."""
     return FORMATS[name][1](report)
 
 
 def extension(name: str) -> str:
+    """The file extension of format `name`."""
     return FORMATS[name][0]

@@ -72,6 +72,7 @@ def neutralised(field: str) -> str:
 
 
 def render(report: Report) -> str:
+    """The report as CSV: one row per cell, with every key package's version."""
     p = report.provenance
     packages = package_names(report.outcomes)
     buffer = io.StringIO()

@@ -32,15 +32,18 @@ class CellView:
 
     @property
     def classes(self) -> str:
+        """The cell's CSS classes: its result, its status, and whether it shows the claim."""
         claim = " claim" if self.outcome.claim_reproduced else ""
         return f"cell r-{self.result} s-{self.outcome.status}{claim}"
 
     @property
     def filters(self) -> Mapping[str, str]:
+        """The cell's value on each axis, for the page's filters."""
         return {axis: str(getattr(self.outcome, axis)) for axis in AXES}
 
     @property
     def title(self) -> str:
+        """The cell's tooltip: its id and what happened."""
         o = self.outcome
         return f"{o.cell_id}: {PHASE_WORDS[phase_of(o)]}" + (
             " (the claimed error)" if o.claim_reproduced else ""
@@ -69,6 +72,7 @@ def _frame(frame: Frame | None) -> str:
 
 
 def render(report: Report) -> str:
+    """The report as one self-contained HTML page."""
     images = {
         (i.python, i.environment): f"img-{n}"
         for n, i in enumerate(report.provenance.images, start=1)

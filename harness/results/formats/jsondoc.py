@@ -27,10 +27,12 @@ RESULT_WORDS = {
 
 
 def render(report: Report) -> str:
+    """The report as JSON text (table.schema.json)."""
     return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def document(report: Report) -> dict[str, Any]:
+    """The report as the JSON document table.schema.json describes."""
     p = report.provenance
     return {
         "schema": SCHEMA,

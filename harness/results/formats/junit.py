@@ -31,6 +31,7 @@ _MESSAGE_LIMIT = 500
 
 
 def render(report: Report) -> str:
+    """The report as JUnit XML: one suite per scenario, one case per cell."""
     p = report.provenance
     suites = ET.Element("testsuites", name=f"keras-matrix-harness run {p.run_id}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}

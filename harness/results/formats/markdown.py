@@ -16,6 +16,7 @@ MAX_LISTED = 8  # cells named inline before "… (+N)"
 
 
 def render(report: Report) -> str:
+    """The report as a Markdown document."""
     p = report.provenance
     counts = report.status_counts()
     lines = [
@@ -82,6 +83,7 @@ def render(report: Report) -> str:
 
 
 def block_title(report: Report, block: Block) -> str:
+    """The heading of one block of the grid."""
     if not report.grid.sections:
         return "All cells"
     if report.grid.sections == ("scenario",):
@@ -92,6 +94,7 @@ def block_title(report: Report, block: Block) -> str:
 
 
 def cell_markdown(report: Report, outcomes: Sequence[Outcome]) -> str:
+    """The text of one grid cell, the claimed error in bold."""
     parts = []
     for outcome in outcomes:
         text = escape_text(report.text(outcome))
@@ -100,6 +103,7 @@ def cell_markdown(report: Report, outcomes: Sequence[Outcome]) -> str:
 
 
 def grid_table(report: Report, block: Block) -> str:
+    """One block of the grid as a Markdown table."""
     grid = report.grid
     headers = [*grid.rows, *(" ".join(col) or "cell" for col in block.cols)]
     body = [
@@ -110,6 +114,7 @@ def grid_table(report: Report, block: Block) -> str:
 
 
 def claims_table(report: Report) -> str:
+    """Each scenario's claim and whether the run reproduced it, as a table."""
     body = []
     for claim in report.claims:
         where = ", ".join(
@@ -135,6 +140,7 @@ def claims_table(report: Report) -> str:
 
 
 def environments_table(report: Report) -> str:
+    """Each environment's installed versions and verdict, as a table."""
     packages = [p for p in next((e.versions for e in report.environments), {}) if p != "python"]
     body = []
     for env in report.environments:
@@ -162,6 +168,7 @@ def environments_table(report: Report) -> str:
 
 
 def legend_table(report: Report) -> str:
+    """The error labels (E1, E2, ...) and what each stands for, as a table."""
     if not report.signatures:
         return "No errors."
     body = [
@@ -184,6 +191,7 @@ def legend_table(report: Report) -> str:
 
 
 def provenance_text(report: Report) -> str:
+    """Where the run came from: run, matrix, engine, images, as a list."""
     p = report.provenance
     planned = f" of {p.cells_planned} planned" if p.cells_planned is not None else ""
     facts = [

@@ -18,6 +18,7 @@ MAX_CHANGES = 40
 
 
 def render(report: Report, changes: RunDiff | None = None) -> str:
+    """A short Markdown summary of a run (and of its changes), for a CI job's page."""
     p = report.provenance
     counts = ", ".join(
         f"{n} {STATUS_WORDS[status]}" for status, n in report.status_counts().items()

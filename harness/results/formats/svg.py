@@ -54,12 +54,14 @@ def colours(report: Report) -> dict[str, str]:
 
 
 def colour_of(outcome: Outcome, palette: dict[str, str]) -> str:
+    """The colour a cell gets: green for ok, else its error's colour or its status's grey."""
     if outcome.status == "ok":
         return OK
     return palette.get(outcome.signature or "", GREYS.get(outcome.status, "#999999"))
 
 
 def render(report: Report) -> str:
+    """The report as an SVG heat map: one square per cell."""
     run = report.run
     rows = list(dict.fromkeys((o.environment, o.python) for o in _row_order(report)))
     backends = list(run.axes["backend"])
