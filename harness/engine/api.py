@@ -35,7 +35,10 @@ DEBIAN_IMPORT_CHANGES = (
 CELL_LABEL_VALUE = "cell"
 RUN_LABEL = f"{LABEL_PREFIX}.run"
 CELL_LABEL = f"{LABEL_PREFIX}.cell"
-OWNER_LABEL = f"{LABEL_PREFIX}.owner"
+# `host:pid:token`, judged by the token's lock (execute/dead_runs.py). Not `.owner`: harness
+# versions before the lock read `.owner` as `host:pid:start` and would take a token for a
+# reused pid's start time, removing a live run's containers.
+OWNER_LABEL = f"{LABEL_PREFIX}.owner-lock"
 
 
 @dataclass(frozen=True, kw_only=True)
