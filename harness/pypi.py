@@ -59,7 +59,7 @@ class Release:
             return False
         cp = "cp" + python.replace(".", "")
         for requires, tags in self.files:
-            if requires is not None and not _admits(requires, python):
+            if requires is not None and not admits(requires, python):
                 continue
             if tags is None or tags & {cp, "py3", "abi3"}:
                 return True
@@ -72,17 +72,13 @@ class Release:
         if not self.files:
             return "no files for Linux x86_64"
         limits = sorted({r for r, _ in self.files if r is not None})
-        if limits and not any(_admits(r, python) for r in limits):
+        if limits and not any(admits(r, python) for r in limits):
             return f"requires Python {' or '.join(limits)}"
         return f"no wheel for Python {python} on Linux x86_64"
 
 
 def admits(requires: str, python: str) -> bool:
     """True if a file's Requires-Python admits CPython `python` ('3.11')."""
-    return _admits(requires, python)
-
-
-def _admits(requires: str, python: str) -> bool:
     try:
         # A bare '3.11' must satisfy '>=3.11.2'-style limits the way pip sees a 3.11.x interpreter.
         return SpecifierSet(requires).contains(f"{python}.99", prereleases=True)

@@ -36,7 +36,6 @@ from harness.cli.options import (
     ONLY_OPT,
     PIN_OPT,
     TEMPLATES_OPT,
-    cells_of,
     did_you_mean,
     image_options,
     load_noting,
@@ -54,6 +53,7 @@ from harness.errors import (
     HarnessError,
 )
 from harness.execute.pipeline import build_all, image_keys
+from harness.execute.planning import chosen_cells
 from harness.execute.sharding import plan_shards, read_history
 from harness.execute.ui import Reporter
 
@@ -97,7 +97,7 @@ def plan(
     if shards is not None:
         scale.check_shard_count(shards)
     matrix = load_noting(matrix_file)
-    cells = cells_of(matrix, only)
+    cells = chosen_cells(matrix, only)
     if shards is not None:
         scale.print_plan(plan_shards(cells, shards, read_history(results)), as_json=as_json)
         return
@@ -186,7 +186,7 @@ def build(
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
     matrix = load_noting(matrix_file)
-    cells = cells_of(matrix, only)
+    cells = chosen_cells(matrix, only)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
     options = options_for(

@@ -13,14 +13,12 @@ from pydantic import ValidationError
 
 from harness.build import freezes, wheelhouse
 from harness.cli import completion
-from harness.config.cells import Cell
 from harness.config.matrix import Matrix, load_matrix
 from harness.config.matrix_schema import BASE_KINDS, BaseKind, SandboxSettings
 from harness.config.sandbox import Sandbox
 from harness.errors import ConfigurationError
 from harness.execute.parallel import default_jobs
 from harness.execute.pipeline import Options, default_ca_bundle
-from harness.execute.planning import chosen_cells
 
 F = TypeVar("F", bound=Callable[..., Any])
 MATRIX_ARG = click.argument(
@@ -73,11 +71,6 @@ def load_noting(matrix_file: Path) -> Matrix:
     for note in matrix.notes:
         click.echo(f"note: {note}", err=True)
     return matrix
-
-
-def cells_of(matrix: Matrix, only: tuple[str, ...]) -> tuple[Cell, ...]:
-    """The matrix's cells, narrowed by --only."""
-    return chosen_cells(matrix, only)
 
 
 PIN_OPT = click.option(

@@ -13,7 +13,6 @@ from click.core import ParameterSource
 from harness.cli import browse, scale
 from harness.cli.options import (
     MATRIX_ARG,
-    cells_of,
     image_options,
     load_noting,
     options_for,
@@ -22,7 +21,7 @@ from harness.cli.options import (
 from harness.engine.docker_engine import DockerEngine
 from harness.errors import ConfigurationError
 from harness.execute.pipeline import execute
-from harness.execute.planning import RunPlan, resume_run, start_run
+from harness.execute.planning import RunPlan, chosen_cells, resume_run, start_run
 from harness.execute.sharding import provenance
 from harness.execute.ui import Reporter
 from harness.results.rundir import RunDir
@@ -150,7 +149,7 @@ def run(
         )
     else:
         matrix = load_noting(matrix_file)
-        cells, sandbox = cells_of(matrix, only), matrix.sandbox
+        cells, sandbox = chosen_cells(matrix, only), matrix.sandbox
         if shard is not None:
             choice = scale.choose_shard(
                 cells, shard, shards=shards, plan_hash=plan_hash, history_root=results
