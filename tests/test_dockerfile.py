@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.build.bases import debian_base, registry_base
-from harness.build.dockerfile import ImageSpec, render
+from harness.build.dockerfile import ImageSpec, label_instruction, render
 from harness.build.images import lanes
 from harness.cli.app import main
 from harness.config.matrix import Matrix, load_matrix
@@ -192,9 +192,23 @@ def test_a_matrixs_own_template_replaces_the_packaged_one(matrix: Matrix, tmp_pa
     spec = render(
         matrix, "3.11", "tf-2.15", base=debian_base("3.11"), template_dir=tmp_path, ca_bundle=None
     )
+    # The harness closes every Dockerfile with the image's labels, a matrix's own ones too.
     assert spec.dockerfile == (
         "FROM keras-matrix-base:bookworm\nRUN pip install tensorflow-cpu==2.15.1\n"
+        + label_instruction(spec.labels)
     )
+
+
+def test_the_labels_are_one_closing_instruction_naming_the_digest(matrix: Matrix) -> None:
+    spec = render(
+        matrix, "3.11", "tf-2.15", base=debian_base("3.11"), template_dir=None, ca_bundle=None
+    )
+    body, _, closing = spec.dockerfile.rpartition("\nUSER cell\n")
+    assert closing.startswith("LABEL ")
+    assert closing.count("LABEL") == 1
+    assert f'"io.keras-matrix.dockerfile-sha256"="{spec.digest}"' in closing
+    assert '"io.keras-matrix.environment"="tf-2.15"' in closing
+    assert "LABEL" not in body
 
 
 def test_a_broken_template_is_one_line_naming_its_file(matrix: Matrix, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ matrix's own `environment.Dockerfile.j2` in its template_dir where it has one.""
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +45,7 @@ class ImageSpec:
     @property
     def labels(self) -> dict[str, str]:
         """The labels the image carries: harness version, Python, environment, Dockerfile digest."""
-        return {
-            HARNESS_LABEL: __version__,
-            f"{LABEL_PREFIX}.python": self.python,
-            f"{LABEL_PREFIX}.environment": self.environment,
-            f"{LABEL_PREFIX}.dockerfile-sha256": self.digest,
-        }
+        return image_labels(self.python, self.environment, self.digest)
 
     def write_context(self, directory: Path) -> Path:
         """Lay out a build context a person could also `docker build`."""
@@ -60,6 +56,27 @@ class ImageSpec:
         if self.constraints is not None:
             (directory / "constraints.txt").write_bytes(self.constraints)
         return directory
+
+
+def image_labels(python: str, environment: str, digest: str) -> dict[str, str]:
+    """The labels every environment image carries (the Dockerfile's closing LABEL)."""
+    return {
+        HARNESS_LABEL: __version__,
+        f"{LABEL_PREFIX}.python": python,
+        f"{LABEL_PREFIX}.environment": environment,
+        f"{LABEL_PREFIX}.dockerfile-sha256": digest,
+    }
+
+
+def label_instruction(labels: dict[str, str]) -> str:
+    """One LABEL instruction for all labels, quoted as the Dockerfile parser reads JSON strings.
+
+    One instruction, not one per label, and last: every instruction is a layer commit, and
+    labels that named the environment before an install would keep environments from sharing
+    that install's layer.
+    """
+    pairs = [f"{json.dumps(key)}={json.dumps(value)}" for key, value in labels.items()]
+    return "LABEL " + " \\\n      ".join(pairs) + "\n"
 
 
 def template_environment(template_dir: Path | None) -> jinja2.Environment:
@@ -89,7 +106,8 @@ def render(
     constraints: bytes | None = None,
 ) -> ImageSpec:
     """The Dockerfile and content tag of one image. The tag covers the Dockerfile's text, the
-    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags."""
+    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags.
+    The closing LABEL, which names that digest, is added after it is taken."""
     steps = tuple(
         shlex.join(step.args) for step in matrix.environments[environment].steps_for(python)
     )
@@ -112,14 +130,16 @@ def render(
     digest = hashlib.sha256(text.encode())
     for extra in (ca_bundle, constraints, (base.image_id or "").encode()):
         digest.update(hashlib.sha256(extra or b"").digest())
+    digest_hex = digest.hexdigest()
+    closing = label_instruction(image_labels(python, environment, digest_hex))
     return ImageSpec(
         python=python,
         environment=environment,
         base=base,
-        dockerfile=text,
+        dockerfile=text + ("" if text.endswith("\n") else "\n") + closing,
         ca_bundle=ca_bundle,
         steps=steps,
-        digest=digest.hexdigest(),
+        digest=digest_hex,
         constraints=constraints,
         build_timeout=matrix.build_timeout,
     )

@@ -158,8 +158,28 @@ def build_images(
     if jobs <= 1 or len(specs) <= 1:
         built = [lane(specs)]
     else:
+        groups = lanes(specs)
+        # The layers before the first install step (user, venv, pip) are the same for every
+        # image on one base. Lanes started together would each make their own copy, and the
+        # builder later picks the newest copy: an image meant to extend another (TF, then Keras
+        # over it) would then sit on a different chain and install everything again. So one
+        # image per base is built first (bases in parallel: they share nothing), and the lanes
+        # then find those layers ready.
+        first: dict[tuple[str, str, bytes | None], ImageSpec] = {}
+        for members in groups:
+            head = members[0]
+            first.setdefault((head.base.image, head.python, head.ca_bundle), head)
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
-            built = list(pool.map(lane, lanes(specs)))
+            heads = list(first.values())
+            primed = {
+                (s.python, s.environment): record
+                for s, record in zip(heads, pool.map(one, heads), strict=True)
+            }
+
+            def rest(members: Sequence[ImageSpec]) -> list[ImageRecord]:
+                return [primed.get((s.python, s.environment)) or one(s) for s in members]
+
+            built = list(pool.map(rest, groups))
     records = {(r.python, r.environment): r for members in built for r in members}
     return {
         (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
@@ -217,9 +237,9 @@ def build_one(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"py{spec.python}-{spec.environment}.log"
     for attempt, delay in enumerate((*retry_delays, None), start=1):
-        result = engine.build(
-            context, spec.tag, spec.labels, lambda line: on_line(spec, line), build_args
-        )
+        # The labels are the Dockerfile's own closing LABEL: given through the API as well,
+        # the classic builder would add a second LABEL instruction, one more layer commit.
+        result = engine.build(context, spec.tag, {}, lambda line: on_line(spec, line), build_args)
         log_path.write_text(result.log + "\n", encoding="utf-8")
         if result.ok or not network_failure(result.log):
             break
