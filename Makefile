@@ -58,9 +58,10 @@ bench: setup ## the harness against plain host processes on bench/matrix.yaml; p
 	$(BIN)/python bench/run.py --jobs $(JOBS)
 	$(BIN)/python -m bench.shard_balance matrix.yaml
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed ## ruff, ruff format, and the packages' import layers (pyproject.toml)
 	$(BIN)/ruff check harness tests bench
 	$(BIN)/ruff format --check harness tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

@@ -27,8 +27,8 @@ from pathlib import Path
 import docker
 from cold_build import PIP_SETTINGS, host_environ, scratch_root
 
-from harness import wheelhouse
-from harness.dockerfile import ImageSpec
+from harness.build import wheelhouse
+from harness.build.dockerfile import ImageSpec
 
 _PIP_STAMP = "%Y-%m-%dT%H:%M:%S,%f"
 _INSTALLING = "Installing collected packages"

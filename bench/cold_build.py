@@ -28,13 +28,13 @@ from typing import Any
 
 import docker
 
-from harness import wheelhouse
-from harness.bases import BaseResolver
-from harness.commands import silent
-from harness.dockerfile import ImageSpec, render
-from harness.engine import DockerEngine
-from harness.matrix import Matrix
-from harness.pipeline import default_ca_bundle
+from harness.build import wheelhouse
+from harness.build.bases import BaseResolver
+from harness.build.dockerfile import ImageSpec, render
+from harness.config.matrix import Matrix
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.pipeline import default_ca_bundle
 
 ENVIRONMENT = "tf-2.15"
 PYTHON = "3.11"

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean
 
-from harness.cells import Cell, expand
-from harness.matrix import Matrix, load_matrix
-from harness.results import RunDir
+from harness.config.cells import Cell, expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.results.rundir import RunDir
 
 # An empty container's share of each cell (docs/performance.md, `make bench`).
 OVERHEAD_S = 0.94

@@ -24,12 +24,12 @@ import build_breakdown
 import cold_build
 import docker
 
-from harness import wheelhouse
-from harness.cells import Cell, expand
-from harness.commands import silent
-from harness.engine import DockerEngine
-from harness.matrix import Matrix, load_matrix
-from harness.parallel import default_jobs
+from harness.build import wheelhouse
+from harness.config.cells import Cell, expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.parallel import default_jobs
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cells import expand
-from harness.matrix import load_matrix
-from harness.sharding import plan_shards, read_history
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.execute.sharding import plan_shards, read_history
 
 SLOWEST_TARGET = 1.25
 BUILDS_TARGET = 1.1

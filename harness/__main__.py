@@ -1,3 +1,5 @@
-from harness.cli import main
+"""`python -m harness`: the `harness` command."""
+
+from harness.cli.app import main
 
 main()

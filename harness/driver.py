@@ -31,6 +31,7 @@ OUTPUT_LIMIT = 65536
 
 
 def main(argv=None):
+    """`driver.py run SCENARIO ...`: run the scenario in a child and print one JSON record."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["child"] and len(argv) == 3:
         # Internal mode, invoked by run_cell with exactly these arguments: no argparse needed.
@@ -129,6 +130,7 @@ def kill_leftovers(session):
 
 
 def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
+    """Run the scenario in a child process under `timeout`; the record of what happened."""
     import contextlib
     import signal
     import subprocess
@@ -207,14 +209,15 @@ def run_cell(scenario, timeout, keras_json, output_limit=OUTPUT_LIMIT):
 class Clip(object):
     """The first and last `limit // 2` bytes of a stream, and how much was dropped."""
 
-    def __init__(self, limit):
+    def __init__(self, limit: int) -> None:
         self.half = max(limit // 2, 1)
         self.head = bytearray()
         self.tail = bytearray()
         self.total = 0
         self.dropped = 0
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> None:
+        """Take the next chunk of the stream."""
         self.total += len(data)
         room = self.half - len(self.head)
         if room > 0:
@@ -226,10 +229,12 @@ class Clip(object):
                 del self.tail[: len(self.tail) - self.half]
         self.dropped = self.total - len(self.head) - len(self.tail)
 
-    def data(self):
+    def data(self) -> bytes:
+        """The kept bytes, head then tail."""
         return bytes(self.head + self.tail)
 
-    def text(self):
+    def text(self) -> str:
+        """The kept bytes as text, with a marker where bytes were cut."""
         head = self.head.decode("utf-8", errors="replace")
         tail = self.tail.decode("utf-8", errors="replace")
         if self.dropped:
@@ -238,6 +243,7 @@ class Clip(object):
 
 
 def drain(stream, clip):
+    """Feed `stream` into `clip` from a daemon thread until it ends; the thread."""
     import threading
 
     def pump():
@@ -275,6 +281,7 @@ def parse_exception(data):
 
 
 def classify(returncode, timed_out, exception, timeout):
+    """The cell's status and reason from how the child ended."""
     if timed_out:
         return "timeout", "killed after %gs" % timeout
     if returncode == 0 and exception is None:
@@ -291,6 +298,7 @@ def classify(returncode, timed_out, exception, timeout):
 
 
 def signal_name(number):
+    """A signal's name (SIGKILL), or "signal N" for one Python does not know."""
     import signal
 
     try:
@@ -300,6 +308,7 @@ def signal_name(number):
 
 
 def install_keras_json(source):
+    """Copy `source` to ~/.keras/keras.json, where Keras reads its settings."""
     import shutil
 
     home = os.path.expanduser("~")
@@ -390,6 +399,7 @@ def pip_conflicts():
 
 
 def read_text(path):
+    """A file's text, or None if it cannot be read."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
@@ -401,6 +411,7 @@ def read_text(path):
 
 
 def run_child(scenario, record_fd):
+    """The child: run the scenario as `python SCENARIO` would; its exception goes to `record_fd`."""
     import runpy
 
     # Processes the scenario forks run this code too when they raise; only the scenario's
@@ -425,6 +436,7 @@ def run_child(scenario, record_fd):
 
 
 def write_record(fd, record):
+    """Write `record` as JSON to `fd` and close it."""
     import json
 
     data = json.dumps(record).encode("utf-8")
@@ -437,12 +449,14 @@ def write_record(fd, record):
 
 
 def qualified_name(exc_type):
+    """An exception type's name with its module (builtins without)."""
     module = exc_type.__module__
     name = getattr(exc_type, "__qualname__", exc_type.__name__)
     return name if module == "builtins" else "%s.%s" % (module, name)
 
 
 def describe(exc, scenario):
+    """The record of an exception the scenario raised: type, message, frames, phase, chain."""
     import traceback
 
     frames = traceback.extract_tb(exc.__traceback__)
@@ -508,6 +522,7 @@ def scenario_traceback(exc):
 
 
 def chain_of(exc):
+    """The exceptions `exc` was raised from or during, at most five."""
     chain = []
     seen = set()
     current = exc.__cause__ or exc.__context__
@@ -519,6 +534,7 @@ def chain_of(exc):
 
 
 def safe_str(exc):
+    """`str(exc)`, or a placeholder when its __str__ itself raises."""
     try:
         return str(exc)
     except Exception as inner:  # a broken __str__ must not lose the record
@@ -526,6 +542,7 @@ def safe_str(exc):
 
 
 def frame_dict(frame):
+    """A traceback frame as a record's object, or None."""
     if frame is None:
         return None
     return {
@@ -537,6 +554,7 @@ def frame_dict(frame):
 
 
 def is_runpy(filename):
+    """Whether a frame is runpy's, which runs the scenario and is no part of it."""
     return filename.endswith("runpy.py") or filename == "<frozen runpy>"
 
 

@@ -38,6 +38,8 @@ Fetch = Callable[[str], bytes]
 
 @dataclass(frozen=True, kw_only=True)
 class Release:
+    """One release of a package on PyPI: its files, whether it is yanked, and when it appeared."""
+
     version: Version
     # Each installable file's Requires-Python (None: no limit) and wheel Python tags (None: sdist).
     files: tuple[tuple[str | None, frozenset[str] | None], ...]
@@ -48,6 +50,7 @@ class Release:
     file_names: tuple[str, ...] = ()
 
     def out_by(self, day: date | None) -> bool:
+        """Whether the release had appeared by `day` (True when either date is unknown)."""
         return day is None or self.uploaded is None or self.uploaded <= day
 
     def installable_on(self, python: str) -> bool:
@@ -56,29 +59,26 @@ class Release:
             return False
         cp = "cp" + python.replace(".", "")
         for requires, tags in self.files:
-            if requires is not None and not _admits(requires, python):
+            if requires is not None and not admits(requires, python):
                 continue
             if tags is None or tags & {cp, "py3", "abi3"}:
                 return True
         return False
 
     def why_not(self, python: str) -> str:
+        """Why the release cannot install under `python` on Linux x86_64, in a few words."""
         if self.yanked:
             return "yanked"
         if not self.files:
             return "no files for Linux x86_64"
         limits = sorted({r for r, _ in self.files if r is not None})
-        if limits and not any(_admits(r, python) for r in limits):
+        if limits and not any(admits(r, python) for r in limits):
             return f"requires Python {' or '.join(limits)}"
         return f"no wheel for Python {python} on Linux x86_64"
 
 
 def admits(requires: str, python: str) -> bool:
     """True if a file's Requires-Python admits CPython `python` ('3.11')."""
-    return _admits(requires, python)
-
-
-def _admits(requires: str, python: str) -> bool:
     try:
         # A bare '3.11' must satisfy '>=3.11.2'-style limits the way pip sees a 3.11.x interpreter.
         return SpecifierSet(requires).contains(f"{python}.99", prereleases=True)
@@ -172,6 +172,7 @@ class PackageIndex:
         ]
 
     def release(self, name: str, version: str) -> Release | None:
+        """The release `version` of package `name`, if PyPI has it."""
         wanted = Version(version)
         return next((r for r in self.releases(name) if r.version == wanted), None)
 
@@ -209,6 +210,7 @@ def _first_upload(files: list[Any]) -> date | None:
 
 
 def linux_file(filename: str) -> bool:
+    """Whether a file of a release can install on Linux x86_64 (an sdist, or a Linux wheel)."""
     if filename.endswith((".tar.gz", ".zip")):
         return True
     if not filename.endswith(".whl"):

@@ -1,4 +1,5 @@
-"""Reading the text files a user hands the harness (matrix, scenarios, reports, snippets)."""
+"""Reading the text files a user hands the harness (matrix, scenarios, reports, snippets), and
+writing the harness's own files so that a reader never sees half of one."""
 
 from __future__ import annotations
 
@@ -19,3 +20,10 @@ def read_text(path: Path, *, label: str | None = None) -> str:
         raise ConfigurationError(
             f"{name}:{line}: cannot read: not UTF-8 text (byte {exc.start})"
         ) from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a reader sees the old file or the new one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.outcome import Outcome, Status
+from harness.results.outcome import Outcome, Status
 
 
 def outcome(

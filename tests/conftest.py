@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.commands import silent
-from harness.engine import DockerEngine
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
 from harness.errors import EngineUnavailableError
 
 # pytester runs this file's hooks in throwaway sessions (tests/test_conftest_gate.py).

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness import driver
-from harness.dockerfile import HARNESS_LABEL
-from harness.engine_api import (
+from harness.engine.api import (
+    HARNESS_LABEL,
     BuildResult,
     ContainerInfo,
     EngineInfo,

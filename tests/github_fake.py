@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlsplit
 
-from harness.github import Fetch
+from harness.repro.github import Fetch
 
 RECORDED = Path(__file__).parent / "data" / "github"
 NOT_FOUND = {

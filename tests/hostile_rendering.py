@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from harness.outcome import Frame, Outcome, RaisedError, Status, signature_of
-from harness.records import Run
-from harness.views import Report
+from harness.results.outcome import Frame, Outcome, RaisedError, Status, signature_of
+from harness.results.records import Run
+from harness.results.runmeta import RunMeta
+from harness.results.views import Report
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
@@ -127,7 +128,7 @@ def hostile_outcomes() -> list[Outcome]:
 
 
 def hostile_report() -> Report:
-    return Report.build(Run.of(hostile_outcomes(), {"run_id": "r"}))
+    return Report.build(Run.of(hostile_outcomes(), RunMeta(run_id="r")))
 
 
 # --- Markdown --------------------------------------------------------------------------------

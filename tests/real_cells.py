@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.cells import Cell, expand
-from harness.commands import silent
-from harness.engine import Engine, RunSpec
-from harness.images import ImageRecord
-from harness.matrix import Matrix
-from harness.outcome import Outcome
-from harness.pipeline import Options, build_all, default_ca_bundle
-from harness.runner import Payload, outcome_of, run_spec
-from harness.sandbox import Sandbox
-from harness.ui import Reporter
+from harness.build.images import ImageRecord
+from harness.config.cells import Cell, expand
+from harness.config.matrix import Matrix
+from harness.config.sandbox import Sandbox
+from harness.engine.api import Engine, RunSpec
+from harness.engine.commands import silent
+from harness.execute.pipeline import Options, build_all, default_ca_bundle
+from harness.execute.runner import Payload, outcome_of, run_spec
+from harness.execute.ui import Reporter
+from harness.results.outcome import Outcome
 
 
 def build(engine: Engine, matrix: Matrix, workdir: Path) -> dict[tuple[str, str], ImageRecord]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from harness.bisection import Observation, candidates, parse_range, search
 from harness.errors import ConfigurationError
+from harness.repro.bisection import Observation, candidates, parse_range, search
 from tests.pypi_fake import fake_index
 
 VERSIONS = [Version(v) for v in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")]

@@ -8,11 +8,11 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from harness.bases import debian_base
-from harness.dockerfile import ImageSpec, render
-from harness.engine_api import BuildResult, LineSink
-from harness.images import build_images
-from harness.matrix import load_matrix
+from harness.build.bases import debian_base
+from harness.build.dockerfile import ImageSpec, render
+from harness.build.images import build_images
+from harness.config.matrix import load_matrix
+from harness.engine.api import BuildResult, LineSink
 
 from .fakes import FakeEngine
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from harness.bases import debian_base
-from harness.dockerfile import ImageSpec, render
-from harness.engine_api import BuildResult, LineSink
-from harness.images import BuildFailures, ImageRecord, build_one
-from harness.matrix import load_matrix
+from harness.build.bases import debian_base
+from harness.build.dockerfile import ImageSpec, render
+from harness.build.images import BuildFailures, ImageRecord, build_one
+from harness.config.matrix import load_matrix
+from harness.engine.api import BuildResult, LineSink
 
 from .fakes import FakeEngine
 from .test_pipeline import MATRIX

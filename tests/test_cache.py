@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from harness.cache import NAMING_FIELDS, ResultCache, cell_key
-from harness.engine_api import Mount, RunSpec
-from harness.parallel import MEMORY_PER_JOB_BYTES, default_jobs
-from harness.sandbox import Sandbox
+from harness.config.sandbox import Sandbox
+from harness.engine.api import Mount, RunSpec
+from harness.execute.cache import NAMING_FIELDS, ResultCache, cell_key
+from harness.execute.parallel import MEMORY_PER_JOB_BYTES, default_jobs
 
 from .builders import outcome
 

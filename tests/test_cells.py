@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cells import expand, select
+from harness.config.cells import expand, select
+from harness.config.matrix import load_matrix
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from harness import table as tables
-from harness.diff import diff_runs
-from harness.formats import junit, summary, svg
-from harness.outcome import Outcome, RaisedError
-from harness.published import from_table_json
-from harness.records import Run
-from harness.results import RunDir
-from harness.views import Report
+from harness.results import table as tables
+from harness.results.diff import diff_runs
+from harness.results.formats import junit, summary, svg
+from harness.results.outcome import Outcome, RaisedError
+from harness.results.published import from_table_json
+from harness.results.records import Run
+from harness.results.rundir import RunDir
+from harness.results.runmeta import RunMeta
+from harness.results.views import Report
 
 DATA = Path(__file__).resolve().parent / "data"
 RUNS = DATA / "runs"
@@ -68,7 +69,7 @@ def test_junit_keeps_xml_valid_whatever_a_cell_printed() -> None:
         error=replace(first.error, traceback="\x1b[31mred\x00 & <tags>\x07", message="a\x0cb"),
         stdout_tail="\x1b[0m",
     )
-    report = Report.build(Run.of([hostile], dict(run.meta), run_id=run.provenance.run_id))
+    report = Report.build(Run.of([hostile], run.info))
     text = junit.render(report)
     JUNIT_XSD.validate(text)
     failure = ET.fromstring(text).find("testsuite/testcase/failure")  # noqa: S314
@@ -108,7 +109,7 @@ def _big_run(environments: int, backends: int, scenarios: int) -> Run:
                             versions={"keras": f"3.{e}.0", "tensorflow": f"2.{e}.1"},
                         )
                     )
-    return Run.of(outcomes, {"run_id": "big"})
+    return Run.of(outcomes, RunMeta(run_id="big"))
 
 
 def test_the_step_summary_stays_small_for_a_big_run() -> None:
@@ -118,7 +119,7 @@ def test_the_step_summary_stays_small_for_a_big_run() -> None:
         replace(o, status="ok", error=None, signature=None) if o.status == "error" else o
         for o in big.outcomes
     ]
-    after = Run.of(changed, {"run_id": "after"})
+    after = Run.of(changed, RunMeta(run_id="after"))
     text = summary.render(Report.build(after), diff_runs(big, after))
     assert len(text.encode()) < summary.BUDGET < 64 * 1024
     assert "… and" in text and "more environments" in text
@@ -178,7 +179,7 @@ def _write(text: str) -> Path:
 
 
 def _md(run: Run) -> str:
-    from harness import formats  # noqa: PLC0415
+    from harness.results import formats  # noqa: PLC0415
 
     return formats.render(Report.build(run), "md")
 

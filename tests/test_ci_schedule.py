@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.ci_github import workflow
+from harness.cli.ci_github import workflow
 from harness.errors import ConfigurationError
 from tests.builders import harness
 from tests.golden_files import assert_golden

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import lock_cli
-from harness.cli import main
+from harness.cli import lock as lock_cli
+from harness.cli.app import main
 from tests.builders import harness
 from tests.pypi_fake import RECORDED, simple_index
 from tests.test_scale_out_e2e import MATRIX, bash, ok, verdicts
@@ -36,8 +36,8 @@ TRACKED = MATRIX.replace(
 SHIM = """\
 import sys
 
-from harness import lock_cli
-from harness.cli import main
+from harness.cli import lock as lock_cli
+from harness.cli.app import main
 from tests.pypi_fake import recorded_simple_index
 
 lock_cli.make_index = lambda ca_bundle: recorded_simple_index()

@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 import pytest
 
-from harness import cli, completion, results_cli
-from harness.cli import main
+from harness.cli import app as cli
+from harness.cli import completion
+from harness.cli import tables as results_cli
+from harness.cli.app import main
 from harness.errors import INTERNAL_ERROR
 
 ROOT = Path(__file__).resolve().parent.parent

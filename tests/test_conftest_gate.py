@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 # Appended to a copy of tests/conftest.py: the engine the gate finds, without asking Docker.
 ENGINE_ANSWERS = """
-from harness.commands import silent as _silent
+from harness.engine.commands import silent as _silent
 _ENGINE.append(DockerEngine(None, _silent))
 """
 NO_ENGINE = """

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
-from harness.diff import diff_runs, render_markdown, render_text
-from harness.records import Run
-from harness.results import RunDir
+from harness.cli.app import main
+from harness.results.diff import diff_runs, render_markdown, render_text
+from harness.results.records import Run
+from harness.results.rundir import RunDir
 from tests.golden_files import assert_golden
 
 RUNS = Path(__file__).resolve().parent / "data" / "runs"

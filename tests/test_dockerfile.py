@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.bases import debian_base, registry_base
-from harness.cli import main
-from harness.dockerfile import HARNESS_LABEL, ImageSpec, label_instruction, render
+from harness.build.bases import debian_base, registry_base
+from harness.build.dockerfile import ImageSpec, label_instruction, render
+from harness.build.images import lanes
+from harness.cli.app import main
+from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import HARNESS_LABEL
 from harness.errors import BaseImageError, ConfigurationError
-from harness.images import lanes
-from harness.matrix import Matrix, load_matrix
 from tests.golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,14 +12,14 @@ import docker
 import pytest
 from rich.console import Console
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine, shares_this_filesystem
-from harness.engine_payload import VOLUME_PREFIX, archive_of
-from harness.matrix import load_matrix
-from harness.outcome import Outcome
-from harness.pipeline import Options, default_ca_bundle, run_matrix
-from harness.ui import Reporter
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine, shares_this_filesystem
+from harness.engine.payload import VOLUME_PREFIX, archive_of
+from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
+from harness.execute.ui import Reporter
+from harness.results.outcome import Outcome
 
 from .conftest import ROOT
 

@@ -15,17 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from harness import formats
-from harness.bisection import Observation, Result, side_by_side
-from harness.diff import diff_runs, render_markdown
-from harness.formats.csvdoc import neutralised
-from harness.markdown_escape import code_block, code_span, escape_text
-from harness.outcome import RaisedError, signature_of
-from harness.records import Run
-from harness.repro import REPORTED, Variant, claim_of, markdown
-from harness.request import Request
-from harness.session import Setting, Setup, build_matrix
-from harness.views import Report
+from harness.repro.bisection import Observation, Result, side_by_side
+from harness.repro.reproduce import REPORTED, Variant, claim_of, markdown
+from harness.repro.request import Request
+from harness.repro.session import Setting, Setup, build_matrix
+from harness.results import formats
+from harness.results.diff import diff_runs, render_markdown
+from harness.results.formats.csvdoc import neutralised
+from harness.results.markdown_escape import code_block, code_span, escape_text
+from harness.results.outcome import RaisedError, signature_of
+from harness.results.records import Run
+from harness.results.runmeta import RunMeta
+from harness.results.views import Report
 from tests.hostile_rendering import (
     FILE,
     FUNCTION,
@@ -165,8 +166,8 @@ def test_the_repro_report_shows_the_hostile_text_and_only_its_own_tags(tmp_path:
 
 
 def test_diff_and_bisect_markdown_show_the_hostile_text_and_no_markup() -> None:
-    before = Run.of([outcome_of("raises", "ok")], {"run_id": "a"})
-    after = Run.of(hostile_outcomes()[:1], {"run_id": "b"})
+    before = Run.of([outcome_of("raises", "ok")], RunMeta(run_id="a"))
+    after = Run.of(hostile_outcomes()[:1], RunMeta(run_id="b"))
     text = render_markdown(diff_runs(before, after))
     assert_markdown_inert(text)
     assert strong_texts(text) == []
@@ -240,7 +241,7 @@ def test_a_lone_surrogate_in_a_message_is_recorded_as_a_replacement_character() 
     outcome = outcome_of(
         "s", "error", error=error, signature=signature_of(error.type, error.message)
     )
-    report = Report.build(Run.of([outcome], {}))
+    report = Report.build(Run.of([outcome], RunMeta(run_id="?")))
     for name in formats.FORMATS:
         text = formats.render(report, name)
         text.encode("utf-8")  # every format can be written

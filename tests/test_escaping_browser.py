@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness import formats
+from harness.results import formats
 from tests.hostile_rendering import (
     MESSAGE,
     TYPE,

@@ -23,11 +23,12 @@ from pathlib import Path
 import docker
 import pytest
 
-from harness.bases import Base
-from harness.commands import silent
-from harness.dockerfile import HARNESS_LABEL, render
-from harness.engine import DockerEngine
-from harness.matrix import load_matrix
+from harness.build.bases import Base
+from harness.build.dockerfile import render
+from harness.config.matrix import load_matrix
+from harness.engine.api import HARNESS_LABEL
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
 
 from .conftest import DATA
 

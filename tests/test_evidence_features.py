@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from harness import driver
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine
-from harness.matrix import load_matrix
-from harness.pipeline import SLOW_STORAGE_DRIVERS
-from harness.runner import Payload, outcome_of, run_spec
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.pipeline import SLOW_STORAGE_DRIVERS
+from harness.execute.runner import Payload, outcome_of, run_spec
 
 from .conftest import DATA
 from .real_cells import build, cells_of, error_text, harness

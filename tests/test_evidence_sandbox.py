@@ -15,12 +15,12 @@ from typing import Any
 import docker
 import pytest
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine
-from harness.matrix import Matrix, load_matrix
-from harness.runner import Payload
-from harness.sandbox import Sandbox, parse_size
+from harness.config.cells import expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.config.sandbox import Sandbox, parse_size
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.runner import Payload
 
 from .conftest import DATA
 from .real_cells import CellRun, build, run_cell

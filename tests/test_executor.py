@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine_api import RunResult
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.engine.api import RunResult
+from harness.engine.commands import silent
 from harness.errors import Interrupted
-from harness.executor import Batch
-from harness.matrix import load_matrix
-from harness.outcome import Outcome
-from harness.pipeline import Options, run_matrix
-from harness.results import RunDir
-from harness.runner import outcome_of_job
-from harness.ui import Reporter
+from harness.execute.executor import Batch
+from harness.execute.pipeline import Options, run_matrix
+from harness.execute.runner import outcome_of_job
+from harness.execute.ui import Reporter
+from harness.results.outcome import Outcome
+from harness.results.rundir import RunDir
 
 from .fakes import FakeEngine, driver_output
 from .test_pipeline import MATRIX

@@ -11,7 +11,8 @@ from email.message import Message
 import pytest
 
 from harness.errors import ConfigurationError, HarnessError, IssueTrackerError
-from harness.github import (
+from harness.repro.bug_report.parse import extract
+from harness.repro.github import (
     API,
     Fetch,
     IssueReference,
@@ -19,7 +20,6 @@ from harness.github import (
     fetch_issue,
     parse_reference,
 )
-from harness.report import extract
 from tests.github_fake import recorded_fetch
 
 BACKEND_ISSUE = IssueReference(owner="acme-ml", repo="keras-issues", number=1207)

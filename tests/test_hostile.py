@@ -6,14 +6,14 @@ import subprocess
 
 import pytest
 
-from harness.bases import BaseKind
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine
-from harness.matrix import load_matrix
-from harness.outcome import Outcome
-from harness.pipeline import Options, default_ca_bundle, run_matrix
-from harness.ui import Reporter
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.config.matrix_schema import BaseKind
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
+from harness.execute.ui import Reporter
+from harness.results.outcome import Outcome
 
 from .conftest import DATA
 

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness import table as tables
-from harness.bases import BaseKind
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine
-from harness.matrix import load_matrix
-from harness.pipeline import Options, default_ca_bundle, run_matrix
-from harness.results import RunDir
-from harness.ui import Reporter
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.config.matrix_schema import BaseKind
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
+from harness.execute.ui import Reporter
+from harness.results import table as tables
+from harness.results.rundir import RunDir
 from tests.hostile_rendering import (
     FILE,
     FUNCTION,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness import table as tables
-from harness.records import Run, phase_of
-from harness.results import RunDir
-from harness.views import Report
+from harness.results import table as tables
+from harness.results.records import Run, phase_of
+from harness.results.rundir import RunDir
+from harness.results.views import Report
 from tests.conftest import CHROMEDRIVER, CHROMIUM
 
 pytestmark = pytest.mark.browser

@@ -16,22 +16,15 @@ import docker
 import pytest
 from rich.console import Console
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import (
-    BuildResult,
-    ContainerInfo,
-    DockerEngine,
-    EngineInfo,
-    LineSink,
-    RunResult,
-    RunSpec,
-)
-from harness.matrix import Matrix, load_matrix
-from harness.outcome import Outcome
-from harness.pipeline import Options, default_ca_bundle, run_matrix
-from harness.results import RunDir
-from harness.ui import Reporter
+from harness.config.cells import expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import BuildResult, ContainerInfo, EngineInfo, LineSink, RunResult, RunSpec
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
+from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
+from harness.execute.ui import Reporter
+from harness.results.outcome import Outcome
+from harness.results.rundir import RunDir
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("missing_tensorflow", "invalid_backend")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import lock_cli
-from harness.cli import main
+from harness.cli import lock as lock_cli
+from harness.cli.app import main
+from harness.config.matrix import load_matrix
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
 from harness.pypi import PackageIndex
 from tests.golden_files import assert_golden
 from tests.pypi_fake import File, recorded_simple_index, simple_index, simple_page

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.matrix import load_matrix
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
 
 from .builders import harness
 

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.config.matrix import Matrix, load_matrix
 from harness.errors import ConfigurationError
-from harness.matrix import Matrix, load_matrix
 
 from .conftest import DATA
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigurationError
-from harness.merge import merge_runs
-from harness.outcome import Outcome, RaisedError
-from harness.results import CellWriter, RunDir
-from harness.runmeta import RunMeta
+from harness.results.merge import merge_runs
+from harness.results.outcome import Outcome, RaisedError
+from harness.results.rundir import CellWriter, RunDir
+from harness.results.runmeta import RunMeta
 from tests.builders import harness, outcome
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from harness.report import extract
-from harness.repro import adjacent_minors, variants_of
-from harness.request import Flags, resolve
+from harness.repro.bug_report.parse import extract
+from harness.repro.reproduce import adjacent_minors, variants_of
+from harness.repro.request import Flags, resolve
 from tests.pypi_fake import fake_index
 
 ANY = (">=3.9", "py3-none-any")

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import DockerEngine
+from harness.build.images import BuildFailures
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.engine.commands import silent
+from harness.engine.docker_engine import DockerEngine
 from harness.errors import NetworkError
-from harness.images import BuildFailures
-from harness.matrix import load_matrix
-from harness.pipeline import Options, default_ca_bundle, run_matrix
-from harness.results import RunDir
-from harness.ui import Reporter
+from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
+from harness.execute.ui import Reporter
+from harness.results.rundir import RunDir
 
 from .conftest import DATA
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine import DockerEngine
-from harness.environments import pins
+from harness.build.freezes import pins
+from harness.engine.docker_engine import DockerEngine
 
 pytestmark = pytest.mark.docker
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness.cells import expand
-from harness.commands import silent
-from harness.engine import RunResult, RunSpec
-from harness.images import pip_reason
-from harness.matrix import Matrix, load_matrix
-from harness.pipeline import Options, run_matrix
-from harness.results import RunDir
-from harness.ui import Reporter
+from harness.build.images import pip_reason
+from harness.config.cells import expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import RunResult, RunSpec
+from harness.engine.commands import silent
+from harness.execute.pipeline import Options, run_matrix
+from harness.execute.ui import Reporter
+from harness.results.rundir import RunDir
 from tests.fakes import FakeEngine, driver_output
 
 ROOT = Path(__file__).resolve().parent.parent

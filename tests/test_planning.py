@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness.cells import Cell, expand
-from harness.commands import silent
-from harness.engine_api import EngineInfo
+from harness.config.cells import Cell, expand
+from harness.config.matrix import Matrix, load_matrix
+from harness.engine.api import EngineInfo
+from harness.engine.commands import silent
 from harness.errors import ConfigurationError, ResultsError
-from harness.matrix import Matrix, load_matrix
-from harness.pipeline import Options, execute
-from harness.planning import RunPlan, remaining, resume_run, start_run
-from harness.results import CellWriter
-from harness.ui import Reporter
+from harness.execute.pipeline import Options, execute
+from harness.execute.planning import RunPlan, remaining, resume_run, start_run
+from harness.execute.ui import Reporter
+from harness.results.rundir import CellWriter
 
 from .builders import harness, outcome
 from .conftest import ROOT

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness import driver
-from harness.runner import read_record
+from harness.execute.runner import read_record
 
 RECORD = driver.MARKER + json.dumps({"status": "ok", "exception": None})
 FORGED = driver.MARKER + json.dumps({"status": "ok", "exception": None, "forged": True})

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.outcome import Outcome, RaisedError
 from harness.pypi import PackageIndex
-from harness.report import blocks, extract
-from harness.report_tracebacks import derived_code, parse
-from harness.repro import claim_of, verdict
-from harness.request import Flags, resolve
+from harness.repro.bug_report.parse import blocks, extract
+from harness.repro.bug_report.tracebacks import derived_code, parse
+from harness.repro.reproduce import claim_of, verdict
+from harness.repro.request import Flags, resolve
+from harness.results.outcome import Outcome, RaisedError
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 

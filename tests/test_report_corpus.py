@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.request import Flags, as_json, read_source, resolve
+from harness.repro.request import Flags, as_json, read_source, resolve
 from tests.pypi_fake import RECORDED, recorded_index
 
 REPORTS = Path(__file__).parent / "data" / "reports"

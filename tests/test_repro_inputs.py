@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness import repro_cli
-from harness.cli import cli
-from harness.github import IssueReference, fetch_issue
+from harness.cli import repro_bisect as repro_cli
+from harness.cli.app import cli
 from harness.pypi import PackageIndex
-from harness.repro_input import read_report
-from harness.request import Flags, resolve
+from harness.repro.github import IssueReference, fetch_issue
+from harness.repro.report_source import read_report
+from harness.repro.request import Flags, resolve
 from tests.github_fake import recorded_fetch, serve
 from tests.pypi_fake import fake_index
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.outcome import Outcome, RaisedError
-from harness.report_model import ReportedError
-from harness.repro import describe, verdict
-from harness.request import Request
+from harness.repro.bug_report.model import ReportedError
+from harness.repro.reproduce import describe, verdict
+from harness.repro.request import Request
+from harness.results.outcome import Outcome, RaisedError
 
 MESSAGE = "module 'tf.compat.v2.__internal__' has no attribute 'register_load_context_function'"
 SHOWN = f"{MESSAGE}. Did you mean: 'register_call_context_function'?"

@@ -8,10 +8,16 @@ import pytest
 from packaging.version import Version
 
 from harness.errors import ConfigurationError
-from harness.outcome import Outcome, RaisedError
-from harness.report import extract
-from harness.repro import WITHOUT, adjacent_minors, neighbours_table, settings_of, variants_of
-from harness.request import Flags, NothingToRunError, Request, read_source, resolve
+from harness.repro.bug_report.parse import extract
+from harness.repro.reproduce import (
+    WITHOUT,
+    adjacent_minors,
+    neighbours_table,
+    settings_of,
+    variants_of,
+)
+from harness.repro.request import Flags, NothingToRunError, Request, read_source, resolve
+from harness.results.outcome import Outcome, RaisedError
 from tests.pypi_fake import fake_index, recorded_index
 
 REPORTS = Path(__file__).parent / "data" / "reports"

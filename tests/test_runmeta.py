@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.cells import expand
-from harness.engine_api import EngineInfo
-from harness.matrix import load_matrix
-from harness.results import RunDir
-from harness.runmeta import UNKNOWN, RunMeta
-from harness.sandbox import Sandbox
+from harness.config.cells import expand
+from harness.config.matrix import load_matrix
+from harness.config.sandbox import Sandbox
+from harness.engine.api import EngineInfo
+from harness.results.rundir import RunDir
+from harness.results.runmeta import UNKNOWN, RunMeta
 
 from .conftest import DATA, ROOT
 

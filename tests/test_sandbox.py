@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import _sandbox
-from harness.dockerfile import HARNESS_LABEL
-from harness.engine import ContainerInfo, RunSpec, unavailable_reason
+from harness.cli.options import sandbox_with
+from harness.config.matrix import load_matrix
+from harness.config.sandbox import Sandbox, parse_size
+from harness.driver import Clip
+from harness.engine.api import RunSpec
+from harness.engine.docker_confinement import create_kwargs
+from harness.engine.docker_errors import unavailable_reason
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
-from harness.results import CellWriter, RunDir, repair_torn_tail
-from harness.resume import OWNER_LABEL, owner_is_dead, owner_of_this_process, sweep_dead_runs
-from harness.sandbox import Clip, Sandbox, parse_size
+from harness.results.rundir import CellWriter, RunDir, repair_torn_tail
 
 from .conftest import DATA, ROOT
-from .fakes import FakeEngine
 
 HOSTILE = DATA / "hostile"
 
@@ -44,7 +44,7 @@ def test_default_flags_confine_the_cell() -> None:
 
 def test_sdk_arguments_match_the_flags() -> None:
     sandbox = Sandbox(memory="1g", memory_swap="2g", pids_limit=100, network="bridge")
-    kwargs = sandbox.create_kwargs()
+    kwargs = create_kwargs(sandbox)
     assert kwargs["network_mode"] == "bridge"
     assert (kwargs["mem_limit"], kwargs["memswap_limit"], kwargs["pids_limit"]) == ("1g", "2g", 100)
     assert kwargs["cap_drop"] == ["ALL"] and kwargs["security_opt"] == ["no-new-privileges"]
@@ -93,7 +93,7 @@ def test_bad_sandbox_settings_are_located(tmp_path: Path, section: str, message:
 
 def test_cli_sandbox_override_and_its_errors(tmp_path: Path) -> None:
     base = Sandbox()
-    changed = _sandbox(base, ("memory=8g", "network=bridge", "pids_limit=8192", "user=1000"))
+    changed = sandbox_with(base, ("memory=8g", "network=bridge", "pids_limit=8192", "user=1000"))
     assert (changed.memory, changed.network, changed.pids_limit, changed.user) == (
         "8g",
         "bridge",
@@ -103,9 +103,9 @@ def test_cli_sandbox_override_and_its_errors(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigurationError, match=r"--sandbox 'pids_limit=many': Input should be a valid integer"
     ):
-        _sandbox(base, ("pids_limit=many",))
+        sandbox_with(base, ("pids_limit=many",))
     with pytest.raises(ConfigurationError, match=r"KEY one of network, user"):
-        _sandbox(base, ("cpus=2",))
+        sandbox_with(base, ("cpus=2",))
 
 
 def test_parse_size() -> None:
@@ -158,41 +158,6 @@ def test_cell_writer_repairs_before_appending(tmp_path: Path) -> None:
     writer.write(first)
     writer.close()
     assert [o.cell_id for o in run.outcomes()] == ["a", "a"]
-
-
-def test_owner_liveness() -> None:
-    me = owner_of_this_process()
-    assert me.startswith(f"{socket.gethostname()}:{os.getpid()}:")
-    assert not owner_is_dead(me)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    assert owner_is_dead(f"{socket.gethostname()}:{dead.pid}:1")
-    # A reused pid: same number, another start time.
-    assert owner_is_dead(f"{socket.gethostname()}:{os.getpid()}:1")
-    # Another host sharing the engine: never judged dead from here.
-    assert not owner_is_dead(f"not-{socket.gethostname()}:{dead.pid}:1")
-    assert not owner_is_dead("garbage")
-
-
-def test_sweep_removes_only_dead_runs_containers() -> None:
-    engine = FakeEngine()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    cell = {HARNESS_LABEL: "cell"}
-    engine.containers_left = [
-        ContainerInfo(
-            id="dead1",
-            name="a",
-            labels=cell | {OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}:1"},
-        ),
-        ContainerInfo(id="alive", name="b", labels=cell | {OWNER_LABEL: owner_of_this_process()}),
-        ContainerInfo(id="other", name="c", labels=cell | {OWNER_LABEL: "elsewhere:1:1"}),
-        ContainerInfo(id="legacy", name="d", labels=cell),
-    ]
-    said: list[str] = []
-    assert sweep_dead_runs(engine, said.append) == 1
-    assert engine.removed_containers == ["dead1"]
-    assert said == ["removed 1 container left by dead runs"]
 
 
 def test_unavailable_reasons_come_from_os_errors() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.cli.scale import parse_cluster
 from harness.errors import ConfigurationError
-from harness.scale_cli import parse_cluster
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scale-out.md"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.results import RunDir
+from harness.results.rundir import RunDir
 from tests.builders import harness
 
 from .conftest import DATA, ROOT

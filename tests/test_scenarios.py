@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.scenarios import load_scenario
 from harness.errors import ConfigurationError
-from harness.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from harness.cells import Cell, expand
+from harness.config.cells import Cell, expand
+from harness.config.matrix import load_matrix
 from harness.errors import ConfigurationError
-from harness.matrix import load_matrix
-from harness.results import CellWriter, RunDir
-from harness.runmeta import RunMeta
-from harness.sharding import (
+from harness.execute.sharding import (
     History,
     parse_shard,
     plan_shards,
     read_history,
     shard_from_environment,
 )
+from harness.results.rundir import CellWriter, RunDir
+from harness.results.runmeta import RunMeta
 from tests.builders import harness, outcome
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from harness.interrupts import FORCED_EXIT, StopRequest, stop_on_signals
+from harness.execute.interrupts import FORCED_EXIT, StopRequest, stop_on_signals
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -35,7 +35,7 @@ def test_a_second_signal_exits_at_once_with_130() -> None:
     script = textwrap.dedent(
         """
         import signal
-        from harness.interrupts import stop_on_signals
+        from harness.execute.interrupts import stop_on_signals
         with stop_on_signals(print) as stop:
             try:
                 signal.raise_signal(signal.SIGINT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.outcome import normalize, signature_id, signature_of
+from harness.results.outcome import normalize, signature_id, signature_of
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import table as tables
-from harness.formats import svg
-from harness.results import RunDir
+from harness.results import table as tables
+from harness.results.formats import svg
+from harness.results.rundir import RunDir
 from tests.test_html_browser import CSS, browser  # noqa: F401 - the shared fixture
 
 pytestmark = pytest.mark.browser

@@ -11,19 +11,19 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness import formats
-from harness import table as tables
-from harness.cli import main
-from harness.records import Run
-from harness.results import RunDir
-from harness.views import Report
+from harness.cli.app import main
+from harness.results import formats
+from harness.results import table as tables
+from harness.results.records import Run
+from harness.results.rundir import RunDir
+from harness.results.views import Report
 from tests.golden_files import assert_golden
 
 RUNS = Path(__file__).resolve().parent / "data" / "runs"
 QUICK = RUNS / "quick"  # recorded before run.json had `axes` and images.json base image IDs
 RECORDED = RUNS / "recorded"  # tests/data/publishing.yaml, run for real
 EDITED = RUNS / "edited"  # a copy of RECORDED with changes (see tests/data/runs/README.md)
-SCHEMA = Path(tables.__file__).resolve().parent / "schemas" / "table.schema.json"
+SCHEMA = Path(tables.__file__).resolve().parents[1] / "schemas" / "table.schema.json"
 
 
 @pytest.mark.parametrize("fmt", list(formats.FORMATS))

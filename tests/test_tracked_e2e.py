@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import lock_cli
-from harness.cli import main
+from harness.cli import lock as lock_cli
+from harness.cli.app import main
+from harness.config.lockfile import read_lock
 from harness.errors import PackageIndexError
-from harness.lockfile import read_lock
-from harness.pipeline import default_ca_bundle
+from harness.execute.pipeline import default_ca_bundle
 from harness.pypi import PackageIndex
 from tests.pypi_fake import recorded_simple_index
 

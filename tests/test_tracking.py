@@ -8,7 +8,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from harness.tracking import (
+from harness.config.tracking import (
     TrackRequest,
     check_template,
     python_limit,

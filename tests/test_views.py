@@ -9,11 +9,11 @@ from typing import Literal
 import pytest
 
 from harness.errors import ConfigurationError
-from harness.outcome import Frame, Outcome, RaisedError, signature_of
-from harness.records import Run
-from harness.results import RunDir
-from harness.signatures import boundaries, raised_at
-from harness.views import Report
+from harness.results.outcome import Frame, Outcome, RaisedError, signature_of
+from harness.results.records import Run
+from harness.results.rundir import RunDir
+from harness.results.signatures import boundaries, raised_at
+from harness.results.views import Report
 
 RUNS = Path(__file__).resolve().parent / "data" / "runs"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import wheelhouse
+from harness.build import wheelhouse
 
 HOST = "127.0.0.1"
 

@@ -29,5 +29,5 @@ RUN timeout --kill-after=10 3600 pip install keras==3.10.0 2>&1 | tee /opt/keras
 USER cell
 LABEL "io.keras-matrix.harness"="0.1.0" \
       "io.keras-matrix.python"="3.9" \
-      "io.keras-matrix.environment"="keras3-only" \
-      "io.keras-matrix.dockerfile-sha256"="12dc32f54fbd9ad9451a39fdc4f79ce86bf331d3ce920200f28f1ca1f69e1893"
+      "io.keras-matrix.environment"="keras-3.10" \
+      "io.keras-matrix.dockerfile-sha256"="3095b880f9b158ddaf259e2fc678525578e59bcf1a6558aa57dabace7fb2b5f5"

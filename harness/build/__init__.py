@@ -1,0 +1,1 @@
+"""From cells to images: Dockerfiles, base images, the wheel cache, image builds."""

@@ -1,0 +1,265 @@
+"""Building the environment images a set of cells needs; a failed build is a result."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from harness.build.dockerfile import ImageSpec
+from harness.engine.api import ImageStore
+from harness.textfiles import write_atomic
+
+# "unreachable": the install failed because the package index could not be reached; the
+# environment itself may be fine, so its cells are not recorded as results (resume them later).
+BuildStatus = Literal["reused", "built", "failed", "unreachable"]
+# Backoff between attempts after a network failure; the attempts are len(...) + 1.
+NETWORK_RETRY_DELAYS_S: tuple[float, ...] = (10.0, 30.0, 90.0)
+# What pip (urllib3, requests) logs when the index cannot be reached, as opposed to a
+# resolver that reached it and found no installable set.
+_NETWORK_FAILURE = re.compile(
+    r"NewConnectionError|Failed to establish a new connection"
+    r"|Temporary failure in name resolution|Name or service not known"
+    r"|ConnectTimeoutError|ReadTimeoutError|Read timed out|Connection refused"
+    r"|Network is unreachable|ProxyError|Connection reset by peer|connection broken by"
+    r"|RemoteDisconnected|IncompleteRead|SSLError\(SSLEOFError"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRecord:
+    """What became of one environment image in a run: reused, built, failed or unreachable."""
+
+    python: str
+    environment: str
+    tag: str
+    base_image: str
+    status: BuildStatus
+    base_image_id: str | None = None
+    dockerfile: str | None = None
+    image_id: str | None = None
+    error: str | None = None
+    log_path: str | None = None
+    seconds: float = 0.0
+    # The image's pip freeze, relative to the run's directory (environments/py<P>-<env>.txt).
+    freeze: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether cells can run in this image."""
+        return self.status in ("reused", "built")
+
+
+def network_failure(log: str) -> bool:
+    """Whether a failed build's log shows the package index was unreachable."""
+    return _NETWORK_FAILURE.search(log) is not None
+
+
+# ERROR lines pip prints that do not say why an install failed.
+_PIP_NOISE = ("dependency resolver does not currently", "Ignored the following yanked versions")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildFailures:
+    """Builds pip refused, by Dockerfile digest: an unchanged environment that cannot be
+    installed is not tried again on every run (`--rebuild` tries it again)."""
+
+    root: Path
+
+    @classmethod
+    def under(cls, results_root: Path) -> BuildFailures:
+        """The record of refused builds beside the runs in `results_root`."""
+        return cls(root=results_root / ".cache" / "builds")
+
+    def _path(self, spec: ImageSpec) -> Path:
+        return self.root / f"{spec.digest}.json"
+
+    def get(self, spec: ImageSpec) -> ImageRecord | None:
+        """The refused build of this exact Dockerfile, if one is recorded."""
+        try:
+            data = json.loads(self._path(spec).read_text(encoding="utf-8"))
+            return ImageRecord(**data)
+        except (OSError, ValueError, TypeError):
+            return None  # absent or damaged: build again
+
+    def put(self, record: ImageRecord, spec: ImageSpec) -> None:
+        """Remember that pip refused this Dockerfile's install."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
+
+
+# What the classic builder says when a RUN exits non-zero; 124 is `timeout`'s exit on expiry.
+_TIMED_OUT_STEP = re.compile(r"returned a non-zero code: 124\b")
+
+
+def pip_reason(log: str, docker_error: str | None, build_timeout: int | None = None) -> str:
+    """pip's own explanation of a failed install, without the build's noise."""
+    if docker_error and _TIMED_OUT_STEP.search(docker_error):
+        limit = f"build_timeout ({build_timeout} s)" if build_timeout else "build_timeout"
+        step = _last_step(log)
+        return f"{step or 'an install step'} did not finish within {limit} and was killed"
+    lines = [
+        line.strip()
+        for line in log.splitlines()
+        if line.lstrip().startswith("ERROR:") and not any(noise in line for noise in _PIP_NOISE)
+    ]
+    if lines:
+        return "\n".join(dict.fromkeys(lines))
+    return docker_error or "the build failed without an error message"
+
+
+def _last_step(log: str) -> str | None:
+    """`pip install ...` of the last RUN step the build log shows starting."""
+    found = re.findall(r"RUN timeout (?:--kill-after=\S+ )?\S+ (pip install .*?) 2>&1", log)
+    return f"`{found[-1]}`" if found else None
+
+
+def build_images(
+    engine: ImageStore,
+    specs: Sequence[ImageSpec],
+    *,
+    log_dir: Path,
+    context_dir: Path,
+    on_line: Callable[[ImageSpec, str], None],
+    on_record: Callable[[ImageSpec, ImageRecord], None] = lambda spec, record: None,
+    rebuild: bool = False,
+    jobs: int = 1,
+    build_args: Mapping[str, str] | None = None,
+    retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS_S,
+    say: Callable[[str], None] = lambda text: None,
+    failures: BuildFailures | None = None,
+) -> dict[tuple[str, str], ImageRecord]:
+    """Build what is missing, `jobs` at a time; records come back in the order of `specs`."""
+
+    def one(spec: ImageSpec) -> ImageRecord:
+        record = build_one(
+            engine,
+            spec,
+            log_dir=log_dir,
+            context_dir=context_dir,
+            on_line=on_line,
+            rebuild=rebuild,
+            build_args=build_args,
+            retry_delays=retry_delays,
+            say=say,
+            failures=failures,
+        )
+        on_record(spec, record)
+        return record
+
+    def lane(members: Sequence[ImageSpec]) -> list[ImageRecord]:
+        return [one(spec) for spec in members]
+
+    if jobs <= 1 or len(specs) <= 1:
+        built = [lane(specs)]
+    else:
+        groups = lanes(specs)
+        # The layers before the first install step (user, venv, pip) are the same for every
+        # image on one base. Lanes started together would each make their own copy, and the
+        # builder later picks the newest copy: an image meant to extend another (TF, then Keras
+        # over it) would then sit on a different chain and install everything again. So one
+        # image per base is built first (bases in parallel: they share nothing), and the lanes
+        # then find those layers ready.
+        first: dict[tuple[str, str, bytes | None], ImageSpec] = {}
+        for members in groups:
+            head = members[0]
+            first.setdefault((head.base.image, head.python, head.ca_bundle), head)
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
+            heads = list(first.values())
+            primed = {
+                (s.python, s.environment): record
+                for s, record in zip(heads, pool.map(one, heads), strict=True)
+            }
+
+            def rest(members: Sequence[ImageSpec]) -> list[ImageRecord]:
+                return [primed.get((s.python, s.environment)) or one(s) for s in members]
+
+            built = list(pool.map(rest, groups))
+    records = {(r.python, r.environment): r for members in built for r in members}
+    return {
+        (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
+    }
+
+
+def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
+    """Specs grouped so that images sharing their first install layer build one after another.
+
+    The classic builder shares a layer only with images built after it: two environments that
+    start with the same `pip install` built at the same time would each install it, and the disk
+    would hold it twice. Within a lane the shorter installs go first, so that an environment
+    that extends another (TF 2.15, then Keras 3 over it) finds that one's layers ready.
+    """
+    # What the Dockerfile holds before its first step depends on these alone.
+    grouped: dict[tuple[str, str, bytes | None, str | None], list[ImageSpec]] = {}
+    for spec in specs:
+        first = spec.steps[0] if spec.steps else None
+        key = (spec.base.image, spec.python, spec.ca_bundle, first)
+        grouped.setdefault(key, []).append(spec)
+    return [sorted(members, key=lambda spec: len(spec.steps)) for members in grouped.values()]
+
+
+def build_one(
+    engine: ImageStore,
+    spec: ImageSpec,
+    *,
+    log_dir: Path,
+    context_dir: Path,
+    on_line: Callable[[ImageSpec, str], None],
+    rebuild: bool = False,
+    build_args: Mapping[str, str] | None = None,
+    retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS_S,
+    say: Callable[[str], None] = lambda text: None,
+    sleep: Callable[[float], None] = time.sleep,
+    failures: BuildFailures | None = None,
+) -> ImageRecord:
+    """Reuse or build one image, retrying network failures with backoff (`sleep` waits)."""
+    record = ImageRecord(
+        python=spec.python,
+        environment=spec.environment,
+        tag=spec.tag,
+        base_image=spec.base.from_ref,
+        base_image_id=spec.base.image_id,
+        status="reused",
+    )
+    existing = None if rebuild else engine.image_id(spec.tag)
+    if existing is not None:
+        return replace(record, image_id=existing)
+    known = None if rebuild or failures is None else failures.get(spec)
+    if known is not None and known.status == "failed":
+        return replace(known, status="failed", seconds=0.0)
+    context = spec.write_context(context_dir / f"py{spec.python}-{spec.environment}")
+    started = time.monotonic()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"py{spec.python}-{spec.environment}.log"
+    for attempt, delay in enumerate((*retry_delays, None), start=1):
+        # The labels are the Dockerfile's own closing LABEL: given through the API as well,
+        # the classic builder would add a second LABEL instruction, one more layer commit.
+        result = engine.build(context, spec.tag, {}, lambda line: on_line(spec, line), build_args)
+        log_path.write_text(result.log + "\n", encoding="utf-8")
+        if result.ok or not network_failure(result.log):
+            break
+        if delay is None:
+            reason = pip_reason(result.log, result.error)
+            return replace(
+                record,
+                status="unreachable",
+                log_path=str(log_path),
+                error=f"the package index was unreachable in {attempt} attempts: {reason}",
+                seconds=round(time.monotonic() - started, 1),
+            )
+        say(f"    network failure while installing (attempt {attempt}); retrying in {delay:g}s")
+        sleep(delay)
+    seconds = round(time.monotonic() - started, 1)
+    record = replace(record, log_path=str(log_path), seconds=seconds)
+    if not result.ok:
+        reason = pip_reason(result.log, result.error, spec.build_timeout)
+        record = replace(record, status="failed", error=reason)
+        if failures is not None:
+            failures.put(record, spec)
+        return record
+    return replace(record, status="built", image_id=result.image_id)

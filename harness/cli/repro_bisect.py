@@ -1,0 +1,392 @@
+"""The `repro` and `bisect` commands: a bug report to a clean container, a range to a boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from harness.config.matrix_schema import BaseKind
+from harness.config.scenarios import Claim, load_scenario
+from harness.engine.docker_engine import DockerEngine
+from harness.errors import ConfigurationError
+from harness.execute.pipeline import Options, base_resolver, default_ca_bundle
+from harness.execute.ui import Reporter
+from harness.pypi import PackageIndex, https_fetch
+from harness.repro.bisection import Observation, candidates, parse_range, search, side_by_side
+from harness.repro.github import IssueReference, api_root, fetch_issue
+from harness.repro.github import https_fetch as github_fetch
+from harness.repro.report_source import read_report
+from harness.repro.reproduce import (
+    claim_of,
+    markdown,
+    setting_label,
+    settings_of,
+    variants_of,
+    with_python,
+)
+from harness.repro.request import Flags, as_json, resolve
+from harness.repro.session import (
+    NEVER,
+    SNIPPET,
+    Setting,
+    Setup,
+    build_matrix,
+    environment_name,
+    run,
+    usable_python,
+)
+from harness.textfiles import write_atomic
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "dockerfiles"
+COMMON = [
+    click.option(
+        "--base",
+        type=click.Choice(["auto", "registry", "debian"]),
+        default="auto",
+        show_default=True,
+        help="Base images: python:X-slim, Debian built locally, or auto (registry, else Debian).",
+    ),
+    click.option(
+        "--templates",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=DEFAULT_TEMPLATES,
+        help="Directory of Dockerfile templates.",
+    ),
+    click.option(
+        "--results",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("results"),
+        show_default=True,
+        help="Directory that receives the run's cells and report.",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="Do not stream build logs."),
+]
+
+
+def _common(function: Any) -> Any:
+    for option in reversed(COMMON):
+        function = option(function)
+    return function
+
+
+def _env(pairs: tuple[str, ...]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ConfigurationError(f"--env {pair!r}: write NAME=VALUE")
+        env[name] = value
+    return env
+
+
+def _keras_json(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"--keras-json {path}: not a readable JSON file: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"--keras-json {path}: must hold a JSON object")
+    return data
+
+
+def _index() -> PackageIndex:
+    return PackageIndex(https_fetch(default_ca_bundle()))
+
+
+def _issue(reference: IssueReference) -> Any:
+    fetch = github_fetch(os.environ.get("GITHUB_TOKEN") or None, default_ca_bundle())
+    return fetch_issue(reference, fetch, api=api_root())
+
+
+@click.command()
+# The report is opened by `read_report`, which refuses in one line; click's own check would
+# print its usage text around the reason. Without one, --pip and --script say what to run.
+@click.argument("report", required=False, metavar="[REPORT]")
+@click.option("--python", help="Python version (overrides the report), e.g. 3.11.")
+@click.option(
+    "--pip",
+    "pip",
+    multiple=True,
+    metavar="ARGS",
+    help="One `pip install` step (repeat for ordered steps); overrides the report's versions.",
+)
+@click.option(
+    "--env", "env", multiple=True, metavar="NAME=VALUE", help="An environment variable for the run."
+)
+@click.option(
+    "--keras-json", type=click.Path(path_type=Path, dir_okay=False), help="A keras.json to install."
+)
+@click.option(
+    "--script",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Run this file, not the report's code.",
+)
+@click.option(
+    "--block",
+    type=click.IntRange(1),
+    help="Run the report's Nth Python block (counted from the top).",
+)
+@click.option(
+    "--neighbours",
+    is_flag=True,
+    help="Also run previous/next minors of TensorFlow and Keras (within the reported major), "
+    "with and without the backend setting.",
+)
+@click.option(
+    "--cross-major",
+    is_flag=True,
+    help="Let --neighbours cross a major version (keras 2.15 beside keras 3.0).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what was extracted and assumed, build nothing.")
+@click.option(
+    "--json", "as_json_output", is_flag=True, help="With --dry-run: print the extraction as JSON."
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the report was written (YYYY-MM-DD): partial versions mean releases out by then.",
+)
+@_common
+def repro(  # click passes every option by keyword
+    *,
+    report: str | None,
+    python: str | None,
+    pip: tuple[str, ...],
+    env: tuple[str, ...],
+    keras_json: Path | None,
+    script: Path | None,
+    block: int | None,
+    neighbours: bool,
+    cross_major: bool,
+    dry_run: bool,
+    as_json_output: bool,
+    as_of: datetime | None,
+    base: str,
+    templates: Path,
+    results: Path,
+    quiet: bool,
+) -> None:
+    """Build the environment a bug REPORT describes, run its code, print a Markdown report.
+
+    REPORT is a file, - (standard input), or a GitHub issue or pull request (its URL, or
+    OWNER/REPO#N; GITHUB_TOKEN is sent if set). Without REPORT, --pip and --script are needed.
+    """
+    if as_json_output and not dry_run:
+        raise ConfigurationError("--json prints the extraction: use it with --dry-run")
+    flags = Flags(
+        python=python,
+        pip=pip,
+        env=_env(env),
+        keras_json=_keras_json(keras_json),
+        script=script,
+        block=block,
+    )
+    source = read_report(report, flags, fetch_issue=_issue)
+    index = _index()
+    # A date given on the command line wins over the issue's creation date.
+    day = as_of.date() if as_of else source.as_of
+    request = resolve(source.path, source.extraction, flags, index, as_of=day)
+    reporter = Reporter(verbose=not quiet)
+    reporter.note(f"extracted from {source.origin}:")
+    for said in source.notes:
+        reporter.note(f"  {said}")
+    for what, where in request.extracted:
+        reporter.note(f"  {what}  <- {where}")
+    for assumption in request.assumed:
+        reporter.note(f"  assumed: {assumption}")
+    for number, step in enumerate(request.steps, start=1):
+        reporter.note(f"  step {number}: pip install {step}")
+    variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
+    for variant in variants[1:]:
+        steps = " ; ".join(variant.setup.steps)
+        reporter.note(f"  neighbour: {variant.label}: pip install {steps}")
+    for setting in settings_of(request, neighbours=neighbours)[1:]:
+        reporter.note(f"  neighbour: each environment {setting_label(setting.name, request)}")
+    if dry_run:
+        if as_json_output:
+            click.echo(json.dumps(as_json(request), indent=2))
+        return
+    engine = DockerEngine.connect(reporter.command)
+    options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
+    resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
+    usable, note = usable_python(resolver, request.python)
+    if note:
+        reporter.note(f"  assumed: {note}")
+        request = with_python(request, usable, note)
+        # Neighbours are the releases that install on the Python actually used.
+        variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
+    with tempfile.TemporaryDirectory(prefix="keras-repro-") as scratch:
+        snippet = Path(scratch) / f"{SNIPPET}.py"
+        snippet.write_text(request.code, encoding="utf-8")
+        matrix = build_matrix(
+            source=source.path,
+            snippet=snippet,
+            python=request.python,
+            setups=tuple(v.setup for v in variants),
+            settings=settings_of(request, neighbours=neighbours),
+            claim=claim_of(request),
+            template_dir=templates,
+        )
+        run_dir, outcomes = run(
+            engine,
+            matrix,
+            options,
+            results_root=results,
+            reporter=reporter,
+            echo=reporter.command,
+            resolver=resolver,
+        )
+    text = markdown(
+        request, matrix, outcomes, variants, run_dir=run_dir, note=note, label=source.label
+    )
+    write_atomic(run_dir / "repro.md", text)
+    click.echo(text)
+    reporter.note(f"wrote {run_dir / 'repro.md'}")
+
+
+@click.command()
+@click.argument("target", metavar="SCENARIO_OR_SNIPPET")
+@click.argument("package")
+@click.argument("versions", metavar="LOW..HIGH")
+@click.option(
+    "--python", default="3.11", show_default=True, help="Python version of every environment."
+)
+@click.option(
+    "--with", "extra", default="", metavar="ARGS", help="More requirements for the same pip step."
+)
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An environment variable for the runs.",
+)
+@click.option("--pre", is_flag=True, help="Include pre-releases.")
+@click.option(
+    "--json",
+    "as_json_output",
+    is_flag=True,
+    help="Print the search as JSON (also written to bisect.json).",
+)
+@_common
+def bisect(
+    *,
+    target: str,
+    package: str,
+    versions: str,
+    python: str,
+    extra: str,
+    env: tuple[str, ...],
+    pre: bool,
+    as_json_output: bool,
+    base: str,
+    templates: Path,
+    results: Path,
+    quiet: bool,
+) -> None:
+    """Find the first release of PACKAGE in LOW..HIGH where the snippet's outcome changes."""
+    lo, hi = parse_range(versions)
+    snippet, claim = _target(target)
+    index = _index()
+    usable, skipped = candidates(index, package, lo, hi, python=python, pre=pre)
+    reporter = Reporter(verbose=not quiet)
+    reporter.note(
+        f"{len(usable)} releases of {package} in {lo}..{hi} install on Python {python}: "
+        + ", ".join(str(v) for v in usable)
+    )
+    for version, why in skipped:
+        reporter.note(f"  skipped {package} {version}: {why}")
+    if len(usable) < 2:
+        raise ConfigurationError(
+            f"{package} {lo}..{hi}: fewer than two releases install on Python {python}"
+        )
+    engine = DockerEngine.connect(reporter.command)
+    options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
+    root = results / f"bisect-{package}-{lo}-{hi}"
+    setting = Setting(name="as-given", env=_env(env))
+    resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
+
+    def observe(version: Any) -> Observation:
+        step = f"{package}=={version} {extra}".strip()
+        matrix = build_matrix(
+            source=snippet,
+            snippet=snippet,
+            python=python,
+            setups=(Setup(name=environment_name((step,)), steps=(step,)),),
+            settings=(setting,),
+            claim=claim,
+            template_dir=templates,
+        )
+        _, outcomes = run(
+            engine,
+            matrix,
+            options,
+            results_root=root,
+            reporter=reporter,
+            echo=reporter.command,
+            resolver=resolver,
+        )
+        found = Observation.of(version, outcomes[0])
+        reporter.note(f"  {package} {version}: {found.skipped or found.key}")
+        return found
+
+    result = search(usable, observe, skipped)
+    lines = [f"### `{snippet.name}`: {package} {lo}..{hi} on Python {python}", ""]
+    if result.before is not None and result.after is not None:
+        before, after = result.before.version, result.after.version
+        lines += [
+            f"The outcome changes between {package} {before} and {after}.",
+            "",
+            side_by_side(package, result),
+        ]
+    else:
+        lines.append(f"No change: every release tried behaves like {package} {usable[0]}.")
+    lines += [
+        "",
+        "Tried: "
+        + ", ".join(
+            f"{o.version} ({'skipped' if o.key is None else 'run'})"
+            for o in sorted(result.observations, key=lambda o: o.version)
+        ),
+    ]
+    lines += [f"Skipped {v}: {why}" for v, why in result.skipped]
+    text = "\n".join(lines) + "\n"
+    root.mkdir(parents=True, exist_ok=True)
+    write_atomic(root / "bisect.md", text)
+    data = {"package": package, "python": python, "range": [str(lo), str(hi)]}
+    data |= result.to_json()
+    write_atomic(root / "bisect.json", json.dumps(data, indent=2) + "\n")
+    click.echo(json.dumps(data, indent=2) if as_json_output else text)
+    reporter.note(f"wrote {root / 'bisect.md'} and bisect.json")
+
+
+def _target(target: str) -> tuple[Path, Claim]:
+    """A scenario name (scenarios/NAME.py, its claim kept) or a path to any Python file."""
+    path = Path(target)
+    named = Path("scenarios") / f"{target}.py"
+    if not path.is_file() and named.is_file():
+        path = named
+    if not path.is_file():
+        raise ConfigurationError(
+            f"{target}: no such snippet file or scenario (looked for {path} and {named})"
+        )
+    try:
+        return path.resolve(), load_scenario(path.stem, path).claim
+    except ConfigurationError:
+        return path.resolve(), Claim(
+            summary="none", pattern=NEVER
+        )  # a plain snippet has no metadata
+
+
+def _base(value: str) -> BaseKind:
+    if value not in ("auto", "registry", "debian"):
+        raise ConfigurationError(f"--base {value!r}: choose auto, registry or debian")
+    return cast(BaseKind, value)

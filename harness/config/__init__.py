@@ -1,0 +1,1 @@
+"""What to run: matrix.yaml and its lock, expanded into cells; scenarios; the sandbox."""

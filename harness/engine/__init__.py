@@ -1,0 +1,1 @@
+"""The seam to the container engine (an image store and a container runner), and Docker's."""

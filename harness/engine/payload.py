@@ -1,0 +1,100 @@
+"""Read-only mounts for an engine that does not share this host's filesystem.
+
+A bind mount names a path on the engine's host, which is this host only for a local engine.
+For any other, the directory is copied into a named volume the engine owns, and cells mount
+that volume read-only instead. Docker refuses `put_archive` into a container whose root
+filesystem is read-only (every cell's), and a tmpfs exists only once a container has started;
+a helper container that is created with the volume mounted read-write, and never started,
+takes the archive. One volume per directory and process, removed by `release` once the run's
+containers are gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import tarfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from harness.engine.api import HARNESS_LABEL, OWNER_LABEL
+from harness.engine.commands import Echo
+from harness.engine.docker_errors import reason
+from harness.errors import EngineError
+
+VOLUME_PREFIX = "keras-matrix-payload"
+FILL_AT = "/payload"
+
+
+def archive_of(directory: Path) -> bytes:
+    """`directory`'s files as a tar archive, root-owned and read-only, in a stable order."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in sorted(directory.rglob("*")):
+            info = tarfile.TarInfo(str(path.relative_to(directory)))
+            info.uid = info.gid = 0
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o555
+                tar.addfile(info)
+            elif path.is_file():
+                data = path.read_bytes()
+                info.size, info.mode = len(data), 0o444
+                tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class VolumeCopies:
+    """Named volumes holding copies of host directories, made once each and removed together."""
+
+    def __init__(self, client: docker.DockerClient, echo: Echo) -> None:
+        self._client = client
+        self._echo = echo
+        self._volumes: dict[Path, str] = {}
+        self._lock = threading.Lock()
+
+    def volume_for(self, source: Path, *, image: str, owner: str | None) -> str:
+        """The volume holding `source`'s files, filled now through a helper made from `image`."""
+        with self._lock:
+            if source not in self._volumes:
+                digest = hashlib.sha256(f"{source}\0{owner}".encode()).hexdigest()[:16]
+                name = f"{VOLUME_PREFIX}-{digest}"
+                self._fill(name, source, image=image, owner=owner)
+                self._volumes[source] = name
+            return self._volumes[source]
+
+    def _fill(self, name: str, source: Path, *, image: str, owner: str | None) -> None:
+        labels = {HARNESS_LABEL: "payload"} | ({OWNER_LABEL: owner} if owner else {})
+        self._echo(["docker", "volume", "create", name])
+        helper: Any = None
+        try:
+            self._client.volumes.create(name=name, labels=labels)
+            helper = self._client.containers.create(
+                image,
+                ["true"],
+                volumes={name: {"bind": FILL_AT, "mode": "rw"}},
+                network_mode="none",
+                labels={HARNESS_LABEL: "payload-helper"},
+            )
+            self._echo(["docker", "cp", f"{source}/.", f"{str(helper.id)[:12]}:{FILL_AT}"])
+            helper.put_archive(FILL_AT, archive_of(source))
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"copying {source} into volume {name}: {reason(exc)}") from None
+        finally:
+            if helper is not None:
+                with contextlib.suppress(docker.errors.DockerException):
+                    helper.remove(force=True)
+
+    def release(self) -> None:
+        """Remove every volume made so far (its containers must be gone)."""
+        with self._lock:
+            names, self._volumes = list(self._volumes.values()), {}
+        for name in names:
+            self._echo(["docker", "volume", "rm", name])
+            # Still in use by a container being removed, or gone: it carries our label.
+            with contextlib.suppress(docker.errors.DockerException):
+                self._client.volumes.get(name).remove(force=True)

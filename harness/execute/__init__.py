@@ -1,0 +1,1 @@
+"""Running cells: planning, the executor seam, containers, cache, recorder, shards."""

@@ -1,0 +1,85 @@
+"""Where cells run: the `Executor` seam, and its first implementation, `LocalExecutor`.
+
+An executor is handed the cells to run, grouped by image, each with its container spec
+already built, and yields each cell's outcome as it finishes. Everything else (planning,
+images, the result cache, cells.jsonl, progress) stays with the pipeline, so another place to
+run cells (a CI shard, a cluster worker, a remote engine) is one more class with these three
+methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Protocol
+
+from harness.build.images import ImageRecord
+from harness.engine.api import ContainerRunner
+from harness.execute.runner import CellJob, outcome_of_job
+from harness.results.outcome import Outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class Batch:
+    """The cells of one image: the unit an executor is handed."""
+
+    image: ImageRecord
+    jobs: tuple[CellJob, ...]
+
+
+def batches_of(jobs: Iterable[CellJob]) -> tuple[Batch, ...]:
+    """`jobs` grouped by image, images and cells in the order they first appear."""
+    grouped: dict[tuple[str, str], list[CellJob]] = {}
+    for job in jobs:
+        grouped.setdefault(job.cell.image_key, []).append(job)
+    return tuple(Batch(image=members[0].image, jobs=tuple(members)) for members in grouped.values())
+
+
+class Executor(Protocol):
+    """A place where cells run."""
+
+    def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
+        """Run every cell of every batch, yielding each cell's outcome as it finishes."""
+
+    def stop(self) -> int:
+        """Stop the cells in flight (none starts after this); how many there were."""
+
+    def close(self) -> None:
+        """Release what the cells needed (a copy of the payload, say) once none is running."""
+
+
+class LocalExecutor:
+    """Cells in containers of one engine, `jobs` at a time on this process's threads."""
+
+    def __init__(self, runner: ContainerRunner, *, jobs: int) -> None:
+        self._runner = runner
+        self._jobs = jobs
+
+    def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
+        """Run every cell of every batch, yielding each cell's outcome as it finishes."""
+        jobs = [job for batch in batches for job in batch.jobs]
+        if self._jobs <= 1:
+            # In this thread: Ctrl-C reaches the cell's wait directly.
+            for job in jobs:
+                yield self._one(job)
+            return
+        pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="cell")
+        try:
+            futures: list[Future[Outcome]] = [pool.submit(self._one, job) for job in jobs]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            # On an interrupt, do not wait for cells in flight: stop() removes their containers.
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def stop(self) -> int:
+        """Kill and remove the containers in flight; no container starts after this."""
+        return self._runner.stop_running()
+
+    def close(self) -> None:
+        """Remove the engine's copies of the payload, if it made any."""
+        self._runner.release()
+
+    def _one(self, job: CellJob) -> Outcome:
+        return outcome_of_job(job, self._runner.run(job.spec))

@@ -1,0 +1,363 @@
+"""The run, start to end: matrix → cells → Dockerfiles → images → runs → outcomes → table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from harness.build import freezes, wheelhouse
+from harness.build.bases import BaseResolver
+from harness.build.dockerfile import ImageSpec, render
+from harness.build.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
+from harness.config.cells import Cell
+from harness.config.matrix import Matrix
+from harness.config.matrix_schema import BaseKind
+from harness.config.sandbox import Sandbox
+from harness.engine.api import Engine
+from harness.engine.commands import Echo
+from harness.errors import BaseImageError, HarnessError, Interrupted, NetworkError
+from harness.execute.cache import ResultCache
+from harness.execute.dead_runs import owner_of_this_process, sweep_dead_runs
+from harness.execute.executor import Executor, LocalExecutor, batches_of
+from harness.execute.interrupts import stop_on_signals
+from harness.execute.planning import RunPlan, start_run
+from harness.execute.recorder import Recorder
+from harness.execute.runner import CellJob, Payload, prepare_jobs
+from harness.execute.ui import Reporter
+from harness.results import table
+from harness.results.outcome import Outcome
+from harness.results.rundir import CellWriter, RunDir
+from harness.results.runmeta import RunMeta
+
+CA_BUNDLE_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """How a run builds its images and runs its cells (the command line's choices)."""
+
+    base: BaseKind
+    template_dir: Path | None
+    ca_bundle: Path | None
+    jobs: int = 1
+    rebuild: bool = False
+    use_cache: bool = True
+    # Port of the host-side caching pip index builds install through; None: straight from PyPI.
+    mirror_port: int | None = wheelhouse.DEFAULT_PORT
+    sandbox: Sandbox = field(default_factory=Sandbox)
+    network_retry_delays: tuple[float, ...] = NETWORK_RETRY_DELAYS_S
+    # pip freezes (an earlier run's environments/) that every build is constrained to.
+    constraints: Path | None = None
+
+
+def default_ca_bundle() -> Path | None:
+    """The CA bundle the host's pip trusts, if one is configured: builds must trust it too."""
+    for name in CA_BUNDLE_VARIABLES:
+        value = os.environ.get(name)
+        if value and Path(value).is_file():
+            return Path(value)
+    return None
+
+
+def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
+    """The (python, environment) images `cells` need, in first-use order."""
+    return list(dict.fromkeys(cell.image_key for cell in cells))
+
+
+# Drivers under which every file a cell reads costs more than from the page cache, with what that
+# means for a matrix (measured in docs/performance.md).
+SLOW_STORAGE_DRIVERS = {
+    "fuse-overlayfs": "every file a cell reads is a round trip through a userspace daemon; "
+    "TensorFlow imports take about 3x as long as under overlay2 (docs/performance.md)",
+    "vfs": "every container starts from a full copy of its image; expect slow starts",
+}
+
+
+def base_resolver(
+    engine: Engine, options: Options, *, reporter: Reporter, echo: Echo
+) -> BaseResolver:
+    """A base resolver for `options.base` that speaks through `reporter`."""
+    return BaseResolver(
+        engine, options.base, echo=echo, say=lambda words: reporter.note(" ".join(words))
+    )
+
+
+def build_all(
+    engine: Engine,
+    matrix: Matrix,
+    cells: Sequence[Cell],
+    options: Options,
+    *,
+    workdir: Path,
+    reporter: Reporter,
+    echo: Echo,
+    failures: BuildFailures | None = None,
+    resolver: BaseResolver | None = None,
+) -> dict[tuple[str, str], ImageRecord]:
+    """Every image the cells need; unbuildable ones come back as failed records.
+
+    Pass the `resolver` of an earlier call to ask the registry once across several matrices.
+    """
+    resolver = resolver or base_resolver(engine, options, reporter=reporter, echo=echo)
+    ca_bundle = options.ca_bundle.read_bytes() if options.ca_bundle else None
+    failed: dict[tuple[str, str], ImageRecord] = {}
+    specs: list[ImageSpec] = []
+    keys = image_keys(cells)
+    # Bases first, one at a time: several environments share each one.
+    for python, environment in keys:
+        try:
+            base = resolver.ensure(python)
+        except BaseImageError as exc:
+            failed[(python, environment)] = ImageRecord(
+                python=python,
+                environment=environment,
+                tag="-",
+                base_image="-",
+                status="failed",
+                error=str(exc),
+            )
+            reporter.note(f"py{python}/{environment}: no base image: {exc}")
+            continue
+        pinned = freezes.constraints_for(options.constraints, python, environment)
+        if options.constraints is not None and pinned is None:
+            reporter.note(
+                f"py{python}/{environment}: no pip freeze in {options.constraints}; "
+                "built without pins"
+            )
+        specs.append(
+            render(
+                matrix,
+                python,
+                environment,
+                base=base,
+                template_dir=options.template_dir,
+                ca_bundle=ca_bundle,
+                constraints=pinned,
+            )
+        )
+    missing = [
+        spec
+        for spec in specs
+        if options.rebuild
+        or (engine.image_id(spec.tag) is None and (failures is None or failures.get(spec) is None))
+    ]
+    build_args: dict[str, str] = {}
+    if missing and options.mirror_port is not None:
+        build_args = wheelhouse.build_args(engine.gateway(), options.mirror_port, reporter.note)
+    progress = reporter.builds(len(missing))
+    try:
+        built = build_images(
+            engine,
+            specs,
+            log_dir=workdir / "builds",
+            context_dir=workdir / "contexts",
+            # Parallel builds keep their logs in files only: interleaved lines are unreadable.
+            on_line=reporter.build_line if options.jobs <= 1 else _no_line,
+            on_record=progress.advance,
+            rebuild=options.rebuild,
+            jobs=options.jobs,
+            build_args=build_args,
+            retry_delays=options.network_retry_delays,
+            say=reporter.note,
+            failures=failures,
+        )
+    finally:
+        progress.close()
+    records = _with_provenance(specs, built) | failed
+    return {key: records[key] for key in keys}
+
+
+def _with_provenance(
+    specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
+) -> dict[tuple[str, str], ImageRecord]:
+    """Each record with its base image's ID and its Dockerfile, for published tables."""
+    found = dict(built)
+    for spec in specs:
+        key = (spec.python, spec.environment)
+        if key in found:
+            found[key] = replace(
+                found[key], base_image_id=spec.base.image_id, dockerfile=spec.dockerfile
+            )
+    return found
+
+
+def _no_line(spec: ImageSpec, line: str) -> None:
+    pass
+
+
+def run_matrix(
+    engine: Engine,
+    matrix: Matrix,
+    cells: Sequence[Cell],
+    options: Options,
+    *,
+    results_root: Path,
+    reporter: Reporter,
+    echo: Echo,
+    resolver: BaseResolver | None = None,
+    executor: Executor | None = None,
+) -> RunDir:
+    """Start a new run of `cells` and execute it (`harness run`, `repro`, `bisect`)."""
+    plan = start_run(
+        matrix,
+        cells,
+        sandbox=options.sandbox,
+        engine=engine.describe(),
+        results_root=results_root,
+        pinned_from=options.constraints,
+    )
+    return execute(
+        engine,
+        plan,
+        options,
+        reporter=reporter,
+        echo=echo,
+        resolver=resolver,
+        executor=executor,
+    )
+
+
+def announce(engine: Engine, plan: RunPlan, meta: RunMeta, reporter: Reporter) -> None:
+    """Say what is about to run, and warn of a storage driver that makes every cell slow."""
+    cells, run = plan.cells, plan.run
+    reporter.note(
+        f"run {run.run_id}: {len(cells)} cells in {len(image_keys(cells))} images -> {run.path}"
+    )
+    driver = meta.engine_storage_driver or engine.describe().storage_driver
+    if driver in SLOW_STORAGE_DRIVERS and cells:
+        reporter.note(f"storage driver {driver}: {SLOW_STORAGE_DRIVERS[driver]}")
+
+
+def execute(
+    engine: Engine,
+    plan: RunPlan,
+    options: Options,
+    *,
+    reporter: Reporter,
+    echo: Echo,
+    resolver: BaseResolver | None = None,
+    executor: Executor | None = None,
+) -> RunDir:
+    """Run the plan's cells into its run, and write its table: the one path to cells.
+
+    Images are built (or reused), cells whose inputs are unchanged since an earlier run come
+    from the result cache, and the rest go to `executor` (by default, this engine's
+    containers, `options.jobs` at a time). Ctrl-C or SIGTERM stops the cells in flight, keeps
+    every finished cell, writes the partial table and raises Interrupted; a second signal
+    exits at once.
+    """
+    run, matrix = plan.run, plan.matrix
+    meta = run.read_meta()
+    sweep_dead_runs(engine, reporter.note)
+    announce(engine, plan, meta, reporter)
+    executor = executor or LocalExecutor(engine, jobs=options.jobs)
+    cache = ResultCache.under(run.path.parent)
+    images: dict[tuple[str, str], ImageRecord] = {}
+    with stop_on_signals(reporter.note) as stop:
+        recorder = Recorder(writer=CellWriter(run.cells_path), cache=cache, stop=stop)
+        try:
+            images = build_all(
+                engine,
+                matrix,
+                plan.cells,
+                options,
+                workdir=run.path,
+                reporter=reporter,
+                echo=echo,
+                failures=BuildFailures.under(run.path.parent),
+                resolver=resolver,
+            )
+            images = record_images(engine, run, images, reporter)
+            payload = Payload.prepare(run.path / "payload", matrix)
+            jobs, build_failed = prepare_jobs(
+                matrix,
+                plan.cells,
+                images,
+                payload=payload,
+                run_id=run.run_id,
+                sandbox=options.sandbox,
+                owner=owner_of_this_process(),
+            )
+            cached, to_run = _take_cached(cache, jobs, run.run_id, use_cache=options.use_cache)
+            for outcome in cached:
+                recorder.reused(outcome)
+            if cached:
+                reporter.note(
+                    f"{len(cached)} cells unchanged since earlier runs: taken from the result cache"
+                )
+            recorder.expect(to_run, reporter.cells(len(build_failed) + len(to_run)))
+            for outcome in build_failed:
+                recorder.fresh(outcome)
+            for outcome in executor.run(batches_of(to_run)):
+                recorder.fresh(outcome)
+        except (KeyboardInterrupt, HarnessError) as exc:
+            stopped = executor.stop()
+            if isinstance(exc, HarnessError):
+                raise
+            stop.request(stop.signal_name or "SIGINT")
+            reporter.note(
+                f"stopped and removed {stopped} running container{'s' if stopped != 1 else ''}"
+            )
+            raise Interrupted(
+                f"interrupted by {stop.signal_name}: {recorder.count} cells recorded this time "
+                f"in {run.path}; "
+                f"continue with `harness run --resume {run.run_id}`"
+            ) from None
+        finally:
+            executor.close()
+            recorder.close()
+            run.write_meta(meta.finish(len(list(run.outcomes()))))
+            write_table(run)
+            run.mark_latest()
+    unreachable = [r for r in images.values() if r.status == "unreachable"]
+    if unreachable:
+        skipped = sum(
+            cell.image_key in {(r.python, r.environment) for r in unreachable}
+            for cell in plan.cells
+        )
+        raise NetworkError(
+            f"{skipped} cells not run: the package index was unreachable while building "
+            f"py{unreachable[0].python}/{unreachable[0].environment}; "
+            f"continue with `harness run --resume {run.run_id}` once the network is back"
+        )
+    return run
+
+
+def _take_cached(
+    cache: ResultCache, jobs: Sequence[CellJob], run_id: str, *, use_cache: bool
+) -> tuple[list[Outcome], list[CellJob]]:
+    """Outcomes the cache holds for unchanged cells, and the jobs left to run.
+
+    With `use_cache` off nothing is read, but fresh outcomes are still stored for the next run.
+    """
+    cached: list[Outcome] = []
+    to_run: list[CellJob] = []
+    for job in jobs:
+        found = cache.get(job.key, run_id) if use_cache and job.key is not None else None
+        if found is None:
+            to_run.append(job)
+        else:
+            cached.append(found)
+    return cached, to_run
+
+
+def record_images(
+    engine: Engine, run: RunDir, images: dict[tuple[str, str], ImageRecord], reporter: Reporter
+) -> dict[tuple[str, str], ImageRecord]:
+    """images.json, and each built image's pip freeze under environments/."""
+    images = freezes.export(
+        engine,
+        images,
+        run_path=run.path,
+        cache_dir=run.path.parent / ".cache" / "freezes",
+        note=reporter.note,
+    )
+    run.write_json("images.json", [asdict(record) for record in images.values()])
+    return images
+
+
+def write_table(run: RunDir) -> Path:
+    """Rewrite the run's table.md from its cells.jsonl."""
+    return table.write(run, "md")

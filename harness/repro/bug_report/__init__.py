@@ -1,0 +1,1 @@
+"""Reading a bug report as people write it: versions, code, tracebacks, settings."""

@@ -1,0 +1,272 @@
+"""The code a report runs, wherever it is: a Python block (notebook lines and REPL prompts
+taken out), a `python -c` line, code pasted into the prose or into a shell-fenced template
+field, or, when there is nothing else, what a traceback shows of it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from harness.repro.bug_report import tracebacks as report_tracebacks
+from harness.repro.bug_report.distributions import distribution_of
+from harness.repro.bug_report.model import Block
+from harness.repro.bug_report.python_code import Candidate, does_something, parse_prefix
+from harness.repro.bug_report.shell import python_c
+
+PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
+_NOT_CODE = ("json", "yaml", "yml", "toml", "ini", "diff", "html", "xml", "csv", "markdown", "md")
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|\s+\.\.\.:)\s?(?P<rest>.*)$")
+_OUTPUT_PROMPT = re.compile(r"^\s*Out\[\d*\]:")
+_IPYTHON_RULE = re.compile(r"^-{20,}\s*$")
+_STATEMENT = re.compile(
+    r"^(?:import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+|@[\w.]+"
+    r"|(?:for|while|if|elif|with)\s.*:\s*(?:#.*)?$|(?:else|try|finally)\s*:|except\b|return\b"
+    r"|raise\b|assert\s|print\s*\(|del\s)"
+)
+_ASSIGNMENT = re.compile(
+    r"^[A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*,\s*[A-Za-z_]\w*)*\s*[-+*/]?=(?!=)\s*\S"
+)
+_CALL = re.compile(r"^[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*\(")
+_HINT = re.compile(r"reproduc|snippet|minimal|standalone|code|example|script|steps", re.IGNORECASE)
+_ORIGIN_RANK = {"block": 3, "shell block": 2, "python -c": 2, "unfenced": 1, "traceback": 0}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """The code a report runs: the block chosen, the others, and notes on the choice."""
+
+    chosen: Block | None
+    others: tuple[Block, ...]
+    candidates: tuple[Candidate, ...]
+    notes: tuple[str, ...]
+
+
+def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Reading:
+    """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
+    candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
+    tracebacks = report_tracebacks.parse(claim_text)
+    notes: list[str] = []
+    if not candidates:
+        derived = report_tracebacks.derived_code(tracebacks)
+        if derived is None:
+            return Reading(chosen=None, others=(), candidates=(), notes=())
+        code, how = derived
+        notes.append(f"code derived from the traceback: {how}")
+        block = Block(info="python", text=code, line=1, origin="traceback")
+        return Reading(chosen=block, others=(), candidates=(), notes=tuple(notes))
+    failing = report_tracebacks.failing_lines(tracebacks)
+
+    def score(candidate: Candidate) -> tuple[int, int, int, int, int]:
+        block = candidate.block
+        ran = any(line.strip() in failing for line in block.text.splitlines() if line.strip())
+        return (
+            int(ran or candidate.raised),
+            int(not trivial(block.text)),
+            int(bool(_HINT.search(block.before))),
+            _ORIGIN_RANK.get(block.origin, 0),
+            len(block.text),
+        )
+
+    best = max(candidates, key=score)
+    ordered = sorted(candidates, key=lambda c: c.block.line)
+    return Reading(
+        chosen=best.block,
+        others=tuple(c.block for c in ordered if c is not best),
+        candidates=tuple(ordered),
+        notes=tuple(notes),
+    )
+
+
+def without_code(text: str, reading: Reading) -> str:
+    """The report with its code blanked (notebook `!`/`%` lines kept: they are steps and
+    settings), so that versions and variables are read only from the rest."""
+    lines = set().union(*(c.lines for c in reading.candidates)) if reading.candidates else set()
+    chars = list(text)
+    for candidate in reading.candidates:
+        if candidate.span is not None:
+            start, end = candidate.span
+            chars[start:end] = [c if c == "\n" else " " for c in chars[start:end]]
+    out = []
+    for number, line in enumerate("".join(chars).split("\n"), start=1):
+        keep = number not in lines or line.lstrip().startswith(("!", "%"))
+        out.append(line if keep else "")
+    return "\n".join(out)
+
+
+def trivial(code: str) -> bool:
+    """Code that only imports and prints versions: a check, not the failing code."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return True
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.Expr) and re.search(
+            r"version|__file__|list_physical_devices|backend\(\)", ast.unparse(node)
+        ):
+            continue
+        return False
+    return True
+
+
+def imports(block: Block | None) -> list[str]:
+    """Distributions the code imports (standard library left out), in order."""
+    if block is None:
+        return []
+    try:
+        tree = ast.parse(block.text)
+    except SyntaxError:
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        for module in modules:
+            name = distribution_of(module)
+            if name and name not in found:
+                found.append(name)
+    return found
+
+
+def _from_blocks(found: list[Block]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for block in found:
+        if block.language in _NOT_CODE:
+            continue
+        whole = _clean(block.text)
+        python_language = block.language in PYTHON_LANGUAGES
+        if whole is not None and (python_language or does_something(whole[0])):
+            code, kept = whole
+            origin = "block" if python_language or not block.language else "shell block"
+            out.append(
+                Candidate(
+                    block=Block(
+                        info=block.info or "python",
+                        text=code,
+                        line=block.line,
+                        before=block.before,
+                        origin=origin,
+                    ),
+                    lines=frozenset(block.line + index for index in kept),
+                )
+            )
+            continue
+        numbered = [(block.line + i, line) for i, line in enumerate(block.text.splitlines())]
+        out.extend(_runs(numbered, before=block.before))
+    return out
+
+
+def _clean(text: str) -> tuple[str, list[int]] | None:
+    """A block's Python: REPL prompts and output, notebook `!`/`%` lines and a pasted
+    traceback taken out. Returns the code and the indexes of the lines it kept."""
+    lines = text.splitlines()
+    transcript = any(re.match(r"^\s*(?:>>>|In \[\d*\]:)", line) for line in lines)
+    kept: list[tuple[int, str]] = []
+    for index, line in enumerate(lines):
+        if transcript:
+            match = _PROMPT.match(line)
+            if match and not match["rest"].lstrip().startswith(("!", "%")):
+                kept.append((index, match["rest"]))
+            continue
+        if "Traceback (most recent call last)" in line or _IPYTHON_RULE.match(line):
+            break
+        if line.lstrip().startswith(("!", "%")):
+            continue
+        kept.append((index, line))
+    while kept and not kept[0][1].strip():
+        kept.pop(0)
+    parsed = parse_prefix([line for _, line in kept])
+    if parsed is None:
+        return None
+    return parsed, [index for index, _ in kept[: parsed.count("\n")]]
+
+
+def _unfenced(prose: str) -> list[Candidate]:
+    numbered = list(enumerate(prose.splitlines(), start=1))
+    return _runs(numbered, before=None)
+
+
+def _runs(numbered: list[tuple[int, str]], *, before: str | None) -> list[Candidate]:
+    """Runs of lines that read as Python, with REPL/notebook prompts and their output."""
+    skip = _traceback_lines(numbered)
+    runs: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    transcript = False
+    for number, line in numbered:
+        if number in skip:
+            _close(runs, current)
+            current, transcript = [], False
+            continue
+        prompt = (
+            _PROMPT.match(line) if re.match(r"^\s*(?:>>>|In \[|\s+\.\.\.:|\.\.\.)", line) else None
+        )
+        if prompt and (transcript or re.match(r"^\s*(?:>>>|In \[)", line)):
+            transcript = True
+            if not prompt["rest"].lstrip().startswith(("!", "%")):
+                current.append((number, prompt["rest"]))
+            continue
+        if transcript and line.strip() and not _OUTPUT_PROMPT.match(line):
+            continue  # output printed between prompts
+        if _OUTPUT_PROMPT.match(line):
+            continue
+        stripped = line.strip()
+        starts = bool(
+            _STATEMENT.match(stripped) or _ASSIGNMENT.match(stripped) or _CALL.match(stripped)
+        ) and not re.match(r"^[A-Z][A-Z0-9_]*=\S", stripped)  # a shell variable, not Python
+        continues = bool(current) and (
+            not stripped
+            or line[:1].isspace()
+            or stripped.startswith((")", "]", "}", "#"))
+            or current[-1][1].rstrip().endswith(("(", "[", "{", ",", "\\", ":"))
+        )
+        if starts or continues:
+            current.append((number, line))
+            continue
+        _close(runs, current)
+        current, transcript = [], False
+    _close(runs, current)
+    out: list[Candidate] = []
+    for run in runs:
+        code = parse_prefix([line for _, line in run])
+        if code is None or not does_something(code):
+            continue
+        first = run[0][0]
+        hint = before
+        if hint is None:
+            above = [line for number, line in numbered if number < first and line.strip()]
+            hint = " ".join(line.strip() for line in above[-3:])
+        out.append(
+            Candidate(
+                block=Block(
+                    info="python (unfenced)", text=code, line=first, before=hint, origin="unfenced"
+                ),
+                lines=frozenset(number for number, _ in run[: code.count("\n")]),
+            )
+        )
+    return out
+
+
+def _close(runs: list[list[tuple[int, str]]], current: list[tuple[int, str]]) -> None:
+    while current and not current[-1][1].strip():
+        current.pop()
+    if current:
+        runs.append(current)
+
+
+def _traceback_lines(numbered: list[tuple[int, str]]) -> set[int]:
+    """Lines of pasted tracebacks: their source lines are not code to run."""
+    skip: set[int] = set()
+    inside = False
+    for number, line in numbered:
+        if "Traceback (most recent call last)" in line or re.match(r'^\s*File "', line):
+            inside = True
+        if inside:
+            skip.add(number)
+            if report_tracebacks.ERROR_LINE.match(line) and not line[:1].isspace():
+                inside = False
+    return skip

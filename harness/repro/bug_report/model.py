@@ -1,0 +1,66 @@
+"""What a bug report says, each value with where it was read (see bug_report.parse)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Block:
+    """Code found in a report: its info string (or where it came from), text, the line
+    (1-based) its text starts on, and the prose just above it, which often says what it is."""
+
+    info: str
+    text: str
+    line: int
+    before: str = ""
+    origin: str = "block"  # block | python -c | unfenced | traceback
+
+    @property
+    def language(self) -> str:
+        """The block's language, from its fence's info string."""
+        return (self.info.split() or [""])[0].lower()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pin:
+    """A distribution and the version a report gives it, with where it was read."""
+
+    name: str
+    version: str  # possibly partial ('2.16'), resolved later
+    source: str  # where it was read, for the "extracted" listing
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportedError:
+    """The error a report says it got."""
+
+    type: str
+    message: str
+    source: str = "traceback"  # traceback | error line | title
+
+    @property
+    def short_type(self) -> str:
+        """The exception's type without its module."""
+        return self.type.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extraction:
+    """What a report says, each value with where it was read."""
+
+    python: tuple[str, str] | None = None  # (version, source)
+    pins: tuple[Pin, ...] = ()
+    pip_steps: tuple[str, ...] = ()  # `pip install ...` arguments, in order
+    env: dict[str, str] = field(default_factory=dict)
+    keras_json: dict[str, Any] | None = None
+    code: Block | None = None
+    other_code: tuple[Block, ...] = ()
+    reported_error: ReportedError | None = None
+    ignored_packages: tuple[str, ...] = ()
+    # Distributions the code imports that the report never names (`import torch`).
+    imports: tuple[str, ...] = ()
+    as_of: date | None = None  # the day the report was written, when known
+    notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)

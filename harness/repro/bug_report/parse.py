@@ -1,0 +1,213 @@
+"""Reading a bug report as people write it: template fields, prose, pasted notebooks,
+shell sessions, tracebacks, pip output, and later comments from other people.
+
+`extract` only reads text; it never asks PyPI. What it could not pin down is left as a partial
+version ('2.16') for `harness.repro.request` to resolve (as of the report's date) and to say so.
+
+Whose words count: the reporter's. The text before the first comment marker is the report; a
+comment starts at a thematic break (a line `---`, `***` or `___` after a blank line), or at a
+line `Comment by NAME` / `NAME commented` (bold or as a heading too). A comment marked
+`(author)` or `(reporter)` is the reporter's own follow-up and is read like the report. Quoted
+lines (`> ...`) are someone else's words: they may give the claimed error, nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from harness.repro.bug_report import (
+    code as report_code,
+)
+from harness.repro.bug_report import (
+    dates,
+)
+from harness.repro.bug_report import (
+    settings as report_settings,
+)
+from harness.repro.bug_report import (
+    shell as report_commands,
+)
+from harness.repro.bug_report import (
+    versions as report_versions,
+)
+from harness.repro.bug_report.model import Block, Extraction, Pin, ReportedError
+
+__all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
+_BREAK = re.compile(r"^ {0,3}(?:-{3,5}|\*{3,5}|_{3,5})\s*$")
+_COMMENT = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:comment\s+(?:by|from)\s+\S+|@?[\w-]+\s+commented\b)",
+    re.IGNORECASE,
+)
+_OWN = re.compile(r"\((?:author|reporter|op)\)|\bauthor\b|\breporter\b", re.IGNORECASE)
+# An issue form renders each field as a heading with its value a paragraph below:
+# "### TensorFlow version\n\n2.16.1". Read as "TensorFlow version: 2.16.1", lines kept.
+_FORM_FIELD = re.compile(
+    r"^#{2,6}[ \t]*(?P<field>[^\n]*\bversion\b[^\n]*?)[ \t]*\n[ \t]*\n(?P<value>[^\n#`>][^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parts:
+    """The report split by whose words they are, line numbers kept (other lines blanked)."""
+
+    reporter: str  # the reporter's text, quotes blanked
+    with_quotes: str  # the reporter's text with quoted lines kept (for the claimed error)
+    comments: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def split(text: str) -> Parts:
+    lines = text.splitlines()
+    mine: list[str] = []
+    quoted: list[str] = []
+    fence: str | None = None
+    own = True
+    comments = 0
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match["fence"][0] * len(match["fence"])
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        elif fence is None:
+            previous_blank = index == 0 or not lines[index - 1].strip()
+            if (_BREAK.match(line) and previous_blank) or _COMMENT.match(line):
+                comments += 1
+                own = bool(_COMMENT.match(line) and _OWN.search(line))
+                mine.append("")
+                quoted.append("")
+                continue
+        keep = own and (fence is not None or not _quoted(line))
+        mine.append(line if keep else "")
+        quoted.append(line if own else "")
+    notes = ["later comments by others are not read as the report"] if comments else []
+    return Parts(
+        reporter=_form_fields("\n".join(mine)),
+        with_quotes=_form_fields("\n".join(quoted)),
+        comments=comments,
+        notes=notes,
+    )
+
+
+def _quoted(line: str) -> bool:
+    """A Markdown quote (`> ...`), not a REPL prompt (`>>> import keras`)."""
+    stripped = line.lstrip()
+    return stripped.startswith(">") and not stripped.startswith(">>>")
+
+
+def _form_fields(text: str) -> str:
+    return _FORM_FIELD.sub(lambda m: f"{m['field'].strip()}: {m['value'].strip()}\n", text)
+
+
+def blocks(text: str) -> list[Block]:
+    """Fenced code blocks (``` or ~~~), as CommonMark delimits them."""
+    found: list[Block] = []
+    lines = text.splitlines()
+    index = 0
+    prose: list[str] = []
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if not match:
+            prose.append(lines[index])
+            index += 1
+            continue
+        fence = match["fence"]
+        body: list[str] = []
+        start = index + 2
+        index += 1
+        while index < len(lines) and not lines[index].strip().startswith(fence[0] * len(fence)):
+            body.append(
+                lines[index][len(match["indent"]) :]
+                if lines[index].startswith(match["indent"])
+                else lines[index]
+            )
+            index += 1
+        index += 1
+        before = " ".join(line.strip() for line in prose[-4:] if line.strip())
+        found.append(
+            Block(info=match["info"].strip(), text="\n".join(body), line=start, before=before)
+        )
+        prose = []
+    return found
+
+
+def prose_of(text: str) -> str:
+    """The report without its code blocks (their lines left blank, so line numbers hold)."""
+    out: list[str] = []
+    inside: str | None = None
+    for line in text.splitlines():
+        match = _FENCE.match(line)
+        if inside is None and match:
+            inside = match["fence"][0] * len(match["fence"])
+            out.append("")
+        elif inside is not None and line.strip().startswith(inside):
+            inside = None
+            out.append("")
+        elif inside is None:
+            out.append(line)
+        else:
+            out.append("")
+    return "\n".join(out)
+
+
+def extract(text: str, *, as_of: date | None = None) -> Extraction:
+    """What the report says. `as_of` is the day it was written when the caller knows it (an
+    issue's creation date); otherwise a date written in the report is used, if any."""
+    parts = split(text)
+    found = blocks(parts.reporter)
+    prose = prose_of(parts.reporter)
+    code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
+    # Versions, steps and settings are read from everything but the code that runs: a Python
+    # block sets its own variables when it runs.
+    readable = report_code.without_code(parts.reporter, code)
+    claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
+    if derived is not None:
+        # Sound only with an error claimed: the import the reporter names is where it comes.
+        code = report_code.Reading(
+            chosen=derived,
+            others=(),
+            candidates=(),
+            notes=(
+                f"code derived from the prose: `{derived.text.strip()}`, where the report says "
+                f"its {claim.type if claim else 'error'} comes",
+            ),
+        )
+    keras_json = report_settings.keras_json(found, readable)
+    env = report_settings.env(readable)
+    versions = report_versions.read(readable, full=parts.reporter)
+    imports = tuple(report_code.imports(code.chosen))
+    return Extraction(
+        python=versions.python,
+        pins=versions.pins,
+        pip_steps=versions.steps,
+        env=env,
+        keras_json=keras_json,
+        code=code.chosen,
+        other_code=code.others,
+        reported_error=claim,
+        ignored_packages=versions.ignored,
+        imports=imports,
+        as_of=as_of or dates.written_on(parts.reporter),
+        notes=(*parts.notes, *code.notes, *versions.notes),
+    )
+
+
+def _title(text: str) -> str:
+    """The report's title: a `title:` field, else a first-line `# ` heading, else the first
+    line when it is short and is not a heading of a template section."""
+    for line in text.splitlines()[:5]:
+        match = re.match(r"^\s*title\s*:\s*(.+)$", line, re.IGNORECASE)
+        if match:
+            return match[1]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first.startswith("# "):
+        return first[2:]
+    if first.startswith("#") or len(first) > 200 or _FENCE.match(first):
+        return ""
+    return first

@@ -1,0 +1,171 @@
+"""`pip install` lines as reports write them: behind shell prompts, in notebooks (`!pip`,
+`%pip`), mid-sentence, after `python -m`, with options that change nothing dropped."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from packaging.utils import canonicalize_name
+
+from harness.repro.bug_report.aliases import ALIASES, NOT_INSTALLED
+
+_PIP = re.compile(
+    r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
+    r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
+)
+# `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X`: the packages
+# that run's environment gets (`uv pip install` reads as a pip line).
+_UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
+_PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
+ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
+_REQUIREMENT = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,.-]+\])?"
+    r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
+)
+_DROPPED_OPTIONS = {"-q", "-qq", "-qqq", "--quiet", "-v", "--verbose", "--user", "--no-cache-dir"}
+_DROPPED_WITH_ARG = {"--progress-bar", "--root-user-action", "--cache-dir"}
+_DROPPED_OPTIONS |= {"--disable-pip-version-check", "--no-warn-script-location"}
+_DROPPED_OPTIONS |= {"--break-system-packages", "--no-input"}
+_KEPT_WITH_ARG = {"--index-url", "-i", "--extra-index-url", "-f", "--find-links"}
+_KEPT_WITH_ARG |= {"--upgrade-strategy"}
+_UNREPRODUCIBLE = {"-r", "--requirement", "-e", "--editable", "-c", "--constraint"}
+_STOP_WORDS = frozenset(
+    [
+        "and",
+        "then",
+        "but",
+        "with",
+        "on",
+        "in",
+        "to",
+        "it",
+        "which",
+        "after",
+        "before",
+        "because",
+        "so",
+        "the",
+        "a",
+        "an",
+        "i",
+        "or",
+        "from",
+        "again",
+        "first",
+        "as",
+        "is",
+        "was",
+        "did",
+        "does",
+        "fails",
+        "failed",
+        "works",
+        "worked",
+        "gives",
+        "gave",
+        "via",
+        "using",
+        "inside",
+        "into",
+        "for",
+        "command",
+        "still",
+        "also",
+        "too",
+        "now",
+        "when",
+        "while",
+        "it's",
+        "doesn't",
+        "didn't",
+        "that",
+        "this",
+        "my",
+        "your",
+        "same",
+    ]
+)
+
+
+def canonical(name: str) -> str:
+    """A distribution's canonical name, after the aliases reports use ('tf' -> tensorflow)."""
+    return str(canonicalize_name(ALIASES.get(re.sub(r"\s+", " ", name.lower()), name)))
+
+
+def step_names(step: str) -> list[str]:
+    """The distributions a pip step names ('Tensorflow==2.11 -U jax[cpu]' -> tensorflow, jax)."""
+    return [
+        canonical(re.split(r"[\[<>=!~;]", word)[0])
+        for word in words(step)
+        if not word.startswith("-") and _REQUIREMENT.match(word)
+    ]
+
+
+def words(step: str) -> list[str]:
+    """A pip step's words, split as a shell would (or on spaces when its quotes do not close)."""
+    try:
+        return shlex.split(step)
+    except ValueError:
+        return step.split()
+
+
+def pip_steps(readable: str) -> tuple[str, ...]:
+    """Every `pip install` the reporter ran, in order, as the arguments of a matrix step:
+    behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
+    steps: list[str] = []
+    readable = re.sub(r"\\[ \t]*\n", " ", readable)  # a shell line continued with `\`
+    for line in readable.splitlines():
+        uv = _UV_WITH.search(line)
+        if uv is not None:
+            step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])))
+            if step and step not in steps:
+                steps.append(step)
+        if _PIP_NOISE.search(line) or ERROR_LINE.match(line):
+            continue
+        for match in _PIP.finditer(line):
+            step = _step(match["opts"].split(), match["rest"])
+            if step and step not in steps:
+                steps.append(step)
+    return tuple(steps)
+
+
+def _step(options: list[str], rest: str) -> str | None:
+    kept: list[str] = []
+    words = options + [w for w in re.split(r"\s+", rest.strip()) if w]
+    index = 0
+    requirements = 0
+    while index < len(words):
+        raw = words[index]
+        word = raw.strip("`'\"")
+        if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
+            break
+        ends_sentence = raw.endswith(("`", ".", ",", ":", ")", ";")) or (
+            raw.endswith(("'", '"')) and not raw.startswith(("'", '"'))
+        )
+        word = word.rstrip(".,:);`'\"")
+        if word.lower() in _STOP_WORDS:
+            break
+        if word in _DROPPED_OPTIONS or word.split("=")[0] in _DROPPED_WITH_ARG:
+            index += 1
+            continue
+        if word in _DROPPED_WITH_ARG | _UNREPRODUCIBLE:
+            index += 2
+            continue
+        if word.startswith("-"):
+            kept.append(word)
+            if word in _KEPT_WITH_ARG and index + 1 < len(words):
+                kept.append(words[index + 1])
+                index += 1
+        elif _REQUIREMENT.match(word):
+            kept.append(word)
+            requirements += 1
+        else:
+            break
+        index += 1
+        if ends_sentence:
+            break
+    names = [canonical(re.split(r"[\[<>=!~;]", w)[0]) for w in kept if not w.startswith("-")]
+    if not requirements or all(name in NOT_INSTALLED for name in names):
+        return None
+    return " ".join(kept)

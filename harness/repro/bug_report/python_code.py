@@ -1,0 +1,65 @@
+"""Python as reports paste it: the longest part that parses, code whose first line lost its
+indentation, and what counts as code that does something."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+
+from harness.repro.bug_report.model import Block
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """Code that may be the report's snippet, and where it sits in the report."""
+
+    block: Block
+    lines: frozenset[int] = frozenset()  # report lines that are this code (1-based)
+    span: tuple[int, int] | None = None  # or the characters (a `python -c` string)
+    raised: bool = False  # its own output, pasted right after it, shows a traceback
+
+
+def parse_prefix(lines: list[str]) -> str | None:
+    """The longest leading part of `lines` that parses as Python (dedented)."""
+    lines = list(lines)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    repaired = _first_line_unindented(lines)
+    if repaired is not None:
+        return repaired
+    while lines:
+        code = textwrap.dedent("\n".join(lines))
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            cut = min((exc.lineno or len(lines)) - 1, len(lines) - 1)
+            lines = lines[:cut]
+            while lines and not lines[-1].strip():
+                lines.pop()
+            continue
+        return code + "\n"
+    return None
+
+
+def _first_line_unindented(lines: list[str]) -> str | None:
+    """Code pasted with its first line's indentation lost: `import os` then every other
+    line indented by the same amount. Read as the reporter wrote it, all at one level."""
+    rest = [line for line in lines[1:] if line.strip()]
+    if not rest or lines[0][:1].isspace() or not all(line[:1].isspace() for line in rest):
+        return None
+    code = lines[0] + "\n" + textwrap.dedent("\n".join(lines[1:]))
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    return code + "\n"
+
+
+def does_something(code: str) -> bool:
+    """Whether the code imports or calls anything (not just a listing of values)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))

@@ -1,0 +1,192 @@
+"""The reporter's settings (environment variables, keras.json) and the error they claim."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from harness.repro.bug_report import tracebacks
+from harness.repro.bug_report.model import Block, ReportedError
+
+# Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
+# variable counts when the reporter sets it explicitly (`export`, `set`, `%env`, `$env:`).
+KNOWN = (
+    "KERAS_BACKEND",
+    "KERAS_HOME",
+    "TF_USE_LEGACY_KERAS",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "CUDA_VISIBLE_DEVICES",
+    "JAX_PLATFORMS",
+    "JAX_ENABLE_X64",
+    "XLA_FLAGS",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
+    "PYTHONHASHSEED",
+)
+_VALUE = r"['\"`]?(?P<value>[\w.,:/=+-]*[\w+-])['\"`]?"
+_EXPLICIT = re.compile(
+    r"(?:\bexport\s+|\bset\s+|%env\s+|%set_env\s+|\$env:)(?P<name>[A-Z_][A-Z0-9_]*)"
+    r"(?:\s*=\s*|[ \t]+(?=[^=\s]))" + _VALUE
+)
+_KNOWN_NAMES = "|".join(KNOWN)
+_BARE = re.compile(r"(?P<name>" + _KNOWN_NAMES + r")=" + _VALUE)
+_FIELD = re.compile(r"^\s*[-*]?\s*\**(?P<name>" + _KNOWN_NAMES + r")\**\s*:\s+" + _VALUE + r"\s*$")
+# Before a bare assignment on its line: a prompt, a bullet, other assignments. After it:
+# nothing, a command it prefixes, or another assignment.
+_LEAD = re.compile(r"^\s*(?:[-*]\s+)?(?:\S*[$#>%]\s*)?(?:[A-Z_][A-Z0-9_]*=\S+\s+)*$")
+_TRAIL = re.compile(
+    r"^\s*(?:$|&&|;|[A-Z_][A-Z0-9_]*=|(?:python[\d.]*|pytest|jupyter|ipython|bash|sh|\./)\b)"
+)
+# A line a program logged: `2024-02-25 23:23:39.045761: I tensorflow/...`, `W0000 00:00:...`.
+_LOG_LINE = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)")
+_CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
+_INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
+_QUOTED_MESSAGE = re.compile(
+    r"\b(?:shows?|showing|says?|saying|gives?|giving|raises?|raising|throws?|throwing|get|gets"
+    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`](?P<msg>[^\"”`\n]{8,300})[\"”`]",
+    re.IGNORECASE,
+)
+_TITLE_ERROR = re.compile(
+    r"(?P<type>\b[A-Za-z_][\w.]*(?:Error|Exception))\b(?:\s?:\s*(?P<msg>.+))?"
+)
+
+
+def env(readable: str) -> dict[str, str]:
+    """Variables the reporter set: `export`/`set`/`%env`/`$env:` anywhere, a bare
+    `NAME=value` alone on its line or prefixing a command or in backticks, a `NAME: value`
+    field. A sentence merely naming a setting sets nothing."""
+    found: dict[str, str] = {}
+    for line in readable.splitlines():
+        if _LOG_LINE.match(line):
+            continue  # a program's log advising a setting (TensorFlow's oneDNN notice)
+        for match in _EXPLICIT.finditer(line):
+            found.setdefault(match["name"], match["value"])
+        for match in _BARE.finditer(line):
+            lead, trail = line[: match.start()], line[match.end() :]
+            quoted = lead.endswith("`") and "`" in line[match.end() - 1 : match.end() + 1]
+            if quoted or (_LEAD.match(lead) and _TRAIL.match(trail)):
+                found.setdefault(match["name"], match["value"])
+        field = _FIELD.match(line)
+        if field:
+            found.setdefault(field["name"], field["value"])
+    return found
+
+
+def keras_json(found: list[Block], readable: str) -> dict[str, Any] | None:
+    """A keras.json the reporter showed: after `cat ~/.keras/keras.json`, or a JSON block
+    with a `backend` key or introduced as keras.json."""
+    decoder = json.JSONDecoder()
+    for match in _CAT_KERAS_JSON.finditer(readable):
+        start = readable.find("{", match.end())
+        if start == -1:
+            continue
+        try:
+            data, _ = decoder.raw_decode(readable, start)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    for block in found:
+        if block.language not in ("json", "") and "keras.json" not in block.before:
+            continue
+        try:
+            data = json.loads(block.text)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and ("backend" in data or "keras.json" in block.before):
+            return data
+    return None
+
+
+def claim(text: str, *, title: str) -> ReportedError | None:
+    """The error the reporter says they got: a traceback's last line, else a line of its
+    own (`SomeError: message`, also quoted), else one in backticks, else the title's.
+
+    A traceback cut short before its last line still names the type in IPython's header;
+    its message is then taken where the report quotes it (`SomeError: message` anywhere, or
+    a quoted string after "shows", "says", "error"...), else left empty: a type-only claim."""
+    last = tracebacks.claimed(tracebacks.parse(text))
+    if last is not None and last.source != "header":
+        return last
+    found = [_standalone(text), _inline(text), _from_title(title)]
+    if last is None:
+        return next((c for c in found if c is not None), None)
+    candidates = [*found, _in_sentence(text, last.short_type)]
+    same = next(
+        (c for c in candidates if c and c.short_type == last.short_type and c.message), None
+    )
+    if same is not None:
+        return ReportedError(type=same.type, message=same.message, source=f"header, {same.source}")
+    quoted = _quoted_message(text)
+    if quoted is not None:
+        return ReportedError(type=last.type, message=quoted, source="header, quoted message")
+    return last
+
+
+def _standalone(text: str) -> ReportedError | None:
+    standalone = None
+    for line in text.splitlines():
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*_").strip()
+        if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
+            bare = bare[1:-1]
+        match = tracebacks.ERROR_LINE.match(bare)
+        if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
+            standalone = ReportedError(
+                type=match["type"], message=(match["msg"] or "").strip(), source="error line"
+            )
+    return standalone
+
+
+def _inline(text: str) -> ReportedError | None:
+    inline = _INLINE_ERROR.search(text)
+    if inline is None:
+        return None
+    return ReportedError(
+        type=inline["type"], message=(inline["msg"] or "").strip(), source="error line"
+    )
+
+
+def _from_title(title: str) -> ReportedError | None:
+    match = _TITLE_ERROR.search(title)
+    if match is None:
+        return None
+    message = match["msg"] or ""
+    opening = title[match.start() - 1 : match.start()]
+    if opening in ('"', "“", "`"):
+        # A quoted error in a title ends where its quote closes: `"KeyError: 'x'" in fit`.
+        closing = "”" if opening == "“" else opening
+        found = re.search(rf"{re.escape(closing)}(?!\w)", message)
+        message = message[: found.start()] if found else message
+    message = message.strip().strip('`"').strip()
+    if message.count("'") % 2:  # a quote left open by the title's own quoting
+        message = message.strip("'").strip()
+    return ReportedError(type=match["type"], message=_without_full_stop(message), source="title")
+
+
+def _in_sentence(text: str, short_type: str) -> ReportedError | None:
+    """`... it is showing error as ModuleNotFoundError: No module named 'keras'.`: the
+    message runs to the end of the line; a sentence's closing period is not part of it."""
+    pattern = re.compile(
+        rf"(?<![\w.])(?P<type>(?:[\w]+\.)*{re.escape(short_type)}):\s*(?P<msg>\S[^\n]*)"
+    )
+    match = pattern.search(text)
+    if match is None:
+        return None
+    message = _without_full_stop(match["msg"].strip().strip('`*"').rstrip())
+    return ReportedError(type=match["type"], message=message, source="sentence")
+
+
+def _without_full_stop(message: str) -> str:
+    """A message quoted in a sentence or a title, the sentence's closing period left out."""
+    return message[:-1] if re.search(r"['\")\]\w]\.$", message) else message
+
+
+def _quoted_message(text: str) -> str | None:
+    """A message the reporter quotes in prose: `it shows "No module named 'tensorflow'"`."""
+    match = _QUOTED_MESSAGE.search(text)
+    return match["msg"].strip() if match else None
+
+
+def _error_type(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].endswith(("Error", "Exception"))

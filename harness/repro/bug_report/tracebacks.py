@@ -1,0 +1,219 @@
+"""Tracebacks as reports paste them: Python's own, IPython's (old and new), fenced or not.
+
+They give the claimed error (the last exception line) and, when a report shows no code, the
+code that failed: the lines run from `<stdin>` / `<string>` (`python -c`), a notebook cell's
+lines up to its arrow, or the innermost frame of the reporter's own script.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from harness.repro.bug_report.model import ReportedError
+
+_HEADER = "Traceback (most recent call last)"
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
+# IPython: `Cell In[5], line 3`, `File ~/x/y.py:111, in f()`, `<ipython-input-3-ab> in <module>()`,
+# `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
+_CELL_FRAME = re.compile(
+    r"^(?:Cell In\s*\[\d*\],? line \d+|File (?P<path>\S+?):\d+(?:, in .+)?"
+    r"|(?P<old>\S.*?) in (?:<module>|[\w.]+)(?:\(.*\))?)\s*$"
+)
+_NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
+ERROR_LINE = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration))"
+    r"(?::\s?(?P<msg>.*))?$"
+)
+# Installed code: site-packages, a Python's own lib, or any tree under a `pythonX.Y` directory
+# (Colab's `/tensorflow-1.15.2/python3.7/tensorflow_core/...`).
+_LIBRARY = re.compile(
+    r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]"
+    r"|[\\/]python\d\.\d+[\\/]",
+    re.IGNORECASE,
+)
+# IPython's header names the exception even when the paste is cut before its last line:
+# `ModuleNotFoundError                       Traceback (most recent call last)`.
+_TYPED_HEADER = re.compile(
+    r"^\s*(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration))\s+"
+    + re.escape(_HEADER)
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Frame:
+    """One frame of a pasted traceback: its file, its source lines and what kind of code it is."""
+
+    file: str
+    lines: tuple[str, ...]  # its source line(s); a notebook cell's lines up to the arrow
+    kind: str  # stdin | string | cell | user | library
+
+
+@dataclass(frozen=True, kw_only=True)
+class Traceback:
+    """A pasted traceback: its frames and the error it ends with."""
+
+    frames: tuple[Frame, ...]
+    error: ReportedError | None
+
+
+def parse(text: str) -> list[Traceback]:
+    """Every traceback in the text, in order; frames without a header count too (reports
+    often paste only the tail)."""
+    found: list[Traceback] = []
+    frames: list[Frame] = []
+    inside = False
+    header: str | None = None  # the type IPython's header names
+    lines = [_unquote(line) for line in text.splitlines()]
+    index = 0
+
+    def cut_short() -> Traceback:
+        error = None if header is None else ReportedError(type=header, message="", source="header")
+        return Traceback(frames=tuple(frames), error=error)
+
+    while index < len(lines):
+        line = lines[index]
+        if _HEADER in line:
+            if inside and (frames or header):
+                found.append(cut_short())
+            inside, frames = True, []
+            typed = _TYPED_HEADER.match(line)
+            header = typed["type"] if typed else None
+            index += 1
+            continue
+        frame = _FRAME.match(line)
+        if frame:
+            inside = True
+            source = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            usable = source and not _FRAME.match(lines[index + 1]) and not ERROR_LINE.match(source)
+            frames.append(
+                Frame(
+                    file=frame["file"],
+                    lines=(source,) if usable else (),
+                    kind=_kind(frame["file"]),
+                )
+            )
+            index += 1
+            continue
+        cell = _CELL_FRAME.match(line) if inside else None
+        if cell:
+            numbered, index = _numbered(lines, index + 1)
+            path = cell["path"] or cell["old"] or ""
+            library = bool(path) and bool(_LIBRARY.search(path))
+            frames.append(
+                Frame(file=path or "cell", lines=numbered, kind="library" if library else "cell")
+            )
+            continue
+        error = ERROR_LINE.match(line)
+        if inside and error and not line[:1].isspace():
+            found.append(
+                Traceback(
+                    frames=tuple(frames),
+                    error=ReportedError(type=error["type"], message=(error["msg"] or "").strip()),
+                )
+            )
+            inside, frames, header = False, [], None
+        index += 1
+    if inside and (frames or header):
+        found.append(cut_short())
+    return found
+
+
+def _unquote(line: str) -> str:
+    stripped = line.lstrip()
+    quoted = stripped.startswith(">") and not stripped.startswith(">>>")
+    return re.sub(r"^\s*>\s?", "", line) if quoted else line
+
+
+def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
+    """A notebook frame's numbered source lines, up to and including the arrow's."""
+    kept: list[str] = []
+    arrow_seen = False
+    while index < len(lines):
+        match = _NUMBERED.match(lines[index])
+        if not match:
+            break
+        if not arrow_seen:
+            kept.append(match["code"] or "")
+        arrow_seen = arrow_seen or match["arrow"].strip() != ""
+        index += 1
+    return tuple(kept), index
+
+
+def _kind(file: str) -> str:
+    if file == "<stdin>":
+        return "stdin"
+    if file == "<string>":
+        return "string"
+    if re.match(r"<ipython-input|.*ipykernel_", file):
+        return "cell"
+    return "library" if _LIBRARY.search(file) or file.startswith("<") else "user"
+
+
+def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
+    """What the user saw last: the exception line of the last traceback that shows one (a
+    traceback cut short gives only the type its IPython header names, message empty)."""
+    for traceback in reversed(tracebacks):
+        if traceback.error is not None:
+            return traceback.error
+    return None
+
+
+def failing_lines(tracebacks: list[Traceback]) -> set[str]:
+    """Source lines of the reporter's own frames: the code that raised."""
+    return {
+        line.strip()
+        for traceback in tracebacks
+        for frame in traceback.frames
+        if frame.kind != "library"
+        for line in frame.lines
+        if line.strip()
+    }
+
+
+def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
+    """A minimal script from the frames, and how it was derived."""
+    frames = [f for t in tracebacks for f in t.frames if f.lines]
+    typed = [f.lines[0] for f in frames if f.kind in ("stdin", "string")]
+    if typed:
+        code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
+    elif any(f.kind == "cell" for f in frames):
+        cell = next(f for f in frames if f.kind == "cell")
+        code, how = "\n".join(cell.lines), "the notebook cell's lines up to the failing one"
+    elif any(f.kind == "user" for f in frames):
+        user = [f for f in frames if f.kind == "user"][-1]
+        code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
+    else:
+        return None
+    code, added = _with_imports(code)
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    if added:
+        how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
+    return code + "\n", how
+
+
+_ALIAS_IMPORTS = {
+    "tf": "import tensorflow as tf",
+    "np": "import numpy as np",
+    "keras": "import keras",
+}
+
+
+def _with_imports(code: str) -> tuple[str, list[str]]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    bound = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    added = [_ALIAS_IMPORTS[name] for name in sorted(used - bound) if name in _ALIAS_IMPORTS]
+    return "\n".join([*added, code]), added

@@ -1,0 +1,217 @@
+"""Versions, install steps, the Python and the date, as reports write them.
+
+Structured evidence is read before prose: pip freeze / list / conda list rows, wheel file
+names, pip's own output ("Successfully installed keras-3.0.0"), printed `__version__`s, then
+phrases ("TF 2.11", "keras (2.1.5)", "the torch version I am using is 2.1.2"). Of two versions
+read for one package, the more precise wins, then the first read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packaging.utils import (
+    InvalidWheelFilename,
+    parse_wheel_filename,
+)
+
+from harness.repro.bug_report.aliases import ALIASES, KEY_PACKAGES, NOT_INSTALLED
+from harness.repro.bug_report.model import Pin
+from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
+
+_VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|\.dev)\d+)?)"
+_FREEZE = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*" + _VERSION + r"\s*$"
+)
+_LIST_HEADER = re.compile(r"^\s*#?\s*(?:Package|Name)\s+Version\b", re.IGNORECASE)
+_LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
+_ALIAS_WORDS = "|".join(
+    re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)
+)
+_PROSE = re.compile(
+    r"(?<![\w.\-/\\])(?P<name>" + _ALIAS_WORDS + r")(?![\w-])"
+    # then "version", "version (use command below)" or "version I am using is"
+    r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?)?"
+    r"[ \t]*(?:[:=]+|\bis\b|\bwas\b|\bv\b)?[ \t]*\(?[ \t]*['\"`]?"
+    + _VERSION
+    + r"(?:\.[x*])?(?!\w|\.\w)",
+    re.IGNORECASE,
+)
+# A printed version: `tf.__version__` / `keras.version()` / `tf.version.VERSION`, then the
+# value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
+# line (a `python -c` run's output), or after a notebook's `Out[3]:`.
+_DUNDER = re.compile(
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+    r"[)'\"`;]*[ \t]*"
+    r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
+    r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
+    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
+)
+_WHEEL = re.compile(
+    r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
+)
+_INSTALLED = re.compile(r"Successfully installed\s+(?P<list>.+)$", re.MULTILINE)
+_SATISFIED = re.compile(
+    r"Requirement already satisfied:\s*(?P<name>[A-Za-z0-9][\w.-]*)[^\n]*?\((?P<version>\d[\w.]*)\)"
+)
+_CONDA_INSTALL = re.compile(r"\bconda\s+(?:install|create)\b(?P<rest>[^\n]*)")
+# Python from prose and fields, from an environment being made, from paths, from sys.version.
+_PYTHON_FORMS = (
+    (
+        re.compile(
+            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+)?(?![\d.])",
+            re.IGNORECASE,
+        ),
+        "",
+    ),
+    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?![\d.])", re.IGNORECASE), "path "),
+    (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
+    (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
+    (
+        re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)"),
+        "sys.version ",
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Versions:
+    """The versions and install steps a report gives, and what was ignored."""
+
+    python: tuple[str, str] | None
+    pins: tuple[Pin, ...]
+    steps: tuple[str, ...]
+    ignored: tuple[str, ...]
+    named: frozenset[str]  # every distribution the report names, with or without a version
+    notes: tuple[str, ...] = ()  # what reading them took (a local version label dropped, ...)
+
+
+def read(readable: str, *, full: str) -> Versions:
+    """`readable`: the report without its code; `full`: with it (for printed versions)."""
+    steps = pip_steps(readable)
+    stepped = {name for step in steps for name in step_names(step)}
+    pins, ignored, notes = _pins(readable, full, stepped=stepped if steps else None)
+    named = {pin.name for pin in pins}
+    for step in steps:
+        named.update(step_names(step))
+    named.update(_conda_names(readable))
+    return Versions(
+        python=python_of(readable),
+        pins=pins,
+        steps=steps,
+        ignored=ignored,
+        named=frozenset(named),
+        notes=notes,
+    )
+
+
+def _pins(
+    readable: str, full: str, *, stepped: set[str] | None
+) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[str, ...]]:
+    """Pins in the order evidence is trusted. pip's own output ("Successfully installed
+    numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
+    output only pins the packages those lines name."""
+    pins: dict[str, Pin] = {}
+    ignored: list[str] = []
+    notes: list[str] = []
+
+    def from_pip(name: str, version: str, source: str) -> None:
+        if stepped is None or canonical(name) in stepped:
+            add(name, version, source)
+
+    def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
+        key = canonical(name)
+        if key not in KEY_PACKAGES:
+            if listed and key not in ignored and key not in NOT_INSTALLED:
+                ignored.append(key)
+            return
+        known = pins.get(key)
+        if known is None or known.version.count(".") < version.count("."):
+            pins[key] = Pin(name=key, version=version, source=source)
+
+    _listings(readable, add)
+    for match in _WHEEL.finditer(readable):
+        try:
+            wheel_name, wheel_version, _, _ = parse_wheel_filename(match[1])
+        except InvalidWheelFilename:
+            continue
+        add(str(wheel_name), str(wheel_version), f"wheel `{match[1]}`")
+    for match in _INSTALLED.finditer(readable):
+        for item in match["list"].split():
+            name, _, version = item.rpartition("-")
+            if name and version[:1].isdigit():
+                from_pip(name, version, f"pip: Successfully installed {item}")
+    for match in _SATISFIED.finditer(readable):
+        from_pip(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
+    _printed(full, add, notes)
+    for match in _CONDA_INSTALL.finditer(readable):
+        for word in match["rest"].split():
+            name, sep, version = word.partition("=")
+            if sep and name.lower() != "python" and re.fullmatch(r"=?\d[\w.]*", version):
+                add(name, version.lstrip("="), f"`conda {word}`")
+    for match in _PROSE.finditer(readable):
+        add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
+    return tuple(pins.values()), tuple(ignored), tuple(notes)
+
+
+def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
+    """Versions the report's code printed (its output pasted after it)."""
+    for match in _DUNDER.finditer(full):
+        name = _printed_name(match["name"])
+        if name is None:
+            continue
+        printed = match[3] + (match["local"] or "")
+        add(name, match[3], f"`{match['name']}.{match['accessor']}` printed {printed}")
+        note = (
+            f"{canonical(name)} {match[3]}: the local label {match['local']} of the printed "
+            f"{printed} dropped (PyPI has only the public release)"
+        )
+        if match["local"] and canonical(name) in KEY_PACKAGES and note not in notes:
+            notes.append(note)
+
+
+def _printed_name(dotted: str) -> str | None:
+    """The package whose version `dotted` prints: `tensorflow.keras` -> keras, `tf.version`
+    -> tf; None when no part of it is a package this reads versions of."""
+    parts = [p for p in dotted.lower().split(".") if p != "version"]
+    return next((p for p in reversed(parts) if p in ALIASES), None)
+
+
+def _listings(readable: str, add: Callable[..., None]) -> None:
+    """pip freeze lines, and pip list / conda list rows (their other packages are listed)."""
+    in_table = False
+    for line in readable.splitlines():
+        if _LIST_HEADER.match(line):
+            in_table = True
+            continue
+        if not line.strip():
+            in_table = False
+        match = _FREEZE.match(line)
+        if match:
+            add(match[1], match[2], f"`{line.strip()}`", listed=True)
+            continue
+        row = _LIST_ROW.match(line)
+        if row and (in_table or canonical(row[1]) in KEY_PACKAGES):
+            add(row[1], row[2], f"`{' '.join(line.split()[:2])}`", listed=in_table)
+
+
+def _conda_names(readable: str) -> list[str]:
+    names = []
+    for match in _CONDA_INSTALL.finditer(readable):
+        for word in match["rest"].split():
+            name = word.partition("=")[0]
+            if not word.startswith("-") and canonical(name) in KEY_PACKAGES:
+                names.append(canonical(name))
+    return names
+
+
+def python_of(readable: str) -> tuple[str, str] | None:
+    """The Python version a line states, and the words it was read from."""
+    for pattern, kind in _PYTHON_FORMS:
+        match = pattern.search(readable)
+        if match:
+            version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
+            return version, f'{kind}"{match[0].strip()}"'
+    return None

@@ -1,0 +1,391 @@
+"""One reproduction request: a report's extraction plus flags, resolved to exact values.
+
+Every value says where it came from; every guess is listed as an assumption, so the
+person reading the result knows what was the reporter's and what was ours.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.config import yamlsource
+from harness.errors import ConfigurationError
+from harness.pypi import PackageIndex
+from harness.repro.bug_report.aliases import KEY_PACKAGES
+from harness.repro.bug_report.distributions import DISTRIBUTION_OF, brought_by, distribution_of
+from harness.repro.bug_report.parse import Block, Extraction, Pin, ReportedError, extract
+from harness.repro.request_steps import order, pin_steps, step_pins
+from harness.repro.resolution import (
+    DEFAULT_PYTHON,
+    Wanted,
+    choose_python,
+    exact_version,
+    implied_dates,
+    is_exact,
+)
+from harness.textfiles import read_text
+
+# The package a Keras 3 backend imports; the report's backend setting needs it installed.
+BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+# Imports added to the environment when the report names no version of them; any other
+# import (a local module, an unknown name) is listed, not looked up.
+KNOWN_DISTRIBUTIONS = frozenset(
+    (*KEY_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
+) | frozenset(("pandas", "scipy", "matplotlib", "h5py", "flax", "optax", "transformers"))
+
+
+class NothingToRunError(ConfigurationError):
+    """The report has no code to run or no version to install."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Flags:
+    """What the command line says; each overrides the report."""
+
+    python: str | None = None
+    pip: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    keras_json: dict[str, Any] | None = None
+    script: Path | None = None
+    block: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """One reproduction request resolved to exact values: Python, pip steps, settings, code."""
+
+    python: str
+    steps: tuple[str, ...]
+    env: dict[str, str]
+    keras_json: dict[str, Any] | None
+    code: str
+    code_origin: str
+    extracted: tuple[tuple[str, str], ...]  # (what, where it was read)
+    assumed: tuple[str, ...]
+    reported_error: ReportedError | None
+    source: Path
+    as_of: date | None = None  # the day the report was written, when known
+
+    def pinned(self) -> dict[str, str]:
+        """name -> version for every `name==version` in the steps."""
+        found: dict[str, str] = {}
+        for step in self.steps:
+            for word in shlex.split(step):
+                name, sep, version = word.partition("==")
+                if sep:
+                    found[re.sub(r"\[.*\]$", "", name).lower()] = version
+        return found
+
+
+class _YamlRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    python: str | None = None
+    pip: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    keras_json: dict[str, Any] | None = None
+    script: str | None = None
+    code: str | None = None
+    error: str | None = None  # "Type: message" the reporter saw
+
+
+def read_source(path: Path) -> tuple[Extraction, str]:
+    """A report file (Markdown/text) or a YAML request, as an extraction and a label."""
+    text = read_text(path)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return extract(text), "report"
+    data, source = yamlsource.loads(text, path)
+    try:
+        parsed = _YamlRequest.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        kind = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise source.error(tuple(first["loc"]), kind) from None
+    code = parsed.code
+    if parsed.script is not None:
+        script = path.parent / parsed.script
+        if not script.is_file():
+            raise source.error(("script",), f"no file {script}")
+        code = script.read_text(encoding="utf-8")
+    error = None
+    if parsed.error:
+        kind, _, message = parsed.error.partition(":")
+        error = ReportedError(type=kind.strip(), message=message.strip())
+    line = source.line_of(("code",)) if parsed.code else 1
+    return Extraction(
+        python=(parsed.python, f"{path.name}: python") if parsed.python else None,
+        pip_steps=tuple(parsed.pip),
+        env=dict(parsed.env),
+        keras_json=parsed.keras_json,
+        code=Block(info="python", text=code, line=line) if code else None,
+        reported_error=error,
+    ), "yaml"
+
+
+def resolve(
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    as_of: date | None = None,
+) -> Request:
+    """Exact values for one environment; refuses (one line) only when nothing can be run.
+
+    `as_of` is the day the report was written when the caller knows it (`--as-of`, an
+    issue's creation date); it wins over a date written in the report."""
+    extracted: list[tuple[str, str]] = []
+    assumed: list[str] = []
+    day = as_of or extraction.as_of
+    if as_of is not None:
+        extracted.append((f"as of {as_of}", "given"))
+    elif extraction.as_of is not None:
+        extracted.append((f"as of {extraction.as_of}", "a date in the report"))
+    code, origin = _code(path, extraction, flags)
+    extracted.append(("code", origin))
+    assumed.extend(extraction.notes)
+    if flags.pip:
+        python = flags.python or (extraction.python[0] if extraction.python else DEFAULT_PYTHON)
+        steps = flags.pip
+    else:
+        python, steps = _environment(
+            path, extraction, flags, index, day=day, extracted=extracted, assumed=assumed
+        )
+    env = {**extraction.env, **flags.env}
+    for name, value in extraction.env.items():
+        extracted.append((f"{name}={value}", "report"))
+    keras_json = flags.keras_json if flags.keras_json is not None else extraction.keras_json
+    if extraction.keras_json is not None and flags.keras_json is None:
+        extracted.append(("keras.json", json.dumps(extraction.keras_json, sort_keys=True)))
+    if extraction.reported_error is not None:
+        error = extraction.reported_error
+        extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
+    if extraction.ignored_packages and not flags.pip:
+        names = ", ".join(extraction.ignored_packages[:8]) + (
+            " ..." if len(extraction.ignored_packages) > 8 else ""
+        )
+        assumed.append(f"not installed explicitly (not Keras-related; pip resolves them): {names}")
+    return Request(
+        python=python,
+        steps=steps,
+        env=env,
+        keras_json=keras_json,
+        code=code,
+        code_origin=origin,
+        extracted=tuple(extracted),
+        assumed=tuple(assumed),
+        reported_error=extraction.reported_error,
+        source=path,
+        as_of=day,
+    )
+
+
+def resolve_text(
+    text: str,
+    *,
+    source: Path,
+    flags: Flags | None = None,
+    index: PackageIndex | None,
+    as_of: date | None = None,
+) -> Request:
+    """A report given as text (a file, standard input, an issue fetched from a tracker)."""
+    return resolve(source, extract(text), flags or Flags(), index, as_of=as_of)
+
+
+def _environment(
+    path: Path,
+    extraction: Extraction,
+    flags: Flags,
+    index: PackageIndex | None,
+    *,
+    day: date | None,
+    extracted: list[tuple[str, str]],
+    assumed: list[str],
+) -> tuple[str, tuple[str, ...]]:
+    """The Python and the pip steps: the reporter's own lines kept as written, every package
+    the report names or the code imports pinned."""
+    steps = extraction.pip_steps
+    wanted = _named(extraction, extracted, assumed)
+    wanted.update(_imported(extraction, wanted, assumed))
+    if not wanted:
+        raise NothingToRunError(
+            f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
+            "pip install ..., import ...); pass --pip 'keras==3.12.0'"
+        )
+    implied = None
+    if day is None and index is not None:
+        implied = implied_dates(wanted.values(), index)
+    if flags.python:
+        python = flags.python
+    elif extraction.python:
+        python = extraction.python[0]
+        extracted.append((f"Python {python}", extraction.python[1]))
+    else:
+        latest = implied.latest() if implied is not None else None
+        python, why = choose_python(list(wanted.values()), index, day or latest)
+        assumed.append(why)
+    exact: dict[str, str] = {}
+    for name, item in wanted.items():
+        as_of = day
+        if implied is not None and not item.exact:
+            as_of = implied.for_package(name, assumed)
+        version, assumption = exact_version(item, python, index, as_of)
+        exact[name] = version
+        if assumption:
+            assumed.append(assumption)
+    if steps:
+        shown = {pin.name for pin in extraction.pins}
+        return python, pin_steps(steps, exact, assumed, shown=shown)
+    return python, order(exact, assumed)
+
+
+def _named(
+    extraction: Extraction, extracted: list[tuple[str, str]], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Every package the report names: in its pip lines (as written), then elsewhere."""
+    steps = extraction.pip_steps
+    wanted: dict[str, Wanted] = {}
+    for step in steps:
+        extracted.append(("step", f"pip install {step}"))
+        for name, version in step_pins(step).items():
+            if name in wanted:
+                continue
+            wanted[name] = Wanted(
+                name=name,
+                version=version or "",
+                exact=version is not None,
+                why="as written" if version else "the report installs it without a version",
+            )
+    family = [p for p in extraction.pins if _family_name(p)]
+    for pin in extraction.pins:
+        extracted.append((f"{pin.name} {pin.version}", pin.source))
+        if (pin.name in wanted and wanted[pin.name].exact) or pin in family:
+            continue
+        wanted[pin.name] = Wanted(
+            name=pin.name,
+            version=pin.version,
+            exact=is_exact(pin.version) or _pinned_with_equals(pin),
+            why=f"the report says {pin.version}",
+        )
+    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
+    # packages already bring (Keras comes with TensorFlow).
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
+    for pin in family:
+        installed = wanted.get(pin.name)
+        if installed is not None and not installed.version:
+            # `pip install keras` with "keras v3" in the text: the family the line installs.
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report installs it without a version and says {pin.version}",
+            )
+        elif pin.name in brought:
+            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
+        elif pin.name not in wanted:
+            wanted[pin.name] = Wanted(
+                name=pin.name,
+                version=pin.version,
+                exact=False,
+                why=f"the report says {pin.version}",
+            )
+    return wanted
+
+
+def _pinned_with_equals(pin: Pin) -> bool:
+    """`tensorflow ==1.15` in prose or a freeze line is a pip spec: exactly 1.15.0, as pip
+    reads `==1.15`, not the newest 1.15.x."""
+    return re.search(r"==\s*v?" + re.escape(pin.version) + r"(?![\w.])", pin.source) is not None
+
+
+def _family_name(pin: Pin) -> bool:
+    return pin.source.startswith('"') and "." not in pin.version
+
+
+def _imported(
+    extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
+) -> dict[str, Wanted]:
+    """Packages the code imports that the report never names, unless a named package brings
+    them or the claimed error is that they are missing."""
+    missing = _missing_module(extraction.reported_error)
+    brought = brought_by({n: w.version or None for n, w in wanted.items()})
+    added: dict[str, Wanted] = {}
+    backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
+    for name in (*extraction.imports, *([backend] if backend else [])):
+        if name in wanted or name in brought:
+            continue
+        if missing is not None and name == distribution_of(missing):
+            assumed.append(
+                f"{name} not installed: the code imports it and the report's error is that "
+                "it is missing"
+            )
+            continue
+        if name not in KNOWN_DISTRIBUTIONS:
+            assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
+            continue
+        added[name] = Wanted(
+            name=name,
+            version="",
+            exact=False,
+            why=(
+                "the code imports it; the report names no version"
+                if name in extraction.imports
+                else f"KERAS_BACKEND={extraction.env['KERAS_BACKEND']} needs it"
+            ),
+        )
+    return added
+
+
+def _missing_module(error: ReportedError | None) -> str | None:
+    if error is None or error.short_type not in ("ModuleNotFoundError", "ImportError"):
+        return None
+    match = re.search(r"No module named '([\w.]+)'", error.message)
+    return match[1] if match else None
+
+
+def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
+    if flags.script is not None:
+        text = read_text(flags.script, label=f"--script {flags.script}")
+        return text, str(flags.script)
+    candidates = [b for b in (extraction.code, *extraction.other_code) if b is not None]
+    if flags.block is not None:
+        ordered = sorted(candidates, key=lambda b: b.line)
+        if not 1 <= flags.block <= len(ordered):
+            raise NothingToRunError(
+                f"{path}: --block {flags.block}: the report has {len(ordered)} Python blocks"
+            )
+        chosen = ordered[flags.block - 1]
+    elif extraction.code is not None:
+        chosen = extraction.code
+    else:
+        raise NothingToRunError(
+            f"{path}: no code to run (no Python block, python -c line, pasted code or "
+            "traceback line); pass --script FILE"
+        )
+    others = len(candidates) - 1
+    note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
+    return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"
+
+
+def as_json(request: Request) -> dict[str, Any]:
+    """The extraction as `harness repro --dry-run --json` prints it."""
+    error = request.reported_error
+    return {
+        "python": request.python,
+        "steps": list(request.steps),
+        "env": dict(request.env),
+        "keras_json": request.keras_json,
+        "code": request.code,
+        "claim": None if error is None else {"type": error.type, "message": error.message},
+        "as_of": request.as_of.isoformat() if request.as_of else None,
+        "assumptions": list(request.assumed),
+    }

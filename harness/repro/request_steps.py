@@ -1,0 +1,85 @@
+"""The pip steps of a request: the reporter's own lines as written, bare names pinned, and
+what pip's resolver would refuse in one step split into two."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from harness.repro.bug_report.pip_lines import words as split_words
+
+
+def step_pins(step: str) -> dict[str, str | None]:
+    """name -> the version a step pins with `==` (None: no exact pin)."""
+    found: dict[str, str | None] = {}
+    for word in split_words(step):
+        if word.startswith("-"):
+            continue
+        name = re.split(r"[\[<>=!~;]", word)[0]
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            continue
+        match = re.search(r"===?([\w.+!-]+)$", word)
+        exact = match[1] if match and "," not in word and "*" not in word else None
+        found[str(canonicalize_name(name))] = exact
+    return found
+
+
+def pin_steps(
+    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
+) -> tuple[str, ...]:
+    """The report's own pip lines as written, bare names pinned to the versions it reports.
+    Packages it names but installs in none of its lines were there before them (a template's
+    "TensorFlow version: 2.16.1" describes the environment the reporter started from), so
+    they are installed first."""
+    used: set[str] = set()
+    out: list[str] = []
+    for step in steps:
+        words = []
+        for word in split_words(step):
+            bare = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", word)
+            name = str(canonicalize_name(re.split(r"[\[<>=!~;]", word)[0]))
+            if bare and not word.startswith("-") and name in exact:
+                if name in shown:
+                    assumed.append(
+                        f"`{bare[0]}` pinned to {exact[name]}, the version the report shows"
+                    )
+                words.append(f"{word}=={exact[name]}")
+            else:
+                words.append(word)
+            used.add(name)
+        out.append(shlex.join(words))
+    before = {name: version for name, version in exact.items() if name not in used}
+    if not before:
+        return tuple(out)
+    first = order(before, assumed)
+    assumed.append(
+        f"{' '.join(first)} installed before the report's own pip lines "
+        "(the report names these versions but installs them in none of its lines)"
+    )
+    return (*first, *out)
+
+
+def order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
+    """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
+    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, tf-keras of another minor than
+    TensorFlow). Users reach those by installing the second package afterwards; so does this."""
+    tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
+    later: list[str] = []
+    if tf is not None:
+        tf_version = Version(tf)
+        keras = exact.get("keras")
+        if keras and (tf_version < Version("2.16")) == (Version(keras).major >= 3):
+            later.append("keras")
+        tf_keras = exact.get("tf-keras")
+        if tf_keras and Version(tf_keras).release[:2] != tf_version.release[:2]:
+            later.append("tf-keras")
+    first = [f"{n}=={v}" for n, v in exact.items() if n not in later]
+    for name in later:
+        assumed.append(
+            f"{name} {exact[name]} installed in a second pip step after TensorFlow {tf} "
+            "(one step would be refused by pip's resolver)"
+        )
+    return (" ".join(first), *(f"{name}=={exact[name]}" for name in later))

@@ -1,0 +1,194 @@
+"""Exact versions for what a report leaves open, as of the day it was written.
+
+A partial version ('TF 2.11', 'keras 3') means the release current when the report was
+written: the newest matching release uploaded by then, never a later patch. A package named
+or imported without a version gets the newest release out by then. The Python is one that
+every package can install on (from the files' wheel tags and Requires-Python), among the
+Pythons released by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from packaging.version import InvalidVersion, Version
+
+from harness.errors import ConfigurationError, PackageIndexError
+from harness.pypi import PackageIndex, Release, placeholder
+
+DEFAULT_PYTHON = "3.11"
+# First release of each CPython: a report cannot have used a Python released after it.
+PYTHON_RELEASED = {
+    "3.6": date(2016, 12, 23),
+    "3.7": date(2018, 6, 27),
+    "3.8": date(2019, 10, 14),
+    "3.9": date(2020, 10, 5),
+    "3.10": date(2021, 10, 4),
+    "3.11": date(2022, 10, 24),
+    "3.12": date(2023, 10, 2),
+    "3.13": date(2024, 10, 7),
+}
+# Tried in this order: the default first, then its neighbours (base images for 3.9, 3.11 and
+# 3.13 can be built here from Debian), then older Pythons for older packages.
+PREFERENCE = ("3.11", "3.10", "3.12", "3.9", "3.13", "3.8", "3.7", "3.6")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wanted:
+    """One package to install: an exact version, a prefix ('2.16'), or '' for any."""
+
+    name: str
+    version: str
+    exact: bool
+    why: str  # what the report said, for the assumption
+
+
+def is_exact(version: str) -> bool:
+    """Whether `version` names one release (three parts, or a pre-release), not a series."""
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        raise ConfigurationError(f"{version!r} is not a version") from None
+    return len(parsed.release) >= 3 or parsed.is_prerelease
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImpliedDates:
+    """The earliest day the report can have been written, seen from each package it names.
+
+    With no date given, a report cannot predate the releases it names (an exact version's
+    upload; for a partial one, the first release matching it). Versions it leaves open are
+    resolved as of the latest of those days among the *other* packages, so that they fit the
+    versions the report does name: a partial version does not date itself ("keras 3" alone is
+    the newest 3.x, not 3.0.0). The day is an assumption, never the report's `as_of`."""
+
+    days: tuple[tuple[date, str, str], ...]  # (uploaded, "name version", name)
+
+    def latest(self) -> date | None:
+        """The latest day any package's version was resolved as of, if any."""
+        return max((d for d, _, _ in self.days), default=None)
+
+    def for_package(self, name: str, assumed: list[str]) -> date | None:
+        """The day `name`'s open version is resolved as of, said once in `assumed`."""
+        others = [entry for entry in self.days if entry[2] != name]
+        if not others:
+            return None
+        day, label, _ = max(others)
+        said = (
+            f"as of {day}: the report gives no date and cannot predate {label} "
+            f"(uploaded {day}); versions it leaves open are resolved as of that day"
+        )
+        if said not in assumed:
+            assumed.append(said)
+        return day
+
+
+def implied_dates(wanted: Iterable[Wanted], index: PackageIndex) -> ImpliedDates:
+    """Each named version's upload day (see `ImpliedDates`)."""
+    days: list[tuple[date, str, str]] = []
+    for item in wanted:
+        if not item.version:
+            continue
+        try:
+            release = (
+                index.release(item.name, item.version)
+                if item.exact
+                else _first(index, item.name, item.version)
+            )
+        except PackageIndexError:
+            continue  # not on PyPI (a private index's package): it dates nothing
+        if release is not None and release.uploaded is not None:
+            days.append((release.uploaded, f"{item.name} {release.version}", item.name))
+    return ImpliedDates(days=tuple(days))
+
+
+def _first(
+    index: PackageIndex, name: str, prefix: str, python: str | None = None
+) -> Release | None:
+    """The earliest final release matching `prefix` (installable on `python`, if given)."""
+    wanted = Version(prefix).release if prefix else ()
+    for release in index.releases(name):
+        version = release.version
+        if (
+            version.is_prerelease
+            or placeholder(version)
+            or version.release[: len(wanted)] != wanted
+        ):
+            continue
+        if python is None or release.installable_on(python):
+            return release
+    return None
+
+
+def choose_python(
+    wanted: Sequence[Wanted], index: PackageIndex | None, as_of: date | None
+) -> tuple[str, str]:
+    """A Python every wanted package installs on, and why it was chosen."""
+    released = [p for p in PREFERENCE if as_of is None or PYTHON_RELEASED[p] <= as_of]
+    names = ", ".join(f"{w.name} {w.version}".strip() for w in wanted)
+    if index is None or not wanted:
+        return DEFAULT_PYTHON, f"Python {DEFAULT_PYTHON}: the report names no Python version"
+    for python in released or [DEFAULT_PYTHON]:
+        if all(_installs(w, python, index, as_of) for w in wanted):
+            if python == DEFAULT_PYTHON:
+                return python, (
+                    f"Python {python}: the report names no Python version (files for it: {names})"
+                )
+            tried = ", ".join(released[: released.index(python)])
+            return python, (
+                f"Python {python}: the report names no Python version, and {names} "
+                f"have no files for {tried or 'a newer Python'}"
+                + (f" (Pythons released by {as_of})" if as_of else "")
+            )
+    return DEFAULT_PYTHON, (
+        f"Python {DEFAULT_PYTHON}: the report names no Python version and no Python "
+        f"has files for all of {names}"
+    )
+
+
+def _installs(wanted: Wanted, python: str, index: PackageIndex, as_of: date | None) -> bool:
+    if wanted.exact:
+        release = index.release(wanted.name, wanted.version)
+        return release is None or release.installable_on(python)
+    found = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    return found is not None or _first(index, wanted.name, wanted.version, python) is not None
+
+
+def exact_version(
+    wanted: Wanted, python: str, index: PackageIndex | None, as_of: date | None
+) -> tuple[str, str | None]:
+    """The version to install and, when it was not the reporter's, the assumption."""
+    if wanted.exact:
+        return wanted.version, None
+    if index is None:
+        raise ConfigurationError(
+            f"{wanted.name} {wanted.version or '(no version)'} is not an exact release and "
+            "PyPI cannot be asked offline"
+        )
+    latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    when = f" out by {as_of}" if as_of else ""
+    if latest is None and as_of is not None:
+        # Nothing out by then: the report names a package first released later, so it was
+        # written later; its first release is the nearest guess.
+        first = _first(index, wanted.name, wanted.version, python)
+        if first is not None:
+            return str(first.version), (
+                f"{wanted.name} {first.version}: its first "
+                f"{wanted.version + '.x ' if wanted.version else ''}release for Python "
+                f"{python}, none being out by {as_of} ({wanted.why})"
+            )
+    if latest is None:
+        raise ConfigurationError(
+            f"PyPI has no {wanted.name} {wanted.version + '.x ' if wanted.version else ''}"
+            f"release{when} installable on Python {python}"
+        )
+    if wanted.version:
+        return str(latest), (
+            f"{wanted.name} {latest}: the latest {wanted.version}.x release on PyPI for "
+            f"Python {python}{when} ({wanted.why})"
+        )
+    return str(
+        latest
+    ), f"{wanted.name} {latest}: the latest release for Python {python}{when} ({wanted.why})"

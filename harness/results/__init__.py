@@ -1,0 +1,1 @@
+"""A run's records and what is made from them: outcomes, tables, diffs, merges."""
