@@ -21,6 +21,7 @@ from harness import (
     results_cli,
     run_cli,
     scale_cli,
+    worker_image,
 )
 from harness.bases import DEBIAN_REPOSITORY, BaseResolver
 from harness.cells import AXES
@@ -247,6 +248,7 @@ cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
 cli.add_command(scale_cli.merge)
 cli.add_command(ci_github.ci)
+cli.add_command(worker_image.worker_image)
 
 
 class _NoEngine:

@@ -42,7 +42,7 @@ from harness.engine_api import (
     RunSpec,
 )
 from harness.engine_errors import reason, unavailable_reason
-from harness.engine_payload import VolumeCopies
+from harness.engine_payload import VolumeCopies, engine_sees_this_filesystem
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
 
@@ -68,13 +68,15 @@ class DockerEngine:
     """`Engine` over the Docker SDK (docker-py), talking to DOCKER_HOST or the local socket."""
 
     def __init__(
-        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool = False
+        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool | None = False
     ) -> None:
         self._client = client
         self._echo = echo
-        # An engine on another host cannot see this host's paths: read-only mounts are copied
-        # into volumes it owns (engine_payload.py) instead of bound.
-        self._copies = VolumeCopies(client, echo) if copy_mounts else None
+        # An engine that cannot see this process's paths gets read-only mounts copied into
+        # volumes it owns (engine_payload.py) instead of bound. None: ask the engine, once.
+        self._copy_mounts = copy_mounts
+        self._copies = VolumeCopies(client, echo)
+        self._probe_lock = threading.Lock()
         # Containers this process started and has not removed yet, for stop_running().
         self._live: dict[str, Any] = {}
         self._live_lock = threading.Lock()
@@ -90,7 +92,10 @@ class DockerEngine:
             raise EngineUnavailableError(unavailable_reason(exc)) from None
         except PermissionError as exc:  # pragma: no cover - depends on the host's socket mode
             raise EngineUnavailableError(unavailable_reason(exc)) from None
-        return cls(client, echo, copy_mounts=not shares_this_filesystem(os.environ))
+        # A local socket is not enough: a process in a container given only the host's socket
+        # (a Dask worker, say) does not share the engine's filesystem.
+        remote = not shares_this_filesystem(os.environ)
+        return cls(client, echo, copy_mounts=True if remote else None)
 
     def describe(self) -> EngineInfo:
         """The engine's version and storage driver, for run.json."""
@@ -293,14 +298,19 @@ class DockerEngine:
 
     def _mount_source(self, spec: RunSpec, mount: Mount) -> str:
         """The host path to bind, or the volume holding a copy of it for a remote engine."""
-        if self._copies is None or not mount.read_only:
+        if not mount.read_only or not self._copies_mounts(spec.image):
             return str(mount.source)
         return self._copies.volume_for(mount.source, image=spec.image, owner=spec.owner)
 
+    def _copies_mounts(self, image: str) -> bool:
+        with self._probe_lock:
+            if self._copy_mounts is None:
+                self._copy_mounts = not engine_sees_this_filesystem(self._client, image)
+            return self._copy_mounts
+
     def release(self) -> None:
         """Remove the copies of mounts made for this process's containers, once they are done."""
-        if self._copies is not None:
-            self._copies.release()
+        self._copies.release()
 
     def gateway(self) -> str | None:
         """The host's address on the default bridge: containers reach host services there."""

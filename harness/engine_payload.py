@@ -14,13 +14,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import secrets
 import tarfile
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 
 from harness.commands import Echo
 from harness.dockerfile import HARNESS_LABEL
@@ -47,6 +50,43 @@ def archive_of(directory: Path) -> bytes:
                 info.size, info.mode = len(data), 0o444
                 tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def engine_sees_this_filesystem(client: docker.DockerClient, image: str) -> bool:
+    """Whether the engine's binds reach this process's files: a fresh temporary file's random
+    content, bound into a container (made from `image`, never started) and read back.
+
+    DOCKER_HOST alone cannot tell: a process in a container given only the host's socket talks
+    to a local engine whose host paths are not its own, while the harness in a container that
+    runs its own engine shares that engine's paths. A `type=bind` mount of a missing path is
+    refused (a `-v` bind would create it empty on the engine's host).
+    """
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="keras-matrix-probe-") as probe:
+        Path(probe, "token").write_text(token, encoding="utf-8")
+        try:
+            container = client.containers.create(
+                image,
+                ["true"],
+                network_mode="none",
+                mounts=[docker.types.Mount(FILL_AT, probe, type="bind", read_only=True)],
+                labels={HARNESS_LABEL: "payload-helper"},
+            )
+        except docker.errors.APIError:
+            return False  # the engine's host has no such path
+        try:
+            stream, _ = container.get_archive(f"{FILL_AT}/token")
+            archive = b"".join(stream)
+        except docker.errors.NotFound:
+            return False
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"reading back a bound file: {reason(exc)}") from None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        member = tar.extractfile("token")
+        return member is not None and member.read().decode("utf-8", "replace") == token
 
 
 class VolumeCopies:

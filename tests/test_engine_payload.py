@@ -12,10 +12,11 @@ import docker
 import pytest
 from rich.console import Console
 
+from harness.bases import BaseResolver
 from harness.cells import expand
 from harness.commands import silent
 from harness.engine import DockerEngine, shares_this_filesystem
-from harness.engine_payload import VOLUME_PREFIX, archive_of
+from harness.engine_payload import VOLUME_PREFIX, archive_of, engine_sees_this_filesystem
 from harness.matrix import load_matrix
 from harness.outcome import Outcome
 from harness.pipeline import Options, default_ca_bundle, run_matrix
@@ -152,3 +153,26 @@ def test_the_payload_volume_is_mounted_read_only(tmp_path: Path) -> None:
     (outcome,) = done.outcomes()
     assert outcome.error is not None
     assert (outcome.error.type, outcome.error.message) == ("RuntimeError", "ro")
+
+
+@pytest.mark.docker
+def test_an_engine_on_this_filesystem_is_told_by_a_bound_file(tmp_path: Path) -> None:
+    """Here the engine binds this process's paths, so a connected engine binds rather than
+    copies (a worker in a container, which it cannot see, is tests/test_dask_container_worker)."""
+    client = docker.from_env()
+    base = BaseResolver(DockerEngine(client, silent), "debian", echo=silent, say=silent)
+    image = base.ensure("3.11").image
+    assert engine_sees_this_filesystem(client, image)
+    before = set(_ours(client, tmp_path))
+    commands: list[str] = []
+    engine = DockerEngine.connect(lambda argv: commands.append(" ".join(argv)))
+    outcomes = run(tmp_path / "asked", engine)
+    assert len(outcomes) == 2
+    assert not [c for c in commands if c.startswith("docker volume create")], commands
+    assert set(_ours(client, tmp_path)) == before
+    probes = [
+        c
+        for c in client.containers.list(all=True, filters={"label": "io.keras-matrix.harness"})
+        if any("keras-matrix-probe-" in m.get("Source", "") for m in c.attrs.get("Mounts", []))
+    ]
+    assert probes == []  # the probe's container is gone
