@@ -226,13 +226,14 @@ def build(
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clean(yes: bool) -> None:
-    """Remove every image the harness built (environment and base images)."""
+    """Remove every image the harness built (environment, base and worker images)."""
     if not yes:
         click.confirm("Remove all keras-matrix images?", abort=True)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
     removed = engine.remove_images(
-        HARNESS_LABEL, repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY)
+        HARNESS_LABEL,
+        repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY, worker_image.WORKER_REPOSITORY),
     )
     click.echo(f"removed {removed} images")
 

@@ -29,7 +29,8 @@ from harness.engine import DockerEngine
 from harness.engine_api import ImageStore, LineSink
 from harness.errors import ConfigurationError, EngineError
 
-WORKER_IMAGE = "keras-matrix-worker:latest"
+WORKER_REPOSITORY = "keras-matrix-worker"
+WORKER_IMAGE = f"{WORKER_REPOSITORY}:latest"
 VENV = "/opt/harness"
 
 
@@ -42,8 +43,12 @@ class Checkout:
 
     @classmethod
     def of_this_harness(cls) -> Checkout:
-        """The checkout this harness runs from (an editable install); one line if it is not."""
-        root = Path(harness.__file__).resolve().parent.parent
+        """The checkout this harness runs from (an editable install)."""
+        return cls.at(Path(harness.__file__).resolve().parent.parent)
+
+    @classmethod
+    def at(cls, root: Path) -> Checkout:
+        """The checkout at `root`; one line if it is not one."""
         if not (root / "pyproject.toml").is_file() or not (root / "requirements.lock").is_file():
             raise ConfigurationError(
                 f"{root}: no pyproject.toml and requirements.lock; the worker image is built "
