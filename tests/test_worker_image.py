@@ -47,7 +47,8 @@ def test_a_failed_wheelhouse_says_why_in_one_line(tmp_path: Path) -> None:
     # A project pip cannot build: its pyproject.toml is not TOML.
     (tmp_path / "pyproject.toml").write_text("[project\n", encoding="utf-8")
     echoed: list[list[str]] = []
-    with pytest.raises(EngineError, match=r"^pip wheel for the worker image failed \(exit \d+\): .*TOMLDecodeError"):
+    failed = r"^pip wheel for the worker image failed \(exit \d+\): .*TOMLDecodeError"
+    with pytest.raises(EngineError, match=failed):
         make_wheelhouse(
             Checkout.at(tmp_path), tmp_path / "wheels", echo=lambda argv: echoed.append([*argv])
         )
