@@ -42,7 +42,12 @@ from harness.engine_api import (
     RunSpec,
 )
 from harness.engine_errors import reason, unavailable_reason
-from harness.engine_payload import VolumeCopies, engine_sees_this_filesystem
+from harness.engine_payload import (
+    HELPER_LABEL_VALUE,
+    VolumeCopies,
+    engine_sees_this_filesystem,
+    helper_labels,
+)
 from harness.errors import EngineError, EngineUnavailableError
 from harness.sandbox import Clip, Sandbox
 
@@ -298,14 +303,19 @@ class DockerEngine:
 
     def _mount_source(self, spec: RunSpec, mount: Mount) -> str:
         """The host path to bind, or the volume holding a copy of it for a remote engine."""
-        if not mount.read_only or not self._copies_mounts(spec.image):
+        if not mount.read_only or not self._copies_mounts(spec):
             return str(mount.source)
-        return self._copies.volume_for(mount.source, image=spec.image, owner=spec.owner)
+        return self._copies.volume_for(
+            mount.source, image=spec.image, owner=spec.owner, run_id=spec.run_id
+        )
 
-    def _copies_mounts(self, image: str) -> bool:
+    def _copies_mounts(self, spec: RunSpec) -> bool:
         with self._probe_lock:
             if self._copy_mounts is None:
-                self._copy_mounts = not engine_sees_this_filesystem(self._client, image)
+                labels = helper_labels(spec.run_id, spec.owner)
+                self._copy_mounts = not engine_sees_this_filesystem(
+                    self._client, spec.image, labels
+                )
             return self._copy_mounts
 
     def release(self) -> None:
@@ -344,8 +354,14 @@ class DockerEngine:
         return len(running)
 
     def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
-        """Remove the cell containers on the engine (any process's) that `where` picks; how many."""
-        picked = [c for c in self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}") if where(c)]
+        """Remove the cell containers on the engine (any process's) that `where` picks, and the
+        payload helpers of the same runs and owners; how many."""
+        kinds = (CELL_LABEL_VALUE, HELPER_LABEL_VALUE)
+        picked = [
+            c
+            for c in self.containers(HARNESS_LABEL)
+            if c.labels.get(HARNESS_LABEL) in kinds and where(c)
+        ]
         for container in picked:
             self.remove_container(container.id)
         return len(picked)

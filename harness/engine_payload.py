@@ -27,12 +27,24 @@ import docker.types
 
 from harness.commands import Echo
 from harness.dockerfile import HARNESS_LABEL
-from harness.engine_api import OWNER_LABEL
+from harness.engine_api import OWNER_LABEL, RUN_LABEL
 from harness.engine_errors import reason
 from harness.errors import EngineError
 
 VOLUME_PREFIX = "keras-matrix-payload"
 FILL_AT = "/payload"
+HELPER_LABEL_VALUE = "payload-helper"
+
+
+def helper_labels(run_id: str | None, owner: str | None) -> dict[str, str]:
+    """A helper container's labels: whose run it serves, so that the sweeps of a run's
+    leftovers remove it too when its process dies between creating and removing it."""
+    labels = {HARNESS_LABEL: HELPER_LABEL_VALUE}
+    if run_id is not None:
+        labels[RUN_LABEL] = run_id
+    if owner:
+        labels[OWNER_LABEL] = owner
+    return labels
 
 
 def archive_of(directory: Path) -> bytes:
@@ -52,7 +64,9 @@ def archive_of(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
-def engine_sees_this_filesystem(client: docker.DockerClient, image: str) -> bool:
+def engine_sees_this_filesystem(
+    client: docker.DockerClient, image: str, labels: dict[str, str]
+) -> bool:
     """Whether the engine's binds reach this process's files: a fresh temporary file's random
     content, bound into a container (made from `image`, never started) and read back.
 
@@ -70,7 +84,7 @@ def engine_sees_this_filesystem(client: docker.DockerClient, image: str) -> bool
                 ["true"],
                 network_mode="none",
                 mounts=[docker.types.Mount(FILL_AT, probe, type="bind", read_only=True)],
-                labels={HARNESS_LABEL: "payload-helper"},
+                labels=labels,
             )
         except docker.errors.APIError:
             return False  # the engine's host has no such path
@@ -98,17 +112,21 @@ class VolumeCopies:
         self._volumes: dict[Path, str] = {}
         self._lock = threading.Lock()
 
-    def volume_for(self, source: Path, *, image: str, owner: str | None) -> str:
+    def volume_for(
+        self, source: Path, *, image: str, owner: str | None, run_id: str | None = None
+    ) -> str:
         """The volume holding `source`'s files, filled now through a helper made from `image`."""
         with self._lock:
             if source not in self._volumes:
                 digest = hashlib.sha256(f"{source}\0{owner}".encode()).hexdigest()[:16]
                 name = f"{VOLUME_PREFIX}-{digest}"
-                self._fill(name, source, image=image, owner=owner)
+                self._fill(name, source, image=image, owner=owner, run_id=run_id)
                 self._volumes[source] = name
             return self._volumes[source]
 
-    def _fill(self, name: str, source: Path, *, image: str, owner: str | None) -> None:
+    def _fill(
+        self, name: str, source: Path, *, image: str, owner: str | None, run_id: str | None
+    ) -> None:
         labels = {HARNESS_LABEL: "payload"} | ({OWNER_LABEL: owner} if owner else {})
         self._echo(["docker", "volume", "create", name])
         helper: Any = None
@@ -119,7 +137,7 @@ class VolumeCopies:
                 ["true"],
                 volumes={name: {"bind": FILL_AT, "mode": "rw"}},
                 network_mode="none",
-                labels={HARNESS_LABEL: "payload-helper"},
+                labels=helper_labels(run_id, owner),
             )
             self._echo(["docker", "cp", f"{source}/.", f"{str(helper.id)[:12]}:{FILL_AT}"])
             helper.put_archive(FILL_AT, archive_of(source))
