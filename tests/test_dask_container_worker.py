@@ -76,6 +76,16 @@ def docker(*args: str) -> str:
     ).stdout
 
 
+def _image_id(ref: str) -> str | None:
+    found = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -101,7 +111,11 @@ def test_a_worker_sharing_only_the_engine_socket_runs_the_cells(tmp_path: Path) 
     local = verdicts((tmp_path / "local" / "latest").resolve())
     assert len(local) == 6
     assert {v[1] for v in local.values()} == {"ModuleNotFoundError", "ValueError"}
+    previous = _image_id(WORKER_IMAGE)
     ok(harness("worker-image", "--tag", WORKER_IMAGE, "--base", "debian", "--quiet"))
+    if previous not in (None, _image_id(WORKER_IMAGE)):
+        # The last session's image, untagged now: each build holds this checkout's harness.
+        subprocess.run(["docker", "rmi", previous], capture_output=True, check=False)
 
     # The scheduler listens on the bridge only: there the worker's container reaches it.
     gateway = DockerEngine.connect(silent).gateway()
