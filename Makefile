@@ -30,7 +30,8 @@ lock: ## re-resolve pyproject.toml's dependencies (with the test extra) into req
 	rm -rf $(VENV)-lock
 
 setup: $(BIN)/.installed
-	bash scripts/install-system-deps
+	@# shellcheck: actionlint checks the emitted workflows' shell steps with it, as on CI.
+	bash scripts/install-system-deps shellcheck
 
 matrix: setup ## run the default matrix, write results/<run>/table.md
 	$(BIN)/harness run matrix.yaml --jobs $(JOBS) --quiet

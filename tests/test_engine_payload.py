@@ -3,20 +3,30 @@ a bind mount, read-only in the cell, and nothing left behind. Against the real e
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import tarfile
 from pathlib import Path
 
 import docker
+import docker.errors
 import pytest
 from rich.console import Console
 
+from harness.build.bases import BaseResolver
 from harness.config.cells import expand
 from harness.config.matrix import load_matrix
+from harness.engine.api import RUN_LABEL
 from harness.engine.commands import silent
-from harness.engine.docker_engine import DockerEngine, shares_this_filesystem
-from harness.engine.payload import VOLUME_PREFIX, archive_of
+from harness.engine.docker_engine import DockerEngine
+from harness.engine.payload import (
+    VOLUME_PREFIX,
+    archive_of,
+    engine_sees_this_filesystem,
+    helper_labels,
+    shares_this_filesystem,
+)
 from harness.execute.pipeline import Options, default_ca_bundle, run_matrix
 from harness.execute.ui import Reporter
 from harness.results.outcome import Outcome
@@ -152,3 +162,45 @@ def test_the_payload_volume_is_mounted_read_only(tmp_path: Path) -> None:
     (outcome,) = done.outcomes()
     assert outcome.error is not None
     assert (outcome.error.type, outcome.error.message) == ("RuntimeError", "ro")
+
+
+@pytest.mark.docker
+def test_an_engine_on_this_filesystem_is_told_by_a_bound_file(tmp_path: Path) -> None:
+    """Here the engine binds this process's paths, so a connected engine binds rather than
+    copies (a worker in a container, which it cannot see, is tests/test_dask_container_worker)."""
+    client = docker.from_env()
+    base = BaseResolver(DockerEngine(client, silent), "debian", echo=silent, say=silent)
+    image = base.ensure("3.11").image
+    assert engine_sees_this_filesystem(client, image, helper_labels(None, None))
+    before = set(_ours(client, tmp_path))
+    commands: list[str] = []
+    engine = DockerEngine.connect(lambda argv: commands.append(" ".join(argv)))
+    outcomes = run(tmp_path / "asked", engine)
+    assert len(outcomes) == 2
+    assert not [c for c in commands if c.startswith("docker volume create")], commands
+    assert set(_ours(client, tmp_path)) == before
+    probes = [
+        c
+        for c in client.containers.list(all=True, filters={"label": "io.keras-matrix.harness"})
+        if any("keras-matrix-probe-" in m.get("Source", "") for m in c.attrs.get("Mounts", []))
+    ]
+    assert probes == []  # the probe's container is gone
+
+
+@pytest.mark.docker
+def test_a_helper_left_by_a_killed_process_is_swept_with_its_runs_cells() -> None:
+    """A process killed between creating a probe or filler container and removing it (a Dask
+    worker's SIGKILL) leaves it behind; the sweep of the run's cells removes it too."""
+    client = docker.from_env()
+    engine = DockerEngine(client, silent)
+    image = BaseResolver(engine, "debian", echo=silent, say=silent).ensure("3.11").image
+    run_id = f"helper-sweep-{id(client):x}"
+    left = client.containers.create(
+        image, ["true"], network_mode="none", labels=helper_labels(run_id, None)
+    )
+    try:
+        assert engine.remove_cells(lambda c: c.labels.get(RUN_LABEL) == run_id) == 1
+        assert client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}) == []
+    finally:
+        with contextlib.suppress(docker.errors.NotFound):
+            left.remove(force=True)

@@ -22,6 +22,7 @@ from harness.cli import (
     completion,
     scale,
     tables,
+    worker_image,
 )
 from harness.cli import (
     lock as lock_cli,
@@ -227,13 +228,14 @@ def build(
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clean(yes: bool) -> None:
-    """Remove every image the harness built (environment and base images)."""
+    """Remove every image the harness built (environment, base and worker images)."""
     if not yes:
         click.confirm("Remove all keras-matrix images?", abort=True)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
     removed = engine.remove_images(
-        HARNESS_LABEL, repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY)
+        HARNESS_LABEL,
+        repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY, worker_image.WORKER_REPOSITORY),
     )
     click.echo(f"removed {removed} images")
 
@@ -249,6 +251,7 @@ cli.add_command(browse.ls)
 cli.add_command(lock_cli.lock)
 cli.add_command(scale.merge)
 cli.add_command(ci_github.ci)
+cli.add_command(worker_image.worker_image)
 
 
 class _NoEngine:

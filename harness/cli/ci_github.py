@@ -40,8 +40,8 @@ jobs:
       shards: ${{ steps.plan.outputs.shards }}
       any: ${{ steps.plan.outputs.any }}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: actions/checkout@v5
+      - uses: actions/setup-python@v6
         with:
           python-version: "3.11"
       - run: pip install .
@@ -64,8 +64,8 @@ __LOCK_UPGRADE__      # Planned with the shards' (empty) --results: runs committ
       max-parallel: __SHARDS__
       matrix: ${{ fromJSON(needs.plan.outputs.shards) }}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: actions/checkout@v5
+      - uses: actions/setup-python@v6
         with:
           python-version: "3.11"
       - run: pip install .
@@ -76,7 +76,7 @@ __LOCK_DOWNLOAD__      - name: harness run --shard ${{ matrix.shard }}
         run: >-
           harness run __MATRIX__ --shard "$SHARD" --plan-hash "$PLAN_HASH"
           --base __BASE__ --results shard-results --quiet
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@v6
         if: always()
         with:
           name: cells-${{ matrix.index }}-${{ github.run_attempt }}
@@ -90,12 +90,12 @@ __LOCK_DOWNLOAD__      - name: harness run --shard ${{ matrix.shard }}
     if: always() && needs.plan.outputs.any == 'true'
     runs-on: ubuntu-latest
 __MERGE_PERMISSIONS__    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: actions/checkout@v5
+      - uses: actions/setup-python@v6
         with:
           python-version: "3.11"
       - run: pip install .
-      - uses: actions/download-artifact@v4
+      - uses: actions/download-artifact@v7
         with:
           pattern: cells-*
           merge-multiple: true
@@ -109,7 +109,7 @@ _PUBLISH = """\
       - run: harness publish merged -o published
       - run: harness table merged -f summary -o - >> "$GITHUB_STEP_SUMMARY"
       - run: harness table merged -f junit -o published/junit.xml
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@v6
         with:
           name: tables-${{ github.run_attempt }}
           path: published/

@@ -39,7 +39,13 @@ from harness.engine.api import (
 from harness.engine.commands import Echo
 from harness.engine.docker_confinement import create_kwargs, read_logs
 from harness.engine.docker_errors import reason, unavailable_reason
-from harness.engine.payload import VolumeCopies
+from harness.engine.payload import (
+    HELPER_LABEL_VALUE,
+    VolumeCopies,
+    engine_sees_this_filesystem,
+    helper_labels,
+    shares_this_filesystem,
+)
 from harness.errors import EngineError, EngineUnavailableError
 
 
@@ -47,13 +53,15 @@ class DockerEngine:
     """`Engine` over the Docker SDK (docker-py), talking to DOCKER_HOST or the local socket."""
 
     def __init__(
-        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool = False
+        self, client: docker.DockerClient, echo: Echo, *, copy_mounts: bool | None = False
     ) -> None:
         self._client = client
         self._echo = echo
-        # An engine on another host cannot see this host's paths: read-only mounts are copied
-        # into volumes it owns (engine_payload.py) instead of bound.
-        self._copies = VolumeCopies(client, echo) if copy_mounts else None
+        # An engine that cannot see this process's paths gets read-only mounts copied into
+        # volumes it owns (engine_payload.py) instead of bound. None: ask the engine, once.
+        self._copy_mounts = copy_mounts
+        self._copies = VolumeCopies(client, echo)
+        self._probe_lock = threading.Lock()
         # Containers this process started and has not removed yet, for stop_running().
         self._live: dict[str, Any] = {}
         self._live_lock = threading.Lock()
@@ -69,7 +77,10 @@ class DockerEngine:
             raise EngineUnavailableError(unavailable_reason(exc)) from None
         except PermissionError as exc:  # pragma: no cover - depends on the host's socket mode
             raise EngineUnavailableError(unavailable_reason(exc)) from None
-        return cls(client, echo, copy_mounts=not shares_this_filesystem(os.environ))
+        # A local socket is not enough: a process in a container given only the host's socket
+        # (a Dask worker, say) does not share the engine's filesystem.
+        remote = not shares_this_filesystem(os.environ)
+        return cls(client, echo, copy_mounts=True if remote else None)
 
     def describe(self) -> EngineInfo:
         """The engine's version and storage driver, for run.json."""
@@ -272,14 +283,24 @@ class DockerEngine:
 
     def _mount_source(self, spec: RunSpec, mount: Mount) -> str:
         """The host path to bind, or the volume holding a copy of it for a remote engine."""
-        if self._copies is None or not mount.read_only:
+        if not mount.read_only or not self._copies_mounts(spec):
             return str(mount.source)
-        return self._copies.volume_for(mount.source, image=spec.image, owner=spec.owner)
+        return self._copies.volume_for(
+            mount.source, image=spec.image, owner=spec.owner, run_id=spec.run_id
+        )
+
+    def _copies_mounts(self, spec: RunSpec) -> bool:
+        with self._probe_lock:
+            if self._copy_mounts is None:
+                labels = helper_labels(spec.run_id, spec.owner)
+                self._copy_mounts = not engine_sees_this_filesystem(
+                    self._client, spec.image, labels
+                )
+            return self._copy_mounts
 
     def release(self) -> None:
         """Remove the copies of mounts made for this process's containers, once they are done."""
-        if self._copies is not None:
-            self._copies.release()
+        self._copies.release()
 
     def gateway(self) -> str | None:
         """The host's address on the default bridge: containers reach host services there."""
@@ -313,8 +334,14 @@ class DockerEngine:
         return len(running)
 
     def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
-        """Remove the cell containers on the engine (any process's) that `where` picks; how many."""
-        picked = [c for c in self.containers(f"{HARNESS_LABEL}={CELL_LABEL_VALUE}") if where(c)]
+        """Remove the cell containers on the engine (any process's) that `where` picks, and the
+        payload helpers of the same runs and owners; how many."""
+        kinds = (CELL_LABEL_VALUE, HELPER_LABEL_VALUE)
+        picked = [
+            c
+            for c in self.containers(HARNESS_LABEL)
+            if c.labels.get(HARNESS_LABEL) in kinds and where(c)
+        ]
         for container in picked:
             self.remove_container(container.id)
         return len(picked)
@@ -371,9 +398,3 @@ class DockerEngine:
                 except docker.errors.APIError as exc:
                     raise EngineError(f"docker rmi {ref}: {reason(exc)}") from None
         return removed
-
-
-def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
-    """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
-    host = environ.get("DOCKER_HOST", "")
-    return not host or host.startswith("unix://")

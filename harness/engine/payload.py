@@ -14,21 +14,37 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import secrets
 import tarfile
+import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 
-from harness.engine.api import HARNESS_LABEL, OWNER_LABEL
+from harness.engine.api import HARNESS_LABEL, OWNER_LABEL, RUN_LABEL
 from harness.engine.commands import Echo
 from harness.engine.docker_errors import reason
 from harness.errors import EngineError
 
 VOLUME_PREFIX = "keras-matrix-payload"
 FILL_AT = "/payload"
+HELPER_LABEL_VALUE = "payload-helper"
+
+
+def helper_labels(run_id: str | None, owner: str | None) -> dict[str, str]:
+    """A helper container's labels: whose run it serves, so that the sweeps of a run's
+    leftovers remove it too when its process dies between creating and removing it."""
+    labels = {HARNESS_LABEL: HELPER_LABEL_VALUE}
+    if run_id is not None:
+        labels[RUN_LABEL] = run_id
+    if owner:
+        labels[OWNER_LABEL] = owner
+    return labels
 
 
 def archive_of(directory: Path) -> bytes:
@@ -48,6 +64,45 @@ def archive_of(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+def engine_sees_this_filesystem(
+    client: docker.DockerClient, image: str, labels: dict[str, str]
+) -> bool:
+    """Whether the engine's binds reach this process's files: a fresh temporary file's random
+    content, bound into a container (made from `image`, never started) and read back.
+
+    DOCKER_HOST alone cannot tell: a process in a container given only the host's socket talks
+    to a local engine whose host paths are not its own, while the harness in a container that
+    runs its own engine shares that engine's paths. A `type=bind` mount of a missing path is
+    refused (a `-v` bind would create it empty on the engine's host).
+    """
+    token = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="keras-matrix-probe-") as probe:
+        Path(probe, "token").write_text(token, encoding="utf-8")
+        try:
+            container = client.containers.create(
+                image,
+                ["true"],
+                network_mode="none",
+                mounts=[docker.types.Mount(FILL_AT, probe, type="bind", read_only=True)],
+                labels=labels,
+            )
+        except docker.errors.APIError:
+            return False  # the engine's host has no such path
+        try:
+            stream, _ = container.get_archive(f"{FILL_AT}/token")
+            archive = b"".join(stream)
+        except docker.errors.NotFound:
+            return False
+        except docker.errors.DockerException as exc:
+            raise EngineError(f"reading back a bound file: {reason(exc)}") from None
+        finally:
+            with contextlib.suppress(docker.errors.DockerException):
+                container.remove(force=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        member = tar.extractfile("token")
+        return member is not None and member.read().decode("utf-8", "replace") == token
+
+
 class VolumeCopies:
     """Named volumes holding copies of host directories, made once each and removed together."""
 
@@ -57,17 +112,21 @@ class VolumeCopies:
         self._volumes: dict[Path, str] = {}
         self._lock = threading.Lock()
 
-    def volume_for(self, source: Path, *, image: str, owner: str | None) -> str:
+    def volume_for(
+        self, source: Path, *, image: str, owner: str | None, run_id: str | None = None
+    ) -> str:
         """The volume holding `source`'s files, filled now through a helper made from `image`."""
         with self._lock:
             if source not in self._volumes:
                 digest = hashlib.sha256(f"{source}\0{owner}".encode()).hexdigest()[:16]
                 name = f"{VOLUME_PREFIX}-{digest}"
-                self._fill(name, source, image=image, owner=owner)
+                self._fill(name, source, image=image, owner=owner, run_id=run_id)
                 self._volumes[source] = name
             return self._volumes[source]
 
-    def _fill(self, name: str, source: Path, *, image: str, owner: str | None) -> None:
+    def _fill(
+        self, name: str, source: Path, *, image: str, owner: str | None, run_id: str | None
+    ) -> None:
         labels = {HARNESS_LABEL: "payload"} | ({OWNER_LABEL: owner} if owner else {})
         self._echo(["docker", "volume", "create", name])
         helper: Any = None
@@ -78,7 +137,7 @@ class VolumeCopies:
                 ["true"],
                 volumes={name: {"bind": FILL_AT, "mode": "rw"}},
                 network_mode="none",
-                labels={HARNESS_LABEL: "payload-helper"},
+                labels=helper_labels(run_id, owner),
             )
             self._echo(["docker", "cp", f"{source}/.", f"{str(helper.id)[:12]}:{FILL_AT}"])
             helper.put_archive(FILL_AT, archive_of(source))
@@ -98,3 +157,9 @@ class VolumeCopies:
             # Still in use by a container being removed, or gone: it carries our label.
             with contextlib.suppress(docker.errors.DockerException):
                 self._client.volumes.get(name).remove(force=True)
+
+
+def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
+    """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
+    host = environ.get("DOCKER_HOST", "")
+    return not host or host.startswith("unix://")

@@ -8,7 +8,10 @@ completes, so cells.jsonl, the result cache and the progress bar work as with th
 executor. Dask schedules the tasks and retries those of a worker that is lost.
 
 Nothing assumes the worker sees the client's files: each task carries the payload's bytes,
-which the worker writes to a directory of its own before it runs the cells.
+which the worker writes to a directory of its own before it runs the cells. Nor that the
+worker's engine sees the worker's files (a worker in a container given the host's socket):
+the engine checks, and copies the payload into volumes it owns where its binds would not
+reach (engine.py, engine_payload.py).
 
 Needs the `cluster` extra (`pip install 'keras-matrix-harness[cluster]'`).
 """
