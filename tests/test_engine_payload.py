@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -48,7 +50,10 @@ scenarios: [missing_tensorflow]
 """
 
 
-def test_only_a_local_socket_shares_this_filesystem() -> None:
+def test_only_a_local_socket_shares_this_filesystem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))  # no config.json: the default context
     assert shares_this_filesystem({})
     assert shares_this_filesystem({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"})
     assert not shares_this_filesystem({"DOCKER_HOST": "tcp://10.0.0.5:2376"})
@@ -204,3 +209,22 @@ def test_a_helper_left_by_a_killed_process_is_swept_with_its_runs_cells() -> Non
     finally:
         with contextlib.suppress(docker.errors.NotFound):
             left.remove(force=True)
+
+
+def test_a_docker_context_on_another_host_is_not_this_filesystem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Docker CLI's layout: config.json beside contexts/meta/<sha256 of the name>/meta.json.
+    (tmp_path / "config.json").write_text('{"currentContext": "builder"}', encoding="utf-8")
+    for name, host in (("builder", "ssh://build@ci-runner"), ("desk", "unix:///run/d.sock")):
+        meta = tmp_path / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+        meta.mkdir(parents=True)
+        endpoint = {"Host": host, "SkipTLSVerify": False}
+        document = {"Name": name, "Metadata": {}, "Endpoints": {"docker": endpoint}}
+        (meta / "meta.json").write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+
+    assert not shares_this_filesystem({})  # config.json's current context
+    assert shares_this_filesystem({"DOCKER_CONTEXT": "desk"})
+    assert not shares_this_filesystem({"DOCKER_CONTEXT": "builder"})
+    assert shares_this_filesystem({"DOCKER_HOST": "unix:///var/run/docker.sock"})

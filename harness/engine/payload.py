@@ -25,6 +25,7 @@ from typing import Any
 import docker
 import docker.errors
 import docker.types
+from docker.context import ContextAPI
 
 from harness.engine.api import HARNESS_LABEL, OWNER_LABEL, RUN_LABEL
 from harness.engine.commands import Echo
@@ -160,6 +161,14 @@ class VolumeCopies:
 
 
 def shares_this_filesystem(environ: Mapping[str, str]) -> bool:
-    """Whether the engine runs on this host: DOCKER_HOST unset or a local socket."""
+    """Whether the engine runs on this host: its address (DOCKER_HOST, else the Docker CLI's
+    current context, as `docker.from_env` resolves them) is unset or a local socket."""
     host = environ.get("DOCKER_HOST", "")
+    if not host:
+        # DOCKER_CONTEXT, then config.json's currentContext; "default" gives no address.
+        try:
+            found = ContextAPI.kwargs_from_context(environment=environ).get("base_url")
+        except docker.errors.DockerException:
+            found = None
+        host = str(found or "")
     return not host or host.startswith("unix://")
