@@ -10,7 +10,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from harness import driver
+from harness.repro.bug_report.aliases import PACKAGING_TOOLS, PINNED_PACKAGES
 
 
 def run_driver(tmp_path: Path, source: str, *extra: str) -> dict[str, Any]:
@@ -257,3 +260,15 @@ def test_display_keeps_exception_notes(tmp_path: Path) -> None:
 def test_outside_a_container_the_guard_kills_only_the_scenarios_session(tmp_path: Path) -> None:
     guard = run_driver(tmp_path, "print('hi')\n")["guard"]
     assert guard == {"undumpable": True, "pid1": False, "leftovers_killed": 0}
+
+
+def test_every_package_a_cell_records_is_one_a_report_can_pin() -> None:
+    # The driver keeps its own list (it runs alone in the container); a report's pin of a
+    # package the tables show must be kept, or a reproduction could not set that version.
+    assert set(driver.PACKAGES) <= set(PINNED_PACKAGES)
+    assert not set(PINNED_PACKAGES) & set(PACKAGING_TOOLS)
+    # Reports' names are canonicalized before they are looked up in these lists.
+    for name in (*driver.PACKAGES, *PINNED_PACKAGES, *PACKAGING_TOOLS):
+        assert str(canonicalize_name(name)) == name, name
+    assert len(set(driver.PACKAGES)) == len(driver.PACKAGES)
+    assert len(set(PINNED_PACKAGES)) == len(PINNED_PACKAGES)

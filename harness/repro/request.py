@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.config import yamlsource
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.repro.bug_report.aliases import KEY_PACKAGES
+from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import DISTRIBUTION_OF, brought_by, distribution_of
-from harness.repro.bug_report.parse import Block, Extraction, Pin, ReportedError, extract
+from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
@@ -39,7 +39,7 @@ BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 # Imports added to the environment when the report names no version of them; any other
 # import (a local module, an unknown name) is listed, not looked up.
 KNOWN_DISTRIBUTIONS = frozenset(
-    (*KEY_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
+    (*PINNED_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
 ) | frozenset(("pandas", "scipy", "matplotlib", "h5py", "flax", "optax", "transformers"))
 
 
@@ -126,7 +126,7 @@ def read_source(path: Path) -> tuple[Extraction, str]:
         pip_steps=tuple(parsed.pip),
         env=dict(parsed.env),
         keras_json=parsed.keras_json,
-        code=Block(info="python", text=code, line=line) if code else None,
+        code=CodeBlock(info="python", text=code, line=line) if code else None,
         reported_error=error,
     ), "yaml"
 

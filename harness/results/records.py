@@ -20,9 +20,10 @@ from harness.results.outcome import Outcome
 from harness.results.rundir import RunDir
 from harness.results.runmeta import RunMeta
 
-# Packages whose installed versions describe an environment, most telling first: those the
-# driver reads in every cell.
-KEY_PACKAGES = driver.PACKAGES
+# One list, the driver's: harness.driver is copied alone into containers and cannot import it.
+RECORDED_PACKAGES = driver.PACKAGES
+"""The packages whose installed versions the driver records in every cell, most telling first
+(tables list packages in this order); narrower than a bug report's PINNED_PACKAGES."""
 UNKNOWN = runmeta.UNKNOWN  # the tables' word for a value not recorded
 NOT_INSTALLED = "not installed"
 Phase = Literal["works", "import", "call", "no_result"]
@@ -190,7 +191,7 @@ def version_key(value: str | None) -> tuple[int, Version | str]:
 
 
 def package_names(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
-    """Packages with a recorded version in some cell (the driver's list), key packages first."""
+    """Packages with a recorded version in some cell (the driver's list), in its order."""
     found = {
         name
         for o in outcomes
@@ -198,7 +199,9 @@ def package_names(outcomes: Iterable[Outcome]) -> tuple[str, ...]:
         if version and name != "python"
     }
     return tuple(
-        sorted(found, key=lambda n: (KEY_PACKAGES.index(n) if n in KEY_PACKAGES else 99, n))
+        sorted(
+            found, key=lambda n: (RECORDED_PACKAGES.index(n) if n in RECORDED_PACKAGES else 99, n)
+        )
     )
 
 

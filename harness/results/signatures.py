@@ -10,7 +10,7 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from harness.results.outcome import Outcome
-from harness.results.records import KEY_PACKAGES, Phase, package_names, phase_of
+from harness.results.records import RECORDED_PACKAGES, Phase, package_names, phase_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,7 +118,7 @@ def boundaries(signature: str, outcomes: Sequence[Outcome]) -> tuple[Boundary, .
     slices = {(o.scenario, o.backend) for o in outcomes if o.signature == signature}
     compared = [o for o in outcomes if (o.scenario, o.backend) in slices and o.versions]
     packages = package_names(compared)
-    ordered = [p for p in packages if p in KEY_PACKAGES and p != "numpy"]
+    ordered = [p for p in packages if p in RECORDED_PACKAGES and p != "numpy"]
     found = []
     for package in (*ordered, "python", *(p for p in packages if p not in ordered)):
         split = _split(

@@ -77,7 +77,7 @@ def check_axes(names: Sequence[str], outcomes: Sequence[Outcome], option: str) -
 
 
 @dataclass(frozen=True, kw_only=True)
-class Block:
+class GridSection:
     """One section of the grid: the cells whose section axes take `key`."""
 
     key: tuple[str, ...]
@@ -97,7 +97,7 @@ class Grid:
     rows: tuple[str, ...]
     cols: tuple[str, ...]
     sections: tuple[str, ...]
-    blocks: tuple[Block, ...]
+    blocks: tuple[GridSection, ...]
 
 
 def make_grid(run: Run, rows: Sequence[str], cols: Sequence[str]) -> Grid:
@@ -130,7 +130,7 @@ def make_grid(run: Run, rows: Sequence[str], cols: Sequence[str]) -> Grid:
             at = (key(outcome, rows), key(outcome, cols))
             cells[at] = (*cells.get(at, ()), outcome)
         blocks.append(
-            Block(
+            GridSection(
                 key=section,
                 rows=sort((key(o, rows) for o in mine), rows),
                 cols=sort((key(o, cols) for o in mine), cols),
@@ -162,7 +162,7 @@ class EnvironmentSummary:
 
     environment: str
     python: str
-    versions: Mapping[str, str]  # key packages as installed ("not installed" where absent)
+    versions: Mapping[str, str]  # the recorded packages as installed ("not installed" where absent)
     image: ImageInfo | None
     counts: Mapping[Phase, int]
 

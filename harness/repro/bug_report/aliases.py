@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-# Packages whose versions decide Keras/TensorFlow behaviour; a freeze dump's other lines
-# (requests, six, ...) are listed but not installed, to keep the environment small.
-KEY_PACKAGES = (
+# A freeze dump's other lines (requests, six, ...) are listed but not installed, to keep the
+# environment small. A superset of the packages the driver records in every cell
+# (harness.driver.PACKAGES): a report may pin a nightly or an add-on (keras-hub,
+# tensorflow-probability) that no cell reads back.
+PINNED_PACKAGES = (
     "tensorflow",
     "tensorflow-cpu",
     "tf-nightly",
@@ -24,6 +26,8 @@ KEY_PACKAGES = (
     "tensorflow-text",
     "tensorflow-datasets",
 )
+"""The distributions whose versions a report's pins (freeze lines, printed versions, conda
+installs) are read and installed for: those that decide Keras/TensorFlow behaviour."""
 # How prose and `X.__version__` name them.
 ALIASES = {
     "tf": "tensorflow",
@@ -56,4 +60,6 @@ ALIASES = {
     "tensorflow-hub": "tensorflow-hub",
     "tensorflow_hub": "tensorflow-hub",
 }
-NOT_INSTALLED = ("pip", "setuptools", "wheel")
+PACKAGING_TOOLS = ("pip", "setuptools", "wheel")
+"""Installers every environment has: a report's pins of them are neither installed nor listed
+as ignored, and a pip command naming only them is not read as the report's install line."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.distributions import distribution_of
-from harness.repro.bug_report.model import Block
+from harness.repro.bug_report.model import CodeBlock
 from harness.repro.bug_report.python_code import Candidate, does_something, parse_prefix
 from harness.repro.bug_report.shell import python_c
 
@@ -36,13 +36,13 @@ _ORIGIN_RANK = {"block": 3, "shell block": 2, "python -c": 2, "unfenced": 1, "tr
 class Reading:
     """The code a report runs: the block chosen, the others, and notes on the choice."""
 
-    chosen: Block | None
-    others: tuple[Block, ...]
+    chosen: CodeBlock | None
+    others: tuple[CodeBlock, ...]
     candidates: tuple[Candidate, ...]
     notes: tuple[str, ...]
 
 
-def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Reading:
+def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> Reading:
     """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
     candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
     tracebacks = report_tracebacks.parse(claim_text)
@@ -53,7 +53,7 @@ def read(found: list[Block], prose: str, *, text: str, claim_text: str) -> Readi
             return Reading(chosen=None, others=(), candidates=(), notes=())
         code, how = derived
         notes.append(f"code derived from the traceback: {how}")
-        block = Block(info="python", text=code, line=1, origin="traceback")
+        block = CodeBlock(info="python", text=code, line=1, origin="traceback")
         return Reading(chosen=block, others=(), candidates=(), notes=tuple(notes))
     failing = report_tracebacks.failing_lines(tracebacks)
 
@@ -111,7 +111,7 @@ def trivial(code: str) -> bool:
     return True
 
 
-def imports(block: Block | None) -> list[str]:
+def imports(block: CodeBlock | None) -> list[str]:
     """Distributions the code imports (standard library left out), in order."""
     if block is None:
         return []
@@ -133,7 +133,7 @@ def imports(block: Block | None) -> list[str]:
     return found
 
 
-def _from_blocks(found: list[Block]) -> list[Candidate]:
+def _from_blocks(found: list[CodeBlock]) -> list[Candidate]:
     out: list[Candidate] = []
     for block in found:
         if block.language in _NOT_CODE:
@@ -145,7 +145,7 @@ def _from_blocks(found: list[Block]) -> list[Candidate]:
             origin = "block" if python_language or not block.language else "shell block"
             out.append(
                 Candidate(
-                    block=Block(
+                    block=CodeBlock(
                         info=block.info or "python",
                         text=code,
                         line=block.line,
@@ -242,7 +242,7 @@ def _runs(numbered: list[tuple[int, str]], *, before: str | None) -> list[Candid
             hint = " ".join(line.strip() for line in above[-3:])
         out.append(
             Candidate(
-                block=Block(
+                block=CodeBlock(
                     info="python (unfenced)", text=code, line=first, before=hint, origin="unfenced"
                 ),
                 lines=frozenset(number for number, _ in run[: code.count("\n")]),

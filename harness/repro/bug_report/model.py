@@ -8,7 +8,7 @@ from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
-class Block:
+class CodeBlock:
     """Code found in a report: its info string (or where it came from), text, the line
     (1-based) its text starts on, and the prose just above it, which often says what it is."""
 
@@ -56,8 +56,8 @@ class Extraction:
     pip_steps: tuple[str, ...] = ()  # `pip install ...` arguments, in order
     env: dict[str, str] = field(default_factory=dict)
     keras_json: dict[str, Any] | None = None
-    code: Block | None = None
-    other_code: tuple[Block, ...] = ()
+    code: CodeBlock | None = None
+    other_code: tuple[CodeBlock, ...] = ()
     reported_error: ReportedError | None = None
     ignored_packages: tuple[str, ...] = ()
     # Distributions the code imports that the report never names (`import torch`).

@@ -32,9 +32,9 @@ from harness.repro.bug_report import (
 from harness.repro.bug_report import (
     versions as report_versions,
 )
-from harness.repro.bug_report.model import Block, Extraction, Pin, ReportedError
+from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
 
-__all__ = ["Block", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
+__all__ = ["CodeBlock", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _BREAK = re.compile(r"^ {0,3}(?:-{3,5}|\*{3,5}|_{3,5})\s*$")
@@ -104,9 +104,9 @@ def _form_fields(text: str) -> str:
     return _FORM_FIELD.sub(lambda m: f"{m['field'].strip()}: {m['value'].strip()}\n", text)
 
 
-def blocks(text: str) -> list[Block]:
+def blocks(text: str) -> list[CodeBlock]:
     """Fenced code blocks (``` or ~~~), as CommonMark delimits them."""
-    found: list[Block] = []
+    found: list[CodeBlock] = []
     lines = text.splitlines()
     index = 0
     prose: list[str] = []
@@ -130,7 +130,7 @@ def blocks(text: str) -> list[Block]:
         index += 1
         before = " ".join(line.strip() for line in prose[-4:] if line.strip())
         found.append(
-            Block(info=match["info"].strip(), text="\n".join(body), line=start, before=before)
+            CodeBlock(info=match["info"].strip(), text="\n".join(body), line=start, before=before)
         )
         prose = []
     return found

@@ -8,7 +8,7 @@ import shlex
 
 from packaging.utils import canonicalize_name
 
-from harness.repro.bug_report.aliases import ALIASES, NOT_INSTALLED
+from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
 
 _PIP = re.compile(
     r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
@@ -166,6 +166,6 @@ def _step(options: list[str], rest: str) -> str | None:
         if ends_sentence:
             break
     names = [canonical(re.split(r"[\[<>=!~;]", w)[0]) for w in kept if not w.startswith("-")]
-    if not requirements or all(name in NOT_INSTALLED for name in names):
+    if not requirements or all(name in PACKAGING_TOOLS for name in names):
         return None
     return " ".join(kept)

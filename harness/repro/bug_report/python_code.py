@@ -7,14 +7,14 @@ import ast
 import textwrap
 from dataclasses import dataclass
 
-from harness.repro.bug_report.model import Block
+from harness.repro.bug_report.model import CodeBlock
 
 
 @dataclass(frozen=True, kw_only=True)
 class Candidate:
     """Code that may be the report's snippet, and where it sits in the report."""
 
-    block: Block
+    block: CodeBlock
     lines: frozenset[int] = frozenset()  # report lines that are this code (1-based)
     span: tuple[int, int] | None = None  # or the characters (a `python -c` string)
     raised: bool = False  # its own output, pasted right after it, shows a traceback

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from harness.repro.bug_report import tracebacks
-from harness.repro.bug_report.model import Block, ReportedError
+from harness.repro.bug_report.model import CodeBlock, ReportedError
 
 # Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
 # variable counts when the reporter sets it explicitly (`export`, `set`, `%env`, `$env:`).
@@ -73,7 +73,7 @@ def env(readable: str) -> dict[str, str]:
     return found
 
 
-def keras_json(found: list[Block], readable: str) -> dict[str, Any] | None:
+def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
     """A keras.json the reporter showed: after `cat ~/.keras/keras.json`, or a JSON block
     with a `backend` key or introduced as keras.json."""
     decoder = json.JSONDecoder()

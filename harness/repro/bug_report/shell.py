@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from harness.repro.bug_report import tracebacks
-from harness.repro.bug_report.aliases import ALIASES, KEY_PACKAGES
+from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
-from harness.repro.bug_report.model import Block
+from harness.repro.bug_report.model import CodeBlock
 from harness.repro.bug_report.python_code import Candidate, parse_prefix
 
 PYTHON_C = re.compile(
@@ -40,7 +40,7 @@ def python_c(text: str) -> list[Candidate]:
         before = " ".join(text[: match.start()].splitlines()[-4:])
         out.append(
             Candidate(
-                block=Block(
+                block=CodeBlock(
                     info="python -c", text=parsed, line=line, before=before, origin="python -c"
                 ),
                 span=(start, end),
@@ -57,7 +57,9 @@ def python_c(text: str) -> list[Candidate]:
             line = text.count("\n", 0, match.end()) + 1
             out.append(
                 Candidate(
-                    block=Block(info="python heredoc", text=parsed, line=line, origin="python -c"),
+                    block=CodeBlock(
+                        info="python heredoc", text=parsed, line=line, origin="python -c"
+                    ),
                     span=(match.end(), found.start()),
                 )
             )
@@ -112,7 +114,7 @@ _NOT_MODULES = frozenset(
 )
 
 
-def from_prose(prose: str) -> Block | None:
+def from_prose(prose: str) -> CodeBlock | None:
     """`import X` where the reporter says the error comes at importing X and shows no code:
     a package this knows, or any module name that ends the phrase ("when I import gctf")."""
     for match in _PROSE_IMPORT.finditer(prose):
@@ -120,10 +122,10 @@ def from_prose(prose: str) -> Block | None:
         top = module.split(".")[0].lower()
         if top in _NOT_MODULES:
             continue
-        known = top in ALIASES or distribution_of(top) in KEY_PACKAGES
+        known = top in ALIASES or distribution_of(top) in PINNED_PACKAGES
         if known or _SENTENCE_GOES_ON.match(match["after"]):
             line = prose.count("\n", 0, match.start()) + 1
-            return Block(
+            return CodeBlock(
                 info="python (from the prose)", text=f"import {module}\n", line=line, origin="prose"
             )
     return None

@@ -17,7 +17,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from harness.repro.bug_report.aliases import ALIASES, KEY_PACKAGES, NOT_INSTALLED
+from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
 
@@ -123,8 +123,8 @@ def _pins(
 
     def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
         key = canonical(name)
-        if key not in KEY_PACKAGES:
-            if listed and key not in ignored and key not in NOT_INSTALLED:
+        if key not in PINNED_PACKAGES:
+            if listed and key not in ignored and key not in PACKAGING_TOOLS:
                 ignored.append(key)
             return
         known = pins.get(key)
@@ -168,7 +168,7 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
             f"{canonical(name)} {match[3]}: the local label {match['local']} of the printed "
             f"{printed} dropped (PyPI has only the public release)"
         )
-        if match["local"] and canonical(name) in KEY_PACKAGES and note not in notes:
+        if match["local"] and canonical(name) in PINNED_PACKAGES and note not in notes:
             notes.append(note)
 
 
@@ -193,7 +193,7 @@ def _listings(readable: str, add: Callable[..., None]) -> None:
             add(match[1], match[2], f"`{line.strip()}`", listed=True)
             continue
         row = _LIST_ROW.match(line)
-        if row and (in_table or canonical(row[1]) in KEY_PACKAGES):
+        if row and (in_table or canonical(row[1]) in PINNED_PACKAGES):
             add(row[1], row[2], f"`{' '.join(line.split()[:2])}`", listed=in_table)
 
 
@@ -202,7 +202,7 @@ def _conda_names(readable: str) -> list[str]:
     for match in _CONDA_INSTALL.finditer(readable):
         for word in match["rest"].split():
             name = word.partition("=")[0]
-            if not word.startswith("-") and canonical(name) in KEY_PACKAGES:
+            if not word.startswith("-") and canonical(name) in PINNED_PACKAGES:
                 names.append(canonical(name))
     return names
 

@@ -13,7 +13,7 @@ from harness.results.formats.markdown import TITLE, block_title
 from harness.results.outcome import Frame, Outcome
 from harness.results.records import NOT_INSTALLED, PHASE_WORDS, phase_of
 from harness.results.signatures import short_path
-from harness.results.views import Block, Report
+from harness.results.views import GridSection, Report
 
 TEMPLATE = "table.html.j2"
 FILTER_AXES = ("scenario", "backend", "python")
@@ -107,7 +107,7 @@ def render(report: Report) -> str:
     return _environment().get_template(TEMPLATE).render(context)
 
 
-def _heading(report: Report, block: Block) -> tuple[str, str | None]:
+def _heading(report: Report, block: GridSection) -> tuple[str, str | None]:
     """A section's title, and the scenario's name to show as code beside it."""
     if report.grid.sections == ("scenario",):
         return report.scenario_title(block.key[0]), block.key[0]

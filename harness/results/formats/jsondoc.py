@@ -14,7 +14,7 @@ from harness.config.cells import AXES
 from harness.results.outcome import Frame, Outcome
 from harness.results.records import package_names, phase_of
 from harness.results.signatures import Signature
-from harness.results.views import Block, Report
+from harness.results.views import GridSection, Report
 
 SCHEMA = "keras-matrix-harness/table"
 SCHEMA_VERSION = 1
@@ -154,7 +154,7 @@ def _cell(report: Report, o: Outcome) -> dict[str, Any]:
     }
 
 
-def _block(report: Report, block: Block) -> dict[str, Any]:
+def _block(report: Report, block: GridSection) -> dict[str, Any]:
     return {
         "key": dict(zip(report.grid.sections, block.key, strict=True)),
         "rows": [list(r) for r in block.rows],

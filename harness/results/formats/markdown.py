@@ -9,7 +9,7 @@ from tabulate import tabulate
 from harness.results.markdown_escape import code_block, code_span, escape_text
 from harness.results.outcome import Outcome
 from harness.results.records import NOT_INSTALLED, PHASE_WORDS, UNKNOWN
-from harness.results.views import Block, Report
+from harness.results.views import GridSection, Report
 
 TITLE = "Keras / TensorFlow compatibility matrix"
 MAX_LISTED = 8  # cells named inline before "… (+N)"
@@ -82,7 +82,7 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def block_title(report: Report, block: Block) -> str:
+def block_title(report: Report, block: GridSection) -> str:
     """The heading of one block of the grid."""
     if not report.grid.sections:
         return "All cells"
@@ -102,7 +102,7 @@ def cell_markdown(report: Report, outcomes: Sequence[Outcome]) -> str:
     return " / ".join(dict.fromkeys(parts))
 
 
-def grid_table(report: Report, block: Block) -> str:
+def grid_table(report: Report, block: GridSection) -> str:
     """One block of the grid as a Markdown table."""
     grid = report.grid
     headers = [*grid.rows, *(" ".join(col) or "cell" for col in block.cols)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from harness.results.diff import KINDS, RunDiff
 from harness.results.markdown_escape import escape_text, one_line
-from harness.results.records import KEY_PACKAGES, NOT_INSTALLED, UNKNOWN
+from harness.results.records import NOT_INSTALLED, RECORDED_PACKAGES, UNKNOWN
 from harness.results.views import STATUS_WORDS, Report
 
 BUDGET = 60 * 1024
@@ -66,7 +66,7 @@ def _environments(report: Report, room: int) -> list[str]:
         versions = ", ".join(
             f"{name} {version}"
             for name, version in e.versions.items()
-            if name in KEY_PACKAGES and version not in (NOT_INSTALLED, UNKNOWN)
+            if name in RECORDED_PACKAGES and version not in (NOT_INSTALLED, UNKNOWN)
         )
         counts = " · ".join(str(e.counts.get(p, 0)) for p in ("works", "import", "call"))
         row = (
