@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import host_layer
 
 from harness.build import wheelhouse
 from harness.build.bases import BaseResolver
-from harness.build.dockerfile import ImageSpec, render
+from harness.build.dockerfile import ImageSpec, label_instruction, render
 from harness.config.matrix import Matrix
 from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
@@ -224,6 +225,8 @@ class ColdBuildResult:
     hosts: list[HostInstall]
     # Builds of the same environment from another template, in the same rounds.
     others: list[TimedBuild] = field(default_factory=list)
+    # Builds whose installs ran on the host's filesystem (bench/host_layer.py).
+    host_layers: list[host_layer.HostLayerBuild] = field(default_factory=list)
 
     @property
     def build_s(self) -> float:
@@ -243,6 +246,7 @@ def cold_builds(
     repeat: int,
     say: Callable[[str], None],
     other: ImageSpec | None = None,
+    with_host_layer: bool = False,
 ) -> ColdBuildResult:
     """`repeat` rounds of a cold build and a host install (and a cold build from `other`),
     alternated, the order reversed every other round."""
@@ -258,7 +262,8 @@ def cold_builds(
             if name == "compared":
                 # As the harness built before its labels moved into the Dockerfile: through the
                 # API, which the classic builder turns into one LABEL instruction per label.
-                (context / "Dockerfile").write_text(which.dockerfile, encoding="utf-8")
+                body = which.dockerfile.removesuffix(label_instruction(which.labels))
+                (context / "Dockerfile").write_text(body, encoding="utf-8")
                 labels = which.labels
 
             def build() -> None:
@@ -275,9 +280,26 @@ def cold_builds(
             result.hosts.append(host_install(steps, matrix.pip_version, mirror))
             say(f"  host venv install {len(result.hosts)}: {result.hosts[-1].seconds:.1f} s")
 
+        def host_layered() -> None:
+            tag = f"{BENCH_REPOSITORY}:{spec.environment}-host-layer"
+            context = Path(scratch) / f"host-layer-{len(result.host_layers)}"
+            timed = host_layer.host_layer_build(
+                client,
+                spec,
+                context=context,
+                tag=tag,
+                build_args=build_args,
+                scratch_root=scratch_root(),
+            )
+            remove_image(client, tag)
+            result.host_layers.append(timed)
+            say(f"  host-layer build {len(result.host_layers)}: {timed.seconds:.1f} s")
+
         parts = [host, builder(spec, result.builds, "template")]
         if other is not None:
             parts.append(builder(other, result.others, "compared"))
+        if with_host_layer:
+            parts.append(host_layered)
         for round_ in range(max(repeat, 1)):
             for part in parts if round_ % 2 == 0 else reversed(parts):
                 part()
@@ -315,7 +337,33 @@ def report(result: ColdBuildResult, spec: ImageSpec) -> list[tuple[str, str, str
             )
         )
         rows += step_rows(builds, result.hosts)
+    if result.host_layers:
+        rows += host_layer_rows(result)
     return rows
+
+
+def host_layer_rows(result: ColdBuildResult) -> list[tuple[str, str, str]]:
+    """The host-layer builds: the ratio, then each part's median."""
+    builds = result.host_layers
+    seconds = [b.seconds for b in builds]
+    median = statistics.median(seconds)
+
+    def part(values: list[float]) -> str:
+        return f"{statistics.median(values):.1f} s"
+
+    return [
+        (
+            f"host-layer build py{PYTHON} (installs on the host's disk, docker load; median of "
+            f"{len(builds)})",
+            f"{median:.1f} s",
+            f"{median / result.host_s:.2f} x host venv ({spread(seconds)} s)",
+        ),
+        ("  classic builder up to the first install", part([b.prefix for b in builds]), ""),
+        ("  venv copied onto the host", part([b.copy_out for b in builds]), ""),
+        ("  install steps in containers", part([sum(b.installs) for b in builds]), ""),
+        ("  layer tarballs", part([sum(b.layers) for b in builds]), ""),
+        ("  docker load", part([b.load for b in builds]), ""),
+    ]
 
 
 def step_rows(builds: list[TimedBuild], hosts: list[HostInstall]) -> list[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import build_breakdown
+import cell_floor
 import cold_build
 import docker
 
@@ -39,6 +40,8 @@ EDITED_SCENARIO = "invalid_backend"
 COLD_TARGET = 1.15
 WARM_TARGET_S = 3.0
 DISK_TARGET = 1.3
+# Cells: the harness's cold run against plain `docker run`s of the same scenarios and images.
+DOCKER_RUN_TARGET = 1.05
 
 
 def sh(argv: list[str], **kwargs: object) -> float:
@@ -177,6 +180,53 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
+def image_tags(work: Path) -> dict[tuple[str, str], str]:
+    """The tag of each (python, environment) image of the bench's latest run."""
+    records = json.loads((work / "results" / "latest" / "images.json").read_text(encoding="utf-8"))
+    return {(r["python"], r["environment"]): r["tag"] for r in records}
+
+
+def docker_run_rows(
+    levels: dict[str, list[float]], cold_s: float, cells: int, jobs: int
+) -> list[tuple[str, str, str]]:
+    """The harness's cold run against plain `docker run`s of the same cells, and the steps
+    between them, per cell."""
+    plain_s = statistics.median(levels["plain"])
+    rows = [
+        (
+            f"plain `docker run --rm IMAGE python SCENARIO` per cell, -j {jobs} (median of "
+            f"{len(levels['plain'])})",
+            f"{plain_s:.1f} s",
+            f"1.00 x ({spread(levels['plain'])})",
+        )
+    ]
+    previous = plain_s
+    for level, words in (
+        ("sandboxed", "the same with the sandbox's flags"),
+        ("recorded", "the harness's recorded `docker run` (sandbox and driver)"),
+    ):
+        median = statistics.median(levels[level])
+        rows.append(
+            (
+                f"  {words}",
+                f"{median:.1f} s",
+                f"{median / plain_s:.2f} x plain; "
+                f"{(median - previous) * jobs / cells:+.2f} s per cell",
+            )
+        )
+        previous = median
+    rows.append(
+        (
+            "  harness cold (its process, API calls, outcomes, records)",
+            f"{cold_s:.1f} s",
+            f"{cold_s / plain_s:.2f} x plain docker run ("
+            f"{verdict(cold_s / plain_s, DOCKER_RUN_TARGET)}); "
+            f"{(cold_s - previous) * jobs / cells:+.2f} s per cell",
+        )
+    )
+    return rows
+
+
 def verdict(value: float, target: float, unit: str = " x") -> str:
     return f"target <= {target:g}{unit}: {'met' if value <= target else 'missed'}"
 
@@ -205,6 +255,12 @@ def main() -> None:
         help="a directory with another environment.Dockerfile.j2: its cold build (labels given "
         "through the API, as `docker build --label`) is timed in the same rounds",
     )
+    parser.add_argument(
+        "--host-layer",
+        action="store_true",
+        help="also time, in the same rounds, a build whose installs run on the host's disk and "
+        "whose layer is loaded with docker load (bench/host_layer.py)",
+    )
     args = parser.parse_args()
     work = BENCH / ".work"
     matrix_file = prepare(work)
@@ -226,6 +282,7 @@ def main() -> None:
             repeat=args.repeat,
             breakdown_repeat=args.breakdown_repeat,
             compare_template=args.compare_template,
+            with_host_layer=args.host_layer,
         )
 
 
@@ -237,6 +294,7 @@ def bench_cold_build(
     repeat: int,
     breakdown_repeat: int,
     compare_template: Path | None,
+    with_host_layer: bool = False,
 ) -> None:
     client = docker.from_env()
     spec = cold_build.bench_spec(matrix, engine)
@@ -248,7 +306,14 @@ def bench_cold_build(
     say = lambda text: print(text, flush=True)  # noqa: E731
     print(f"cold build of py{cold_build.PYTHON}/{spec.environment}, {repeat} rounds", flush=True)
     result = cold_build.cold_builds(
-        client, spec, matrix, mirror, repeat=repeat, say=say, other=other
+        client,
+        spec,
+        matrix,
+        mirror,
+        repeat=repeat,
+        say=say,
+        other=other,
+        with_host_layer=with_host_layer,
     )
     rows = cold_build.report(result, spec)
     if breakdown_repeat > 0:
@@ -309,10 +374,17 @@ def bench_cells(
 
     # Alternated, so that a slow spell on a shared machine weighs on both sides alike.
     floors, colds = [], []
+    levels: dict[str, list[float]] = {level: [] for level in cell_floor.LEVELS}
+    say = lambda text: print(text, flush=True)  # noqa: E731
     for _ in range(max(repeat, 1)):
         floors.append(floor(matrix, cells, venvs, jobs))
         shutil.rmtree(work / "results" / ".cache" / "cells", ignore_errors=True)
         colds.append(sh(harness, **quiet))
+        say(f"  floor {floors[-1]:.1f} s, harness cold {colds[-1]:.1f} s")
+        for level, seconds in cell_floor.measure(
+            matrix, cells, image_tags(work), jobs, say
+        ).items():
+            levels[level].append(seconds)
     floor_s, cold_s = statistics.median(floors), statistics.median(colds)
     warm_s = sh(harness, **quiet)
     scenario = work / "scenarios" / f"{EDITED_SCENARIO}.py"
@@ -371,6 +443,7 @@ def bench_cells(
             f"{best_s:.1f} s",
             f"{best_s / floor_s:.2f} x floor",
         ),
+        *docker_run_rows(levels, cold_s, len(cells), jobs),
         ("downloaded from PyPI (this bench)", f"{traffic.fetched / 1e6:.1f} MB", ""),
         (
             "served to pips (would be downloaded without the mirror)",
