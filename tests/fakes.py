@@ -6,7 +6,7 @@ Never evidence that Docker works: the integration tests are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness import driver
@@ -48,6 +48,8 @@ class FakeEngine:
     ) -> None:
         self.images: dict[str, str] = {}
         self.builds: list[str] = []
+        # The images each build named as its cache sources: tag -> tags.
+        self.cache_sources: dict[str, tuple[str, ...]] = {}
         self.runs: list[RunSpec] = []
         self.containers_left: list[ContainerInfo] = []
         self.removed_containers: list[str] = []
@@ -96,8 +98,11 @@ class FakeEngine:
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
         self.builds.append(ref)
+        self.cache_sources[ref] = tuple(cache_from)
         on_line("Step 1/1 : FROM base")
         if any(name in ref for name in self._failing):
             log = (

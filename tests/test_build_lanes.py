@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.build.bases import debian_base
@@ -49,11 +49,13 @@ class TimedEngine(FakeEngine):
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
         start = time.monotonic()
         time.sleep(0.05)
         with self._lock:
-            result = super().build(context, ref, labels, on_line, build_args)
+            result = super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
             self.spans[ref] = (start, time.monotonic())
         return result
 
@@ -104,3 +106,26 @@ def test_the_first_image_of_each_base_is_built_before_the_other_lanes_start(
         for p in ("3.9", "3.11")
     ]
     assert primers[0][0] < primers[1][1] and primers[1][0] < primers[0][1]
+
+
+def test_an_image_that_extends_another_names_it_as_its_cache_source(tmp_path: Path) -> None:
+    engine = TimedEngine()
+    wanted = specs(tmp_path)
+    for jobs in (1, 2):
+        engine.images.clear()
+        build_images(
+            engine,
+            wanted,
+            log_dir=tmp_path / "logs",
+            context_dir=tmp_path / "contexts",
+            on_line=lambda spec, line: None,
+            jobs=jobs,
+        )
+        tag = {(s.python, s.environment): s.tag for s in wanted}
+        for python in ("3.9", "3.11"):
+            # a_then_b is a's steps and one more; with jobs=1 it comes first in `specs` and
+            # so has no source yet; in lanes the shorter install goes first.
+            expected = () if jobs == 1 else (tag[(python, "a")],)
+            assert engine.cache_sources[tag[(python, "a_then_b")]] == expected
+            for other in ("a", "c", "d"):
+                assert engine.cache_sources[tag[(python, other)]] == ()

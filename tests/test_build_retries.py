@@ -3,7 +3,7 @@ as `unreachable` (never `failed`), and a refused install remembered. Sleeps are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.build.bases import debian_base
@@ -36,12 +36,14 @@ class FlakyIndex(FakeEngine):
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
         if self.outages > 0:
             self.outages -= 1
             self.builds.append(ref)
             return BuildResult(ok=False, image_id=None, log=UNREACHABLE, error="exit code: 1")
-        return super().build(context, ref, labels, on_line, build_args)
+        return super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
 
 
 def spec(tmp_path: Path, environment: str = "keras3-only") -> ImageSpec:

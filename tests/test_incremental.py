@@ -9,13 +9,16 @@ import contextlib
 import dataclasses
 import io
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import docker
 import pytest
 from rich.console import Console
 
+from harness.build import wheelhouse
+from harness.build.bases import debian_base
+from harness.build.dockerfile import render
 from harness.config.cells import expand
 from harness.config.matrix import Matrix, load_matrix
 from harness.engine.api import BuildResult, ContainerInfo, EngineInfo, LineSink, RunResult, RunSpec
@@ -66,9 +69,11 @@ class CountingEngine:
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
         self.builds.append(ref)
-        return self._engine.build(context, ref, labels, on_line, build_args)
+        return self._engine.build(context, ref, labels, on_line, build_args, cache_from=cache_from)
 
     def run(self, spec: RunSpec) -> RunResult:
         assert spec.cell_id is not None
@@ -203,6 +208,9 @@ def test_adding_one_environment_builds_and_runs_only_it(
     engine: DockerEngine, project: Path, created_images: list[str]
 ) -> None:
     run(project, CountingEngine(engine))
+    # Another process (or a `--no-cache` build) makes a second copy of the layers every image on
+    # this base shares, newer than keras3-only's. The builder's own choice would be that copy.
+    _duplicate_the_shared_prefix(engine, project, created_images)
     matrix_file = project / "matrix.yaml"
     text = matrix_file.read_text(encoding="utf-8").replace(
         "backends:\n", EXTRA_ENVIRONMENT + "backends:\n"
@@ -219,14 +227,39 @@ def test_adding_one_environment_builds_and_runs_only_it(
     assert sorted(after.cells) == sorted(
         c.id for c in expand(matrix_of(project)).cells if c.environment == "keras3-then-six"
     )
-    # Environments that share install steps share those layers: the new image sits on
-    # keras3-only's `pip install keras` layer instead of installing Keras again.
+    # Environments that share install steps share those layers: the new image holds every
+    # layer of keras3-only (its `pip install keras` included) and one more, instead of
+    # installing Keras again. Layers, not image IDs: a layer the builder takes from a cache
+    # source is the same layer under a new intermediate image.
     client = docker.from_env()
 
-    def layer_of_keras_step(tag: str) -> str:
-        history = client.images.get(tag).history()
-        return next(str(h["Id"]) for h in history if f"pip install {KERAS}" in h["CreatedBy"])
+    def layers(tag: str) -> list[str]:
+        return list(client.images.get(tag).attrs["RootFS"]["Layers"])
 
-    assert layer_of_keras_step(images["keras3-then-six"]["tag"]) == layer_of_keras_step(
-        images["keras3-only"]["tag"]
+    extended, base = layers(images["keras3-then-six"]["tag"]), layers(images["keras3-only"]["tag"])
+    assert extended[: len(base)] == base
+    assert len(extended) == len(base) + 1
+
+
+def _duplicate_the_shared_prefix(
+    engine: DockerEngine, project: Path, created_images: list[str]
+) -> None:
+    matrix = matrix_of(project)
+    spec = render(
+        matrix,
+        "3.11",
+        "keras3-only",
+        base=debian_base("3.11"),
+        template_dir=matrix.template_dir,
+        ca_bundle=ca.read_bytes() if (ca := _ca()) else None,
+    )
+    context = spec.write_context(project / "duplicate")
+    dockerfile = context / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    dockerfile.write_text(text[: text.index("\nRUN timeout")] + "\n", encoding="utf-8")
+    tag = "keras-matrix-test-duplicate:prefix"
+    created_images.append(tag)
+    args = wheelhouse.build_args(engine.gateway(), wheelhouse.DEFAULT_PORT, lambda text: None)
+    docker.from_env().images.build(
+        path=str(context), tag=tag, nocache=True, rm=True, forcerm=True, buildargs=args
     )

@@ -136,7 +136,7 @@ def build_images(
 ) -> dict[tuple[str, str], ImageRecord]:
     """Build what is missing, `jobs` at a time; records come back in the order of `specs`."""
 
-    def one(spec: ImageSpec) -> ImageRecord:
+    def one(spec: ImageSpec, extends: Sequence[str] = ()) -> ImageRecord:
         record = build_one(
             engine,
             spec,
@@ -148,12 +148,25 @@ def build_images(
             retry_delays=retry_delays,
             say=say,
             failures=failures,
+            cache_from=extends,
         )
         on_record(spec, record)
         return record
 
-    def lane(members: Sequence[ImageSpec]) -> list[ImageRecord]:
-        return [one(spec) for spec in members]
+    def lane(
+        members: Sequence[ImageSpec], primed: Mapping[tuple[str, str], ImageRecord] | None = None
+    ) -> list[ImageRecord]:
+        # An image that extends one built before it names that one as its cache source, so the
+        # builder takes that image's own layers even where another process (or a `--no-cache`
+        # build) has made identical copies since: otherwise it would take the newest copy.
+        done: list[tuple[ImageSpec, ImageRecord]] = []
+        for spec in members:
+            record = (primed or {}).get((spec.python, spec.environment))
+            if record is None:
+                sources = [r.tag for s, r in done if r.image_id and _extends(spec, s)]
+                record = one(spec, sources)
+            done.append((spec, record))
+        return [record for _, record in done]
 
     if jobs <= 1 or len(specs) <= 1:
         built = [lane(specs)]
@@ -176,14 +189,22 @@ def build_images(
                 for s, record in zip(heads, pool.map(one, heads), strict=True)
             }
 
-            def rest(members: Sequence[ImageSpec]) -> list[ImageRecord]:
-                return [primed.get((s.python, s.environment)) or one(s) for s in members]
-
-            built = list(pool.map(rest, groups))
+            built = list(pool.map(lambda members: lane(members, primed), groups))
     records = {(r.python, r.environment): r for members in built for r in members}
     return {
         (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
     }
+
+
+def _extends(spec: ImageSpec, earlier: ImageSpec) -> bool:
+    """Whether `spec` is `earlier`'s image with more install steps after its own."""
+    same_prefix = (spec.base.image, spec.python, spec.ca_bundle) == (
+        earlier.base.image,
+        earlier.python,
+        earlier.ca_bundle,
+    )
+    count = len(earlier.steps)
+    return same_prefix and count < len(spec.steps) and spec.steps[:count] == earlier.steps
 
 
 def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
@@ -216,8 +237,10 @@ def build_one(
     say: Callable[[str], None] = lambda text: None,
     sleep: Callable[[float], None] = time.sleep,
     failures: BuildFailures | None = None,
+    cache_from: Sequence[str] = (),
 ) -> ImageRecord:
-    """Reuse or build one image, retrying network failures with backoff (`sleep` waits)."""
+    """Reuse or build one image, retrying network failures with backoff (`sleep` waits);
+    `cache_from` names the images it extends, whose layers the builder takes first."""
     record = ImageRecord(
         python=spec.python,
         environment=spec.environment,
@@ -239,7 +262,14 @@ def build_one(
     for attempt, delay in enumerate((*retry_delays, None), start=1):
         # The labels are the Dockerfile's own closing LABEL: given through the API as well,
         # the classic builder would add a second LABEL instruction, one more layer commit.
-        result = engine.build(context, spec.tag, {}, lambda line: on_line(spec, line), build_args)
+        result = engine.build(
+            context,
+            spec.tag,
+            {},
+            lambda line: on_line(spec, line),
+            build_args,
+            cache_from=cache_from,
+        )
         log_path.write_text(result.log + "\n", encoding="utf-8")
         if result.ok or not network_failure(result.log):
             break

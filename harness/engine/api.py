@@ -8,7 +8,7 @@ The labels a cell container carries are named here and nowhere else outside the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -163,8 +163,11 @@ class ImageStore(Protocol):
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
-        """Build the Dockerfile in `context` as `ref`, streaming its log to `on_line`."""
+        """Build the Dockerfile in `context` as `ref`, streaming its log to `on_line`; layers
+        are reused from `cache_from`'s images first when any are given."""
 
     def gateway(self) -> str | None:
         """The host's address as builds see it (for the host-side pip index), if known."""

@@ -1,10 +1,7 @@
-"""The one seam between the harness and Docker.
+"""`DockerEngine`: the `ImageStore` and `ContainerRunner` of engine/api.py on the Docker SDK.
 
-The rest of the harness sees two small protocols: an `ImageStore` (find, pull, import and
-build images) and a `ContainerRunner` (run one cell's container, stop those in flight, find
-and remove leftovers); `Engine` is both. `DockerEngine` implements them with the Docker SDK
-and is the only place that knows `docker.errors`, `docker.types` and the labels containers
-carry. Each action is echoed as the `docker` command that does the same by hand.
+The only place that knows `docker.errors`, `docker.types` and the labels containers carry.
+Each action is echoed as the `docker` command that does the same by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import os
 import tarfile
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,13 +177,15 @@ class DockerEngine:
         labels: Mapping[str, str],
         on_line: LineSink,
         build_args: Mapping[str, str] | None = None,
+        *,
+        cache_from: Sequence[str] = (),
     ) -> BuildResult:
         """Build the Dockerfile in `context` as `ref`, streaming its log to `on_line`."""
         argv = ["docker", "build", "-t", ref]
-        for key, value in sorted(labels.items()):
-            argv += ["--label", f"{key}={value}"]
-        for key, value in sorted((build_args or {}).items()):
-            argv += ["--build-arg", f"{key}={value}"]
+        options = [("--cache-from", source) for source in cache_from]
+        options += [("--label", f"{k}={v}") for k, v in sorted(labels.items())]
+        options += [("--build-arg", f"{k}={v}") for k, v in sorted((build_args or {}).items())]
+        argv += [arg for option in options for arg in option]
         self._echo([*argv, str(context)])
         lines: list[str] = []
         error: str | None = None
@@ -201,6 +200,7 @@ class DockerEngine:
                 forcerm=True,
                 decode=True,
                 buildargs=dict(build_args or {}),
+                cache_from=list(cache_from) or None,
             ):
                 text = chunk.get("stream")
                 if isinstance(text, str):
