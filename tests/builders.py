@@ -1,4 +1,5 @@
-"""Builders the tests share: an outcome with sensible defaults, and the `harness` command."""
+"""Builders the tests share: an outcome with sensible defaults, the `harness` command, and
+what comparing two real runs needs (each cell's verdict, a command that must succeed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results.outcome import Outcome, Status
+from harness.results.rundir import RunDir
 
 
 def outcome(
@@ -45,3 +47,24 @@ def harness(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+Verdict = tuple[str, str | None, str | None]
+
+
+def verdicts(run: Path) -> dict[str, Verdict]:
+    """Each cell's status, exception type and message."""
+    return {
+        o.cell_id: (
+            o.status,
+            o.error.type if o.error else None,
+            o.error.message if o.error else None,
+        )
+        for o in RunDir(path=run).outcomes()
+    }
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """The result of a command that must have succeeded (its stderr's tail otherwise)."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result

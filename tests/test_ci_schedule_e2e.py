@@ -16,9 +16,9 @@ import yaml
 
 from harness.cli import lock as lock_cli
 from harness.cli.app import main
-from tests.builders import harness
+from tests.builders import harness, ok, verdicts
 from tests.pypi_fake import RECORDED, simple_index
-from tests.test_scale_out_e2e import MATRIX, bash, ok, verdicts
+from tests.test_scale_out_e2e import MATRIX, bash
 
 from .conftest import ROOT
 

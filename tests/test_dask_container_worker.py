@@ -22,7 +22,7 @@ from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
 from harness.engine.payload import VOLUME_PREFIX
 from harness.results.rundir import RunDir
-from tests.builders import harness
+from tests.builders import harness, ok, verdicts
 
 from .conftest import ROOT
 
@@ -49,25 +49,6 @@ scenarios: [missing_tensorflow, invalid_backend]
 """
 SOCKET = "/var/run/docker.sock"
 WORKER_IMAGE = "keras-matrix-worker:test"
-
-Verdict = tuple[str, str | None, str | None]
-
-
-def verdicts(run: Path) -> dict[str, Verdict]:
-    """Each cell's status, exception type and message."""
-    return {
-        o.cell_id: (
-            o.status,
-            o.error.type if o.error else None,
-            o.error.message if o.error else None,
-        )
-        for o in RunDir(path=run).outcomes()
-    }
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
 
 
 def docker(*args: str) -> str:

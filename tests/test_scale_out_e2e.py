@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from harness.results.rundir import RunDir
-from tests.builders import harness
+from tests.builders import Verdict, harness, ok, verdicts
 
 from .conftest import DATA, ROOT
 
@@ -42,25 +42,6 @@ backends:
     env: {{HARNESS_TEST_FLAG: "1"}}
 scenarios: [segfault, exit_zero_after_raise, write_root_fs]
 """
-
-Verdict = tuple[str, str | None, str | None]
-
-
-def verdicts(run: Path) -> dict[str, Verdict]:
-    """Each cell's status, exception type and message."""
-    return {
-        o.cell_id: (
-            o.status,
-            o.error.type if o.error else None,
-            o.error.message if o.error else None,
-        )
-        for o in RunDir(path=run).outcomes()
-    }
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")
