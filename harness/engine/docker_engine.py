@@ -7,10 +7,8 @@ Each action is echoed as the `docker` command that does the same by hand.
 from __future__ import annotations
 
 import contextlib
-import io
 import ipaddress
 import os
-import tarfile
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -40,6 +38,7 @@ from harness.engine.payload import (
     HELPER_LABEL_VALUE,
     VolumeCopies,
     engine_sees_this_filesystem,
+    file_from,
     helper_labels,
     shares_this_filesystem,
 )
@@ -123,20 +122,8 @@ class DockerEngine:
             container = self._client.containers.create(image, ["true"], network_disabled=True)
         except docker.errors.DockerException as exc:
             raise EngineError(f"creating a container from {image}: {reason(exc)}") from None
-        try:
-            stream, _ = container.get_archive(path)
-            archive = b"".join(stream)
-        except docker.errors.NotFound:
-            return None
-        except docker.errors.DockerException as exc:
-            raise EngineError(f"reading {path} from {image}: {reason(exc)}") from None
-        finally:
-            with contextlib.suppress(docker.errors.DockerException):
-                container.remove(force=True)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            member = next((m for m in tar.getmembers() if m.isfile()), None)
-            handle = tar.extractfile(member) if member is not None else None
-            return handle.read().decode("utf-8", errors="replace") if handle else None
+        found = file_from(container, path, f"reading {path} from {image}")
+        return found.decode("utf-8", errors="replace") if found is not None else None
 
     def pull(self, ref: str) -> None:
         """Pull `ref` from its registry."""

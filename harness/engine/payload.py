@@ -89,19 +89,27 @@ def engine_sees_this_filesystem(
             )
         except docker.errors.APIError:
             return False  # the engine's host has no such path
-        try:
-            stream, _ = container.get_archive(f"{FILL_AT}/token")
-            archive = b"".join(stream)
-        except docker.errors.NotFound:
-            return False
-        except docker.errors.DockerException as exc:
-            raise EngineError(f"reading back a bound file: {reason(exc)}") from None
-        finally:
-            with contextlib.suppress(docker.errors.DockerException):
-                container.remove(force=True)
+        found = file_from(container, f"{FILL_AT}/token", "reading back a bound file")
+    return found is not None and found.decode("utf-8", "replace") == token
+
+
+def file_from(container: Any, path: str, doing: str) -> bytes | None:
+    """The file at `path` in a created (never started) container, which is then removed; None
+    if it has no such file. Other failures are an EngineError that starts with `doing`."""
+    try:
+        stream, _ = container.get_archive(path)
+        archive = b"".join(stream)
+    except docker.errors.NotFound:
+        return None
+    except docker.errors.DockerException as exc:
+        raise EngineError(f"{doing}: {reason(exc)}") from None
+    finally:
+        with contextlib.suppress(docker.errors.DockerException):
+            container.remove(force=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        member = tar.extractfile("token")
-        return member is not None and member.read().decode("utf-8", "replace") == token
+        member = next((m for m in tar.getmembers() if m.isfile()), None)
+        handle = tar.extractfile(member) if member is not None else None
+        return handle.read() if handle else None
 
 
 class VolumeCopies:
