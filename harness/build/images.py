@@ -154,14 +154,14 @@ def build_images(
         return record
 
     def lane(
-        members: Sequence[ImageSpec], primed: Mapping[tuple[str, str], ImageRecord] | None = None
+        members: Sequence[ImageSpec], primed: Mapping[tuple[str, str], ImageRecord]
     ) -> list[ImageRecord]:
         # An image that extends one built before it names that one as its cache source, so the
         # builder takes that image's own layers even where another process (or a `--no-cache`
         # build) has made identical copies since: otherwise it would take the newest copy.
         done: list[tuple[ImageSpec, ImageRecord]] = []
         for spec in members:
-            record = (primed or {}).get((spec.python, spec.environment))
+            record = primed.get((spec.python, spec.environment))
             if record is None:
                 sources = [r.tag for s, r in done if r.image_id and _extends(spec, s)]
                 record = one(spec, sources)
@@ -169,7 +169,7 @@ def build_images(
         return [record for _, record in done]
 
     if jobs <= 1 or len(specs) <= 1:
-        built = [lane(specs)]
+        built = [lane(specs, {})]
     else:
         groups = lanes(specs)
         # The layers before the first install step (user, venv, pip) are the same for every
@@ -180,8 +180,7 @@ def build_images(
         # then find those layers ready.
         first: dict[tuple[str, str, bytes | None], ImageSpec] = {}
         for members in groups:
-            head = members[0]
-            first.setdefault((head.base.image, head.python, head.ca_bundle), head)
+            first.setdefault(_before_the_installs(members[0]), members[0])
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
             heads = list(first.values())
             primed = {
@@ -196,15 +195,19 @@ def build_images(
     }
 
 
+def _before_the_installs(spec: ImageSpec) -> tuple[str, str, bytes | None]:
+    """What an image's Dockerfile holds before its first install step depends on these alone."""
+    return (spec.base.image, spec.python, spec.ca_bundle)
+
+
 def _extends(spec: ImageSpec, earlier: ImageSpec) -> bool:
     """Whether `spec` is `earlier`'s image with more install steps after its own."""
-    same_prefix = (spec.base.image, spec.python, spec.ca_bundle) == (
-        earlier.base.image,
-        earlier.python,
-        earlier.ca_bundle,
-    )
     count = len(earlier.steps)
-    return same_prefix and count < len(spec.steps) and spec.steps[:count] == earlier.steps
+    return (
+        _before_the_installs(spec) == _before_the_installs(earlier)
+        and count < len(spec.steps)
+        and spec.steps[:count] == earlier.steps
+    )
 
 
 def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
@@ -215,11 +218,10 @@ def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
     would hold it twice. Within a lane the shorter installs go first, so that an environment
     that extends another (TF 2.15, then Keras 3 over it) finds that one's layers ready.
     """
-    # What the Dockerfile holds before its first step depends on these alone.
     grouped: dict[tuple[str, str, bytes | None, str | None], list[ImageSpec]] = {}
     for spec in specs:
         first = spec.steps[0] if spec.steps else None
-        key = (spec.base.image, spec.python, spec.ca_bundle, first)
+        key = (*_before_the_installs(spec), first)
         grouped.setdefault(key, []).append(spec)
     return [sorted(members, key=lambda spec: len(spec.steps)) for members in grouped.values()]
 
