@@ -21,6 +21,14 @@ from harness.errors import ConfigurationError
 from harness.execute.sharding import check_shard_count
 
 DEFAULT_WORKFLOW = Path(".github/workflows/keras-matrix.yml")
+# The actions every emitted workflow uses, at one version each (actionlint, in the tests, flags
+# those on a deprecated runtime).
+ACTIONS = {
+    "__CHECKOUT__": "actions/checkout@v5",
+    "__SETUP_PYTHON__": "actions/setup-python@v6",
+    "__UPLOAD_ARTIFACT__": "actions/upload-artifact@v6",
+    "__DOWNLOAD_ARTIFACT__": "actions/download-artifact@v7",
+}
 
 _TEMPLATE = """\
 # Written by `harness ci github`; change its options rather than this file
@@ -40,8 +48,8 @@ jobs:
       shards: ${{ steps.plan.outputs.shards }}
       any: ${{ steps.plan.outputs.any }}
     steps:
-      - uses: actions/checkout@v5
-      - uses: actions/setup-python@v6
+      - uses: __CHECKOUT__
+      - uses: __SETUP_PYTHON__
         with:
           python-version: "3.11"
       - run: pip install .
@@ -64,8 +72,8 @@ __LOCK_UPGRADE__      # Planned with the shards' (empty) --results: runs committ
       max-parallel: __SHARDS__
       matrix: ${{ fromJSON(needs.plan.outputs.shards) }}
     steps:
-      - uses: actions/checkout@v5
-      - uses: actions/setup-python@v6
+      - uses: __CHECKOUT__
+      - uses: __SETUP_PYTHON__
         with:
           python-version: "3.11"
       - run: pip install .
@@ -76,7 +84,7 @@ __LOCK_DOWNLOAD__      - name: harness run --shard ${{ matrix.shard }}
         run: >-
           harness run __MATRIX__ --shard "$SHARD" --plan-hash "$PLAN_HASH"
           --base __BASE__ --results shard-results --quiet
-      - uses: actions/upload-artifact@v6
+      - uses: __UPLOAD_ARTIFACT__
         if: always()
         with:
           name: cells-${{ matrix.index }}-${{ github.run_attempt }}
@@ -90,12 +98,12 @@ __LOCK_DOWNLOAD__      - name: harness run --shard ${{ matrix.shard }}
     if: always() && needs.plan.outputs.any == 'true'
     runs-on: ubuntu-latest
 __MERGE_PERMISSIONS__    steps:
-      - uses: actions/checkout@v5
-      - uses: actions/setup-python@v6
+      - uses: __CHECKOUT__
+      - uses: __SETUP_PYTHON__
         with:
           python-version: "3.11"
       - run: pip install .
-      - uses: actions/download-artifact@v7
+      - uses: __DOWNLOAD_ARTIFACT__
         with:
           pattern: cells-*
           merge-multiple: true
@@ -109,7 +117,7 @@ _PUBLISH = """\
       - run: harness publish merged -o published
       - run: harness table merged -f summary -o - >> "$GITHUB_STEP_SUMMARY"
       - run: harness table merged -f junit -o published/junit.xml
-      - uses: actions/upload-artifact@v6
+      - uses: __UPLOAD_ARTIFACT__
         with:
           name: tables-${{ github.run_attempt }}
           path: published/
@@ -135,7 +143,7 @@ def workflow(
     if schedule is not None:
         parts = ci_schedule.parts(schedule, matrix=matrix)
     text = _TEMPLATE
-    for marker, fragment in parts.items():
+    for marker, fragment in (parts | ACTIONS).items():
         text = text.replace(marker, fragment)
     return (
         text.replace("__MATRIX__", matrix)

@@ -25,7 +25,7 @@ _LOCK_UPGRADE = f"""\
       - name: harness lock --upgrade
         {_HAS_LOCK}
         run: harness lock __MATRIX__ --upgrade
-      - uses: actions/upload-artifact@v6
+      - uses: __UPLOAD_ARTIFACT__
         {_HAS_LOCK}
         with:
           name: lock-${{{{ github.run_attempt }}}}
@@ -34,7 +34,7 @@ _LOCK_UPGRADE = f"""\
 
 # An artifact of one file holds it without its directory: it is put back beside MATRIX.
 _LOCK_DOWNLOAD = f"""\
-      - uses: actions/download-artifact@v7
+      - uses: __DOWNLOAD_ARTIFACT__
         {_HAS_LOCK}
         with:
           name: lock-${{{{ github.run_attempt }}}}
@@ -61,7 +61,7 @@ _PUBLISH = """\
       - run: harness publish merged -o __PUBLISHED__
       - run: harness table merged -f summary -o - >> "$GITHUB_STEP_SUMMARY"
       - run: harness table merged -f junit -o junit.xml
-      - uses: actions/upload-artifact@v6
+      - uses: __UPLOAD_ARTIFACT__
         with:
           name: tables-${{ github.run_attempt }}
           path: |
