@@ -13,6 +13,7 @@ the layer and its removal of the step's container).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -26,12 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import buildkit_build
 import docker
 import host_layer
 
+from harness import __version__
 from harness.build import wheelhouse
 from harness.build.bases import BaseResolver
-from harness.build.dockerfile import ImageSpec, label_instruction, render
+from harness.build.dockerfile import ImageSpec, render
 from harness.config.matrix import Matrix
 from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
@@ -149,6 +152,19 @@ def timed_build(
     return build
 
 
+def previous_closing_label(spec: ImageSpec) -> str:
+    """The LABEL instruction the harness appended to every Dockerfile before its template put
+    the labels first (one instruction, after the installs)."""
+    labels = {
+        "io.keras-matrix.harness": __version__,
+        "io.keras-matrix.python": spec.python,
+        "io.keras-matrix.environment": spec.environment,
+        "io.keras-matrix.dockerfile-sha256": spec.digest,
+    }
+    pairs = [f"{json.dumps(key)}={json.dumps(value)}" for key, value in labels.items()]
+    return "LABEL " + " \\\n      ".join(pairs) + "\n"
+
+
 def remove_image(client: docker.DockerClient, ref: str) -> None:
     with contextlib.suppress(docker.errors.ImageNotFound):
         client.images.remove(ref, force=True)
@@ -227,6 +243,8 @@ class ColdBuildResult:
     others: list[TimedBuild] = field(default_factory=list)
     # Builds whose installs ran on the host's filesystem (bench/host_layer.py).
     host_layers: list[host_layer.HostLayerBuild] = field(default_factory=list)
+    # The same Dockerfile through BuildKit (bench/buildkit_build.py).
+    buildkits: list[buildkit_build.BuildKitBuild] = field(default_factory=list)
 
     @property
     def build_s(self) -> float:
@@ -247,6 +265,7 @@ def cold_builds(
     say: Callable[[str], None],
     other: ImageSpec | None = None,
     with_host_layer: bool = False,
+    with_buildkit: bool = False,
 ) -> ColdBuildResult:
     """`repeat` rounds of a cold build and a host install (and a cold build from `other`),
     alternated, the order reversed every other round."""
@@ -259,12 +278,11 @@ def cold_builds(
             context = which.write_context(Path(scratch) / name)
             tag = f"{BENCH_REPOSITORY}:{which.environment}-{name}"
             labels: dict[str, str] = {}
-            if name == "compared":
-                # As the harness built before its labels moved into the Dockerfile: through the
-                # API, which the classic builder turns into one LABEL instruction per label.
-                body = which.dockerfile.removesuffix(label_instruction(which.labels))
+            if name == "compared" and "\nLABEL " not in which.dockerfile:
+                # A template from before the labels moved to its top: the harness closed its
+                # Dockerfile with one LABEL naming the image's Python, environment and digest.
+                body = which.dockerfile + previous_closing_label(which)
                 (context / "Dockerfile").write_text(body, encoding="utf-8")
-                labels = which.labels
 
             def build() -> None:
                 timed = timed_build(client, context, tag, build_args, labels)
@@ -295,11 +313,23 @@ def cold_builds(
             result.host_layers.append(timed)
             say(f"  host-layer build {len(result.host_layers)}: {timed.seconds:.1f} s")
 
+        def buildkit() -> None:
+            context = spec.write_context(Path(scratch) / "buildkit")
+            tag = f"{BENCH_REPOSITORY}:{spec.environment}-buildkit"
+            timed = buildkit_build.timed_build(context, tag, build_args)
+            remove_image(client, tag)
+            if timed.error:
+                raise RuntimeError(f"BuildKit build of {spec.environment} failed: {timed.error}")
+            result.buildkits.append(timed)
+            say(f"  BuildKit build {len(result.buildkits)}: {timed.seconds:.1f} s")
+
         parts = [host, builder(spec, result.builds, "template")]
         if other is not None:
             parts.append(builder(other, result.others, "compared"))
         if with_host_layer:
             parts.append(host_layered)
+        if with_buildkit:
+            parts.append(buildkit)
         for round_ in range(max(repeat, 1)):
             for part in parts if round_ % 2 == 0 else reversed(parts):
                 part()
@@ -339,7 +369,25 @@ def report(result: ColdBuildResult, spec: ImageSpec) -> list[tuple[str, str, str
         rows += step_rows(builds, result.hosts)
     if result.host_layers:
         rows += host_layer_rows(result)
+    if result.buildkits:
+        rows += buildkit_rows(result)
     return rows
+
+
+def buildkit_rows(result: ColdBuildResult) -> list[tuple[str, str, str]]:
+    """The BuildKit builds: the ratio, then the installs and the export."""
+    builds = result.buildkits
+    seconds = [b.seconds for b in builds]
+    median = statistics.median(seconds)
+    return [
+        (
+            f"BuildKit build py{PYTHON} (docker buildx, --no-cache; median of {len(builds)})",
+            f"{median:.1f} s",
+            f"{median / result.host_s:.2f} x host venv ({spread(seconds)} s)",
+        ),
+        ("  install steps", f"{statistics.median(b.installs for b in builds):.1f} s", ""),
+        ("  exporting to image", f"{statistics.median(b.export for b in builds):.1f} s", ""),
+    ]
 
 
 def host_layer_rows(result: ColdBuildResult) -> list[tuple[str, str, str]]:

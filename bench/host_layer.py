@@ -365,7 +365,7 @@ def host_layer_build(
             commands=commands,
             rest=rest,
             shell=shell,
-            labels=spec.labels,
+            labels={},  # the Dockerfile's own LABEL is in the prefix's config
             parent_id=prefix_image,
         )
         timing.image_id = load(client, tag, config, layer_files, scratch)

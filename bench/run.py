@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import build_breakdown
+import buildkit_build
 import cell_floor
 import cold_build
 import docker
@@ -252,14 +253,20 @@ def main() -> None:
     parser.add_argument(
         "--compare-template",
         type=Path,
-        help="a directory with another environment.Dockerfile.j2: its cold build (labels given "
-        "through the API, as `docker build --label`) is timed in the same rounds",
+        help="a directory with another environment.Dockerfile.j2: its cold build is timed in the "
+        "same rounds (a template without a LABEL gets the closing one the harness once added)",
     )
     parser.add_argument(
         "--host-layer",
         action="store_true",
         help="also time, in the same rounds, a build whose installs run on the host's disk and "
         "whose layer is loaded with docker load (bench/host_layer.py)",
+    )
+    parser.add_argument(
+        "--buildkit",
+        action="store_true",
+        help="also time, in the same rounds, the same Dockerfile built with BuildKit "
+        "(docker buildx build; needs the CLI's buildx plugin)",
     )
     args = parser.parse_args()
     work = BENCH / ".work"
@@ -283,6 +290,7 @@ def main() -> None:
             breakdown_repeat=args.breakdown_repeat,
             compare_template=args.compare_template,
             with_host_layer=args.host_layer,
+            with_buildkit=args.buildkit,
         )
 
 
@@ -295,8 +303,11 @@ def bench_cold_build(
     breakdown_repeat: int,
     compare_template: Path | None,
     with_host_layer: bool = False,
+    with_buildkit: bool = False,
 ) -> None:
     client = docker.from_env()
+    if with_buildkit and buildkit_build.buildx_version() is None:
+        raise SystemExit("error: --buildkit: the Docker CLI has no buildx plugin")
     spec = cold_build.bench_spec(matrix, engine)
     other = None
     if compare_template is not None:
@@ -314,6 +325,7 @@ def bench_cold_build(
         say=say,
         other=other,
         with_host_layer=with_host_layer,
+        with_buildkit=with_buildkit,
     )
     rows = cold_build.report(result, spec)
     if breakdown_repeat > 0:

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from harness.build.bases import debian_base, registry_base
-from harness.build.dockerfile import ImageSpec, label_instruction, render
+from harness.build.dockerfile import ImageSpec, render
 from harness.build.images import lanes
 from harness.cli.app import main
 from harness.config.matrix import Matrix, load_matrix
-from harness.engine.api import HARNESS_LABEL
 from harness.errors import BaseImageError, ConfigurationError
 from tests.golden_files import assert_golden
 
@@ -54,7 +53,6 @@ def test_rendered_dockerfile(
         f"py{python}-{environment}-{kind}{'-ca' if ca else ''}.Dockerfile", spec.dockerfile
     )
     assert spec.tag.startswith(f"keras-matrix-env:py{python}-{environment}-")
-    assert spec.labels[HARNESS_LABEL]
 
 
 def test_tag_changes_with_content_only(matrix: Matrix) -> None:
@@ -192,23 +190,28 @@ def test_a_matrixs_own_template_replaces_the_packaged_one(matrix: Matrix, tmp_pa
     spec = render(
         matrix, "3.11", "tf-2.15", base=debian_base("3.11"), template_dir=tmp_path, ca_bundle=None
     )
-    # The harness closes every Dockerfile with the image's labels, a matrix's own ones too.
+    # Rendered as written: the harness adds no instruction of its own.
     assert spec.dockerfile == (
         "FROM keras-matrix-base:bookworm\nRUN pip install tensorflow-cpu==2.15.1\n"
-        + label_instruction(spec.labels)
     )
 
 
-def test_the_labels_are_one_closing_instruction_naming_the_digest(matrix: Matrix) -> None:
-    spec = render(
-        matrix, "3.11", "tf-2.15", base=debian_base("3.11"), template_dir=None, ca_bundle=None
-    )
-    body, _, closing = spec.dockerfile.rpartition("\nUSER cell\n")
-    assert closing.startswith("LABEL ")
-    assert closing.count("LABEL") == 1
-    assert f'"io.keras-matrix.dockerfile-sha256"="{spec.digest}"' in closing
-    assert '"io.keras-matrix.environment"="tf-2.15"' in closing
-    assert "LABEL" not in body
+def test_no_instruction_follows_the_last_install(matrix: Matrix) -> None:
+    """Every instruction after the installs would be a commit of the whole installed tree."""
+    for environment in ("tf-2.15", "tf-2.15_then_keras-3"):
+        spec = render(
+            matrix, "3.11", environment, base=debian_base("3.11"), template_dir=None, ca_bundle=None
+        )
+        instructions = [
+            line.split(" ", 1)[0]
+            for line in spec.dockerfile.splitlines()
+            if line and not line.startswith((" ", "#"))
+        ]
+        assert instructions[-1] == "RUN"
+        assert "pip freeze" in spec.dockerfile.rstrip().splitlines()[-1]
+        # The labels come right after FROM and name nothing the base's environments differ in.
+        assert instructions[:2] == ["FROM", "LABEL"]
+        assert "USER" not in instructions
 
 
 def test_a_broken_template_is_one_line_naming_its_file(matrix: Matrix, tmp_path: Path) -> None:

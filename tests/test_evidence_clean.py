@@ -147,7 +147,7 @@ def test_clean_removes_the_harness_images_and_only_those(
     context = tmp_path / "environment"
     context.mkdir()
     (context / "Dockerfile").write_text(f"FROM {BASE_TAG}\n", encoding="utf-8")
-    built = engine.build(context, spec.tag, spec.labels, lambda line: None)
+    built = engine.build(context, spec.tag, {HARNESS_LABEL: "environment"}, lambda line: None)
     assert built.ok, built.log
     # What a user has beside them: an imported image under two tags and one built from it; an
     # image built from the harness's base (which inherits its labels); and their own tag on

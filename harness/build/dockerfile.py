@@ -4,17 +4,14 @@ matrix's own `environment.Dockerfile.j2` in its template_dir where it has one.""
 from __future__ import annotations
 
 import hashlib
-import json
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from harness import __version__
 from harness.build.bases import Base
 from harness.config.matrix import Matrix
-from harness.engine.api import HARNESS_LABEL, LABEL_PREFIX
 from harness.errors import ConfigurationError
 
 TEMPLATE = "environment.Dockerfile.j2"
@@ -42,11 +39,6 @@ class ImageSpec:
         """The image's tag: its Python, environment and the Dockerfile's digest."""
         return f"{IMAGE_REPOSITORY}:py{self.python}-{self.environment}-{self.digest[:12]}"
 
-    @property
-    def labels(self) -> dict[str, str]:
-        """The labels the image carries: harness version, Python, environment, Dockerfile digest."""
-        return image_labels(self.python, self.environment, self.digest)
-
     def write_context(self, directory: Path) -> Path:
         """Lay out a build context a person could also `docker build`."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -56,27 +48,6 @@ class ImageSpec:
         if self.constraints is not None:
             (directory / "constraints.txt").write_bytes(self.constraints)
         return directory
-
-
-def image_labels(python: str, environment: str, digest: str) -> dict[str, str]:
-    """The labels every environment image carries (the Dockerfile's closing LABEL)."""
-    return {
-        HARNESS_LABEL: __version__,
-        f"{LABEL_PREFIX}.python": python,
-        f"{LABEL_PREFIX}.environment": environment,
-        f"{LABEL_PREFIX}.dockerfile-sha256": digest,
-    }
-
-
-def label_instruction(labels: dict[str, str]) -> str:
-    """One LABEL instruction for all labels, quoted as the Dockerfile parser reads JSON strings.
-
-    One instruction, not one per label, and last: every instruction is a layer commit, and
-    labels that named the environment before an install would keep environments from sharing
-    that install's layer.
-    """
-    pairs = [f"{json.dumps(key)}={json.dumps(value)}" for key, value in labels.items()]
-    return "LABEL " + " \\\n      ".join(pairs) + "\n"
 
 
 def template_environment(template_dir: Path | None) -> jinja2.Environment:
@@ -106,8 +77,7 @@ def render(
     constraints: bytes | None = None,
 ) -> ImageSpec:
     """The Dockerfile and content tag of one image. The tag covers the Dockerfile's text, the
-    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags.
-    The closing LABEL, which names that digest, is added after it is taken."""
+    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags."""
     steps = tuple(
         shlex.join(step.args) for step in matrix.environments[environment].steps_for(python)
     )
@@ -131,12 +101,11 @@ def render(
     for extra in (ca_bundle, constraints, (base.image_id or "").encode()):
         digest.update(hashlib.sha256(extra or b"").digest())
     digest_hex = digest.hexdigest()
-    closing = label_instruction(image_labels(python, environment, digest_hex))
     return ImageSpec(
         python=python,
         environment=environment,
         base=base,
-        dockerfile=text + ("" if text.endswith("\n") else "\n") + closing,
+        dockerfile=text,
         ca_bundle=ca_bundle,
         steps=steps,
         digest=digest_hex,

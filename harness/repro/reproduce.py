@@ -329,7 +329,9 @@ def reproduce_anywhere(request: Request, matrix: Matrix) -> str:
         template_dir=matrix.template_dir,
         ca_bundle=None,
     )
-    run = ["docker", "run", "--rm"]
+    # As the harness runs cells: as the image's unprivileged `cell` user, whose home holds
+    # ~/.keras (the image itself keeps root as its user; see the template).
+    run = ["docker", "run", "--rm", "--user", "1000:1000"]
     for key, value in sorted(request.env.items()):
         run += ["-e", f"{key}={value}"]
     if request.keras_json is not None:

@@ -2,10 +2,14 @@
 # Build it with: docker build . (the build context also holds ca-bundle.crt and constraints.txt
 # where this file copies them)
 # Base: python:3.13-slim, pinned by the digest this host pulled.
-# Few instructions, and none between the installs and the end but USER and the labels: the
-# classic builder commits every instruction as a layer, and a storage driver without a native
-# diff (fuse-overlayfs, vfs) compares whole trees to commit one, however little it changed.
+# Few instructions, and none after the installs: the classic builder commits every instruction
+# as a layer, and a storage driver without a native diff (fuse-overlayfs, vfs) compares whole
+# trees to commit one, however little it changed (seconds each, once TensorFlow is installed).
+# So the labels come first, and name nothing an environment of this base does not share; the
+# image's tag names the environment and this file's digest. Cells run as the unprivileged `cell`
+# user created below: the harness starts every container with `--user 1000:1000`.
 FROM python@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+LABEL "io.keras-matrix.harness"="environment"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The build host's CA bundle, so pip trusts whatever TLS proxy the host trusts.
 COPY ca-bundle.crt /etc/keras-matrix/ca-bundle.crt
@@ -14,7 +18,7 @@ ENV PIP_CERT=/etc/keras-matrix/ca-bundle.crt PIP_DISABLE_PIP_VERSION_CHECK=1 PIP
 # The index pip installs from. The harness passes its host-side caching mirror so that each file
 # is downloaded once per host; left unset, pip uses PyPI.
 ARG PIP_INDEX_URL PIP_TRUSTED_HOST
-# Scenarios run as an unprivileged user with its own home (for ~/.keras/keras.json).
+# The user cells run as, with its own home (for ~/.keras/keras.json).
 RUN useradd --uid 1000 --create-home --shell /bin/bash cell \
  && python3 -m venv /opt/venv \
  && /opt/venv/bin/python -m pip install --quiet "pip==24.3.1" \
@@ -28,8 +32,3 @@ WORKDIR /home/cell
 RUN timeout --kill-after=10 3600 pip install keras==3.12.0 'jax[cpu]==0.7.2' 2>&1 | tee /opt/keras-matrix/steps/1.log \
  && (pip check || true) > /opt/keras-matrix/pip-check.txt 2>&1 \
  && pip freeze --all > /opt/keras-matrix/pip-freeze.txt
-USER cell
-LABEL "io.keras-matrix.harness"="0.1.0" \
-      "io.keras-matrix.python"="3.13" \
-      "io.keras-matrix.environment"="keras3-jax" \
-      "io.keras-matrix.dockerfile-sha256"="b312792087f318746fc3b2318c8c87f761edcfbe7594461cf05c731a5a04f100"

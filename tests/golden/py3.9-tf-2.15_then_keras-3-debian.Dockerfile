@@ -7,17 +7,21 @@
 #   docker import '--change=ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' '--change=ENV LANG=C.UTF-8' '--change=CMD ["/bin/bash"]' base.tar keras-matrix-base:bullseye
 # A base made later holds Debian's later security updates; the one this image was built on
 # is image sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.
-# Few instructions, and none between the installs and the end but USER and the labels: the
-# classic builder commits every instruction as a layer, and a storage driver without a native
-# diff (fuse-overlayfs, vfs) compares whole trees to commit one, however little it changed.
+# Few instructions, and none after the installs: the classic builder commits every instruction
+# as a layer, and a storage driver without a native diff (fuse-overlayfs, vfs) compares whole
+# trees to commit one, however little it changed (seconds each, once TensorFlow is installed).
+# So the labels come first, and name nothing an environment of this base does not share; the
+# image's tag names the environment and this file's digest. Cells run as the unprivileged `cell`
+# user created below: the harness starts every container with `--user 1000:1000`.
 FROM keras-matrix-base:bullseye
+LABEL "io.keras-matrix.harness"="environment"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_PROGRESS_BAR=off PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv
 # The index pip installs from. The harness passes its host-side caching mirror so that each file
 # is downloaded once per host; left unset, pip uses PyPI.
 ARG PIP_INDEX_URL PIP_TRUSTED_HOST
-# Scenarios run as an unprivileged user with its own home (for ~/.keras/keras.json).
+# The user cells run as, with its own home (for ~/.keras/keras.json).
 RUN useradd --uid 1000 --create-home --shell /bin/bash cell \
  && /usr/bin/python3 -m venv /opt/venv \
  && /opt/venv/bin/python -m pip install --quiet "pip==24.3.1" \
@@ -35,8 +39,3 @@ RUN timeout --kill-after=10 3600 pip install tensorflow-cpu==2.15.1 2>&1 | tee /
 RUN timeout --kill-after=10 3600 pip install keras==3.10.0 2>&1 | tee /opt/keras-matrix/steps/2.log \
  && (pip check || true) > /opt/keras-matrix/pip-check.txt 2>&1 \
  && pip freeze --all > /opt/keras-matrix/pip-freeze.txt
-USER cell
-LABEL "io.keras-matrix.harness"="0.1.0" \
-      "io.keras-matrix.python"="3.9" \
-      "io.keras-matrix.environment"="tf-2.15_then_keras-3" \
-      "io.keras-matrix.dockerfile-sha256"="9d1f484595448554151530f1027d042d60a8bf034d376993b599c2a7ba228df2"
