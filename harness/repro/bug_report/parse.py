@@ -166,8 +166,19 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
     claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    spanned = None
+    if code.chosen is None:
+        # An import written as a code span is code the reporter ran, claimed error or not.
+        spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
     derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
-    if derived is not None:
+    if spanned is not None:
+        code = report_code.Reading(
+            chosen=spanned,
+            others=(),
+            candidates=(),
+            notes=(f"code from the prose: `{spanned.text.strip()}`, written as code there",),
+        )
+    elif derived is not None:
         # Sound only with an error claimed: the import the reporter names is where it comes.
         code = report_code.Reading(
             chosen=derived,

@@ -15,11 +15,15 @@ from harness.repro.bug_report.model import ReportedError
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
+FRAME = _FRAME
+# `/x/tensorflow/__init__.py:29: DeprecationWarning: ...`, then the source line it warns about.
+_WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # IPython: `Cell In[5], line 3`, `File ~/x/y.py:111, in f()`, `<ipython-input-3-ab> in <module>()`,
+# Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
 # `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
 _CELL_FRAME = re.compile(
     r"^(?:Cell In\s*\[\d*\],? line \d+|File (?P<path>\S+?):\d+(?:, in .+)?"
-    r"|(?P<old>\S.*?) in (?:<module>|[\w.]+)(?:\(.*\))?)\s*$"
+    r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
 ERROR_LINE = re.compile(
@@ -117,6 +121,29 @@ def parse(text: str) -> list[Traceback]:
         index += 1
     if inside and (frames or header):
         found.append(cut_short())
+    return found
+
+
+def printed_lines(lines: list[str]) -> set[int]:
+    """Indexes of lines a program printed that read like code: the source line a warning
+    shows under its `file:line: SomeWarning: ...` line, and the source line just above the
+    first frame of a traceback pasted without its header (that frame's `File` line was cut)."""
+    found: set[int] = set()
+    header = False
+    for index, line in enumerate(lines):
+        if _HEADER in line or _TYPED_HEADER.match(line):
+            header = True
+        elif _WARNING.match(line):
+            # The message may wrap (a terminal's width) before the indented source line.
+            source = next(
+                (i for i in range(index + 1, min(index + 4, len(lines))) if lines[i][:1].isspace()),
+                index,
+            )
+            found.update(range(index, source + 1))
+        elif _FRAME.match(line) and not header:
+            above = [i for i in range(index) if lines[i].strip() and i not in found]
+            found.update(above[-1:])
+            header = True  # the rest is this traceback's, read as such
     return found
 
 
