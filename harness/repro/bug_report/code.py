@@ -123,6 +123,18 @@ def trivial(code: str) -> bool:
     return True
 
 
+_SETS_BACKEND = re.compile(
+    r"""os\.environ(?:\s*\[\s*['"]KERAS_BACKEND['"]\s*\]\s*=|\.setdefault\(\s*['"]KERAS_BACKEND['"]\s*,)"""
+    r"""\s*['"](?P<backend>\w+)['"]"""
+)
+
+
+def backend_set(block: CodeBlock | None) -> str:
+    """The Keras backend the code itself selects (`os.environ["KERAS_BACKEND"] = "torch"`)."""
+    match = _SETS_BACKEND.search(block.text) if block is not None else None
+    return match["backend"] if match else ""
+
+
 def imports(block: CodeBlock | None) -> list[str]:
     """Distributions the code imports (standard library left out), in order."""
     if block is None:

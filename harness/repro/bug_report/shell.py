@@ -9,7 +9,7 @@ import re
 from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
-from harness.repro.bug_report.model import CodeBlock
+from harness.repro.bug_report.model import CodeBlock, ReportedError
 from harness.repro.bug_report.python_code import Candidate, parse_prefix
 
 PYTHON_C = re.compile(
@@ -189,3 +189,20 @@ def _modules(code: str) -> set[str]:
             parts = module.split(".")
             names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
     return names
+
+
+# `cannot import name 'ops' from 'keras' (C:\\...\\keras\\__init__.py)`
+_CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
+
+
+def from_import_error(claim: ReportedError) -> CodeBlock | None:
+    """`from Y import X` when the report shows no code and its error is that X cannot be
+    imported from Y: the statement that failed, whichever code ran it. (Not `import Y` for
+    "No module named 'Y'": that only shows Y is missing, which the report already says.)"""
+    if claim.short_type not in ("ImportError", "ModuleNotFoundError"):
+        return None
+    match = _CANNOT_IMPORT.match(claim.message)
+    if match is None:
+        return None
+    text = f"from {match['module']} import {match['name']}\n"
+    return CodeBlock(info="python (from the error)", text=text, line=1, origin="prose")

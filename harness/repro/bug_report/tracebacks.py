@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report.model import ReportedError
+from harness.repro.bug_report.python_code import with_missing_imports
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -187,6 +188,20 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
     return None
 
 
+_INSTALLED_PACKAGE = re.compile(r"[\\/](?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
+
+
+def installed_modules(tracebacks: list[Traceback]) -> list[str]:
+    """The top-level modules whose installed files the tracebacks' frames run through."""
+    found: list[str] = []
+    for traceback in tracebacks:
+        for frame in traceback.frames:
+            match = _INSTALLED_PACKAGE.search(frame.file)
+            if match and match["top"] not in found:
+                found.append(match["top"])
+    return found
+
+
 def failing_lines(tracebacks: list[Traceback]) -> set[str]:
     """Source lines of the reporter's own frames: the code that raised."""
     return {
@@ -213,7 +228,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
     else:
         return None
-    code, added = _with_imports(code)
+    code, added = with_missing_imports(code)
     try:
         ast.parse(code)
     except SyntaxError:
@@ -221,26 +236,3 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
     return code + "\n", how
-
-
-_ALIAS_IMPORTS = {
-    "tf": "import tensorflow as tf",
-    "np": "import numpy as np",
-    "keras": "import keras",
-}
-
-
-def _with_imports(code: str) -> tuple[str, list[str]]:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, []
-    bound = {
-        (alias.asname or alias.name).split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    added = [_ALIAS_IMPORTS[name] for name in sorted(used - bound) if name in _ALIAS_IMPORTS]
-    return "\n".join([*added, code]), added
