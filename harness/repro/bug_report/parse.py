@@ -177,7 +177,9 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     if code.chosen is None:
         # An import written as a code span is code the reporter ran, claimed error or not.
         spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
-    derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
+    derived = None
+    if code.chosen is None and spanned is None and claim is not None:
+        derived = report_commands.from_prose(prose)
     if spanned is not None:
         code = report_code.Reading(
             chosen=spanned,
