@@ -353,8 +353,7 @@ def test_a_warning_without_a_source_line_keeps_the_code_below_it() -> None:
 
 def test_names_the_code_binds_itself_get_no_import() -> None:
     text = (
-        "```python\nimport tensorflow as tf\nplatform = 'linux'\n"
-        "print(platform, tf.ones(1))\n```\n"
+        "```python\nimport tensorflow as tf\nplatform = 'linux'\nprint(platform, tf.ones(1))\n```\n"
     )
     found = extract(text)
     assert found.code is not None
