@@ -322,3 +322,40 @@ def test_a_version_written_with_double_equals_in_prose_is_exact() -> None:
         index,
     )
     assert loose.steps == ("tensorflow==1.15.5",)
+
+
+def test_an_import_span_is_code_and_the_claimed_module_picks_among_several() -> None:
+    text = (
+        "`import tensorflow` works, `import keras_cv` does not:\n\n"
+        "    ModuleNotFoundError: No module named 'keras_cv'\n"
+    )
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text == "import keras_cv\n"
+    # A span that is not an import statement is no code.
+    assert extract("Calling `model.fit()` hangs with tensorflow 2.16.1.\n").code is None
+
+
+def test_a_from_phrase_runs_only_for_a_package_it_knows() -> None:
+    claimed = "# ValueError: bad\n\nThe numbers from the import step are wrong.\n"
+    assert extract(claimed).code is None
+    found = extract("# ImportError: x\n\nIt fails when I do from keras.layers import Dense.\n")
+    assert found.code is not None
+    assert found.code.text == "from keras.layers import Dense\n"
+
+
+def test_a_warning_without_a_source_line_keeps_the_code_below_it() -> None:
+    text = "```\nrun.py:3: UserWarning: slow path\nimport keras\nkeras.ops.ones((2,))\n```\n"
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text.startswith("import keras\n")
+
+
+def test_names_the_code_binds_itself_get_no_import() -> None:
+    text = (
+        "```python\nimport tensorflow as tf\nplatform = 'linux'\nprint(platform, tf.ones(1))\n```\n"
+    )
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text.startswith("import tensorflow as tf\n")
+    assert not any("added" in note for note in found.notes)

@@ -314,13 +314,20 @@ def _family_name(pin: Pin) -> bool:
 def _imported(
     extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
 ) -> dict[str, Wanted]:
-    """Packages the code imports that the report never names, unless a named package brings
-    them or the claimed error is that they are missing."""
+    """Packages the code imports, its traceback runs through or its backend setting needs,
+    that the report never names, unless a named package brings them or the claimed error is
+    that they are missing."""
     missing = _missing_module(extraction.reported_error)
     brought = brought_by({n: w.version or None for n, w in wanted.items()})
     added: dict[str, Wanted] = {}
-    backend = BACKEND_PACKAGES.get(extraction.env.get("KERAS_BACKEND", ""))
-    for name in (*extraction.imports, *([backend] if backend else [])):
+    reasons = dict.fromkeys(extraction.imports, "the code imports it; the report names no version")
+    for name in extraction.traceback_packages:
+        reasons.setdefault(name, "its installed files are in the report's traceback")
+    setting = extraction.env.get("KERAS_BACKEND") or extraction.code_backend
+    backend = BACKEND_PACKAGES.get(setting)
+    if backend:
+        reasons.setdefault(backend, f"KERAS_BACKEND={setting} needs it")
+    for name, why in reasons.items():
         if name in wanted or name in brought:
             continue
         if missing is not None and name == distribution_of(missing):
@@ -332,16 +339,7 @@ def _imported(
         if name not in KNOWN_DISTRIBUTIONS:
             assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
             continue
-        added[name] = Wanted(
-            name=name,
-            version="",
-            exact=False,
-            why=(
-                "the code imports it; the report names no version"
-                if name in extraction.imports
-                else f"KERAS_BACKEND={extraction.env['KERAS_BACKEND']} needs it"
-            ),
-        )
+        added[name] = Wanted(name=name, version="", exact=False, why=why)
     return added
 
 

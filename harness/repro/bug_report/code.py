@@ -46,16 +46,28 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
     """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
     candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
     tracebacks = report_tracebacks.parse(claim_text)
-    notes: list[str] = []
-    if not candidates:
-        derived = report_tracebacks.derived_code(tracebacks)
-        if derived is None:
-            return Reading(chosen=None, others=(), candidates=(), notes=())
-        code, how = derived
-        notes.append(f"code derived from the traceback: {how}")
-        block = CodeBlock(info="python", text=code, line=1, origin="traceback")
-        return Reading(chosen=block, others=(), candidates=(), notes=tuple(notes))
     failing = report_tracebacks.failing_lines(tracebacks)
+    # Code that only prints versions is not what failed: what the traceback shows is nearer.
+    only_checks = all(
+        trivial(c.block.text)
+        and not c.raised
+        and not any(line.strip() in failing for line in c.block.text.splitlines())
+        for c in candidates
+    )
+    if only_checks:
+        derived = report_tracebacks.derived_code(tracebacks)
+        if derived is not None:
+            code, how = derived
+            block = CodeBlock(info="python", text=code, line=1, origin="traceback")
+            checks = tuple(sorted((c.block for c in candidates), key=lambda b: b.line))
+            return Reading(
+                chosen=block,
+                others=checks,
+                candidates=tuple(candidates),
+                notes=(f"code derived from the traceback: {how}",),
+            )
+    if not candidates:
+        return Reading(chosen=None, others=(), candidates=(), notes=())
 
     def score(candidate: Candidate) -> tuple[int, int, int, int, int]:
         block = candidate.block
@@ -74,7 +86,7 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
         chosen=best.block,
         others=tuple(c.block for c in ordered if c is not best),
         candidates=tuple(ordered),
-        notes=tuple(notes),
+        notes=(),
     )
 
 
@@ -109,6 +121,18 @@ def trivial(code: str) -> bool:
             continue
         return False
     return True
+
+
+_SETS_BACKEND = re.compile(
+    r"""os\.environ(?:\s*\[\s*['"]KERAS_BACKEND['"]\s*\]\s*=|\.setdefault\(\s*['"]KERAS_BACKEND['"]\s*,)"""
+    r"""\s*['"](?P<backend>\w+)['"]"""
+)
+
+
+def backend_set(block: CodeBlock | None) -> str:
+    """The Keras backend the code itself selects (`os.environ["KERAS_BACKEND"] = "torch"`)."""
+    match = _SETS_BACKEND.search(block.text) if block is not None else None
+    return match["backend"] if match else ""
 
 
 def imports(block: CodeBlock | None) -> list[str]:
@@ -166,14 +190,21 @@ def _clean(text: str) -> tuple[str, list[int]] | None:
     traceback taken out. Returns the code and the indexes of the lines it kept."""
     lines = text.splitlines()
     transcript = any(re.match(r"^\s*(?:>>>|In \[\d*\]:)", line) for line in lines)
+    printed = report_tracebacks.printed_lines(lines)
     kept: list[tuple[int, str]] = []
     for index, line in enumerate(lines):
+        if index in printed and not transcript:
+            continue
         if transcript:
             match = _PROMPT.match(line)
             if match and not match["rest"].lstrip().startswith(("!", "%")):
                 kept.append((index, match["rest"]))
             continue
-        if "Traceback (most recent call last)" in line or _IPYTHON_RULE.match(line):
+        if (
+            "Traceback (most recent call last)" in line
+            or _IPYTHON_RULE.match(line)
+            or report_tracebacks.FRAME.match(line)
+        ):
             break
         if line.lstrip().startswith(("!", "%")):
             continue
@@ -260,7 +291,8 @@ def _close(runs: list[list[tuple[int, str]]], current: list[tuple[int, str]]) ->
 
 def _traceback_lines(numbered: list[tuple[int, str]]) -> set[int]:
     """Lines of pasted tracebacks: their source lines are not code to run."""
-    skip: set[int] = set()
+    printed = report_tracebacks.printed_lines([line for _, line in numbered])
+    skip = {numbered[index][0] for index in printed}
     inside = False
     for number, line in numbered:
         if "Traceback (most recent call last)" in line or re.match(r'^\s*File "', line):

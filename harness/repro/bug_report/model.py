@@ -62,5 +62,8 @@ class Extraction:
     ignored_packages: tuple[str, ...] = ()
     # Distributions the code imports that the report never names (`import torch`).
     imports: tuple[str, ...] = ()
+    # Distributions the pasted traceback runs through (`site-packages/tensorflow/...`).
+    traceback_packages: tuple[str, ...] = ()
+    code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
     as_of: date | None = None  # the day the report was written, when known
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)

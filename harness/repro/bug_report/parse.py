@@ -14,7 +14,7 @@ lines (`> ...`) are someone else's words: they may give the claimed error, nothi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from harness.repro.bug_report import (
@@ -30,9 +30,15 @@ from harness.repro.bug_report import (
     shell as report_commands,
 )
 from harness.repro.bug_report import (
+    tracebacks as report_tracebacks,
+)
+from harness.repro.bug_report import (
     versions as report_versions,
 )
+from harness.repro.bug_report.aliases import PINNED_PACKAGES
+from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
+from harness.repro.bug_report.python_code import with_missing_imports
 
 __all__ = ["CodeBlock", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
 
@@ -162,11 +168,38 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
     code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
+    tracebacks = report_tracebacks.parse(parts.with_quotes)
     # Versions, steps and settings are read from everything but the code that runs: a Python
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
     claim = report_settings.claim(parts.with_quotes, title=_title(text))
-    derived = report_commands.from_prose(prose) if code.chosen is None and claim else None
+    spanned = None
+    if code.chosen is None:
+        # An import written as a code span is code the reporter ran, claimed error or not.
+        spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
+    derived = None
+    if code.chosen is None and spanned is None and claim is not None:
+        derived = report_commands.from_prose(prose)
+    if spanned is not None:
+        code = report_code.Reading(
+            chosen=spanned,
+            others=(),
+            candidates=(),
+            notes=(f"code from the prose: `{spanned.text.strip()}`, written as code there",),
+        )
+    elif derived is None and code.chosen is None and claim is not None:
+        derived = report_commands.from_import_error(claim)
+        if derived is not None:
+            code = report_code.Reading(
+                chosen=derived,
+                others=(),
+                candidates=(),
+                notes=(
+                    f"code derived from the error: `{derived.text.strip()}` is the import "
+                    f"that {claim.type} names",
+                ),
+            )
+            derived = None
     if derived is not None:
         # Sound only with an error claimed: the import the reporter names is where it comes.
         code = report_code.Reading(
@@ -178,10 +211,16 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
                 f"its {claim.type if claim else 'error'} comes",
             ),
         )
+    code = _with_its_imports(code)
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
     versions = report_versions.read(readable, full=parts.reporter)
     imports = tuple(report_code.imports(code.chosen))
+    ran_through = [
+        name
+        for name in map(distribution_of, report_tracebacks.installed_modules(tracebacks))
+        if name in PINNED_PACKAGES and name not in imports
+    ]
     return Extraction(
         python=versions.python,
         pins=versions.pins,
@@ -193,8 +232,29 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         reported_error=claim,
         ignored_packages=versions.ignored,
         imports=imports,
+        traceback_packages=tuple(dict.fromkeys(ran_through)),
+        code_backend=report_code.backend_set(code.chosen),
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes),
+    )
+
+
+def _with_its_imports(code: report_code.Reading) -> report_code.Reading:
+    """A snippet uses `tf.` or `platform.` without importing it (its import was in an earlier
+    cell, or left out of the paste): run as is, it would only raise NameError."""
+    if code.chosen is None:
+        return code
+    text, added = with_missing_imports(code.chosen.text)
+    if not added:
+        return code
+    return replace(
+        code,
+        chosen=replace(code.chosen, text=text),
+        notes=(
+            *code.notes,
+            f"{' and '.join(f'`{a}`' for a in added)} added: the code uses the name and "
+            "imports it nowhere",
+        ),
     )
 
 

@@ -17,6 +17,7 @@ _PIP = re.compile(
 # `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X`: the packages
 # that run's environment gets (`uv pip install` reads as a pip line).
 _UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
+_CHAIN = re.compile(r"\s*(?:&&|\|\|)\s*|;\s+")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
 ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
 _REQUIREMENT = re.compile(
@@ -123,10 +124,13 @@ def pip_steps(readable: str) -> tuple[str, ...]:
                 steps.append(step)
         if _PIP_NOISE.search(line) or ERROR_LINE.match(line):
             continue
-        for match in _PIP.finditer(line):
-            step = _step(match["opts"].split(), match["rest"])
-            if step and step not in steps:
-                steps.append(step)
+        # `pip install -U pip && pip install tf-nightly && python -c ...`: each command of a
+        # chain is its own line (one pip's arguments end where the next command starts).
+        for command in _CHAIN.split(line):
+            for match in _PIP.finditer(command):
+                step = _step(match["opts"].split(), match["rest"])
+                if step and step not in steps:
+                    steps.append(step)
     return tuple(steps)
 
 

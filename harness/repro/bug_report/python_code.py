@@ -4,6 +4,8 @@ indentation, and what counts as code that does something."""
 from __future__ import annotations
 
 import ast
+import builtins
+import sys
 import textwrap
 from dataclasses import dataclass
 
@@ -63,3 +65,42 @@ def does_something(code: str) -> bool:
     except SyntaxError:
         return False
     return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
+
+
+# Names snippets use without importing them (the reporter's notebook had an earlier cell):
+# the conventional aliases, and the modules that are their own name.
+_ALIAS_IMPORTS = {
+    "tf": "import tensorflow as tf",
+    "np": "import numpy as np",
+    "pd": "import pandas as pd",
+    "plt": "import matplotlib.pyplot as plt",
+    "tfp": "import tensorflow_probability as tfp",
+}
+_MODULES_BY_NAME = frozenset(("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"))
+
+
+def with_missing_imports(code: str) -> tuple[str, list[str]]:
+    """The code with an import put first for each name it uses and never binds (`tf` ->
+    `import tensorflow as tf`, `platform` -> `import platform`), and the imports added."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    bound = set(dir(builtins))
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+    added = []
+    for name in sorted(used - bound):
+        if name in _ALIAS_IMPORTS:
+            added.append(_ALIAS_IMPORTS[name])
+        elif name in _MODULES_BY_NAME or name in sys.stdlib_module_names:
+            added.append(f"import {name}")
+    return "\n".join([*added, code]) if added else code, added

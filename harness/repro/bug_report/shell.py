@@ -3,12 +3,13 @@ right after it; and the import a report names in words when it shows no code at 
 
 from __future__ import annotations
 
+import ast
 import re
 
 from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
-from harness.repro.bug_report.model import CodeBlock
+from harness.repro.bug_report.model import CodeBlock, ReportedError
 from harness.repro.bug_report.python_code import Candidate, parse_prefix
 
 PYTHON_C = re.compile(
@@ -93,12 +94,18 @@ def _raised(output: str) -> bool:
     )
 
 
-# "when I import keras", "importing `tf_keras` fails", "导入keras时".
+# "when I import keras", "importing `tf_keras` fails", "导入keras时", "from keras.layers import
+# Dense fails", "Cannot import keras-hub" (a distribution's name: its module is keras_hub).
 _PROSE_IMPORT = re.compile(
-    r"(?:\bimport(?:ing)?[ \t]+|导入[ \t]*)[`'\"“]?(?P<module>[A-Za-z_][A-Za-z0-9_.]*)[`'\"”]?"
+    r"(?:\bfrom[ \t]+(?P<package>[A-Za-z_][\w.]*)[ \t]+(?=import[ \t]+\w))?"
+    r"(?:\bimport(?:ing)?[ \t]+|导入[ \t]*)[`'\"“]?"
+    r"(?P<module>[A-Za-z_][A-Za-z0-9_.]*(?:-[A-Za-z][A-Za-z0-9]*)*)[`'\"”]?"
     r"(?P<after>[^\n]{0,12})",
     re.IGNORECASE,
 )
+# An import statement in a code span: "Running `import tensorflow.compat.v2 as tf` causes",
+# "`import keras_hub` triggers:".
+_INLINE_IMPORT = re.compile(r"(?<!`)`(?P<code>(?:import|from)[ \t]+[^`\n]+)`(?!`)")
 _SENTENCE_GOES_ON = re.compile(
     r"^\s*(?:$|[.,;:!?)时]|(?:it|i|and|then|but|in|on|from|gives?|fails?|causes?|throws?"
     r"|raises?|results?|leads?|shows?)\b)",
@@ -118,14 +125,84 @@ def from_prose(prose: str) -> CodeBlock | None:
     """`import X` where the reporter says the error comes at importing X and shows no code:
     a package this knows, or any module name that ends the phrase ("when I import gctf")."""
     for match in _PROSE_IMPORT.finditer(prose):
-        module = match["module"].rstrip(".")
+        module = match["module"].rstrip(".").replace("-", "_")
         top = module.split(".")[0].lower()
         if top in _NOT_MODULES:
             continue
-        known = top in ALIASES or distribution_of(top) in PINNED_PACKAGES
+        known = _known(top)
+        package = match["package"] or ""
+        if _known(package) and _parses(f"from {package} import {module}"):
+            # The package a `from X import Y` names is the module that runs.
+            text, known = f"from {package} import {module}", True
+        else:
+            text = f"import {module}"
         if known or _SENTENCE_GOES_ON.match(match["after"]):
             line = prose.count("\n", 0, match.start()) + 1
             return CodeBlock(
-                info="python (from the prose)", text=f"import {module}\n", line=line, origin="prose"
+                info="python (from the prose)", text=text + "\n", line=line, origin="prose"
             )
     return None
+
+
+def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:
+    """An import statement the reporter wrote as a code span, when the report has no other
+    code: the one whose module the claimed error names, else the last one written."""
+    found: list[tuple[int, str]] = []
+    for match in _INLINE_IMPORT.finditer(prose):
+        code = match["code"].strip().rstrip(";")
+        if _parses(code) and all(
+            isinstance(node, ast.Import | ast.ImportFrom) for node in ast.parse(code).body
+        ):
+            found.append((prose.count("\n", 0, match.start()) + 1, code))
+    if not found:
+        return None
+    words = set(re.findall(r"[\w.]+", claim))
+    named = [item for item in found if _modules(item[1]) & words]
+    line, code = (named or found)[-1]
+    return CodeBlock(info="python (a code span)", text=code + "\n", line=line, origin="prose")
+
+
+def _known(module: str) -> bool:
+    top = module.split(".", maxsplit=1)[0].lower()
+    return bool(top) and (top in ALIASES or distribution_of(top) in PINNED_PACKAGES)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _modules(code: str) -> set[str]:
+    """The modules an import statement names, and each of their parents."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return names
+
+
+# `cannot import name 'ops' from 'keras' (C:\\...\\keras\\__init__.py)`
+_CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
+
+
+def from_import_error(claim: ReportedError) -> CodeBlock | None:
+    """`from Y import X` when the report shows no code and its error is that X cannot be
+    imported from Y: the statement that failed, whichever code ran it. (Not `import Y` for
+    "No module named 'Y'": that only shows Y is missing, which the report already says.)"""
+    if claim.short_type not in ("ImportError", "ModuleNotFoundError"):
+        return None
+    match = _CANNOT_IMPORT.match(claim.message)
+    if match is None:
+        return None
+    text = f"from {match['module']} import {match['name']}\n"
+    return CodeBlock(info="python (from the error)", text=text, line=1, origin="prose")

@@ -12,14 +12,19 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report.model import ReportedError
+from harness.repro.bug_report.python_code import with_missing_imports
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
+FRAME = _FRAME
+# `/x/tensorflow/__init__.py:29: DeprecationWarning: ...`, then the source line it warns about.
+_WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # IPython: `Cell In[5], line 3`, `File ~/x/y.py:111, in f()`, `<ipython-input-3-ab> in <module>()`,
+# Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
 # `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
 _CELL_FRAME = re.compile(
     r"^(?:Cell In\s*\[\d*\],? line \d+|File (?P<path>\S+?):\d+(?:, in .+)?"
-    r"|(?P<old>\S.*?) in (?:<module>|[\w.]+)(?:\(.*\))?)\s*$"
+    r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
 ERROR_LINE = re.compile(
@@ -120,6 +125,29 @@ def parse(text: str) -> list[Traceback]:
     return found
 
 
+def printed_lines(lines: list[str]) -> set[int]:
+    """Indexes of lines a program printed that read like code: the source line a warning
+    shows under its `file:line: SomeWarning: ...` line, and the source line just above the
+    first frame of a traceback pasted without its header (that frame's `File` line was cut)."""
+    found: set[int] = set()
+    header = False
+    for index, line in enumerate(lines):
+        if _HEADER in line or _TYPED_HEADER.match(line):
+            header = True
+        elif _WARNING.match(line):
+            # The message may wrap (a terminal's width) before the indented source line.
+            source = next(
+                (i for i in range(index + 1, min(index + 4, len(lines))) if lines[i][:1].isspace()),
+                index,
+            )
+            found.update(range(index, source + 1))
+        elif _FRAME.match(line) and not header:
+            above = [i for i in range(index) if lines[i].strip() and i not in found]
+            found.update(above[-1:])
+            header = True  # the rest is this traceback's, read as such
+    return found
+
+
 def _unquote(line: str) -> str:
     stripped = line.lstrip()
     quoted = stripped.startswith(">") and not stripped.startswith(">>>")
@@ -160,6 +188,20 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
     return None
 
 
+_INSTALLED_PACKAGE = re.compile(r"[\\/](?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
+
+
+def installed_modules(tracebacks: list[Traceback]) -> list[str]:
+    """The top-level modules whose installed files the tracebacks' frames run through."""
+    found: list[str] = []
+    for traceback in tracebacks:
+        for frame in traceback.frames:
+            match = _INSTALLED_PACKAGE.search(frame.file)
+            if match and match["top"] not in found:
+                found.append(match["top"])
+    return found
+
+
 def failing_lines(tracebacks: list[Traceback]) -> set[str]:
     """Source lines of the reporter's own frames: the code that raised."""
     return {
@@ -186,7 +228,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
     else:
         return None
-    code, added = _with_imports(code)
+    code, added = with_missing_imports(code)
     try:
         ast.parse(code)
     except SyntaxError:
@@ -194,26 +236,3 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
     return code + "\n", how
-
-
-_ALIAS_IMPORTS = {
-    "tf": "import tensorflow as tf",
-    "np": "import numpy as np",
-    "keras": "import keras",
-}
-
-
-def _with_imports(code: str) -> tuple[str, list[str]]:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code, []
-    bound = {
-        (alias.asname or alias.name).split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    added = [_ALIAS_IMPORTS[name] for name in sorted(used - bound) if name in _ALIAS_IMPORTS]
-    return "\n".join([*added, code]), added

@@ -8,6 +8,7 @@ read for one package, the more precise wins, then the first read.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PA
 from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
 
-_VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|\.dev)\d+)?)"
+# `2.6.0-dev20210620` is how a nightly prints itself (`tf.version.VERSION`); pip reads `.dev`.
+_VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|[.-]dev)\d+)?)"
 _FREEZE = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*" + _VERSION + r"\s*$"
 )
@@ -61,12 +63,13 @@ _CONDA_INSTALL = re.compile(r"\bconda\s+(?:install|create)\b(?P<rest>[^\n]*)")
 _PYTHON_FORMS = (
     (
         re.compile(
-            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+)?(?![\d.])",
+            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+|\.[x*])?"
+            r"(?!\d|\.\d)",  # a sentence's full stop may follow: "Python 3.11.9."
             re.IGNORECASE,
         ),
         "",
     ),
-    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?![\d.])", re.IGNORECASE), "path "),
+    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)", re.IGNORECASE), "path "),
     (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
     (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
     (
@@ -74,6 +77,11 @@ _PYTHON_FORMS = (
         "sys.version ",
     ),
 )
+
+
+# Development builds are published under another name: TensorFlow 2.15.0.dev20230914 is
+# tf-nightly's, Keras 3.3.0.dev2024041003 keras-nightly's.
+_NIGHTLY = {"tensorflow": "tf-nightly", "keras": "keras-nightly"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +131,13 @@ def _pins(
 
     def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
         key = canonical(name)
+        version = version.replace("-dev", ".dev")
+        nightly = _NIGHTLY.get(key) if ".dev" in version else None
+        if nightly is not None:
+            note = f"{key} {version} is a nightly build: {nightly} {version}"
+            if note not in notes:
+                notes.append(note)
+            key = nightly
         if key not in PINNED_PACKAGES:
             if listed and key not in ignored and key not in PACKAGING_TOOLS:
                 ignored.append(key)
@@ -158,18 +173,83 @@ def _pins(
 
 def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
     """Versions the report's code printed (its output pasted after it)."""
+    _printed_together(full, add)
     for match in _DUNDER.finditer(full):
         name = _printed_name(match["name"])
         if name is None:
             continue
-        printed = match[3] + (match["local"] or "")
-        add(name, match[3], f"`{match['name']}.{match['accessor']}` printed {printed}")
+        value = _value_printed(full, match)
+        if value is None:
+            continue
+        version, local = value
+        printed = version + (local or "")
+        add(name, version, f"`{match['name']}.{match['accessor']}` printed {printed}")
         note = (
-            f"{canonical(name)} {match[3]}: the local label {match['local']} of the printed "
+            f"{canonical(name)} {version}: the local label {local} of the printed "
             f"{printed} dropped (PyPI has only the public release)"
         )
-        if match["local"] and canonical(name) in PINNED_PACKAGES and note not in notes:
+        if local and canonical(name) in PINNED_PACKAGES and note not in notes:
             notes.append(note)
+
+
+def _printed_together(full: str, add: Callable[..., None]) -> None:
+    """`print(tf.__version__, keras.__version__)` then `2.16.1 3.3.3`: each value by place."""
+    lines = full.splitlines()
+    for index, line in enumerate(lines[:-1]):
+        source = re.sub(r"^\s*(?:>>>|In \[\d*\]:|\$)?\s*", "", line)
+        if not source.startswith("print(") or "," not in source:
+            continue
+        try:
+            call = ast.parse(source).body[0]
+        except (SyntaxError, IndexError):
+            continue
+        if not (isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)):
+            continue
+        fields = re.sub(r"^\s*(?:Out\[\d+\]:)?", "", lines[index + 1]).split()
+        if len(fields) != len(call.value.args) or len(fields) < 2:
+            continue
+        for arg, field in zip(call.value.args, fields, strict=True):
+            dotted = re.fullmatch(
+                r"(?P<name>[A-Za-z_][\w.]*?)\.(?:__version__|version\(\)|VERSION)", ast.unparse(arg)
+            )
+            value = _PRINTED_VERSION.fullmatch(field.strip("'\""))
+            name = _printed_name(dotted["name"]) if dotted else None
+            if name is not None and value is not None:
+                add(name, value[1], f"`{ast.unparse(arg)}` printed {field}")
+
+
+_PRINTED_VERSION = re.compile(_VERSION + r"(\+[A-Za-z0-9.]+)?")
+
+
+def _value_printed(full: str, match: re.Match[str]) -> tuple[str, str | None] | None:
+    """The version `match` read, or, when its value is on the output line of a `print` of
+    several values (`print(tf.version.GIT_VERSION, tf.version.VERSION)` then
+    `v1.12.1-58938-g67a33c36c28 2.6.0-dev20210620`), the output field at its argument's place;
+    None when the place cannot be told."""
+    if "\n" not in match[0]:
+        return match[3], match["local"]
+    start = full.rfind("\n", 0, match.start()) + 1
+    source = full[start : full.find("\n", match.start())]
+    source = re.sub(r"^\s*(?:>>>|\.\.\.|In \[\d*\]:|\$)?\s*", "", source)
+    try:
+        call = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return match[3], match["local"]
+    if not (
+        isinstance(call, ast.Expr)
+        and isinstance(call.value, ast.Call)
+        and ast.unparse(call.value.func) == "print"
+        and len(call.value.args) > 1
+    ):
+        return match[3], match["local"]
+    printed = f"{match['name']}.{match['accessor']}"
+    places = [i for i, a in enumerate(call.value.args) if ast.unparse(a).endswith(printed)]
+    line_start = full.rfind("\n", 0, match.start(3)) + 1
+    fields = full[line_start : full.find("\n", match.start(3)) % (len(full) + 1)].split()
+    if len(places) != 1 or len(fields) != len(call.value.args):
+        return None
+    field = _PRINTED_VERSION.fullmatch(fields[places[0]].strip("'\""))
+    return (field[1], field[2]) if field else None
 
 
 def _printed_name(dotted: str) -> str | None:
