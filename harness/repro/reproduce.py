@@ -152,10 +152,22 @@ def verdict(request: Request, outcome: Outcome) -> str:
     if not error.message:
         return "**Reproduced**: same exception type; the report shows no message to compare."
     # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
-    seen = {normalize(outcome.error.message), normalize(outcome.error.shown)}
-    if normalize(error.message) in seen:
+    if any(
+        same_message(error.message, printed)
+        for printed in (outcome.error.message, outcome.error.shown)
+    ):
         return "**Reproduced**: same exception type and message as in the report."
     return "**Reproduced (type only)**: same exception type, the message differs."
+
+
+def same_message(claimed: str, printed: str) -> bool:
+    """Whether a report's message is the one printed, or its first lines: reports often keep
+    only the line the traceback ends on of a message that goes on over several lines."""
+    if normalize(claimed) == normalize(printed):
+        return True
+    wanted = [normalize(line) for line in claimed.strip().splitlines()]
+    lines = [normalize(line) for line in printed.strip().splitlines()]
+    return len(wanted) < len(lines) and any(wanted) and lines[: len(wanted)] == wanted
 
 
 def markdown(
