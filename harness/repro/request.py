@@ -14,14 +14,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
-from harness.repro.bug_report.distributions import DISTRIBUTION_OF, brought_by, distribution_of
+from harness.repro.bug_report.distributions import (
+    brought_by,
+    distribution_of,
+    known_distributions,
+)
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
@@ -36,11 +39,7 @@ from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
 BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
-# Imports added to the environment when the report names no version of them; any other
-# import (a local module, an unknown name) is listed, not looked up.
-KNOWN_DISTRIBUTIONS = frozenset(
-    (*PINNED_PACKAGES, *(str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values()))
-) | frozenset(("pandas", "scipy", "matplotlib", "h5py", "flax", "optax", "transformers"))
+KNOWN_DISTRIBUTIONS = known_distributions(PINNED_PACKAGES)
 
 
 class NothingToRunError(ConfigurationError):

@@ -34,7 +34,29 @@ DISTRIBUTION_OF = {
     "absl": "absl-py",
     "attr": "attrs",
     "dateutil": "python-dateutil",
+    # TensorFlow 2.0 and 2.1 put their code under `tensorflow_core`; errors name it.
+    "tensorflow_core": "tensorflow",
+    # Libraries built on Keras whose reports reach Keras's tracker: their import names.
+    "segmentation_models": "segmentation-models",
+    "tcn": "keras-tcn",
+    "keras_tuner": "keras-tuner",
+    "kerastuner": "keras-tuner",
+    "tensorflow_recommenders": "tensorflow-recommenders",
+    "tensorflow_model_optimization": "tensorflow-model-optimization",
+    "keras_preprocessing": "keras-preprocessing",
+    "keras_applications": "keras-applications",
+    "keras_vggface": "keras-vggface",
+    "retinaface": "retina-face",
+    "sentence_transformers": "sentence-transformers",
 }
+# Distributions installed when the code imports them and the report names no version (a
+# Keras-based library is what the reporter ran); any other import (a local module, an unknown
+# name) is listed, not looked up.
+_KERAS_LIBRARIES = (
+    *("deepface", "efficientnet", "autokeras", "spektral", "tensorflowjs", "tf2onnx", "mtcnn"),
+    *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
+)
+_COMMON = ("pandas", "scipy", "matplotlib", "h5py", "flax", "optax")
 # What installing a distribution brings along: importing these needs no step of its own.
 # Kept to what matters for Keras reports; pip's resolver handles the rest.
 _TF_BRINGS = ("numpy", "h5py", "absl-py", "protobuf", "tensorboard", "ml-dtypes", "six", "wrapt")
@@ -62,6 +84,12 @@ COMES_WITH: dict[str, tuple[str, ...]] = {
     "pandas": ("numpy", "python-dateutil", "pytz"),
     "opencv-python": ("numpy",),
 }
+
+
+def known_distributions(pinned: tuple[str, ...]) -> frozenset[str]:
+    """Distributions an import is installed as: `pinned` ones, those named here."""
+    mapped = (str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values())
+    return frozenset((*pinned, *mapped, *_KERAS_LIBRARIES, *_COMMON))
 
 
 def distribution_of(module: str) -> str | None:

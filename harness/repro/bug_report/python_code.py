@@ -33,7 +33,7 @@ def parse_prefix(lines: list[str]) -> str | None:
     while lines:
         code = textwrap.dedent("\n".join(lines))
         try:
-            ast.parse(code)
+            compiles(code)
         except SyntaxError as exc:
             cut = min((exc.lineno or len(lines)) - 1, len(lines) - 1)
             lines = lines[:cut]
@@ -52,10 +52,17 @@ def _first_line_unindented(lines: list[str]) -> str | None:
         return None
     code = lines[0] + "\n" + textwrap.dedent("\n".join(lines[1:]))
     try:
-        ast.parse(code)
+        compiles(code)
     except SyntaxError:
         return None
     return code + "\n"
+
+
+def compiles(code: str) -> None:
+    """Raise SyntaxError unless `code` compiles as a module: parsing alone lets through what
+    only the compiler refuses (`return` or `yield` outside a function, the body of a `def`
+    whose header was not Python)."""
+    compile(code, "<report>", "exec", dont_inherit=True)
 
 
 def does_something(code: str) -> bool:
