@@ -168,10 +168,10 @@ def resolve(
     if extraction.reported_error is not None:
         error = extraction.reported_error
         extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
-    if extraction.ignored_packages and not flags.pip:
-        names = ", ".join(extraction.ignored_packages[:8]) + (
-            " ..." if len(extraction.ignored_packages) > 8 else ""
-        )
+    installed = {name for step in steps for name in step_pins(step)}
+    ignored = [name for name in extraction.ignored_packages if name not in installed]
+    if ignored and not flags.pip:
+        names = ", ".join(ignored[:8]) + (" ..." if len(ignored) > 8 else "")
         assumed.append(f"not installed explicitly (not Keras-related; pip resolves them): {names}")
     return Request(
         python=python,
@@ -337,6 +337,12 @@ def _imported(
             continue
         if name not in KNOWN_DISTRIBUTIONS:
             assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
+            continue
+        listed = next((pin for pin in extraction.listed if pin.name == name), None)
+        if listed is not None:
+            added[name] = Wanted(
+                name=name, version=listed.version, exact=True, why=f"listed as {listed.source}"
+            )
             continue
         added[name] = Wanted(name=name, version="", exact=False, why=why)
     return added

@@ -32,6 +32,7 @@ installs) are read and installed for: those that decide Keras/TensorFlow behavio
 ALIASES = {
     "tf": "tensorflow",
     "tensorflow": "tensorflow",
+    "tensor flow": "tensorflow",  # notebooks' own spelling: print(f"Tensor Flow Version: ...")
     "tensorflow-cpu": "tensorflow-cpu",
     "tensorflow_cpu": "tensorflow-cpu",
     "keras": "keras",

@@ -60,6 +60,8 @@ class Extraction:
     other_code: tuple[CodeBlock, ...] = ()
     reported_error: ReportedError | None = None
     ignored_packages: tuple[str, ...] = ()
+    # The versions listed (pip freeze, pip list) of ignored packages, used if the code imports them.
+    listed: tuple[Pin, ...] = ()
     # Distributions the code imports that the report never names (`import torch`).
     imports: tuple[str, ...] = ()
     # Distributions the pasted traceback runs through (`site-packages/tensorflow/...`).

@@ -231,6 +231,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         other_code=code.others,
         reported_error=claim,
         ignored_packages=versions.ignored,
+        listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         code_backend=report_code.backend_set(code.chosen),

@@ -24,6 +24,12 @@ _REQUIREMENT = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,.-]+\])?"
     r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
 )
+# Names that stand for any package in a sentence about how one installs packages.
+_PLACEHOLDER = re.compile(
+    r"^(?:x{2,}|y{2,}|\.{3}|<[^>]*>?|[<{\[].*|(?:your|some|the|any)[-_]?\w*"
+    r"|package(?:[-_]?name)?|pkg|module(?:[-_]?name)?|name|foo|bar|lib(?:rary)?)$",
+    re.IGNORECASE,
+)
 _DROPPED_OPTIONS = {"-q", "-qq", "-qqq", "--quiet", "-v", "--verbose", "--user", "--no-cache-dir"}
 _DROPPED_WITH_ARG = {"--progress-bar", "--root-user-action", "--cache-dir"}
 _DROPPED_OPTIONS |= {"--disable-pip-version-check", "--no-warn-script-location"}
@@ -161,6 +167,8 @@ def _step(options: list[str], rest: str) -> str | None:
             if word in _KEPT_WITH_ARG and index + 1 < len(words):
                 kept.append(words[index + 1])
                 index += 1
+        elif _PLACEHOLDER.match(word):
+            break  # "pip install --upgrade xxx", "pip install <package>": a pattern, not a run
         elif _REQUIREMENT.match(word):
             kept.append(word)
             requirements += 1

@@ -23,9 +23,13 @@ from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
 
 # `2.6.0-dev20210620` is how a nightly prints itself (`tf.version.VERSION`); pip reads `.dev`.
-_VERSION = r"v?(\d+(?:\.\d+){0,2}(?:(?:a|b|rc|\.post|[.-]dev)\d+)?)"
+_VERSION = r"v?(\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.post|[.-]dev)\d+)?)"
+# A freeze line, also as a list item ("- keras==3.0.1", "--tensorflow==1.14.0") and with a
+# local label (`torch==2.3.1+cu121`, dropped: PyPI has only the public release).
 _FREEZE = re.compile(
-    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*" + _VERSION + r"\s*$"
+    r"^\s*(?:(?:[-*•]|--)\s*)?([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*===?\s*"
+    + _VERSION
+    + r"(?P<local>\+[A-Za-z0-9.]+)?\s*$"
 )
 _LIST_HEADER = re.compile(r"^\s*#?\s*(?:Package|Name)\s+Version\b", re.IGNORECASE)
 _LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
@@ -35,7 +39,9 @@ _ALIAS_WORDS = "|".join(
 _PROSE = re.compile(
     r"(?<![\w.\-/\\])(?P<name>" + _ALIAS_WORDS + r")(?![\w-])"
     # then "version", "version (use command below)" or "version I am using is"
-    r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?)?"
+    r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
+    # an old template's field: "TensorFlow version and how it was installed (source or binary)"
+    r"(?:\s*and\s+how\s+it\s+was\s+installed\s*(?:\([^)\n]*\))?)?)?"
     r"[ \t]*(?:[:=]+|\bis\b|\bwas\b|\bv\b)?[ \t]*\(?[ \t]*['\"`]?"
     + _VERSION
     + r"(?:\.[x*])?(?!\w|\.\w)",
@@ -51,6 +57,16 @@ _DUNDER = re.compile(
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
     r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
 )
+# A name and its version written together: "tf2.0.0", "TF2.16", "keras2.4.3" (a dot required:
+# "TF2" alone is a family, read by _PROSE when spaced).
+_GLUED = re.compile(
+    r"(?<![A-Za-z0-9_.\-/\\])(?P<name>tf|tensorflow|keras)(?P<version>\d+\.\d+(?:\.\d+)?)"
+    r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])",  # ASCII: "用tf2.0.0出现" is glued to words, not a name
+    re.IGNORECASE,
+)
+# `git describe` output before the release it built, as TensorFlow's template asks for it
+# (`tf.version.GIT_VERSION, tf.version.VERSION`): "v2.16.1-19-g810f233968c 2.16.2" is 2.16.2.
+_GIT_DESCRIBE = re.compile(r"\bv\d+\.\d+\.\d+(?:-rc\d+)?-\d+-g[0-9a-f]{7,40}[ \t]+(?=v?\d)")
 _WHEEL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
 )
@@ -71,6 +87,8 @@ _PYTHON_FORMS = (
     ),
     (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)", re.IGNORECASE), "path "),
     (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
+    # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
+    (re.compile(r"[\\/]Python[\\/](3\.\d{1,2})(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
     (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
     (
         re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)"),
@@ -92,6 +110,7 @@ class Versions:
     pins: tuple[Pin, ...]
     steps: tuple[str, ...]
     ignored: tuple[str, ...]
+    listed: tuple[Pin, ...]  # versions listed of the packages `ignored` names
     named: frozenset[str]  # every distribution the report names, with or without a version
     notes: tuple[str, ...] = ()  # what reading them took (a local version label dropped, ...)
 
@@ -100,7 +119,7 @@ def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
     steps = pip_steps(readable)
     stepped = {name for step in steps for name in step_names(step)}
-    pins, ignored, notes = _pins(readable, full, stepped=stepped if steps else None)
+    pins, ignored, listed, notes = _pins(readable, full, stepped=stepped if steps else None)
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
@@ -110,6 +129,7 @@ def read(readable: str, *, full: str) -> Versions:
         pins=pins,
         steps=steps,
         ignored=ignored,
+        listed=listed,
         named=frozenset(named),
         notes=notes,
     )
@@ -117,11 +137,12 @@ def read(readable: str, *, full: str) -> Versions:
 
 def _pins(
     readable: str, full: str, *, stepped: set[str] | None
-) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[Pin, ...], tuple[str, ...]]:
     """Pins in the order evidence is trusted. pip's own output ("Successfully installed
     numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
     output only pins the packages those lines name."""
     pins: dict[str, Pin] = {}
+    others: dict[str, Pin] = {}
     ignored: list[str] = []
     notes: list[str] = []
 
@@ -129,7 +150,9 @@ def _pins(
         if stepped is None or canonical(name) in stepped:
             add(name, version, source)
 
-    def add(name: str, version: str, source: str, *, listed: bool = False) -> None:
+    def add(
+        name: str, version: str, source: str, *, listed: bool = False, local: str | None = None
+    ) -> None:
         key = canonical(name)
         version = version.replace("-dev", ".dev")
         nightly = _NIGHTLY.get(key) if ".dev" in version else None
@@ -139,9 +162,15 @@ def _pins(
                 notes.append(note)
             key = nightly
         if key not in PINNED_PACKAGES:
-            if listed and key not in ignored and key not in PACKAGING_TOOLS:
+            if listed and key not in ignored and key not in (*PACKAGING_TOOLS, "python"):
                 ignored.append(key)
+                # Installed after all if the code imports it: at the version listed.
+                others.setdefault(key, Pin(name=key, version=version, source=source))
             return
+        if local:
+            note = f"{key} {version}: the local label {local} of {version}{local} dropped"
+            if note not in notes:
+                notes.append(note)
         known = pins.get(key)
         if known is None or known.version.count(".") < version.count("."):
             pins[key] = Pin(name=key, version=version, source=source)
@@ -166,9 +195,12 @@ def _pins(
             name, sep, version = word.partition("=")
             if sep and name.lower() != "python" and re.fullmatch(r"=?\d[\w.]*", version):
                 add(name, version.lstrip("="), f"`conda {word}`")
-    for match in _PROSE.finditer(readable):
+    prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), readable)
+    for match in _PROSE.finditer(prose):
         add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
-    return tuple(pins.values()), tuple(ignored), tuple(notes)
+    for match in _GLUED.finditer(prose):
+        add(match["name"], match["version"], f'"{match[0]}"')
+    return tuple(pins.values()), tuple(ignored), tuple(others.values()), tuple(notes)
 
 
 def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
@@ -270,7 +302,7 @@ def _listings(readable: str, add: Callable[..., None]) -> None:
             in_table = False
         match = _FREEZE.match(line)
         if match:
-            add(match[1], match[2], f"`{line.strip()}`", listed=True)
+            add(match[1], match[2], f"`{line.strip()}`", listed=True, local=match["local"])
             continue
         row = _LIST_ROW.match(line)
         if row and (in_table or canonical(row[1]) in PINNED_PACKAGES):
