@@ -322,6 +322,8 @@ def _imported(
     reasons = dict.fromkeys(extraction.imports, "the code imports it; the report names no version")
     for name in extraction.traceback_packages:
         reasons.setdefault(name, "its installed files are in the report's traceback")
+    for name in extraction.error_packages:
+        reasons.setdefault(name, "the report's error names its module")
     setting = extraction.env.get("KERAS_BACKEND") or extraction.code_backend
     backend = BACKEND_PACKAGES.get(setting)
     if backend:

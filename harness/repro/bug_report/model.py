@@ -66,6 +66,8 @@ class Extraction:
     imports: tuple[str, ...] = ()
     # Distributions the pasted traceback runs through (`site-packages/tensorflow/...`).
     traceback_packages: tuple[str, ...] = ()
+    # Distributions whose modules the claimed error names (`module 'keras.utils' has no ...`).
+    error_packages: tuple[str, ...] = ()
     code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
     as_of: date | None = None  # the day the report was written, when known
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)

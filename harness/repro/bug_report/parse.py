@@ -188,15 +188,15 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
             notes=(f"code from the prose: `{spanned.text.strip()}`, written as code there",),
         )
     elif derived is None and code.chosen is None and claim is not None:
-        derived = report_commands.from_import_error(claim)
+        derived = report_commands.from_error(claim)
         if derived is not None:
             code = report_code.Reading(
                 chosen=derived,
                 others=(),
                 candidates=(),
                 notes=(
-                    f"code derived from the error: `{derived.text.strip()}` is the import "
-                    f"that {claim.type} names",
+                    f"code derived from the error: `{'; '.join(derived.text.split())}` is "
+                    f"what {claim.type} names",
                 ),
             )
             derived = None
@@ -221,6 +221,11 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         for name in map(distribution_of, report_tracebacks.installed_modules(tracebacks))
         if name in PINNED_PACKAGES and name not in imports
     ]
+    named = [
+        name
+        for name in map(distribution_of, report_commands.named_modules(claim))
+        if name in PINNED_PACKAGES and name not in imports and name not in ran_through
+    ]
     return Extraction(
         python=versions.python,
         pins=versions.pins,
@@ -234,6 +239,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
+        error_packages=tuple(dict.fromkeys(named)),
         code_backend=report_code.backend_set(code.chosen),
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes),

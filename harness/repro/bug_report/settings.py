@@ -147,10 +147,31 @@ def _inline(text: str) -> ReportedError | None:
     )
 
 
+# Messages whose exception type goes without saying, as titles give them without it.
+_UNTYPED_MESSAGES = (
+    (re.compile(r"\bmodule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
+    (re.compile(r"\bNo module named '[\w.]+'"), "ModuleNotFoundError"),
+    (
+        re.compile(r"\bcannot import name '\w+' from (?:partially initialized module )?'[\w.]+'"),
+        "ImportError",
+    ),
+)
+
+
+def _untyped_title(title: str) -> ReportedError | None:
+    """A title that is an error's message without its type: "module 'keras.utils' has no
+    attribute 'generic_utils'" can only be an AttributeError."""
+    for pattern, kind in _UNTYPED_MESSAGES:
+        match = pattern.search(title)
+        if match is not None:
+            return ReportedError(type=kind, message=match[0], source="title, untyped")
+    return None
+
+
 def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
     if match is None:
-        return None
+        return _untyped_title(title)
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
     if opening in ('"', "“", "`"):

@@ -191,18 +191,36 @@ def _modules(code: str) -> set[str]:
     return names
 
 
-# `cannot import name 'ops' from 'keras' (C:\\...\\keras\\__init__.py)`
-_CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
+# `cannot import name 'ops' from 'keras' (C:\\...\\keras\\__init__.py)`, also `from partially
+# initialized module 'keras.api._v2'` (a circular import)
+_CANNOT_IMPORT = re.compile(
+    r"^cannot import name '(?P<name>\w+)' from (?:partially initialized module )?"
+    r"'(?P<module>[\w.]+)'"
+)
+# `module 'keras.utils' has no attribute 'generic_utils'`
+_NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'")
 
 
-def from_import_error(claim: ReportedError) -> CodeBlock | None:
-    """`from Y import X` when the report shows no code and its error is that X cannot be
-    imported from Y: the statement that failed, whichever code ran it. (Not `import Y` for
-    "No module named 'Y'": that only shows Y is missing, which the report already says.)"""
-    if claim.short_type not in ("ImportError", "ModuleNotFoundError"):
-        return None
+def from_error(claim: ReportedError) -> CodeBlock | None:
+    """The statement the error names, when the report shows no code: `from Y import X` for
+    X that cannot be imported from Y, `import Y` then `Y.X` for a module Y with no attribute
+    X (of a package this knows), whichever code ran it. (Not `import Y` for "No module named
+    'Y'": that only shows Y is missing, which the report already says.)"""
     match = _CANNOT_IMPORT.match(claim.message)
-    if match is None:
-        return None
-    text = f"from {match['module']} import {match['name']}\n"
+    if match is not None and claim.short_type in ("ImportError", "ModuleNotFoundError"):
+        text = f"from {match['module']} import {match['name']}\n"
+    else:
+        match = _NO_ATTRIBUTE.match(claim.message)
+        if match is None or claim.short_type != "AttributeError" or not _known(match["module"]):
+            return None
+        text = f"import {match['module']}\n{match['module']}.{match['name']}\n"
     return CodeBlock(info="python (from the error)", text=text, line=1, origin="prose")
+
+
+def named_modules(claim: ReportedError | None) -> list[str]:
+    """The modules an error says are there but lack something (`module 'keras.utils' has no
+    attribute ...`, `cannot import name 'x' from 'keras.src.y'`): their packages ran."""
+    if claim is None:
+        return []
+    found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE)]
+    return [match["module"] for match in found if match is not None]

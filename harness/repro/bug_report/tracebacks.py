@@ -21,9 +21,10 @@ FRAME = _FRAME
 _WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # IPython: `Cell In[5], line 3`, `File ~/x/y.py:111, in f()`, `<ipython-input-3-ab> in <module>()`,
 # Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
+# Spyder's indented `  File ~\anaconda3\Lib\site-packages\x\__init__.py:68 in set_framework`,
 # `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
 _CELL_FRAME = re.compile(
-    r"^(?:Cell In\s*\[\d*\],? line \d+|File (?P<path>\S+?):\d+(?:, in .+)?"
+    r"^(?:Cell In\s*\[\d*\],? line \d+|\s*File (?P<path>\S+?):\d+(?:,? in .+)?"
     r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
@@ -53,6 +54,7 @@ class Frame:
     file: str
     lines: tuple[str, ...]  # its source line(s); a notebook cell's lines up to the arrow
     kind: str  # stdin | string | cell | user | library
+    module_level: bool = False  # running a module's own lines: the module was being imported
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +99,7 @@ def parse(text: str) -> list[Traceback]:
                     file=frame["file"],
                     lines=(source,) if usable else (),
                     kind=_kind(frame["file"]),
+                    module_level=frame["func"] == "<module>",
                 )
             )
             index += 1
@@ -107,8 +110,20 @@ def parse(text: str) -> list[Traceback]:
             path = cell["path"] or cell["old"] or ""
             library = bool(path) and bool(_LIBRARY.search(path))
             frames.append(
-                Frame(file=path or "cell", lines=numbered, kind="library" if library else "cell")
+                Frame(
+                    file=path or "cell",
+                    lines=numbered,
+                    kind="library" if library else "cell",
+                    module_level=" in " not in line or " in <module>" in line,
+                )
             )
+            continue
+        if not inside and _headless_cell(lines, index):
+            # A notebook frame pasted without its header or its file line: numbered lines
+            # with an arrow (`---> 20 x = keras.applications`), then the error.
+            numbered, index = _numbered(lines, index)
+            frames.append(Frame(file="cell", lines=numbered, kind="cell"))
+            inside = True
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
@@ -146,6 +161,19 @@ def printed_lines(lines: list[str]) -> set[int]:
             found.update(above[-1:])
             header = True  # the rest is this traceback's, read as such
     return found
+
+
+def _headless_cell(lines: list[str], index: int) -> bool:
+    """Whether a run of numbered source lines with an arrow starts at `index`."""
+    if index > 0 and _NUMBERED.match(lines[index - 1]):
+        return False
+    for line in lines[index:]:
+        match = _NUMBERED.match(line)
+        if match is None:
+            return False
+        if match["arrow"].strip() and match["code"]:
+            return True
+    return False
 
 
 def _unquote(line: str) -> str:
@@ -188,7 +216,7 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
     return None
 
 
-_INSTALLED_PACKAGE = re.compile(r"[\\/](?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
+_INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
 
 
 def installed_modules(tracebacks: list[Traceback]) -> list[str]:
@@ -214,6 +242,26 @@ def failing_lines(tracebacks: list[Traceback]) -> set[str]:
     }
 
 
+_MODULE_PATH = re.compile(
+    r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<path>[A-Za-z_][\w\\/]*?)(?:[\\/]__init__)?\.py$"
+)
+
+
+def _imported_module(tracebacks: list[Traceback]) -> str | None:
+    """The module being imported when a traceback of installed code only starts at the top
+    level of that module (`.../site-packages/transformers/models/bart/modeling_tf_bart.py",
+    line 25, in <module>`): importing it is what the reporter's code did."""
+    for traceback in reversed(tracebacks):
+        if not traceback.frames or traceback.error is None:
+            continue
+        first = traceback.frames[0]
+        match = _MODULE_PATH.search(first.file)
+        if first.module_level and match:
+            return re.sub(r"[\\/]", ".", match["path"])
+        return None
+    return None
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -226,8 +274,17 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     elif any(f.kind == "user" for f in frames):
         user = [f for f in frames if f.kind == "user"][-1]
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
+        if code.rstrip().endswith(":"):
+            # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
+            code, how = f"{code}\n    pass", how + " (its block's body left empty)"
     else:
-        return None
+        imported = _imported_module(tracebacks)
+        if imported is None:
+            return None
+        code, how = (
+            f"import {imported}",
+            (f"importing `{imported}`, the installed module the traceback starts in"),
+        )
     code, added = with_missing_imports(code)
     try:
         ast.parse(code)
