@@ -36,6 +36,7 @@ PACKAGES = (
     "tensorflow-hub",
     "tensorflow-datasets",
     "tensorflow-text",
+    "keras-tuner",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

@@ -195,7 +195,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
                 others=(),
                 candidates=(),
                 notes=(
-                    f"code derived from the error: `{'; '.join(derived.text.split())}` is "
+                    f"code derived from the error: `{'; '.join(derived.text.strip().splitlines())}` is "
                     f"what {claim.type} names",
                 ),
             )

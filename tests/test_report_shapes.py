@@ -1,0 +1,64 @@
+"""Shapes of reports whose reading the corpus cannot score on its own: what must be left out
+(a `return` from a broken `def`, a placeholder in a pip line, a conda environment's name) and
+which errors give no code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.repro.bug_report.parse import extract
+
+REPORTS = Path(__file__).parent / "data" / "reports"
+
+
+def test_code_is_what_compiles_not_only_what_parses() -> None:
+    found = extract((REPORTS / "def_body_left_behind.md").read_text(encoding="utf-8"))
+    assert found.code is not None
+    assert "return" not in found.code.text
+    compile(found.code.text, "<snippet>", "exec")
+
+
+def test_a_placeholder_in_a_pip_line_installs_nothing() -> None:
+    for line in ("pip install -U xxx", "pip install <package>", "pip install package_name"):
+        assert extract(f"I use '{line}' for everything.\n").pip_steps == ()
+    assert extract("pip install -U keras-hub\n").pip_steps == ("-U keras-hub",)
+
+
+def test_an_environment_named_after_a_version_pins_nothing() -> None:
+    text = 'File "C:\\envs\\tensorflow2.0.0\\lib\\site-packages\\x.py", line 3\n'
+    assert extract(text).pins == ()
+    assert [p.version for p in extract("it broke after tf2.0.0 came out\n").pins] == ["2.0.0"]
+
+
+def test_a_local_label_of_a_listed_version_is_dropped_and_said() -> None:
+    found = extract("- torch==2.1.0+cu121\n- keras==3.0.5\n")
+    assert {p.name: p.version for p in found.pins} == {"torch": "2.1.0", "keras": "3.0.5"}
+    assert any("+cu121" in note for note in found.notes)
+
+
+def test_an_attribute_error_of_an_unknown_module_gives_no_code() -> None:
+    found = extract("# AttributeError: module 'my_helpers' has no attribute 'run'\n\nkeras 3.1\n")
+    assert found.code is None
+    found = extract("# AttributeError: module 'keras.ops' has no attribute 'run'\n\nkeras 3.1\n")
+    assert found.code is not None
+    assert found.code.text == "import keras.ops\nkeras.ops.run\n"
+
+
+def test_a_relative_site_packages_path_is_installed_code() -> None:
+    text = (
+        'File "site-packages/keras/src/ops/operation.py", line 228, in input\n'
+        "    return self._x()\n"
+        "ValueError: never called\n"
+    )
+    assert extract(text).traceback_packages == ("keras",)
+
+
+def test_a_traceback_starting_inside_a_function_of_installed_code_gives_no_import() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/venv/lib/python3.11/site-packages/deepface/modules/modeling.py", line 57, '
+        "in build_model\n"
+        "    model_obj[name] = model()\n"
+        "ValueError: never called\n"
+    )
+    assert extract(text).code is None
