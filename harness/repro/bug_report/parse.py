@@ -190,14 +190,12 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     elif derived is None and code.chosen is None and claim is not None:
         derived = report_commands.from_error(claim)
         if derived is not None:
+            statements = "; ".join(derived.text.strip().splitlines())
             code = report_code.Reading(
                 chosen=derived,
                 others=(),
                 candidates=(),
-                notes=(
-                    f"code derived from the error: `{'; '.join(derived.text.strip().splitlines())}` is "
-                    f"what {claim.type} names",
-                ),
+                notes=(f"code derived from the error: `{statements}` is what {claim.type} names",),
             )
             derived = None
     if derived is not None:
