@@ -195,12 +195,37 @@ def _pins(
             name, sep, version = word.partition("=")
             if sep and name.lower() != "python" and re.fullmatch(r"=?\d[\w.]*", version):
                 add(name, version.lstrip("="), f"`conda {word}`")
-    prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), readable)
+    prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), _without_message_lines(readable))
     for match in _PROSE.finditer(prose):
         add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
     for match in _GLUED.finditer(prose):
         add(match["name"], match["version"], f'"{match[0]}"')
     return tuple(pins.values()), tuple(ignored), tuple(others.values()), tuple(notes)
+
+
+_FRAME_OR_HEADER = re.compile(
+    r"^\s*(?:Traceback \(most recent call last\)|File \"[^\"\n]*\", line \d)"
+)
+_ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning)\s*:")
+_URL = re.compile(r"https?://\S+")
+
+
+def _without_message_lines(text: str) -> str:
+    """`text` with the lines that continue a traceback's exception message, and every URL,
+    blanked: a message that goes on to cite versions ("deprecated in NumPy 1.20", a release
+    note's address) is the library speaking, not the reporter's install."""
+    lines = _URL.sub(lambda m: " " * len(m[0]), text).split("\n")
+    in_traceback = in_message = False
+    for number, line in enumerate(lines):
+        if _FRAME_OR_HEADER.match(line):
+            in_traceback, in_message = True, False
+        elif not line.strip() or line.lstrip().startswith("```"):
+            in_traceback = in_message = False
+        elif in_message:
+            lines[number] = " " * len(line)
+        elif in_traceback and _ERROR_LINE.match(line):
+            in_message = True
+    return "\n".join(lines)
 
 
 def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
