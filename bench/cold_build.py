@@ -146,7 +146,12 @@ def timed_build(
                 current.running = now
             elif _DONE.match(line):
                 current.done = now
-            elif not _REMOVING.match(line) and line.strip() and current.running is not None:
+            elif (
+                not _REMOVING.match(line)
+                and line.strip()
+                and current.running is not None
+                and current.done is None  # "Successfully built" follows the last step's layer
+            ):
                 current.last_output = now
     build.seconds = time.monotonic() - started
     return build
