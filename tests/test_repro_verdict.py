@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from harness.repro.bug_report.model import ReportedError
@@ -29,10 +28,10 @@ def _request(error: ReportedError | None) -> Request:
     )
 
 
-def _raised(display: str | None) -> Outcome:
+def _raised(display: str | None, message: str = MESSAGE) -> Outcome:
     error = RaisedError(
         type="AttributeError",
-        message=MESSAGE,
+        message=message,
         raised_at=None,
         scenario_line=None,
         phase="import",
@@ -75,30 +74,15 @@ def test_the_outcome_is_described_as_the_terminal_showed_it() -> None:
     assert describe(_raised(None)) == f"AttributeError: {MESSAGE}"
 
 
-def _raised_with(message: str) -> Outcome:
-    outcome = _raised(None)
-    assert outcome.error is not None
-    error = RaisedError(
-        type=outcome.error.type,
-        message=message,
-        raised_at=None,
-        scenario_line=None,
-        phase="import",
-        traceback="",
-        display=None,
-    )
-    return replace(outcome, error=error)
-
-
 def test_a_report_keeping_the_first_line_of_a_long_message_matches() -> None:
     printed = f"{MESSAGE}\nThe layer was built by keras 3.1.0.\nRebuild it with tf_keras."
     first = _request(ReportedError(type="AttributeError", message=MESSAGE))
-    assert verdict(first, _raised_with(printed)).startswith("**Reproduced**:")
+    assert verdict(first, _raised(None, printed)).startswith("**Reproduced**:")
     two = _request(ReportedError(type="AttributeError", message="\n".join(printed.split("\n")[:2])))
-    assert verdict(two, _raised_with(printed)).startswith("**Reproduced**:")
+    assert verdict(two, _raised(None, printed)).startswith("**Reproduced**:")
     # A first line is not any line: a report quoting a later one, or a different first line,
     # agrees on the type only.
     later = _request(ReportedError(type="AttributeError", message="Rebuild it with tf_keras."))
-    assert verdict(later, _raised_with(printed)).startswith("**Reproduced (type only)**")
+    assert verdict(later, _raised(None, printed)).startswith("**Reproduced (type only)**")
     other = _request(ReportedError(type="AttributeError", message="module 'keras' is broken"))
-    assert verdict(other, _raised_with(printed)).startswith("**Reproduced (type only)**")
+    assert verdict(other, _raised(None, printed)).startswith("**Reproduced (type only)**")
