@@ -262,8 +262,8 @@ def build_one(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"py{spec.python}-{spec.environment}.log"
     for attempt, delay in enumerate((*retry_delays, None), start=1):
-        # The labels are the Dockerfile's own closing LABEL: given through the API as well,
-        # the classic builder would add a second LABEL instruction, one more layer commit.
+        # The labels are the Dockerfile's own LABEL: given through the API as well, the classic
+        # builder would add a LABEL after the installs: one more commit of the whole tree.
         result = engine.build(
             context,
             spec.tag,
