@@ -55,6 +55,8 @@ class FakeEngine:
         self.removed_containers: list[str] = []
         self.stopped = 0
         self.driver = "overlay2"
+        # Whether bind mounts reach this process's files (a local engine).
+        self.binds = True
         # Files each image holds, as read_file() finds them: (image ref, path) -> text.
         self.files: dict[tuple[str, str], str] = {}
         self.digests: dict[str, str] = {}
@@ -129,6 +131,9 @@ class FakeEngine:
 
     def release(self) -> None:
         pass  # nothing is copied: there is no engine
+
+    def binds_host_paths(self, image: str) -> bool:
+        return self.binds
 
     def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
         cells = [c for c in self.containers_left if c.labels.get(HARNESS_LABEL) == "cell"]

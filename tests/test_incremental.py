@@ -89,6 +89,9 @@ class CountingEngine:
     def release(self) -> None:
         self._engine.release()
 
+    def binds_host_paths(self, image: str) -> bool:
+        return self._engine.binds_host_paths(image)
+
     def remove_cells(self, where: Callable[[ContainerInfo], bool]) -> int:
         return self._engine.remove_cells(where)
 

@@ -61,7 +61,10 @@ def export(
     for key, record in records.items():
         if not record.usable or not record.image_id:
             continue
-        freeze = _freeze(engine, record.tag, cache_dir / f"{record.image_id[-64:]}.txt")
+        if record.environment_dir is not None:
+            freeze = _host_file(Path(record.environment_dir) / "state" / "pip-freeze.txt")
+        else:
+            freeze = _freeze(engine, record.tag, cache_dir / f"{record.image_id[-64:]}.txt")
         if freeze is None:
             note(f"py{record.python}/{record.environment}: the image has no {FREEZE_IN_IMAGE}")
             continue
@@ -70,6 +73,14 @@ def export(
         write_atomic(target / name, document(record, freeze))
         found[key] = replace(record, freeze=f"{ENVIRONMENTS}/{name}")
     return found
+
+
+def _host_file(path: Path) -> str | None:
+    """A mounted environment's freeze, from its directory on this host."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _freeze(engine: Engine, image: str, cached: Path) -> str | None:

@@ -48,11 +48,19 @@ class ImageRecord:
     seconds: float = 0.0
     # The image's pip freeze, relative to the run's directory (environments/py<P>-<env>.txt).
     freeze: str | None = None
+    # A mounted environment (build/mounted.py): its host directory; `tag` is then the prefix
+    # image its cells run in, and `image_id` the environment's own ID.
+    environment_dir: str | None = None
 
     @property
     def usable(self) -> bool:
         """Whether cells can run in this image."""
         return self.status in ("reused", "built")
+
+
+# Another way to make an environment: (its spec, the earlier ones it extends) -> its record,
+# or None to build it as an image.
+Instead = Callable[[ImageSpec, Sequence[tuple[ImageSpec, ImageRecord]]], ImageRecord | None]
 
 
 def network_failure(log: str) -> bool:
@@ -133,10 +141,19 @@ def build_images(
     retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS_S,
     say: Callable[[str], None] = lambda text: None,
     failures: BuildFailures | None = None,
+    instead: Instead | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
-    """Build what is missing, `jobs` at a time; records come back in the order of `specs`."""
+    """Build what is missing, `jobs` at a time; records come back in the order of `specs`.
 
-    def one(spec: ImageSpec, extends: Sequence[str] = ()) -> ImageRecord:
+    `instead` makes an environment another way (a mounted one) where it can, given the earlier
+    environments it extends; where it gives None, the environment is built as an image.
+    """
+
+    def one(spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]] = ()) -> ImageRecord:
+        other = None if instead is None else instead(spec, extends)
+        if other is not None:
+            on_record(spec, other)
+            return other
         record = build_one(
             engine,
             spec,
@@ -148,7 +165,7 @@ def build_images(
             retry_delays=retry_delays,
             say=say,
             failures=failures,
-            cache_from=extends,
+            cache_from=[r.tag for _, r in extends if r.image_id and r.environment_dir is None],
         )
         on_record(spec, record)
         return record
@@ -163,8 +180,7 @@ def build_images(
         for spec in members:
             record = primed.get((spec.python, spec.environment))
             if record is None:
-                sources = [r.tag for s, r in done if r.image_id and _extends(spec, s)]
-                record = one(spec, sources)
+                record = one(spec, [(s, r) for s, r in done if r.usable and _extends(spec, s)])
             done.append((spec, record))
         return [record for _, record in done]
 

@@ -183,6 +183,7 @@ def build(
     pip_mirror_port: int,
     rebuild: bool,
     pin_from: str | None,
+    environments: str,
     results: Path,
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
@@ -200,6 +201,7 @@ def build(
         mirror_port=pip_mirror_port,
         pin_from=pin_from,
         results=results,
+        environments=environments,
     )
     records = build_all(
         engine,

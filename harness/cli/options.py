@@ -11,7 +11,7 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from harness.build import freezes, wheelhouse
+from harness.build import freezes, mounted, wheelhouse
 from harness.cli import completion
 from harness.config.matrix import Matrix, load_matrix
 from harness.config.matrix_schema import BASE_KINDS, BaseKind, SandboxSettings
@@ -83,6 +83,17 @@ PIN_OPT = click.option(
     "environments/ pip freezes, as pip constraints). RUN: a run id, a run directory or "
     "results/published. Default: the matrix's `constraints`.",
 )
+ENVIRONMENTS_OPT = click.option(
+    "--environments",
+    type=click.Choice(mounted.ENVIRONMENT_MODES),
+    default="auto",
+    show_default=True,
+    envvar="KERAS_MATRIX_ENVIRONMENTS",
+    help="images: every environment is an image. mounts: its installs are kept in a host "
+    "directory, mounted into a shared image of its base (no layer is written: much faster on "
+    "fuse-overlayfs and vfs). auto: mounts on those storage drivers where the engine sees this "
+    "host's directories, images elsewhere and for --executor dask.",
+)
 JOBS_OPT = click.option(
     "-j",
     "--jobs",
@@ -111,6 +122,7 @@ def options_for(
     sandbox: Sandbox | None = None,
     pin_from: str | None = None,
     results: Path = Path("results"),
+    environments: str = "auto",
 ) -> Options:
     """The build and run Options the command-line flags and the matrix say."""
     # click.Choice has already limited `base` to the BaseKind values.
@@ -125,6 +137,8 @@ def options_for(
         rebuild=rebuild,
         mirror_port=mirror_port or None,
         sandbox=sandbox or matrix.sandbox,
+        # click.Choice has already limited `environments` to the modes.
+        environments=cast(mounted.EnvironmentMode, environments),
     )
 
 
@@ -157,7 +171,17 @@ def sandbox_with(base: Sandbox, settings: tuple[str, ...]) -> Sandbox:
 def image_options(command: F) -> F:
     """The options that choose cells and how their images are built (build, run)."""
     for option in reversed(
-        (ONLY_OPT, BASE_OPT, TEMPLATES_OPT, CA_OPT, JOBS_OPT, MIRROR_OPT, REBUILD_OPT, PIN_OPT)
+        (
+            ONLY_OPT,
+            BASE_OPT,
+            TEMPLATES_OPT,
+            CA_OPT,
+            JOBS_OPT,
+            MIRROR_OPT,
+            REBUILD_OPT,
+            PIN_OPT,
+            ENVIRONMENTS_OPT,
+        )
     ):
         command = option(command)
     return command

@@ -110,6 +110,7 @@ def run(
     pip_mirror_port: int,
     rebuild: bool,
     pin_from: str | None,
+    environments: str,
     no_cache: bool,
     results: Path,
     quiet: bool,
@@ -173,6 +174,7 @@ def run(
         sandbox=sandbox_with(sandbox, sandbox_settings),
         pin_from=pin_from,
         results=results,
+        environments=environments,
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
     if plan is None:
@@ -195,6 +197,13 @@ def run(
         )
     cluster = None
     if executor == "dask":
+        # Dask's workers run cells on their own engines: an environment must be an image.
+        if options.environments == "mounts":
+            raise ConfigurationError(
+                "--environments mounts and --executor dask: workers on other hosts cannot "
+                "mount this host's directories; use --environments images (or auto)"
+            )
+        options = dataclasses.replace(options, environments="images")
         cluster = scale.dask_executor(scheduler, jobs=options.jobs, say=reporter.note)
     try:
         run_dir = execute(

@@ -188,6 +188,10 @@ class ContainerRunner(Protocol):
     def release(self) -> None:
         """Remove what was made for this process's containers (copies of mounts) once done."""
 
+    def binds_host_paths(self, image: str) -> bool:
+        """Whether a directory of this process's host, bind-mounted into a container of `image`,
+        is that directory (not a copy, not an empty path on another host)."""
+
 
 class Engine(ImageStore, ContainerRunner, Protocol):
     """An engine that both builds images and runs containers."""

@@ -285,6 +285,10 @@ class DockerEngine:
                 )
             return self._copy_mounts
 
+    def binds_host_paths(self, image: str) -> bool:
+        """Whether bind mounts reach this process's files (probed once, with `image`)."""
+        return not self._copies_mounts(RunSpec(image=image, command=()))
+
     def release(self) -> None:
         """Remove the copies of mounts made for this process's containers, once they are done."""
         self._copies.release()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from harness.build import freezes, wheelhouse
+from harness.build import freezes, mounted, wheelhouse
 from harness.build.bases import BaseResolver
 from harness.build.dockerfile import ImageSpec, render
 from harness.build.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
@@ -50,6 +50,10 @@ class Options:
     network_retry_delays: tuple[float, ...] = NETWORK_RETRY_DELAYS_S
     # pip freezes (an earlier run's environments/) that every build is constrained to.
     constraints: Path | None = None
+    # Images, or environments mounted from host directories (build/mounted.py), or auto.
+    environments: mounted.EnvironmentMode = "auto"
+    # Where mounted environments are kept; None: ~/.cache/keras-matrix/environments.
+    environments_dir: Path | None = None
 
 
 def default_ca_bundle() -> Path | None:
@@ -137,16 +141,40 @@ def build_all(
                 constraints=pinned,
             )
         )
+    store = _environment_store(engine, specs, options, reporter)
+
+    def ready(spec: ImageSpec) -> bool:
+        if store is not None:
+            return mounted.present(engine, store, spec)
+        return engine.image_id(spec.tag) is not None
+
     missing = [
         spec
         for spec in specs
-        if options.rebuild
-        or (engine.image_id(spec.tag) is None and (failures is None or failures.get(spec) is None))
+        if options.rebuild or (not ready(spec) and (failures is None or failures.get(spec) is None))
     ]
     build_args: dict[str, str] = {}
     if missing and options.mirror_port is not None:
         build_args = wheelhouse.build_args(engine.gateway(), options.mirror_port, reporter.note)
     progress = reporter.builds(len(missing))
+    instead = None
+    if store is not None:
+        job = mounted.MountedBuild(
+            engine=engine,
+            store=store,
+            log_dir=workdir / "builds",
+            context_dir=workdir / "contexts",
+            on_line=reporter.build_line if options.jobs <= 1 else _no_line,
+            build_args=build_args,
+            retry_delays=options.network_retry_delays,
+            say=reporter.note,
+        )
+
+        def instead(
+            spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]]
+        ) -> ImageRecord | None:
+            return mounted.make(job, spec, extends, rebuild=options.rebuild, failures=failures)
+
     try:
         built = build_images(
             engine,
@@ -162,11 +190,36 @@ def build_all(
             retry_delays=options.network_retry_delays,
             say=reporter.note,
             failures=failures,
+            instead=instead,
         )
     finally:
         progress.close()
     records = _with_provenance(specs, built) | failed
     return {key: records[key] for key in keys}
+
+
+def _environment_store(
+    engine: Engine, specs: Sequence[ImageSpec], options: Options, reporter: Reporter
+) -> mounted.EnvironmentStore | None:
+    """Where this run's environments are mounted from, or None where they are images."""
+    if not specs:
+        return None
+    driver = engine.describe().storage_driver
+    probe = specs[0].base.image
+    if not mounted.use_mounts(
+        options.environments, driver=driver, binds=lambda: engine.binds_host_paths(probe)
+    ):
+        return None
+    store = (
+        mounted.EnvironmentStore(root=options.environments_dir)
+        if options.environments_dir is not None
+        else mounted.EnvironmentStore.default()
+    )
+    reporter.note(
+        f"environments: mounted from {store.root} (storage driver {driver}; "
+        "--environments images builds images instead)"
+    )
+    return store
 
 
 def _with_provenance(

@@ -11,6 +11,7 @@ from typing import Any
 
 from harness import driver
 from harness.build.images import ImageRecord
+from harness.build.mounted import mounts
 from harness.config.cells import Cell
 from harness.config.matrix import Matrix
 from harness.config.sandbox import CELL_HOME, Sandbox
@@ -96,6 +97,9 @@ def prepare_jobs(
         image = images[cell.image_key]
         if image.usable:
             spec = run_spec(matrix, cell, image.tag, payload, run_id, sandbox=sandbox, owner=owner)
+            if image.environment_dir is not None:
+                # A mounted environment: its venv and state where the image would hold them.
+                spec = replace(spec, mounts=(*spec.mounts, *mounts(Path(image.environment_dir))))
             key = None
             if image.image_id is not None:
                 key = cell_key(spec, image_id=image.image_id, contents=payload.contents(spec))

@@ -1,0 +1,364 @@
+"""Environments kept as directories on the host's own disk, bind-mounted into their cells.
+
+Every Docker image store keeps a layer as the difference its step made, so building an image
+writes each install twice: once by pip, once as the layer; and on a storage driver without a
+native diff (fuse-overlayfs, vfs) pip's writes also go through a userspace daemon or a full copy
+(docs/performance.md, "Cold builds"). A mounted environment skips both: the Dockerfile's
+instructions before its first install are built as an image (the "prefix", shared by every
+environment of the same base), and each install step then runs, as the very `RUN` command the
+Dockerfile holds (same shell, environment and build arguments, as root), in a container of the
+prefix with /opt/venv and /opt/keras-matrix bind-mounted from a directory of the host. Cells run
+in the prefix with those two directories mounted read-only where the image would hold them: the
+same pip, paths and files, the same resolver, without a layer.
+
+An environment that extends another (TensorFlow, then Keras over it) starts from a copy of that
+one's directory made of hard links: pip replaces a file by unlinking it first, so the copy shares
+every file it does not change. The parent is checked after each such install, and dropped (to
+be built again) if anything changed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from harness.build.dockerfile import ImageSpec
+from harness.build.dockerfile_cut import Split, prefix_tag, split
+from harness.build.images import BuildFailures, ImageRecord, network_failure, pip_reason
+from harness.config.sandbox import Sandbox
+from harness.engine.api import Engine, Mount, RunSpec
+from harness.errors import ConfigurationError
+from harness.textfiles import write_atomic
+
+# "auto": mounted on the storage drivers that write every file of a layer the slow way, where
+# the engine binds this host's directories; images everywhere else.
+EnvironmentMode = Literal["auto", "images", "mounts"]
+ENVIRONMENT_MODES: tuple[EnvironmentMode, ...] = ("auto", "images", "mounts")
+MOUNTING_DRIVERS = frozenset({"fuse-overlayfs", "vfs"})
+# Where the image would hold them, and the host directory's name for each.
+MOUNTED_PATHS: tuple[tuple[str, str], ...] = (("venv", "/opt/venv"), ("state", "/opt/keras-matrix"))
+RECORD = "environment.json"
+# An install container is a build step, not a cell: root, the bridge network (the host-side
+# mirror), no read-only root. pip unpacks each download under /tmp, kept in memory as in a build.
+INSTALL_SANDBOX = Sandbox(
+    network="bridge",
+    user="0:0",
+    read_only=False,
+    cap_drop_all=False,
+    memory="16g",
+    tmp_size="8g",
+    home_size="64m",
+    output_limit=1 << 20,
+)
+
+
+def use_mounts(mode: EnvironmentMode, *, driver: str, binds: Callable[[], bool]) -> bool:
+    """Whether this run's environments are mounted (`binds`: the engine sees this host's
+    directories, asked only where it matters)."""
+    if mode == "images":
+        return False
+    if mode == "mounts":
+        if not binds():
+            raise ConfigurationError(
+                "--environments mounts: the engine cannot bind-mount this machine's directories "
+                "(a remote engine, or one in another container); use --environments images"
+            )
+        return True
+    return driver in MOUNTING_DRIVERS and binds()
+
+
+def present(engine: Engine, store: EnvironmentStore, spec: ImageSpec) -> bool:
+    """Whether `spec`'s mounted environment is ready to reuse."""
+    cut = split(spec)
+    if cut is None:
+        return engine.image_id(spec.tag) is not None
+    probe = ImageRecord(
+        python=spec.python, environment=spec.environment, tag="-", base_image="-", status="reused"
+    )
+    return reuse(engine, store, spec, probe) is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentStore:
+    """The mounted environments of one host, one directory per Dockerfile digest."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> EnvironmentStore:
+        """~/.cache/keras-matrix/environments (beside the wheelhouse, as images are per host)."""
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return cls(root=Path(base) / "keras-matrix" / "environments")
+
+    def directory(self, spec: ImageSpec) -> Path:
+        """Where `spec`'s environment lives once built."""
+        return self.root / spec.digest
+
+    def complete(self, spec: ImageSpec) -> dict[str, object] | None:
+        """The record of `spec`'s finished environment, or None if it is absent or unfinished."""
+        try:
+            found = json.loads((self.directory(spec) / RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def drop(self, directory: Path) -> None:
+        """Remove an environment (renamed first, so that no reader sees half of one)."""
+        if directory.exists():
+            doomed = directory.with_name(f"{directory.name}.removed-{secrets.token_hex(4)}")
+            directory.rename(doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+
+def mounts(environment_dir: Path) -> tuple[Mount, ...]:
+    """The read-only mounts a cell of this environment runs with."""
+    return tuple(
+        Mount(source=environment_dir / name, target=target, read_only=True)
+        for name, target in MOUNTED_PATHS
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MountedBuild:
+    """What building one mounted environment needs beside its spec."""
+
+    engine: Engine
+    store: EnvironmentStore
+    log_dir: Path
+    context_dir: Path
+    on_line: Callable[[ImageSpec, str], None]
+    build_args: Mapping[str, str]
+    retry_delays: Sequence[float]
+    say: Callable[[str], None]
+    sleep: Callable[[float], None] = time.sleep
+
+
+def make(
+    job: MountedBuild,
+    spec: ImageSpec,
+    extends: Sequence[tuple[ImageSpec, ImageRecord]],
+    *,
+    rebuild: bool = False,
+    failures: BuildFailures | None = None,
+) -> ImageRecord | None:
+    """`spec`'s mounted environment, reused or built (from the longest mounted environment in
+    `extends`); None where its Dockerfile cannot be cut before the installs."""
+    cut = split(spec)
+    if cut is None:
+        return None
+    record = ImageRecord(
+        python=spec.python,
+        environment=spec.environment,
+        tag=prefix_tag(spec, cut),
+        base_image=spec.base.from_ref,
+        base_image_id=spec.base.image_id,
+        status="reused",
+    )
+    if not rebuild:
+        found = reuse(job.engine, job.store, spec, record)
+        if found is not None:
+            return found
+        known = None if failures is None else failures.get(spec)
+        if known is not None and known.status == "failed":
+            return replace(known, status="failed", seconds=0.0)
+    mounted = [(s, r) for s, r in extends if r.environment_dir is not None]
+    parent = max(mounted, key=lambda pair: len(pair[0].steps)) if mounted else None
+    built = build_mounted(job, spec, cut, record, parent=parent)
+    if built.status == "failed" and failures is not None:
+        failures.put(built, spec)
+    return built
+
+
+def build_mounted(
+    job: MountedBuild,
+    spec: ImageSpec,
+    cut: Split,
+    record: ImageRecord,
+    *,
+    parent: tuple[ImageSpec, ImageRecord] | None = None,
+) -> ImageRecord:
+    """Build `spec` as a mounted environment (record's status "built", "failed" or
+    "unreachable"), from `parent`'s directory where it extends that one."""
+    started = time.monotonic()
+    job.log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = job.log_dir / f"py{spec.python}-{spec.environment}.log"
+    record = replace(record, log_path=str(log_path))
+    tag = prefix_tag(spec, cut)
+    prefix_id, log = _prefix(job, spec, cut, tag)
+    if prefix_id is None:
+        log_path.write_text(log + "\n", encoding="utf-8")
+        return replace(record, status="failed", error=pip_reason(log, log.splitlines()[-1]))
+    record = replace(record, tag=tag)
+    for attempt, delay in enumerate((*job.retry_delays, None), start=1):
+        ok, log, error, made = _install(job, spec, cut, tag, parent)
+        log_path.write_text(log + "\n", encoding="utf-8")
+        if ok or not network_failure(log):
+            break
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        if delay is None:
+            return replace(
+                record,
+                status="unreachable",
+                error=f"the package index was unreachable in {attempt} attempts: "
+                f"{pip_reason(log, error)}",
+                seconds=round(time.monotonic() - started, 1),
+            )
+        job.say(f"    network failure while installing (attempt {attempt}); retrying in {delay:g}s")
+        job.sleep(delay)
+    seconds = round(time.monotonic() - started, 1)
+    if not ok or made is None:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        reason = pip_reason(log, error, spec.build_timeout)
+        return replace(record, status="failed", error=reason, seconds=seconds)
+    environment_id = (
+        "sha256:"
+        + hashlib.sha256(f"{prefix_id} {spec.digest} {secrets.token_hex(16)}".encode()).hexdigest()
+    )
+    document = {
+        "id": environment_id,
+        "digest": spec.digest,
+        "prefix": tag,
+        "prefix_id": prefix_id,
+        "python": spec.python,
+        "environment": spec.environment,
+        "extends": parent[0].digest if parent else None,
+        "seconds": seconds,
+    }
+    write_atomic(made / RECORD, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    final = job.store.directory(spec)
+    job.store.drop(final)
+    made.rename(final)
+    return replace(
+        record,
+        status="built",
+        image_id=environment_id,
+        environment_dir=str(final),
+        seconds=seconds,
+    )
+
+
+def reuse(
+    engine: Engine, store: EnvironmentStore, spec: ImageSpec, record: ImageRecord
+) -> ImageRecord | None:
+    """`record` as a reused environment where `spec`'s is complete and its prefix present."""
+    found = store.complete(spec)
+    if found is None:
+        return None
+    tag, prefix_id = str(found.get("prefix")), found.get("prefix_id")
+    if engine.image_id(tag) != prefix_id:
+        return None  # the prefix was removed or rebuilt since: the environment must follow it
+    return replace(
+        record,
+        status="reused",
+        tag=tag,
+        image_id=str(found.get("id")),
+        environment_dir=str(store.directory(spec)),
+    )
+
+
+def _prefix(job: MountedBuild, spec: ImageSpec, cut: Split, tag: str) -> tuple[str | None, str]:
+    """The prefix image's ID (built if missing) and the build's log."""
+    existing = job.engine.image_id(tag)
+    if existing is not None:
+        return existing, ""
+    context = spec.write_context(job.context_dir / f"py{spec.python}-{spec.environment}-prefix")
+    (context / "Dockerfile").write_text(cut.prefix, encoding="utf-8")
+    result = job.engine.build(
+        context, tag, {}, lambda line: job.on_line(spec, line), job.build_args
+    )
+    if not result.ok:
+        return None, f"{result.log}\n{result.error or 'the prefix build failed'}"
+    return result.image_id or job.engine.image_id(tag), result.log
+
+
+def _install(
+    job: MountedBuild,
+    spec: ImageSpec,
+    cut: Split,
+    tag: str,
+    parent: tuple[ImageSpec, ImageRecord] | None,
+) -> tuple[bool, str, str | None, Path | None]:
+    """Run the install steps into a new directory: (ok, log, the builder-style error, the
+    directory)."""
+    job.store.root.mkdir(parents=True, exist_ok=True)
+    made = job.store.root / f"{spec.digest}.partial-{secrets.token_hex(4)}"
+    made.mkdir()
+    lines: list[str] = []
+    done = 0
+    parent_dir = Path(parent[1].environment_dir) if parent and parent[1].environment_dir else None
+    if parent is not None and parent_dir is not None and parent_dir.is_dir():
+        done = len(parent[0].steps)
+        shutil.copytree(parent_dir / "venv", made / "venv", symlinks=True, copy_function=os.link)
+        shutil.copytree(parent_dir / "state", made / "state", symlinks=True)
+        lines.append(f"Extending {parent[0].environment}: its {done} install step(s) are done")
+        before = _signature(parent_dir / "venv")
+    else:
+        parent_dir = None
+        copy = RunSpec(
+            image=tag,
+            command=("sh", "-c", "cp -a /opt/venv /out/venv && cp -a /opt/keras-matrix /out/state"),
+            mounts=(Mount(source=made, target="/out", read_only=False),),
+            sandbox=replace(INSTALL_SANDBOX, network="none"),
+            timeout_s=600.0,
+        )
+        result = job.engine.run(copy)
+        if result.exit_code != 0:
+            text = f"copying the prefix's environment out failed: {result.stderr.strip()}"
+            return False, text, text, made
+    env = {name: value for name, value in job.build_args.items() if name in cut.args}
+    binds = tuple(
+        Mount(source=made / name, target=target, read_only=False) for name, target in MOUNTED_PATHS
+    )
+    timeout = float(spec.build_timeout or 3600) + 120.0
+    for number, command in enumerate(cut.installs[done:], start=done + 1):
+        lines.append(f"Step {number}/{len(cut.installs)} : RUN {command}")
+        for line in lines[-1:]:
+            job.on_line(spec, line)
+        run = RunSpec(
+            image=tag,
+            command=(*cut.shell, command),
+            env=env,
+            mounts=binds,
+            sandbox=INSTALL_SANDBOX,
+            timeout_s=timeout,
+        )
+        result = job.engine.run(run)
+        output = (result.stdout + result.stderr).rstrip("\n")
+        for line in output.splitlines():
+            lines.append(line)
+            job.on_line(spec, line)
+        code = 124 if result.timed_out else result.exit_code
+        if code != 0:
+            # The classic builder's words, which pip_reason() reads (124: `timeout` expired).
+            error = (
+                f"The command '{' '.join((*cut.shell, command))}' returned a non-zero code: {code}"
+            )
+            lines.append(error)
+            return False, "\n".join(lines), error, made
+    if parent_dir is not None and _signature(parent_dir / "venv") != before:
+        # An install changed a shared file in place: the parent is no longer what it recorded.
+        name = parent[0].environment if parent else "its parent"
+        job.say(f"    {name}: changed by an install that extends it; it will be built again")
+        (parent_dir / RECORD).unlink(missing_ok=True)
+    return True, "\n".join(lines), None, made
+
+
+def _signature(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Each file under `root` by path: inode, size and modification time."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = f"{directory}/{name}"
+            info = os.lstat(path)
+            found[path] = (info.st_ino, info.st_size, info.st_mtime_ns)
+    return found
