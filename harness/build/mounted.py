@@ -28,24 +28,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 from harness.build.dockerfile import ImageSpec
 from harness.build.dockerfile_cut import Split, prefix_tag, split
+from harness.build.environment_store import MOUNTED_PATHS, RECORD, EnvironmentStore
 from harness.build.images import BuildFailures, ImageRecord, network_failure, pip_reason
 from harness.config.sandbox import Sandbox
 from harness.engine.api import Engine, Mount, RunSpec
-from harness.errors import ConfigurationError
 from harness.textfiles import write_atomic
 
-# "auto": mounted on the storage drivers that write every file of a layer the slow way, where
-# the engine binds this host's directories; images everywhere else.
-EnvironmentMode = Literal["auto", "images", "mounts"]
-ENVIRONMENT_MODES: tuple[EnvironmentMode, ...] = ("auto", "images", "mounts")
-MOUNTING_DRIVERS = frozenset({"fuse-overlayfs", "vfs"})
-# Where the image would hold them, and the host directory's name for each.
-MOUNTED_PATHS: tuple[tuple[str, str], ...] = (("venv", "/opt/venv"), ("state", "/opt/keras-matrix"))
-RECORD = "environment.json"
 # An install container is a build step, not a cell: root, the bridge network (the host-side
 # mirror), no read-only root. pip unpacks each download under /tmp, kept in memory as in a build.
 INSTALL_SANDBOX = Sandbox(
@@ -60,21 +51,6 @@ INSTALL_SANDBOX = Sandbox(
 )
 
 
-def use_mounts(mode: EnvironmentMode, *, driver: str, binds: Callable[[], bool]) -> bool:
-    """Whether this run's environments are mounted (`binds`: the engine sees this host's
-    directories, asked only where it matters)."""
-    if mode == "images":
-        return False
-    if mode == "mounts":
-        if not binds():
-            raise ConfigurationError(
-                "--environments mounts: the engine cannot bind-mount this machine's directories "
-                "(a remote engine, or one in another container); use --environments images"
-            )
-        return True
-    return driver in MOUNTING_DRIVERS and binds()
-
-
 def present(engine: Engine, store: EnvironmentStore, spec: ImageSpec) -> bool:
     """Whether `spec`'s mounted environment is ready to reuse."""
     cut = split(spec)
@@ -84,46 +60,6 @@ def present(engine: Engine, store: EnvironmentStore, spec: ImageSpec) -> bool:
         python=spec.python, environment=spec.environment, tag="-", base_image="-", status="reused"
     )
     return reuse(engine, store, spec, probe) is not None
-
-
-@dataclass(frozen=True, kw_only=True)
-class EnvironmentStore:
-    """The mounted environments of one host, one directory per Dockerfile digest."""
-
-    root: Path
-
-    @classmethod
-    def default(cls) -> EnvironmentStore:
-        """~/.cache/keras-matrix/environments (beside the wheelhouse, as images are per host)."""
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return cls(root=Path(base) / "keras-matrix" / "environments")
-
-    def directory(self, spec: ImageSpec) -> Path:
-        """Where `spec`'s environment lives once built."""
-        return self.root / spec.digest
-
-    def complete(self, spec: ImageSpec) -> dict[str, object] | None:
-        """The record of `spec`'s finished environment, or None if it is absent or unfinished."""
-        try:
-            found = json.loads((self.directory(spec) / RECORD).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return found if isinstance(found, dict) else None
-
-    def drop(self, directory: Path) -> None:
-        """Remove an environment (renamed first, so that no reader sees half of one)."""
-        if directory.exists():
-            doomed = directory.with_name(f"{directory.name}.removed-{secrets.token_hex(4)}")
-            directory.rename(doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
-
-
-def mounts(environment_dir: Path) -> tuple[Mount, ...]:
-    """The read-only mounts a cell of this environment runs with."""
-    return tuple(
-        Mount(source=environment_dir / name, target=target, read_only=True)
-        for name, target in MOUNTED_PATHS
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +75,19 @@ class MountedBuild:
     retry_delays: Sequence[float]
     say: Callable[[str], None]
     sleep: Callable[[float], None] = time.sleep
+
+
+def builder(
+    job: MountedBuild, *, rebuild: bool, failures: BuildFailures | None
+) -> Callable[[ImageSpec, Sequence[tuple[ImageSpec, ImageRecord]]], ImageRecord | None]:
+    """`make` for build_images(): each environment mounted where its Dockerfile allows."""
+
+    def instead(
+        spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]]
+    ) -> ImageRecord | None:
+        return make(job, spec, extends, rebuild=rebuild, failures=failures)
+
+    return instead
 
 
 def make(

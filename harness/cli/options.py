@@ -11,7 +11,7 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from harness.build import freezes, mounted, wheelhouse
+from harness.build import environment_store, freezes, wheelhouse
 from harness.cli import completion
 from harness.config.matrix import Matrix, load_matrix
 from harness.config.matrix_schema import BASE_KINDS, BaseKind, SandboxSettings
@@ -85,7 +85,7 @@ PIN_OPT = click.option(
 )
 ENVIRONMENTS_OPT = click.option(
     "--environments",
-    type=click.Choice(mounted.ENVIRONMENT_MODES),
+    type=click.Choice(environment_store.ENVIRONMENT_MODES),
     default="auto",
     show_default=True,
     envvar="KERAS_MATRIX_ENVIRONMENTS",
@@ -138,7 +138,7 @@ def options_for(
         mirror_port=mirror_port or None,
         sandbox=sandbox or matrix.sandbox,
         # click.Choice has already limited `environments` to the modes.
-        environments=cast(mounted.EnvironmentMode, environments),
+        environments=cast(environment_store.EnvironmentMode, environments),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from harness.build import freezes, mounted, wheelhouse
+from harness.build import environment_store, freezes, mounted, wheelhouse
 from harness.build.bases import BaseResolver
 from harness.build.dockerfile import ImageSpec, render
 from harness.build.images import NETWORK_RETRY_DELAYS_S, BuildFailures, ImageRecord, build_images
@@ -51,7 +51,7 @@ class Options:
     # pip freezes (an earlier run's environments/) that every build is constrained to.
     constraints: Path | None = None
     # Images, or environments mounted from host directories (build/mounted.py), or auto.
-    environments: mounted.EnvironmentMode = "auto"
+    environments: environment_store.EnvironmentMode = "auto"
     # Where mounted environments are kept; None: ~/.cache/keras-matrix/environments.
     environments_dir: Path | None = None
 
@@ -141,7 +141,13 @@ def build_all(
                 constraints=pinned,
             )
         )
-    store = _environment_store(engine, specs, options, reporter)
+    store = environment_store.store_for(
+        engine,
+        specs,
+        options.environments,
+        root=options.environments_dir,
+        note=reporter.note,
+    )
 
     def ready(spec: ImageSpec) -> bool:
         if store is not None:
@@ -159,22 +165,20 @@ def build_all(
     progress = reporter.builds(len(missing))
     instead = None
     if store is not None:
-        job = mounted.MountedBuild(
-            engine=engine,
-            store=store,
-            log_dir=workdir / "builds",
-            context_dir=workdir / "contexts",
-            on_line=reporter.build_line if options.jobs <= 1 else _no_line,
-            build_args=build_args,
-            retry_delays=options.network_retry_delays,
-            say=reporter.note,
+        instead = mounted.builder(
+            mounted.MountedBuild(
+                engine=engine,
+                store=store,
+                log_dir=workdir / "builds",
+                context_dir=workdir / "contexts",
+                on_line=reporter.build_line if options.jobs <= 1 else _no_line,
+                build_args=build_args,
+                retry_delays=options.network_retry_delays,
+                say=reporter.note,
+            ),
+            rebuild=options.rebuild,
+            failures=failures,
         )
-
-        def instead(
-            spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]]
-        ) -> ImageRecord | None:
-            return mounted.make(job, spec, extends, rebuild=options.rebuild, failures=failures)
-
     try:
         built = build_images(
             engine,
@@ -196,30 +200,6 @@ def build_all(
         progress.close()
     records = _with_provenance(specs, built) | failed
     return {key: records[key] for key in keys}
-
-
-def _environment_store(
-    engine: Engine, specs: Sequence[ImageSpec], options: Options, reporter: Reporter
-) -> mounted.EnvironmentStore | None:
-    """Where this run's environments are mounted from, or None where they are images."""
-    if not specs:
-        return None
-    driver = engine.describe().storage_driver
-    probe = specs[0].base.image
-    if not mounted.use_mounts(
-        options.environments, driver=driver, binds=lambda: engine.binds_host_paths(probe)
-    ):
-        return None
-    store = (
-        mounted.EnvironmentStore(root=options.environments_dir)
-        if options.environments_dir is not None
-        else mounted.EnvironmentStore.default()
-    )
-    reporter.note(
-        f"environments: mounted from {store.root} (storage driver {driver}; "
-        "--environments images builds images instead)"
-    )
-    return store
 
 
 def _with_provenance(

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import driver
+from harness.build.environment_store import mounts
 from harness.build.images import ImageRecord
-from harness.build.mounted import mounts
 from harness.config.cells import Cell
 from harness.config.matrix import Matrix
 from harness.config.sandbox import CELL_HOME, Sandbox
