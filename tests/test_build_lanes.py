@@ -123,9 +123,9 @@ def test_an_image_that_extends_another_names_it_as_its_cache_source(tmp_path: Pa
         )
         tag = {(s.python, s.environment): s.tag for s in wanted}
         for python in ("3.9", "3.11"):
-            # a_then_b is a's steps and one more; with jobs=1 it comes first in `specs` and
-            # so has no source yet; in lanes the shorter install goes first.
-            expected = () if jobs == 1 else (tag[(python, "a")],)
+            # a_then_b is a's steps and one more: though it comes first in `specs`, a is built
+            # before it (one lane at a time with jobs=1, lanes side by side with 2).
+            expected = (tag[(python, "a")],)
             assert engine.cache_sources[tag[(python, "a_then_b")]] == expected
             for other in ("a", "c", "d"):
                 assert engine.cache_sources[tag[(python, other)]] == ()

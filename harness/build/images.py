@@ -185,7 +185,9 @@ def build_images(
         return [record for _, record in done]
 
     if jobs <= 1 or len(specs) <= 1:
-        built = [lane(specs, {})]
+        # Lanes one after another: within each, an environment that extends another comes
+        # after it (a mounted one is then made from that one's directory).
+        built = [lane(members, {}) for members in lanes(specs)]
     else:
         groups = lanes(specs)
         # The layers before the first install step (user, venv, pip) are the same for every
