@@ -26,17 +26,32 @@ MATRIX = DATA / "integration.yaml"
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    where = tmp_path_factory.mktemp("integration")
-    done = harness("run", str(MATRIX), "--results", str(where / "results"), "--quiet", cwd=where)
+def _run(where: Path, *args: str) -> dict[str, Any]:
+    done = harness(
+        "run", str(MATRIX), "--results", str(where / "results"), "--quiet", *args, cwd=where
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run = (where / "results" / "latest").resolve()
     cells = {}
     for line in (run / "cells.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         cells[record["cell_id"]] = record
-    return {"where": where, "run": run, "cells": cells, "stderr": done.stderr}
+    return {"where": where, "run": run, "cells": cells, "stderr": done.stderr, "args": args}
+
+
+@pytest.fixture(scope="module")
+def both_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The matrix built as images, then as mounted environments pinned to the images' own pip
+    freezes (so that a release PyPI made in between cannot tell the two apart)."""
+    where = tmp_path_factory.mktemp("integration")
+    images = _run(where, "--environments", "images")
+    mounts = _run(where, "--environments", "mounts", "--pin-from", str(images["run"]))
+    return {"images": images, "mounts": mounts}
+
+
+@pytest.fixture(scope="module", params=["images", "mounts"])
+def first_run(request: pytest.FixtureRequest, both_runs: dict[str, Any]) -> dict[str, Any]:
+    return {**both_runs[request.param], "mode": request.param}
 
 
 def test_every_planned_cell_is_recorded_once(first_run: dict[str, Any]) -> None:
@@ -114,6 +129,9 @@ def test_layered_mismatch(first_run: dict[str, Any]) -> None:
 
 
 def test_the_layered_mismatch_sits_on_the_tensorflow_layers(first_run: dict[str, Any]) -> None:
+    if first_run["mode"] == "mounts":
+        _shares_the_tensorflow_files(first_run)
+        return
     # Built in parallel (-j defaults to the CPU count), the two images still share the
     # `pip install tensorflow-cpu==2.15.1` layer: they build one after the other.
     images = json.loads((first_run["run"] / "images.json").read_text(encoding="utf-8"))
@@ -128,6 +146,29 @@ def test_the_layered_mismatch_sits_on_the_tensorflow_layers(first_run: dict[str,
     # the `pip install keras==3.12.0` layer.
     assert layered[: len(tensorflow)] == tensorflow
     assert len(layered) == len(tensorflow) + 1
+
+
+def _shares_the_tensorflow_files(run: dict[str, Any]) -> None:
+    """A mounted environment that extends another is that one's files, hard-linked, with its
+    own install over them; the one it extends still holds its own Keras."""
+    images = json.loads((run["run"] / "images.json").read_text(encoding="utf-8"))
+    dirs = {
+        record["environment"]: Path(record["environment_dir"])
+        for record in images
+        if record["environment_dir"]
+    }
+    tensorflow, layered = dirs["tf-2.15"], dirs["tf-2.15_then_keras-3"]
+    site = "venv/lib/python3.11/site-packages"
+    shared = tensorflow / site / "tensorflow" / "__init__.py"
+    assert shared.stat().st_ino == (layered / site / "tensorflow" / "__init__.py").stat().st_ino
+    kept = sorted(p.name for p in (tensorflow / site).glob("keras-*.dist-info"))
+    assert kept == ["keras-2.15.0.dist-info"]
+    assert sorted(p.name for p in (layered / site).glob("keras-*.dist-info")) == [
+        "keras-3.12.0.dist-info"
+    ]
+    assert (tensorflow / "environment.json").is_file()  # not dropped as changed by the install
+    freeze = (tensorflow / "state" / "pip-freeze.txt").read_text(encoding="utf-8")
+    assert "keras==2.15.0" in freeze.splitlines()
 
 
 def test_unbuildable_environment_is_a_result(first_run: dict[str, Any]) -> None:
@@ -145,8 +186,12 @@ def test_unbuildable_environment_is_a_result(first_run: dict[str, Any]) -> None:
 def test_docker_actions_are_printed_as_commands(first_run: dict[str, Any]) -> None:
     images = json.loads((first_run["run"] / "images.json").read_text(encoding="utf-8"))
     for image in images:
-        if image["status"] in ("built", "failed"):
+        if image["status"] in ("built", "failed") and first_run["mode"] == "images":
             assert f"+ docker build -t {image['tag']}" in first_run["stderr"]
+        elif image["status"] == "built":
+            # The prefix image is a build, each install step a container of it.
+            assert "--user 0:0" in first_run["stderr"]
+            assert f"{image['tag']} /bin/bash -o pipefail -c 'timeout" in first_run["stderr"]
     assert "+ docker run --rm" in first_run["stderr"]
     cell = first_run["cells"]["py3.11/keras3-only/unset/missing_tensorflow"]
     assert cell["command"].startswith("docker run --rm ")
@@ -164,6 +209,7 @@ def test_second_run_rebuilds_no_image(first_run: dict[str, Any]) -> None:
         "scenario=missing_tensorflow",
         "--only",
         "backend=unset",
+        *first_run["args"],
         cwd=where,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -178,6 +224,7 @@ def test_second_run_rebuilds_no_image(first_run: dict[str, Any]) -> None:
         "no-such-wheel": "failed",
     }
     assert "+ docker build -t keras-matrix-env:py3.11-tf-2.15-" not in done.stderr
+    assert "pip install tensorflow-cpu" not in done.stderr
 
 
 def test_a_recorded_command_reproduces_the_cell(first_run: dict[str, Any]) -> None:
@@ -219,3 +266,30 @@ def test_published_tables_state_their_provenance(first_run: dict[str, Any]) -> N
         0,
         f"No cell changed its outcome ({len(first_run['cells'])} cells compared).",
     )
+
+
+def test_mounted_environments_give_the_images_outcomes(both_runs: dict[str, Any]) -> None:
+    """Cell by cell, the same outcome as in the images; environment by environment, the
+    same pip freeze and the same `pip check`."""
+    images, mounts = both_runs["images"], both_runs["mounts"]
+    assert sorted(images["cells"]) == sorted(mounts["cells"])
+    fields = ("status", "versions", "pip_conflicts", "signature", "claim_reproduced")
+    for cell_id, cell in images["cells"].items():
+        other = mounts["cells"][cell_id]
+        assert {f: cell.get(f) for f in fields} == {f: other.get(f) for f in fields}, cell_id
+        if cell.get("error"):
+            for key in ("type", "message", "phase", "raised_at", "scenario_line"):
+                assert cell["error"][key] == other["error"][key], (cell_id, key)
+
+    def pins(freeze: Path) -> list[str]:
+        text = freeze.read_text(encoding="utf-8")
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    for freeze in sorted((images["run"] / "environments").iterdir()):
+        assert pins(freeze) == pins(mounts["run"] / "environments" / freeze.name), freeze.name
+    records = json.loads((mounts["run"] / "images.json").read_text(encoding="utf-8"))
+    assert {r["environment"] for r in records if r["environment_dir"]} == {
+        "keras3-only",
+        "tf-2.15",
+        "tf-2.15_then_keras-3",
+    }

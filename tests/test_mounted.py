@@ -7,7 +7,9 @@ tests/test_integration.py, which runs its matrix both ways."""
 from __future__ import annotations
 
 import io
+import os
 import shlex
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from harness.build.dockerfile import ImageSpec, render
 from harness.build.dockerfile_cut import prefix_tag, split
 from harness.build.environment_store import EnvironmentStore, mounts, use_mounts
 from harness.build.images import BuildFailures, ImageRecord, build_images
-from harness.build.mounted import MountedBuild, builder, make, present
+from harness.build.mounted import STORE_MOUNT, MountedBuild, builder, make, present
 from harness.config.cells import expand
 from harness.config.matrix import load_matrix
 from harness.engine.api import RunResult, RunSpec
@@ -155,12 +157,8 @@ class InstallingEngine(FakeEngine):
         binds = {mount.target: mount.source for mount in spec.mounts}
         command = spec.command[-1]
         self.commands.append(command)
-        if "/out" in binds:
-            out = binds["/out"]
-            (out / "venv" / "bin").mkdir(parents=True)
-            (out / "venv" / "bin" / "python").write_text("#!python\n")
-            (out / "state" / "steps").mkdir(parents=True)
-            return _result(0, "")
+        if STORE_MOUNT in binds:
+            return self._as_root(binds[STORE_MOUNT], command)
         assert spec.sandbox.user == "0:0" and spec.sandbox.network == "bridge"
         assert spec.env == self.expected_env
         venv, state = binds["/opt/venv"], binds["/opt/keras-matrix"]
@@ -174,6 +172,32 @@ class InstallingEngine(FakeEngine):
         with (state / "pip-freeze.txt").open("a") as freeze:
             freeze.write(package + "\n")
         return _result(0, f"Successfully installed {package}")
+
+    def _as_root(self, store: Path, script: str) -> RunResult:
+        """The layout and removal scripts, done here on the host as root would there."""
+        assert all(p.parent == store for p in store.iterdir())  # one mount: links can be made
+
+        def host(word: str) -> Path:
+            return store / word.removeprefix(STORE_MOUNT + "/")
+
+        for command in script.split(" && "):
+            words = command.split()
+            if words[:2] == ["cp", "-a"] and words[2].startswith("/opt/"):
+                target = host(words[3])
+                (target / "bin" if words[2] == "/opt/venv" else target / "steps").mkdir(
+                    parents=True
+                )
+                if words[2] == "/opt/venv":
+                    (target / "bin" / "python").write_text("#!python\n")
+            elif words[:2] == ["cp", "-al"]:
+                shutil.copytree(host(words[2]), host(words[3]), copy_function=os.link)
+            elif words[:2] == ["cp", "-a"]:
+                shutil.copytree(host(words[2]), host(words[3]))
+            elif words[:2] == ["rm", "-rf"]:
+                shutil.rmtree(host(words[2]))
+            else:
+                raise AssertionError(f"unexpected script {script!r}")
+        return _result(0, "")
 
 
 def _result(code: int, output: str) -> RunResult:
@@ -366,3 +390,14 @@ def test_cells_of_a_mounted_environment_mount_it_read_only(tmp_path: Path) -> No
     ]
     record = ImageRecord(python="3.11", environment="a", tag="t", base_image="b", status="built")
     assert record.environment_dir is None  # an image's record is unchanged
+
+
+def test_clean_removes_every_mounted_environment(tmp_path: Path) -> None:
+    engine = InstallingEngine()
+    build = job(engine, tmp_path)
+    assert build.store.clear() == (0, [])
+    for spec in specs(tmp_path).values():
+        make(build, spec, ())
+    removed, kept = build.store.clear()
+    assert (removed, kept) == (1, [])  # the broken environment left nothing behind
+    assert list(build.store.root.iterdir()) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,12 +64,15 @@ class EnvironmentStore:
             return None
         return found if isinstance(found, dict) else None
 
-    def drop(self, directory: Path) -> None:
-        """Remove an environment (renamed first, so that no reader sees half of one)."""
-        if directory.exists():
-            doomed = directory.with_name(f"{directory.name}.removed-{secrets.token_hex(4)}")
-            directory.rename(doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
+    def clear(self) -> tuple[int, list[Path]]:
+        """Remove every environment: how many, and the paths this process could not remove
+        (their files are root's where the engine is not rootless)."""
+        if not self.root.is_dir():
+            return 0, []
+        found = [path for path in self.root.iterdir() if path.is_dir()]
+        for path in found:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(found), [path for path in found if path.exists()]
 
 
 def mounts(environment_dir: Path) -> tuple[Mount, ...]:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -34,11 +35,12 @@ from harness.build.dockerfile_cut import Split, prefix_tag, split
 from harness.build.environment_store import MOUNTED_PATHS, RECORD, EnvironmentStore
 from harness.build.images import BuildFailures, ImageRecord, network_failure, pip_reason
 from harness.config.sandbox import Sandbox
-from harness.engine.api import Engine, Mount, RunSpec
+from harness.engine.api import Engine, Mount, RunResult, RunSpec
 from harness.textfiles import write_atomic
 
 # An install container is a build step, not a cell: root, the bridge network (the host-side
 # mirror), no read-only root. pip unpacks each download under /tmp, kept in memory as in a build.
+STORE_MOUNT = "/keras-matrix-environments"
 INSTALL_SANDBOX = Sandbox(
     network="bridge",
     user="0:0",
@@ -152,7 +154,7 @@ def build_mounted(
         if ok or not network_failure(log):
             break
         if made is not None:
-            shutil.rmtree(made, ignore_errors=True)
+            remove(job, tag, made)
         if delay is None:
             return replace(
                 record,
@@ -166,7 +168,7 @@ def build_mounted(
     seconds = round(time.monotonic() - started, 1)
     if not ok or made is None:
         if made is not None:
-            shutil.rmtree(made, ignore_errors=True)
+            remove(job, tag, made)
         reason = pip_reason(log, error, spec.build_timeout)
         return replace(record, status="failed", error=reason, seconds=seconds)
     environment_id = (
@@ -185,7 +187,11 @@ def build_mounted(
     }
     write_atomic(made / RECORD, json.dumps(document, indent=2, sort_keys=True) + "\n")
     final = job.store.directory(spec)
-    job.store.drop(final)
+    if final.exists():
+        # Renamed first, so that no reader sees half of one.
+        doomed = final.with_name(f"{final.name}.removed-{secrets.token_hex(4)}")
+        final.rename(doomed)
+        remove(job, tag, doomed)
     made.rename(final)
     return replace(
         record,
@@ -247,23 +253,25 @@ def _install(
     parent_dir = Path(parent[1].environment_dir) if parent and parent[1].environment_dir else None
     if parent is not None and parent_dir is not None and parent_dir.is_dir():
         done = len(parent[0].steps)
-        shutil.copytree(parent_dir / "venv", made / "venv", symlinks=True, copy_function=os.link)
-        shutil.copytree(parent_dir / "state", made / "state", symlinks=True)
+        # In a container, as root: the files are root's, and a user may not hard-link files
+        # that are not theirs (fs.protected_hardlinks). One mount, so that links can be made.
+        script = (
+            f"cp -al {_in_store(parent_dir, 'venv')} {_in_store(made, 'venv')}"
+            f" && cp -a {_in_store(parent_dir, 'state')} {_in_store(made, 'state')}"
+        )
         lines.append(f"Extending {parent[0].environment}: its {done} install step(s) are done")
-        before = _signature(parent_dir / "venv")
     else:
         parent_dir = None
-        copy = RunSpec(
-            image=tag,
-            command=("sh", "-c", "cp -a /opt/venv /out/venv && cp -a /opt/keras-matrix /out/state"),
-            mounts=(Mount(source=made, target="/out", read_only=False),),
-            sandbox=replace(INSTALL_SANDBOX, network="none"),
-            timeout_s=600.0,
+        script = (
+            f"cp -a /opt/venv {_in_store(made, 'venv')}"
+            f" && cp -a /opt/keras-matrix {_in_store(made, 'state')}"
         )
-        result = job.engine.run(copy)
-        if result.exit_code != 0:
-            text = f"copying the prefix's environment out failed: {result.stderr.strip()}"
-            return False, text, text, made
+    result = _as_root(job, tag, script)
+    if result.exit_code != 0:
+        text = f"laying out the environment failed: {(result.stdout + result.stderr).strip()}"
+        return False, text, text, made
+    if parent_dir is not None:
+        before = _signature(parent_dir / "venv")
     env = {name: value for name, value in job.build_args.items() if name in cut.args}
     binds = tuple(
         Mount(source=made / name, target=target, read_only=False) for name, target in MOUNTED_PATHS
@@ -300,6 +308,31 @@ def _install(
         job.say(f"    {name}: changed by an install that extends it; it will be built again")
         (parent_dir / RECORD).unlink(missing_ok=True)
     return True, "\n".join(lines), None, made
+
+
+def _in_store(directory: Path, name: str) -> str:
+    """`directory`/`name` as the store's root is mounted in _as_root()'s container."""
+    return shlex.quote(f"{STORE_MOUNT}/{directory.name}/{name}")
+
+
+def _as_root(job: MountedBuild, image: str, script: str) -> RunResult:
+    """`script` run by root in a container of `image`, the store mounted at STORE_MOUNT."""
+    return job.engine.run(
+        RunSpec(
+            image=image,
+            command=("sh", "-c", script),
+            mounts=(Mount(source=job.store.root, target=STORE_MOUNT, read_only=False),),
+            sandbox=replace(INSTALL_SANDBOX, network="none"),
+            timeout_s=600.0,
+        )
+    )
+
+
+def remove(job: MountedBuild, image: str, directory: Path) -> None:
+    """Remove a directory of the store, as root in a container where this process may not."""
+    shutil.rmtree(directory, ignore_errors=True)
+    if directory.exists():
+        _as_root(job, image, f"rm -rf {shlex.quote(f'{STORE_MOUNT}/{directory.name}')}")
 
 
 def _signature(root: Path) -> dict[str, tuple[int, int, int]]:

@@ -15,6 +15,7 @@ from harness import __version__
 from harness.build import freezes
 from harness.build.bases import DEBIAN_REPOSITORY, BaseResolver
 from harness.build.dockerfile import IMAGE_REPOSITORY, render
+from harness.build.environment_store import EnvironmentStore
 from harness.build.images import BuildFailures
 from harness.cli import (
     browse,
@@ -52,6 +53,7 @@ from harness.errors import (
     ConfigurationError,
     EngineUnavailableError,
     HarnessError,
+    ResultsError,
 )
 from harness.execute.pipeline import build_all, image_keys
 from harness.execute.planning import chosen_cells
@@ -230,16 +232,24 @@ def build(
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def clean(yes: bool) -> None:
-    """Remove every image the harness built (environment, base and worker images)."""
+    """Remove every image the harness built (environment, base and worker images), and the
+    mounted environments kept on this host."""
     if not yes:
-        click.confirm("Remove all keras-matrix images?", abort=True)
+        click.confirm("Remove all keras-matrix images and mounted environments?", abort=True)
     reporter = Reporter()
     engine = DockerEngine.connect(reporter.command)
+    store = EnvironmentStore.default()
+    environments, kept = store.clear()
     removed = engine.remove_images(
         HARNESS_LABEL,
         repositories=(IMAGE_REPOSITORY, DEBIAN_REPOSITORY, worker_image.WORKER_REPOSITORY),
     )
-    click.echo(f"removed {removed} images")
+    click.echo(f"removed {removed} images and {environments - len(kept)} mounted environments")
+    if kept:
+        raise ResultsError(
+            f"{len(kept)} mounted environments in {store.root} hold files this user cannot "
+            f"remove (made by the engine's root): remove them as root, e.g. sudo rm -rf {kept[0]}"
+        )
 
 
 cli.add_command(run_cli.run)
