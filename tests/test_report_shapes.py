@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.parse import extract
 
 REPORTS = Path(__file__).parent / "data" / "reports"
@@ -62,3 +63,30 @@ def test_a_traceback_starting_inside_a_function_of_installed_code_gives_no_impor
         "ValueError: never called\n"
     )
     assert extract(text).code is None
+
+
+def test_ipython_frames_of_installed_code_pasted_headless_are_not_a_cell() -> None:
+    text = (REPORTS / "headless_library_frames.md").read_text(encoding="utf-8")
+    frames = [f for t in report_tracebacks.parse(text) for f in t.frames]
+    assert [f.kind for f in frames] == ["library", "library"]
+    # Without the reporter's block there is nothing to run: the library's lines are not code.
+    without_block = text.split("```python")[0] + text.split("```\n", 2)[2]
+    assert extract(without_block).code is None
+
+
+def test_the_arrowed_statement_is_finished_past_the_arrow_and_no_further() -> None:
+    found = extract((REPORTS / "notebook_arrow_spans_lines.md").read_text(encoding="utf-8"))
+    assert found.code is not None
+    assert found.code.text.rstrip().endswith("experimental_steps_per_execution=2)")
+    assert "summary" not in found.code.text
+
+
+def test_the_reporters_last_statement_above_a_headless_frame_stays_code() -> None:
+    text = (
+        "```python\nimport keras\nmodel = keras.Sequential()\nmodel.fit(None)\n"
+        '  File "/v/lib/python3.11/site-packages/keras/src/trainers/trainer.py", line 9, in f\n'
+        "    raise ValueError(msg)\nValueError: compile() first\n```\n"
+    )
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text.rstrip().endswith("model.fit(None)")
