@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.python_code import with_missing_imports
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -90,3 +91,17 @@ def test_the_reporters_last_statement_above_a_headless_frame_stays_code() -> Non
     found = extract(text)
     assert found.code is not None
     assert found.code.text.rstrip().endswith("model.fit(None)")
+
+
+def test_k_is_imported_from_the_one_keras_the_code_uses_and_only_then() -> None:
+    _, added = with_missing_imports(
+        "import tensorflow as tf\nK.clear_session()\ntf.keras.Input((2,))\n"
+    )
+    assert added == ["from tensorflow.keras import backend as K"]
+    _, added = with_missing_imports("from keras import layers\nK.clear_session()\n")
+    assert added == ["from keras import backend as K"]
+    for ambiguous in (
+        "import keras\nK.clear_session()\ntf.keras.Input((2,))\n",
+        "K.clear_session()\n",
+    ):
+        assert "K" not in " ".join(with_missing_imports(ambiguous)[1])

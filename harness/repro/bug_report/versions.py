@@ -47,15 +47,25 @@ _PROSE = re.compile(
     + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
+# Lines between a print and its output: log lines, a comment or a label that announces the
+# output (`# output:`, `Output:`, `# prints`), a fence closing the code and one opening the
+# output's own block, blank lines.
+_BEFORE_OUTPUT = (
+    r"(?:\n[ \t]*(?:\d{4}-\d\d-\d\d[ T][^\n]*"
+    r"|#[ \t]*(?i:out(?:put)?|result|prints?|returns?|gives)\b[^\n\d]*"
+    r"|[*_]*(?i:out(?:put)?|result)[*_]*[ \t]*:?[*_]*[ \t]*|`{3,}[^\n`]*|~{3,}[^\n~]*)?(?=\n))*"
+)
 # A printed version: `tf.__version__` / `keras.version()` / `tf.version.VERSION`, then the
 # value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
-# line (a `python -c` run's output), or after a notebook's `Out[3]:`.
+# line (a `python -c` run's output), after a notebook's `Out[3]:`, or on an output line after
+# the lines _BEFORE_OUTPUT skips (the value itself possibly commented: `# 2.14.1`).
 _DUNDER = re.compile(
     r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
     r"[)'\"`;]*[ \t]*"
-    r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
+    r"(?:" + _BEFORE_OUTPUT + r"\n\s*(?:#[ \t]*)?(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
-    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
+    # A printed version has a dot: a lone `1` is a list item or a line of something else.
+    r"['\"]?(?=v?\d+\.\d)" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
 )
 # A name and its version written together: "tf2.0.0", "TF2.16", "keras2.4.3" (a dot required:
 # "TF2" alone is a family, read by _PROSE when spaced).
