@@ -105,3 +105,21 @@ def test_k_is_imported_from_the_one_keras_the_code_uses_and_only_then() -> None:
         "K.clear_session()\n",
     ):
         assert "K" not in " ".join(with_missing_imports(ambiguous)[1])
+
+
+def test_a_files_versions_and_a_location_fields_value_pin_nothing() -> None:
+    found = extract(
+        "- Model saved at: /content/drive/tf2.10/m_python3.8.h5\n"
+        "The weights were trained in Python 3.8 with TF 2.10 and keras 2.10.\n"
+    )
+    assert found.pins == ()
+    assert found.python is None
+    # A place of the install is the environment's.
+    assert extract("- Python path: /opt/lib/python3.10/site-packages\n").python is not None
+
+
+def test_another_version_than_the_failing_one_is_pinned_only_alone() -> None:
+    pins = extract("It works in keras 3.3.3 but fails in keras 3.4.1.\n").pins
+    assert [(p.name, p.version) for p in pins] == [("keras", "3.4.1")]
+    pins = extract("It worked fine with keras 3.3.3.\n").pins
+    assert [(p.name, p.version) for p in pins] == [("keras", "3.3.3")]
