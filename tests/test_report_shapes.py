@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.python_code import with_missing_imports
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -62,3 +64,62 @@ def test_a_traceback_starting_inside_a_function_of_installed_code_gives_no_impor
         "ValueError: never called\n"
     )
     assert extract(text).code is None
+
+
+def test_ipython_frames_of_installed_code_pasted_headless_are_not_a_cell() -> None:
+    text = (REPORTS / "headless_library_frames.md").read_text(encoding="utf-8")
+    frames = [f for t in report_tracebacks.parse(text) for f in t.frames]
+    assert [f.kind for f in frames] == ["library", "library"]
+    # Without the reporter's block there is nothing to run: the library's lines are not code.
+    without_block = text.split("```python")[0] + text.split("```\n", 2)[2]
+    assert extract(without_block).code is None
+
+
+def test_the_arrowed_statement_is_finished_past_the_arrow_and_no_further() -> None:
+    found = extract((REPORTS / "notebook_arrow_spans_lines.md").read_text(encoding="utf-8"))
+    assert found.code is not None
+    assert found.code.text.rstrip().endswith("experimental_steps_per_execution=2)")
+    assert "summary" not in found.code.text
+
+
+def test_the_reporters_last_statement_above_a_headless_frame_stays_code() -> None:
+    text = (
+        "```python\nimport keras\nmodel = keras.Sequential()\nmodel.fit(None)\n"
+        '  File "/v/lib/python3.11/site-packages/keras/src/trainers/trainer.py", line 9, in f\n'
+        "    raise ValueError(msg)\nValueError: compile() first\n```\n"
+    )
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text.rstrip().endswith("model.fit(None)")
+
+
+def test_k_is_imported_from_the_one_keras_the_code_uses_and_only_then() -> None:
+    _, added = with_missing_imports(
+        "import tensorflow as tf\nK.clear_session()\ntf.keras.Input((2,))\n"
+    )
+    assert added == ["from tensorflow.keras import backend as K"]
+    _, added = with_missing_imports("from keras import layers\nK.clear_session()\n")
+    assert added == ["from keras import backend as K"]
+    for ambiguous in (
+        "import keras\nK.clear_session()\ntf.keras.Input((2,))\n",
+        "K.clear_session()\n",
+    ):
+        assert "K" not in " ".join(with_missing_imports(ambiguous)[1])
+
+
+def test_a_files_versions_and_a_location_fields_value_pin_nothing() -> None:
+    found = extract(
+        "- Model saved at: /content/drive/tf2.10/m_python3.8.h5\n"
+        "The weights were trained in Python 3.8 with TF 2.10 and keras 2.10.\n"
+    )
+    assert found.pins == ()
+    assert found.python is None
+    # A place of the install is the environment's.
+    assert extract("- Python path: /opt/lib/python3.10/site-packages\n").python is not None
+
+
+def test_another_version_than_the_failing_one_is_pinned_only_alone() -> None:
+    pins = extract("It works in keras 3.3.3 but fails in keras 3.4.1.\n").pins
+    assert [(p.name, p.version) for p in pins] == [("keras", "3.4.1")]
+    pins = extract("It worked fine with keras 3.3.3.\n").pins
+    assert [(p.name, p.version) for p in pins] == [("keras", "3.3.3")]

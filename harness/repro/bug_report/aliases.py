@@ -64,3 +64,25 @@ ALIASES = {
 PACKAGING_TOOLS = ("pip", "setuptools", "wheel")
 """Installers every environment has: a report's pins of them are neither installed nor listed
 as ignored, and a pip command naming only them is not read as the report's install line."""
+
+# Names snippets use without importing them (the reporter's notebook had an earlier cell):
+# the conventional aliases, each as the import that binds it.
+IMPORT_ALIASES = {
+    "tf": "import tensorflow as tf",
+    "np": "import numpy as np",
+    "pd": "import pandas as pd",
+    "plt": "import matplotlib.pyplot as plt",
+    "tfp": "import tensorflow_probability as tfp",
+    "hub": "import tensorflow_hub as hub",
+    "tfds": "import tensorflow_datasets as tfds",
+    "tfa": "import tensorflow_addons as tfa",
+    "sns": "import seaborn as sns",
+    "jnp": "import jax.numpy as jnp",
+}
+# `K` is by convention Keras's backend module, but of which Keras: tf.keras's or standalone
+# Keras's. Imported only from the one Keras the snippet itself uses (see python_code).
+BACKEND_ALIAS = "K"
+BACKEND_IMPORTS = {
+    "tf.keras": "from tensorflow.keras import backend as K",
+    "keras": "from keras import backend as K",
+}

@@ -56,7 +56,7 @@ _KERAS_LIBRARIES = (
     *("deepface", "efficientnet", "autokeras", "spektral", "tensorflowjs", "tf2onnx", "mtcnn"),
     *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
 )
-_COMMON = ("pandas", "scipy", "matplotlib", "h5py", "flax", "optax")
+_COMMON = ("pandas", "scipy", "matplotlib", "seaborn", "h5py", "flax", "optax")
 # What installing a distribution brings along: importing these needs no step of its own.
 # Kept to what matters for Keras reports; pip's resolver handles the rest.
 _TF_BRINGS = ("numpy", "h5py", "absl-py", "protobuf", "tensorboard", "ml-dtypes", "six", "wrapt")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 import textwrap
 from dataclasses import dataclass
 
+from harness.repro.bug_report.aliases import BACKEND_ALIAS, BACKEND_IMPORTS, IMPORT_ALIASES
 from harness.repro.bug_report.model import CodeBlock
 
 
@@ -74,15 +76,6 @@ def does_something(code: str) -> bool:
     return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
 
 
-# Names snippets use without importing them (the reporter's notebook had an earlier cell):
-# the conventional aliases, and the modules that are their own name.
-_ALIAS_IMPORTS = {
-    "tf": "import tensorflow as tf",
-    "np": "import numpy as np",
-    "pd": "import pandas as pd",
-    "plt": "import matplotlib.pyplot as plt",
-    "tfp": "import tensorflow_probability as tfp",
-}
 _MODULES_BY_NAME = frozenset(("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"))
 
 
@@ -106,8 +99,25 @@ def with_missing_imports(code: str) -> tuple[str, list[str]]:
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
     added = []
     for name in sorted(used - bound):
-        if name in _ALIAS_IMPORTS:
-            added.append(_ALIAS_IMPORTS[name])
+        if name in IMPORT_ALIASES:
+            added.append(IMPORT_ALIASES[name])
         elif name in _MODULES_BY_NAME or name in sys.stdlib_module_names:
             added.append(f"import {name}")
+        elif name == BACKEND_ALIAS and (backend := _backend_import(code)) is not None:
+            added.append(backend)
     return "\n".join([*added, code]) if added else code, added
+
+
+_TF_KERAS = re.compile(
+    r"\b(?:tf|tensorflow)\.keras\b|^\s*from\s+tensorflow\s+import\s+keras\b", re.M
+)
+_KERAS = re.compile(r"^\s*(?:import\s+keras\b|from\s+keras\b)", re.MULTILINE)
+
+
+def _backend_import(code: str) -> str | None:
+    """The import of `K` from the one Keras the code uses; None when it uses both (or
+    neither): a guess there could run another Keras than the reporter's."""
+    uses = [
+        kind for kind, found in (("tf.keras", _TF_KERAS), ("keras", _KERAS)) if found.search(code)
+    ]
+    return BACKEND_IMPORTS[uses[0]] if len(uses) == 1 else None

@@ -104,8 +104,9 @@ def parse(text: str) -> list[Traceback]:
             )
             index += 1
             continue
-        cell = _CELL_FRAME.match(line) if inside else None
+        cell = _CELL_FRAME.match(line) if inside or _headless_library(lines, index) else None
         if cell:
+            inside = True
             numbered, index = _numbered(lines, index + 1)
             path = cell["path"] or cell["old"] or ""
             library = bool(path) and bool(_LIBRARY.search(path))
@@ -143,7 +144,8 @@ def parse(text: str) -> list[Traceback]:
 def printed_lines(lines: list[str]) -> set[int]:
     """Indexes of lines a program printed that read like code: the source line a warning
     shows under its `file:line: SomeWarning: ...` line, and the source line just above the
-    first frame of a traceback pasted without its header (that frame's `File` line was cut)."""
+    first frame of a traceback pasted without its header (that frame's `File` line was cut):
+    indented, or the only line above."""
     found: set[int] = set()
     header = False
     for index, line in enumerate(lines):
@@ -158,9 +160,22 @@ def printed_lines(lines: list[str]) -> set[int]:
             found.update(range(index, source + 1))
         elif _FRAME.match(line) and not header:
             above = [i for i in range(index) if lines[i].strip() and i not in found]
-            found.update(above[-1:])
+            # A cut frame's source line is indented (or is all there is above); a line at
+            # the margin under other code is the reporter's own last statement.
+            if above and (lines[above[-1]][:1].isspace() or len(above) == 1):
+                found.add(above[-1])
             header = True  # the rest is this traceback's, read as such
     return found
+
+
+def _headless_library(lines: list[str], index: int) -> bool:
+    """Whether an IPython frame of installed code starts at `index` with no header above it
+    (`File ~/.../site-packages/keras/src/x.py:122, in f()` then its numbered lines): the
+    paste's first frame is a library's, and its lines are the library's, not a cell's."""
+    match = _CELL_FRAME.match(lines[index])
+    path = match["path"] or match["old"] if match else None
+    following = next((line for line in lines[index + 1 :] if line.strip()), "")
+    return bool(path and _LIBRARY.search(path) and _NUMBERED.match(following))
 
 
 def _headless_cell(lines: list[str], index: int) -> bool:
@@ -183,18 +198,31 @@ def _unquote(line: str) -> str:
 
 
 def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
-    """A notebook frame's numbered source lines, up to and including the arrow's."""
+    """A notebook frame's numbered source lines, up to and including the arrow's; and past
+    it, the lines that finish the statement the arrow points at (`----> 3 model.fit(x,` then
+    `      4           epochs=2)`)."""
     kept: list[str] = []
+    after: list[str] = []
     arrow_seen = False
     while index < len(lines):
         match = _NUMBERED.match(lines[index])
         if not match:
             break
-        if not arrow_seen:
-            kept.append(match["code"] or "")
+        (after if arrow_seen else kept).append(match["code"] or "")
         arrow_seen = arrow_seen or match["arrow"].strip() != ""
         index += 1
+    if not _parses(kept):
+        finished = next((n for n in range(1, len(after) + 1) if _parses(kept + after[:n])), 0)
+        kept += after[:finished]
     return tuple(kept), index
+
+
+def _parses(lines: list[str]) -> bool:
+    try:
+        ast.parse("\n".join(lines))
+    except SyntaxError:
+        return False
+    return True
 
 
 def _kind(file: str) -> str:

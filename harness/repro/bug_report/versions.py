@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass
 
 from packaging.utils import (
@@ -18,6 +18,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from harness.repro.bug_report import version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
@@ -47,15 +48,25 @@ _PROSE = re.compile(
     + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
+# Lines between a print and its output: log lines, a comment or a label that announces the
+# output (`# output:`, `Output:`, `# prints`), a fence closing the code and one opening the
+# output's own block, blank lines.
+_BEFORE_OUTPUT = (
+    r"(?:\n[ \t]*(?:\d{4}-\d\d-\d\d[ T][^\n]*"
+    r"|#[ \t]*(?i:out(?:put)?|result|prints?|returns?|gives)\b[^\n\d]*"
+    r"|[*_]*(?i:out(?:put)?|result)[*_]*[ \t]*:?[*_]*[ \t]*|`{3,}[^\n`]*|~{3,}[^\n~]*)?(?=\n))*"
+)
 # A printed version: `tf.__version__` / `keras.version()` / `tf.version.VERSION`, then the
 # value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
-# line (a `python -c` run's output), or after a notebook's `Out[3]:`.
+# line (a `python -c` run's output), after a notebook's `Out[3]:`, or on an output line after
+# the lines _BEFORE_OUTPUT skips (the value itself possibly commented: `# 2.14.1`).
 _DUNDER = re.compile(
     r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
     r"[)'\"`;]*[ \t]*"
-    r"(?:(?:\n[ \t]*\d{4}-\d\d-\d\d[ T][^\n]*)*\n\s*(?:Out\[\d+\]:\s*)?|#\s*"
+    r"(?:" + _BEFORE_OUTPUT + r"\n\s*(?:#[ \t]*)?(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
-    r"['\"]?" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
+    # A printed version has a dot: a lone `1` is a list item or a line of something else.
+    r"['\"]?(?=v?\d+\.\d)" + _VERSION + r"(?P<local>\+[A-Za-z0-9.]+)?['\"]?(?![\w-])",
 )
 # A name and its version written together: "tf2.0.0", "TF2.16", "keras2.4.3" (a dot required:
 # "TF2" alone is a family, read by _PROSE when spaced).
@@ -117,6 +128,7 @@ class Versions:
 
 def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
+    readable = version_roles.without_locations(readable)
     steps = pip_steps(readable)
     stepped = {name for step in steps for name in step_names(step)}
     pins, ignored, listed, notes = _pins(readable, full, stepped=stepped if steps else None)
@@ -125,7 +137,7 @@ def read(readable: str, *, full: str) -> Versions:
         named.update(step_names(step))
     named.update(_conda_names(readable))
     return Versions(
-        python=python_of(readable),
+        python=python_of(version_roles.without_artifacts(readable)),
         pins=pins,
         steps=steps,
         ignored=ignored,
@@ -196,11 +208,38 @@ def _pins(
             if sep and name.lower() != "python" and re.fullmatch(r"=?\d[\w.]*", version):
                 add(name, version.lstrip("="), f"`conda {word}`")
     prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), _without_message_lines(readable))
-    for match in _PROSE.finditer(prose):
-        add(match["name"], match[2], f'"{" ".join(match[0].split())}"')
-    for match in _GLUED.finditer(prose):
-        add(match["name"], match["version"], f'"{match[0]}"')
+    _from_prose(prose, add, pinned=pins.keys(), notes=notes)
     return tuple(pins.values()), tuple(ignored), tuple(others.values()), tuple(notes)
+
+
+def _from_prose(
+    prose: str, add: Callable[..., None], *, pinned: KeysView[str], notes: list[str]
+) -> None:
+    """Versions the sentences name ("TF 2.11", "tf2.0.0"): a file's versions never pinned,
+    another version than the failing one only when nothing else gives that package one."""
+    said = [
+        *((m["name"], m[2], " ".join(m[0].split()), m.start()) for m in _PROSE.finditer(prose)),
+        *((m["name"], m["version"], m[0], m.start()) for m in _GLUED.finditer(prose)),
+    ]
+    found = version_roles.roles(prose)
+    said += [(name, version, words, -1) for name, version, words in found.targets]
+    other: list[tuple[str, str, str]] = []
+    for name, version, words, position in said:
+        role = found.of(position)
+        if role == "artifact":
+            notes.append(f'{canonical(name)} {version} not pinned: "{words}" is a file\'s')
+        elif role == "other":
+            other.append((name, version, words))
+        else:
+            add(name, version, f'"{words}"')
+    for name, version, words in other:
+        if canonical(name) in pinned:
+            notes.append(
+                f'{canonical(name)} {version} not pinned: "{words}" names another version '
+                "than the failing one"
+            )
+        else:
+            add(name, version, f'"{words}"')
 
 
 _FRAME_OR_HEADER = re.compile(

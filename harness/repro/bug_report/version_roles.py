@@ -1,0 +1,125 @@
+"""Versions a report names that are not the environment it reports from.
+
+"The .h5 was saved with keras 2.12" and "the model was trained in TF 2.10" describe a file,
+not an install: those versions are never pinned. "It worked fine with TF 2.15", "after
+upgrading from 2.15.1", "downgrading to keras 3.3.3 fixes it" name another version than the
+one that fails: pinned only when the report gives that package no other version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harness.repro.bug_report.aliases import ALIASES
+
+_NAMES = "|".join(
+    re.escape(a).replace(r"\ ", r"\s+") for a in sorted((*ALIASES, "python"), key=len, reverse=True)
+)
+# One named version ("keras 2.12", "TF2.10", "tensorflow v2.15.0", "Python 3.8"), and a list
+# of them ("TF 2.10 and Keras 2.10", "tf 2.15/keras 2.15").
+_MENTION = (
+    r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:==|=|:)?\s*v?\d+(?:\.\d+){0,3}(?:\.[x*])?(?!\w|\.\d)"
+)
+_MENTIONS = (
+    r"(?P<mentions>" + _MENTION + r"(?:\s*(?:,|and|&|/|\+|with|using)\s*" + _MENTION + r")*)"
+)
+_THE = r"(?:the\s+|an?\s+)?(?:(?:older|old|previous|earlier|last)\s+)?(?:version\s+(?:of\s+)?)?"
+_FEW_WORDS = r"(?:\s+(?!(?:and|but|then|now|with|in|using|under|by|from)\b)[\w.'\"`-]+){0,4}?"
+# A file's history: a verb only files undergo, or one that any subject may take ("made",
+# "created") when a model or file is named just before it.
+_ARTIFACT = re.compile(
+    r"\b(?:(?P<file_verb>saved|trained|exported|serialized|pickled|converted|checkpointed|fine-tuned)"
+    r"|(?P<any_verb>created|made|generated|built|produced|written))\b"
+    + _FEW_WORDS
+    + r"\s+(?:with|in|using|under|by|on|from)\s+"
+    + _THE
+    + _MENTIONS,
+    re.IGNORECASE,
+)
+_FILE_SUBJECT = re.compile(
+    r"\b(?:model|file|weights|checkpoint|savedmodel|h5|hdf5|artifact)s?\b|\.(?:h5|keras|pb|hdf5)\b",
+    re.IGNORECASE,
+)
+# Another version than the failing one: one that works, the one upgraded from, the one a
+# downgrade goes back to.
+_OTHER = re.compile(
+    r"(?:\b(?:works?|worked|working|runs?|ran|running|(?:is|was)\s+fine|fine|ok|okay|passe[sd]"
+    r"|succeed(?:s|ed)?|no\s+(?:error|issue|problem)s?)\b"
+    r"(?:\s+(?:fine|well|perfectly|correctly|ok|okay|as\s+expected))?"
+    r"\s+(?:with|in|on|under|using|for)"
+    r"|\b(?:upgrad|updat|mov|migrat|switch)(?:e|ed|es|ing)?\b(?:\s+\w+){0,2}?\s+from"
+    r"|\b(?:downgrad(?:e|ed|es|ing)|revert(?:ed|ing)?|roll(?:ed|ing)?\s+back|going\s+back)\b"
+    r"(?:\s+\w+){0,2}?\s+to)"
+    r"\s+" + _THE + _MENTIONS,
+    re.IGNORECASE,
+)
+# "upgrading from TensorFlow 2.15.1 to 2.16.1": the version upgraded to is the named package's.
+_UPGRADE_TO = re.compile(
+    r"\bfrom\s+(?P<name>"
+    + _NAMES
+    + r")\s*v?\d+(?:\.\d+){0,3}\s+to\s+v?(?P<version>\d+(?:\.\d+){1,3})(?!\w|\.\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Roles:
+    """Character spans of a text whose named versions are not the environment's."""
+
+    artifact: tuple[tuple[int, int], ...]  # a file's versions: never pinned
+    other: tuple[tuple[int, int], ...]  # another version than the failing one
+    # versions named only by the package before them: (name, version, the words)
+    targets: tuple[tuple[str, str, str], ...] = ()
+
+    def of(self, position: int) -> str:
+        """'artifact', 'other' or '' for a version read at `position`."""
+        if any(start <= position < end for start, end in self.artifact):
+            return "artifact"
+        if any(start <= position < end for start, end in self.other):
+            return "other"
+        return ""
+
+
+def roles(text: str) -> Roles:
+    """Where `text` names a file's versions and versions other than the failing one."""
+    artifact = []
+    for match in _ARTIFACT.finditer(text):
+        if match["any_verb"]:
+            sentence_start = max(text.rfind(c, 0, match.start()) for c in ".!?\n") + 1
+            if not _FILE_SUBJECT.search(text, sentence_start, match.start()):
+                continue
+        artifact.append(match.span("mentions"))
+    other = [match.span("mentions") for match in _OTHER.finditer(text)]
+    targets = [
+        (m["name"], m["version"], " ".join(m[0].split()))
+        for m in _UPGRADE_TO.finditer(text)
+        if m["name"].lower() != "python"
+    ]
+    return Roles(artifact=tuple(artifact), other=tuple(other), targets=tuple(targets))
+
+
+def without_artifacts(text: str) -> str:
+    """`text` with a file's versions blanked (line lengths kept)."""
+    chars = list(text)
+    for start, end in roles(text).artifact:
+        chars[start:end] = [c if c == "\n" else " " for c in chars[start:end]]
+    return "".join(chars)
+
+
+# A template field that names where a file is ("Model saved at: /content/drive/tf2.10/m.h5",
+# "Code location: ~/proj/keras-3.1/train.py"): its value is a path, whatever digits it holds.
+# A field about the install itself ("Python path", "Environment location") is left alone.
+_LOCATION_FIELD = re.compile(
+    r"^(?P<label>[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    r"(?![^:\n]*\b(?:python|env|environment|venv|conda|install\w*|site-packages)\b)"
+    r"[^:\n]{0,40}\b(?:saved(?:\s+(?:at|to|in|as|under))?|stored(?:\s+(?:at|in))?|location"
+    r"|path|dir|directory|folder|file\s*name|file|notebook|colab|link|url)"
+    r"(?:\*\*|__)?[ \t]*:(?:\*\*|__)?)(?P<value>[^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def without_locations(text: str) -> str:
+    """`text` with the values of fields that name a file's place blanked (lengths kept)."""
+    return _LOCATION_FIELD.sub(lambda m: m["label"] + " " * len(m["value"]), text)
