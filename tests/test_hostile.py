@@ -100,6 +100,17 @@ def test_root_filesystem_is_read_only(outcomes: dict[str, Outcome]) -> None:
     assert _error(outcome) == "OSError: [Errno 30] Read-only file system: '/var/tmp/planted'"
 
 
+def test_the_environment_is_read_only(outcomes: dict[str, Outcome]) -> None:
+    # On this engine's driver the environment may be a mounted host directory (build/mounted.py):
+    # it is mounted read-only, as the image's own files are under --read-only.
+    outcome = outcomes["write_environment"]
+    assert _error(outcome) == (
+        "OSError: [Errno 30] Read-only file system: '/opt/keras-matrix/pip-freeze.txt'"
+    )
+    if "/opt/keras-matrix:ro" in (outcome.command or ""):
+        assert ":/opt/venv:ro" in (outcome.command or "")
+
+
 def test_host_files_and_docker_socket_are_out_of_reach(outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes["read_host_files"]
     assert _error(outcome) == "PermissionError: [Errno 13] Permission denied: '/etc/shadow'"
