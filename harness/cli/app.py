@@ -186,6 +186,7 @@ def build(
     rebuild: bool,
     pin_from: str | None,
     environments: str,
+    environments_dir: Path | None,
     results: Path,
 ) -> None:
     """Build the images MATRIX needs (unchanged environments are reused)."""
@@ -204,6 +205,7 @@ def build(
         pin_from=pin_from,
         results=results,
         environments=environments,
+        environments_dir=environments_dir,
     )
     records = build_all(
         engine,

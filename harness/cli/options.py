@@ -88,11 +88,17 @@ ENVIRONMENTS_OPT = click.option(
     type=click.Choice(environment_store.ENVIRONMENT_MODES),
     default="auto",
     show_default=True,
-    envvar="KERAS_MATRIX_ENVIRONMENTS",
     help="images: every environment is an image. mounts: its installs are kept in a host "
     "directory, mounted into a shared image of its base (no layer is written: much faster on "
     "fuse-overlayfs and vfs). auto: mounts on those storage drivers where the engine sees this "
     "host's directories, images elsewhere and for --executor dask.",
+)
+ENVIRONMENTS_DIR_OPT = click.option(
+    "--environments-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where mounted environments are kept. Default: ~/.cache/keras-matrix/environments "
+    "(one per host, as images are one per engine).",
 )
 JOBS_OPT = click.option(
     "-j",
@@ -123,6 +129,7 @@ def options_for(
     pin_from: str | None = None,
     results: Path = Path("results"),
     environments: str = "auto",
+    environments_dir: Path | None = None,
 ) -> Options:
     """The build and run Options the command-line flags and the matrix say."""
     # click.Choice has already limited `base` to the BaseKind values.
@@ -139,6 +146,8 @@ def options_for(
         sandbox=sandbox or matrix.sandbox,
         # click.Choice has already limited `environments` to the modes.
         environments=cast(environment_store.EnvironmentMode, environments),
+        # Absolute: the engine binds it, wherever the harness was started.
+        environments_dir=environments_dir.resolve() if environments_dir else None,
     )
 
 
@@ -181,6 +190,7 @@ def image_options(command: F) -> F:
             REBUILD_OPT,
             PIN_OPT,
             ENVIRONMENTS_OPT,
+            ENVIRONMENTS_DIR_OPT,
         )
     ):
         command = option(command)

@@ -111,6 +111,7 @@ def run(
     rebuild: bool,
     pin_from: str | None,
     environments: str,
+    environments_dir: Path | None,
     no_cache: bool,
     results: Path,
     quiet: bool,
@@ -175,6 +176,7 @@ def run(
         pin_from=pin_from,
         results=results,
         environments=environments,
+        environments_dir=environments_dir,
     )
     options = dataclasses.replace(options, use_cache=not no_cache)
     if plan is None:
