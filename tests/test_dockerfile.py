@@ -145,27 +145,59 @@ def test_a_registry_base_without_a_digest_says_so(matrix: Matrix) -> None:
     assert "it has no registry digest, so FROM names the moving tag" in text.dockerfile
 
 
-def test_constraints_are_copied_pinned_and_change_the_tag(matrix: Matrix, tmp_path: Path) -> None:
+def test_each_step_is_pinned_on_its_own_and_every_pin_is_in_the_tag(
+    matrix: Matrix, tmp_path: Path
+) -> None:
     base = debian_base("3.11")
 
-    def spec(constraints: bytes | None) -> ImageSpec:
+    def spec(*constraints: bytes | None) -> ImageSpec:
         return render(
             matrix,
             "3.11",
-            "tf-2.15",
+            "tf-2.15_then_keras-3",
             base=base,
             template_dir=None,
             ca_bundle=None,
             constraints=constraints,
         )
 
-    pinned = spec(b"numpy==1.26.4\n")
-    assert "COPY constraints.txt /opt/keras-matrix/constraints.txt" in pinned.dockerfile
-    assert "ENV PIP_CONSTRAINT=/opt/keras-matrix/constraints.txt" in pinned.dockerfile
-    assert "constraints.txt" not in spec(None).dockerfile.split("FROM", 1)[1]
-    assert len({spec(None).tag, pinned.tag, spec(b"numpy==2.0.0\n").tag}) == 3
-    context = pinned.write_context(tmp_path / "ctx")
-    assert (context / "constraints.txt").read_bytes() == b"numpy==1.26.4\n"
+    pinned = spec(b"keras==2.15.0\n", b"keras==3.12.0\n")
+    assert_golden("py3.11-tf-2.15_then_keras-3-debian-pinned.Dockerfile", pinned.dockerfile)
+    assert "COPY constraints/ /etc/keras-matrix/constraints/\n" in pinned.dockerfile
+    runs = [
+        line
+        for line in pinned.dockerfile.splitlines()
+        if line.startswith("RUN ") and " pip install " in line
+    ]
+    assert runs[0].startswith(
+        "RUN PIP_CONSTRAINT=/etc/keras-matrix/constraints/1.txt timeout --kill-after=10 3600 "
+        "pip install tensorflow-cpu==2.15.1 2>&1"
+    )
+    assert runs[1].startswith(
+        "RUN PIP_CONSTRAINT=/etc/keras-matrix/constraints/2.txt timeout --kill-after=10 3600 "
+        "pip install keras==3.12.0 2>&1"
+    )
+    assert "PIP_CONSTRAINT" not in pinned.dockerfile.split("\nRUN PIP_CONSTRAINT", 1)[0]
+    # A step with no pins is installed as it is unpinned, and its file is not in the context.
+    half = spec(None, b"keras==3.12.0\n")
+    assert "RUN timeout --kill-after=10 3600 pip install tensorflow-cpu" in half.dockerfile
+    context = half.write_context(pinned.write_context(tmp_path / "ctx"))
+    assert sorted(p.name for p in (context / "constraints").iterdir()) == ["2.txt"]
+    assert (context / "constraints" / "2.txt").read_bytes() == b"keras==3.12.0\n"
+    # Every step's pins are in the tag; no pins at all is the unpinned image.
+    tags = {
+        pinned.tag,
+        half.tag,
+        spec(b"keras==2.15.0\n", b"keras==3.11.0\n").tag,
+        spec(b"keras==2.14.0\n", b"keras==3.12.0\n").tag,
+        spec().tag,
+    }
+    assert len(tags) == 5
+    assert spec(None, None) == spec()
+    assert "constraints" not in spec().dockerfile.split("FROM", 1)[1]
+    assert not (spec().write_context(context) / "constraints").exists()
+    with pytest.raises(ValueError, match="2 install steps, 1 constraints"):
+        spec(b"keras==3.12.0\n")
 
 
 def test_every_install_step_runs_under_the_build_timeout(tmp_path: Path) -> None:

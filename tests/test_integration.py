@@ -45,7 +45,7 @@ def both_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
     freezes (so that a release PyPI made in between cannot tell the two apart)."""
     where = tmp_path_factory.mktemp("integration")
     images = _run(where, "--environments", "images")
-    mounts = _run(where, "--environments", "mounts")
+    mounts = _run(where, "--environments", "mounts", "--pin-from", str(images["run"]))
     return {"images": images, "mounts": mounts}
 
 
@@ -189,9 +189,11 @@ def test_docker_actions_are_printed_as_commands(first_run: dict[str, Any]) -> No
         if image["status"] in ("built", "failed") and first_run["mode"] == "images":
             assert f"+ docker build -t {image['tag']}" in first_run["stderr"]
         elif image["status"] == "built":
-            # The prefix image is a build, each install step a container of it.
+            # The prefix image is a build, each install step a container of it (pinned to the
+            # images' freezes, each step under its own constraints).
             assert "--user 0:0" in first_run["stderr"]
-            assert f"{image['tag']} /bin/bash -o pipefail -c 'timeout" in first_run["stderr"]
+            pinned = "PIP_CONSTRAINT=/etc/keras-matrix/constraints/1.txt timeout"
+            assert f"{image['tag']} /bin/bash -o pipefail -c '{pinned}" in first_run["stderr"]
     assert "+ docker run --rm" in first_run["stderr"]
     cell = first_run["cells"]["py3.11/keras3-only/unset/missing_tensorflow"]
     assert cell["command"].startswith("docker run --rm ")

@@ -111,7 +111,7 @@ def test_a_template_with_more_after_its_installs_is_built_as_an_image(tmp_path: 
     assert split(specs(tmp_path, templates)["a"]) is None
     (templates / "environment.Dockerfile.j2").write_text(
         packaged.replace("RUN (pip check || true)", 'RUN ["true"]').replace(
-            "RUN timeout", 'RUN ["timeout"] #'
+            "RUN {% if step_constraints", 'RUN ["timeout"] # {% if step_constraints'
         )
     )
     assert split(specs(tmp_path, templates)["a"]) is None
@@ -320,6 +320,45 @@ def test_an_environment_that_extends_another_starts_from_its_hard_links(tmp_path
         "six==1.16.0\n"
     )
     assert "attrs" in (Path(child.environment_dir or "") / "state" / "pip-freeze.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("parent_pins", "installs"), [(b"six==1.16.0\n", 2), (b"six==1.15.0\n", 3)]
+)
+def test_a_pinned_environment_extends_only_one_pinned_alike(
+    tmp_path: Path, parent_pins: bytes, installs: int
+) -> None:
+    engine = InstallingEngine()
+    specs(tmp_path)  # writes the matrix
+    matrix = load_matrix(tmp_path / "matrix.yaml")
+    base = debian_base("3.11")
+    parent = render(
+        matrix, "3.11", "a", base=base, template_dir=None, ca_bundle=None, constraints=[parent_pins]
+    )
+    child = render(
+        matrix,
+        "3.11",
+        "a_then_b",
+        base=base,
+        template_dir=None,
+        ca_bundle=None,
+        constraints=[b"six==1.16.0\n", b"attrs==23.1.0\nidna==3.4\nsix==1.16.0\n"],
+    )
+    records = build_images(
+        engine,
+        [child, parent],
+        log_dir=tmp_path / "logs",
+        context_dir=tmp_path / "contexts",
+        on_line=lambda spec, line: None,
+        instead=builder(job(engine, tmp_path), rebuild=False, failures=None),
+    )
+    assert {record.status for record in records.values()} == {"built"}
+    # Each step runs under its own pins; the child starts from the parent's directory only
+    # where the parent's step was pinned as the child's first step is.
+    ran = [c for c in engine.commands if "pip install" in c]
+    assert len(ran) == installs
+    assert ran[-1].startswith("PIP_CONSTRAINT=/etc/keras-matrix/constraints/2.txt timeout ")
+    assert ran[-2].startswith("PIP_CONSTRAINT=/etc/keras-matrix/constraints/1.txt timeout ")
 
 
 def test_a_run_on_fuse_overlayfs_mounts_its_environments_into_its_cells(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Against the real engine: each image's pip freeze exported, an environment rebuilt exactly
-from it, the packaged template used by a matrix in a directory of its own, and a hung install
-killed at build_timeout.
+from it (a layered one too, as an image and mounted), the packaged template used by a matrix in a
+directory of its own, and a hung install killed at build_timeout.
 
 Installs are tiny (six, python-dateutil). A newer patch of a transitive package reaching the
 index after the first run is simulated from the other side: the first run pins the older six
@@ -62,6 +62,9 @@ def project(where: Path, steps: str, extra: str = "") -> Path:
     return path
 
 
+LAYERED = Path(__file__).resolve().parent / "data" / "integration.yaml"
+
+
 def freeze_of(run: Path) -> str:
     return (run / "environments" / "py3.11-dated.txt").read_text(encoding="utf-8")
 
@@ -118,6 +121,39 @@ def test_freeze_exported_and_rebuilt_exactly(tmp_path: Path) -> None:
     same = harness("diff", str(out), str(first), cwd=tmp_path)
     assert same.returncode == 0, same.stdout + same.stderr
     assert "No cell changed" in same.stdout
+
+
+def test_a_layered_environment_is_rebuilt_exactly_step_by_step(tmp_path: Path) -> None:
+    """TensorFlow 2.15, then Keras 3 over it: the final freeze (keras 3) cannot constrain the
+    first step (TensorFlow 2.15 needs keras<2.16); each step is pinned to its own."""
+    results = tmp_path / "results"
+    only = (
+        *("--only", "environment=tf-2.15,tf-2.15_then_keras-3"),
+        *("--only", "backend=unset", "--only", "scenario=missing_tensorflow"),
+    )
+
+    def run(*args: str) -> Path:
+        done = harness(
+            "run", str(LAYERED), "--results", str(results), "--quiet", *only, *args, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "without pins" not in done.stderr
+        return (results / "latest").resolve()
+
+    first = run("--environments", "images")
+    for mode in ("images", "mounts"):
+        rebuilt = run("--environments", mode, "--pin-from", str(first))
+        for environment in ("tf-2.15", "tf-2.15_then_keras-3"):
+            name = f"py3.11-{environment}.txt"
+            pinned = (first / "environments" / name).read_text(encoding="utf-8")
+            again = (rebuilt / "environments" / name).read_text(encoding="utf-8")
+            assert pins(again) == pins(pinned), (mode, environment)
+        images = json.loads((rebuilt / "images.json").read_text(encoding="utf-8"))
+        assert {r["status"] for r in images} <= {"built", "reused"}, images
+        layered = next(r for r in images if r["environment"] == "tf-2.15_then_keras-3")
+        assert "PIP_CONSTRAINT=/etc/keras-matrix/constraints/1.txt timeout" in layered["dockerfile"]
+        cells = (rebuilt / "cells.jsonl").read_text(encoding="utf-8").splitlines()
+        assert {json.loads(line)["status"] for line in cells} == {"ok"}, cells
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from harness.errors import ConfigurationError
 
 TEMPLATE = "environment.Dockerfile.j2"
 IMAGE_REPOSITORY = "keras-matrix-env"
+# Where a pinned build's constraints sit in the image: step N's are <N>.txt. Not under
+# /opt/keras-matrix, which a mounted environment replaces with its own directory.
+CONSTRAINTS_IN_IMAGE = "/etc/keras-matrix/constraints"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,8 +34,10 @@ class ImageSpec:
     ca_bundle: bytes | None
     steps: tuple[str, ...]
     digest: str
-    # An earlier build's pip freeze that every install step is constrained to (--pin-from).
-    constraints: bytes | None = None
+    # Each install step's pip constraints (--pin-from): the pip freeze an earlier build had
+    # after exactly the steps up to this one; None for a step installed unpinned, and empty
+    # where the environment is not pinned at all.
+    constraints: tuple[bytes | None, ...] = ()
     # Seconds each install step may take (the matrix's build_timeout), for the failure's reason.
     build_timeout: int | None = None
 
@@ -45,9 +52,33 @@ class ImageSpec:
         (directory / "Dockerfile").write_text(self.dockerfile, encoding="utf-8")
         if self.ca_bundle is not None:
             (directory / "ca-bundle.crt").write_bytes(self.ca_bundle)
-        if self.constraints is not None:
-            (directory / "constraints.txt").write_bytes(self.constraints)
+        pinned = directory / "constraints"
+        shutil.rmtree(pinned, ignore_errors=True)  # a reused directory keeps no other pins
+        for number, constraints in enumerate(self.constraints, start=1):
+            if constraints is not None:
+                pinned.mkdir(exist_ok=True)
+                (pinned / f"{number}.txt").write_bytes(constraints)
         return directory
+
+    @property
+    def step_constraints(self) -> tuple[bytes | None, ...]:
+        """Each install step's constraints, None where it is installed unpinned."""
+        return self.constraints or (None,) * len(self.steps)
+
+
+def constraints_material(constraints: Sequence[bytes | None]) -> bytes:
+    """What an image's tag takes from its constraints: every step's, in order; nothing for an
+    unpinned image, whose tag is then what it was before steps were pinned one by one."""
+    if all(pins is None for pins in constraints):
+        return b""
+    return b"".join(hashlib.sha256(pins or b"").digest() for pins in constraints)
+
+
+def install_steps(matrix: Matrix, python: str, environment: str) -> tuple[str, ...]:
+    """An environment's `pip install` arguments under `python`, one string per step."""
+    return tuple(
+        shlex.join(step.args) for step in matrix.environments[environment].steps_for(python)
+    )
 
 
 def template_environment(template_dir: Path | None) -> jinja2.Environment:
@@ -74,12 +105,19 @@ def render(
     base: Base,
     template_dir: Path | None,
     ca_bundle: bytes | None,
-    constraints: bytes | None = None,
+    constraints: Sequence[bytes | None] = (),
 ) -> ImageSpec:
     """The Dockerfile and content tag of one image. The tag covers the Dockerfile's text, the
-    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags."""
-    steps = tuple(
-        shlex.join(step.args) for step in matrix.environments[environment].steps_for(python)
+    files it copies, and the base image's ID: two hosts whose bases differ get distinct tags.
+
+    `constraints` holds each install step's pins (None: that step unpinned), or nothing."""
+    steps = install_steps(matrix, python, environment)
+    pinned = tuple(constraints) if any(pins is not None for pins in constraints) else ()
+    if pinned and len(pinned) != len(steps):
+        raise ValueError(f"{environment}: {len(steps)} install steps, {len(pinned)} constraints")
+    in_image = tuple(
+        None if pins is None else f"{CONSTRAINTS_IN_IMAGE}/{number}.txt"
+        for number, pins in enumerate(pinned or (None,) * len(steps), start=1)
     )
     try:
         template = template_environment(template_dir).get_template(TEMPLATE)
@@ -91,14 +129,16 @@ def render(
             python_bin=base.python_bin,
             pip_version=matrix.pip_version,
             ca_bundle=ca_bundle is not None,
-            constraints=constraints is not None,
+            constraints=bool(pinned),
+            constraints_dir=CONSTRAINTS_IN_IMAGE,
             build_timeout=matrix.build_timeout,
             steps=steps,
+            step_constraints=in_image,
         )
     except jinja2.TemplateError as exc:
         raise ConfigurationError(_template_problem(exc, template_dir)) from None
     digest = hashlib.sha256(text.encode())
-    for extra in (ca_bundle, constraints, (base.image_id or "").encode()):
+    for extra in (ca_bundle, constraints_material(pinned), (base.image_id or "").encode()):
         digest.update(hashlib.sha256(extra or b"").digest())
     digest_hex = digest.hexdigest()
     return ImageSpec(
@@ -109,7 +149,7 @@ def render(
         ca_bundle=ca_bundle,
         steps=steps,
         digest=digest_hex,
-        constraints=constraints,
+        constraints=pinned,
         build_timeout=matrix.build_timeout,
     )
 

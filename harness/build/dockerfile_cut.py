@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from harness.build.dockerfile import ImageSpec
+from harness.build.dockerfile import ImageSpec, constraints_material
 
 PREFIX_TAG = "keras-matrix-env:py{python}-prefix-{digest}"
 _CONTINUATION = re.compile(r"\\[ \t]*\n")
@@ -74,6 +74,7 @@ def prefix_tag(spec: ImageSpec, cut: Split) -> str:
     """The prefix image's tag: the instructions up to the installs, the files they copy, and
     the base image's ID."""
     material = hashlib.sha256("\n".join(cut.instructions).encode())
-    for extra in (spec.ca_bundle, spec.constraints, (spec.base.image_id or "").encode()):
+    pins = constraints_material(spec.constraints)
+    for extra in (spec.ca_bundle, pins, (spec.base.image_id or "").encode()):
         material.update(hashlib.sha256(extra or b"").digest())
     return PREFIX_TAG.format(python=spec.python, digest=material.hexdigest()[:12])

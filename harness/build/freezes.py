@@ -5,6 +5,11 @@ protobuf, ml-dtypes, ...) moves with each release. The freeze each image writes 
 (/opt/keras-matrix/pip-freeze.txt) is copied to `results/<run>/environments/py<P>-<env>.txt`
 with the image's and its base's identity, so that a later build (`--pin-from RUN`, or the
 matrix's `constraints:`) installs exactly those versions through pip's constraints.
+
+A final freeze cannot constrain every step of a layered environment (TensorFlow, then Keras 3
+over it): it holds the versions the last step brought, which an earlier step's own requirements
+may refuse (TensorFlow 2.15 needs keras<2.16). So step N is constrained to the freeze of the
+environment that was exactly the first N steps.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from harness.build.dockerfile import ImageSpec, install_steps
 from harness.build.images import ImageRecord
+from harness.config.matrix import Matrix
 from harness.engine.api import Engine
 from harness.errors import ResultsError
 from harness.results.rundir import ENVIRONMENTS
@@ -111,6 +118,47 @@ def constraints_for(directory: Path | None, python: str, environment: str) -> by
     except OSError as exc:
         raise ResultsError(f"{directory / file_name(python, environment)}: {exc}") from None
     return pins(text) or None
+
+
+def step_constraints(
+    directory: Path | None, matrix: Matrix, python: str, environment: str
+) -> tuple[bytes | None, ...]:
+    """Each install step's pins: for step N, those of the environment whose steps are exactly
+    this one's first N (itself first for the last step), None where `directory` has no freeze of
+    one; empty where nothing is pinned."""
+    if directory is None:
+        return ()
+    steps = install_steps(matrix, python, environment)
+    others = [name for name in matrix.environments if name != environment]
+    found: list[bytes | None] = []
+    for count in range(1, len(steps) + 1):
+        candidates = [environment] if count == len(steps) else []
+        candidates += [
+            name
+            for name in others
+            if matrix.environments[name].supports(python)
+            and install_steps(matrix, python, name) == steps[:count]
+        ]
+        pinned = (constraints_for(directory, python, name) for name in candidates)
+        found.append(next((pins for pins in pinned if pins is not None), None))
+    return tuple(found) if any(pins is not None for pins in found) else ()
+
+
+def unpinned_note(directory: Path | None, spec: ImageSpec) -> str | None:
+    """The line that says which install steps a pinned build leaves unpinned, if any."""
+    if directory is None or not spec.steps:
+        return None
+    where = f"py{spec.python}/{spec.environment}"
+    if not spec.constraints:
+        return f"{where}: no pip freeze in {directory}; built without pins"
+    loose = [str(number) for number, pins in enumerate(spec.constraints, start=1) if pins is None]
+    if not loose:
+        return None
+    return (
+        f"{where}: step {', '.join(loose)} of {len(spec.steps)} installed "
+        f"without pins: {directory} has no pip freeze of an environment of just the steps up "
+        "to it"
+    )
 
 
 def find_directory(name: str, results_root: Path) -> Path:

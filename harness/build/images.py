@@ -219,12 +219,14 @@ def _before_the_installs(spec: ImageSpec) -> tuple[str, str, bytes | None]:
 
 
 def _extends(spec: ImageSpec, earlier: ImageSpec) -> bool:
-    """Whether `spec` is `earlier`'s image with more install steps after its own."""
+    """Whether `spec` is `earlier`'s image with more install steps after its own, those steps
+    pinned alike (a mounted environment is made from a copy of the one it extends)."""
     count = len(earlier.steps)
     return (
         _before_the_installs(spec) == _before_the_installs(earlier)
         and count < len(spec.steps)
         and spec.steps[:count] == earlier.steps
+        and spec.step_constraints[:count] == earlier.step_constraints
     )
 
 

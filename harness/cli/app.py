@@ -157,7 +157,7 @@ def dockerfile(
         base=planned,
         template_dir=options.template_dir,
         ca_bundle=options.ca_bundle.read_bytes() if options.ca_bundle else None,
-        constraints=freezes.constraints_for(options.constraints, python, environment),
+        constraints=freezes.step_constraints(options.constraints, matrix, python, environment),
     )
     click.echo(f"# tag: {spec.tag}")
     if planned.image_id is None:

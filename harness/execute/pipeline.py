@@ -124,23 +124,19 @@ def build_all(
             )
             reporter.note(f"py{python}/{environment}: no base image: {exc}")
             continue
-        pinned = freezes.constraints_for(options.constraints, python, environment)
-        if options.constraints is not None and pinned is None:
-            reporter.note(
-                f"py{python}/{environment}: no pip freeze in {options.constraints}; "
-                "built without pins"
-            )
-        specs.append(
-            render(
-                matrix,
-                python,
-                environment,
-                base=base,
-                template_dir=options.template_dir,
-                ca_bundle=ca_bundle,
-                constraints=pinned,
-            )
+        spec = render(
+            matrix,
+            python,
+            environment,
+            base=base,
+            template_dir=options.template_dir,
+            ca_bundle=ca_bundle,
+            constraints=freezes.step_constraints(options.constraints, matrix, python, environment),
         )
+        unpinned = freezes.unpinned_note(options.constraints, spec)
+        if unpinned is not None:
+            reporter.note(unpinned)
+        specs.append(spec)
     store = environment_store.store_for(
         engine,
         specs,
