@@ -162,14 +162,16 @@ def cell_images(work: Path) -> dict[tuple[str, str], cell_floor.CellImage]:
 
 
 def docker_run_rows(
-    levels: dict[str, list[float]], cold_s: float, cells: int, jobs: int
+    levels: dict[str, list[float]], cold_s: float, cells: int, jobs: int, *, mounted: bool
 ) -> list[tuple[str, str, str]]:
-    """The harness's cold run against plain `docker run`s of the same cells, and the steps
-    between them, per cell."""
+    """The harness's cold run against plain `docker run`s of the same cells (in the same
+    mounted environments where the harness mounted them), and the steps between them, per
+    cell."""
     plain_s = statistics.median(levels["plain"])
+    image = "PREFIX -v venv:ro -v state:ro" if mounted else "IMAGE"
     rows = [
         (
-            f"plain `docker run --rm IMAGE python SCENARIO` per cell, -j {jobs} (median of "
+            f"plain `docker run --rm {image} python SCENARIO` per cell, -j {jobs} (median of "
             f"{len(levels['plain'])})",
             f"{plain_s:.1f} s",
             f"1.00 x ({spread(levels['plain'])})",
@@ -397,9 +399,6 @@ def bench_cells(
         ],
         **quiet,
     )
-    images = cell_images(work)
-    mode = environment_mode(images.values())
-    print(f"cells: harness --environments {environments}: {mode}", flush=True)
     venvs = {name: host_venv(matrix, name, mirror) for name in matrix.environments}
     traffic = wheelhouse.Traffic.read(cache_dir) - traffic_before
 
@@ -412,9 +411,11 @@ def bench_cells(
         shutil.rmtree(work / "results" / ".cache" / "cells", ignore_errors=True)
         colds.append(sh(harness, **quiet))
         say(f"  floor {floors[-1]:.1f} s, harness cold {colds[-1]:.1f} s")
-        for level, seconds in cell_floor.measure(
-            matrix, cells, cell_images(work), jobs, say
-        ).items():
+        # What the harness's cells ran in (its run's images.json), the docker-run floor's too.
+        images = cell_images(work)
+        if len(colds) == 1:
+            say(f"  environments: {environment_mode(images.values())}")
+        for level, seconds in cell_floor.measure(matrix, cells, images, jobs, say).items():
             levels[level].append(seconds)
     floor_s, cold_s = statistics.median(floors), statistics.median(colds)
     warm_s = sh(harness, **quiet)
@@ -423,6 +424,7 @@ def bench_cells(
     edit_s = sh(harness, **quiet)
 
     images = cell_images(work)
+    mode = environment_mode(images.values())
     tags = [image.tag for image in images.values()]
     empty_s, empty_cpu_s = empty_container(tags[0])
     installs = environment_disk.distinct_installs(matrix, venvs)
@@ -474,7 +476,13 @@ def bench_cells(
             f"{best_s:.1f} s",
             f"{best_s / floor_s:.2f} x floor",
         ),
-        *docker_run_rows(levels, cold_s, len(cells), jobs),
+        *docker_run_rows(
+            levels,
+            cold_s,
+            len(cells),
+            jobs,
+            mounted=any(i.environment_dir is not None for i in images.values()),
+        ),
         ("downloaded from PyPI (this bench)", f"{traffic.fetched / 1e6:.1f} MB", ""),
         (
             "served to pips (would be downloaded without the mirror)",
