@@ -81,11 +81,16 @@ def disk_rows(
         return [
             (
                 "environment disk: `du -s --apparent-size` of the environment directories "
-                "together (hard links once) + prefix images over bases",
+                "together (hard links once) + prefix images' layers",
                 f"{total / 1e6:.0f} MB",
                 f"{total / installs:.2f} x installs ({judge(total / installs)})",
             ),
-            ("  of which prefix images' layers", f"{prefixes / 1e6:.0f} MB", ""),
+            (
+                "  of which prefix images' layers (`docker history`, counted as the image row "
+                "counts layers)",
+                f"{prefixes / 1e6:.0f} MB",
+                f"{len({i.tag for i in images})} prefix image(s)",
+            ),
             (
                 "  the directories in disk blocks (`du -s`) + prefix images",
                 f"{(blocks + prefixes) / 1e6:.0f} MB",
