@@ -10,7 +10,9 @@ Three ways to run every cell, `jobs` at a time, each a `docker run --rm` from th
   driver that starts the scenario and reports on it).
 
 The harness's own run (`harness run`, cold) adds its process, the Docker API calls, the
-outcomes and the records on top of the last.
+outcomes and the records on top of the last. Where the harness mounted its environments
+(harness/build/mounted.py), every level runs in the same environment: the prefix image, with the
+environment's two directories mounted read-only where the image would hold them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from harness.build.environment_store import mounts
 from harness.config.cells import Cell
 from harness.config.matrix import Matrix
 from harness.config.sandbox import CELL_HOME, Sandbox
@@ -30,10 +34,30 @@ from harness.execute.runner import PAYLOAD_MOUNT, Payload, run_spec
 LEVELS = ("plain", "sandboxed", "recorded")
 
 
-def argv_for(level: str, matrix: Matrix, cell: Cell, image: str, payload: Payload) -> list[str]:
+@dataclass(frozen=True, kw_only=True)
+class CellImage:
+    """What a cell runs in, as the harness's images.json records it."""
+
+    tag: str  # the image; for a mounted environment, its prefix image
+    environment_dir: Path | None = None  # a mounted environment's host directory
+
+    def volume_flags(self) -> list[str]:
+        """The read-only `-v` flags of a mounted environment, as the harness mounts it."""
+        if self.environment_dir is None:
+            return []
+        found = mounts(self.environment_dir)
+        return [f for m in found for f in ("-v", f"{m.source}:{m.target}:ro")]
+
+
+def argv_for(
+    level: str, matrix: Matrix, cell: Cell, image: CellImage, payload: Payload
+) -> list[str]:
     """The `docker run` line of `cell` at one level."""
     if level == "recorded":
-        return run_spec(matrix, cell, image, payload, "bench").argv()
+        spec = run_spec(matrix, cell, image.tag, payload, "bench")
+        if image.environment_dir is not None:
+            spec = replace(spec, mounts=(*spec.mounts, *mounts(image.environment_dir)))
+        return spec.argv()
     backend = matrix.backends[cell.backend]
     argv = ["docker", "run", "--rm"]
     if level == "sandboxed":
@@ -44,7 +68,8 @@ def argv_for(level: str, matrix: Matrix, cell: Cell, image: str, payload: Payloa
     if backend.keras_json is not None:
         json_file = payload.path / "backends" / f"{cell.backend}.json"
         argv += ["-v", f"{json_file}:{CELL_HOME}/.keras/keras.json:ro"]
-    return [*argv, image, "python", f"{PAYLOAD_MOUNT}/scenarios/{cell.scenario}.py"]
+    argv += image.volume_flags()
+    return [*argv, image.tag, "python", f"{PAYLOAD_MOUNT}/scenarios/{cell.scenario}.py"]
 
 
 def run_level(
@@ -52,7 +77,7 @@ def run_level(
     matrix: Matrix,
     *,
     cells: Sequence[Cell],
-    images: Mapping[tuple[str, str], str],
+    images: Mapping[tuple[str, str], CellImage],
     payload: Payload,
     jobs: int,
 ) -> float:
@@ -71,7 +96,7 @@ def run_level(
 def measure(
     matrix: Matrix,
     cells: Sequence[Cell],
-    images: Mapping[tuple[str, str], str],
+    images: Mapping[tuple[str, str], CellImage],
     jobs: int,
     say: Callable[[str], None],
 ) -> dict[str, float]:

@@ -271,9 +271,10 @@ def cold_builds(
     other: ImageSpec | None = None,
     with_host_layer: bool = False,
     with_buildkit: bool = False,
+    more: Sequence[Callable[[], None]] = (),
 ) -> ColdBuildResult:
-    """`repeat` rounds of a cold build and a host install (and a cold build from `other`),
-    alternated, the order reversed every other round."""
+    """`repeat` rounds of a cold build and a host install (and a cold build from `other`, and
+    each of `more`), alternated, the order reversed every other round."""
     steps = [list(s.args) for s in matrix.environments[spec.environment].steps_for(PYTHON)]
     build_args = mirror.build_args if mirror else {}
     result = ColdBuildResult(builds=[], hosts=[])
@@ -335,6 +336,7 @@ def cold_builds(
             parts.append(host_layered)
         if with_buildkit:
             parts.append(buildkit)
+        parts += more
         for round_ in range(max(repeat, 1)):
             for part in parts if round_ % 2 == 0 else reversed(parts):
                 part()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +26,8 @@ import buildkit_build
 import cell_floor
 import cold_build
 import docker
+import environment_disk
+import mounted_build
 
 from harness.build import wheelhouse
 from harness.config.cells import Cell, expand
@@ -108,19 +111,6 @@ def floor(matrix: Matrix, cells: tuple[Cell, ...], venvs: dict[str, Path], jobs:
     return time.monotonic() - started
 
 
-def image_disk(tags: list[str]) -> tuple[int, int]:
-    """Bytes of the layers the environment images add over their bases: shared layers once."""
-    client = docker.from_env()
-    layers: dict[str, int] = {}
-    per_image = 0
-    for tag in tags:
-        for entry in client.images.get(tag).history():
-            if entry["Id"] != "<missing>":  # layers from the imported base have no ID of their own
-                layers[entry["Id"]] = int(entry["Size"])
-                per_image += int(entry["Size"])
-    return sum(layers.values()), per_image
-
-
 def empty_container(image: str, times: int = 10) -> tuple[float, float]:
     """Median wall seconds, and mean CPU seconds (all cores), of an empty container's life.
 
@@ -154,48 +144,34 @@ def busy_cpu_s() -> float:
     return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def distinct_installs(matrix: Matrix, venvs: dict[str, Path]) -> int:
-    """Bytes of the distinct installs: an environment whose steps extend another's counts only
-    what its last steps add, as its image adds only those layers."""
-    steps = {name: matrix.environments[name].steps_for("3.11") for name in venvs}
-    sizes = {name: du(venv / "lib") for name, venv in venvs.items()}
-    total = 0
-    for name in venvs:
-        size = sizes[name]
-        prefixes = [
-            other
-            for other in venvs
-            if other != name and steps[name][: len(steps[other])] == steps[other]
-        ]
-        if prefixes:
-            size -= sizes[max(prefixes, key=lambda other: len(steps[other]))]
-        total += max(size, 0)
-    return total
-
-
 def spread(seconds: list[float]) -> str:
     return f"{min(seconds):.1f}-{max(seconds):.1f} s"
 
 
-def du(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
-
-
-def image_tags(work: Path) -> dict[tuple[str, str], str]:
-    """The tag of each (python, environment) image of the bench's latest run."""
+def cell_images(work: Path) -> dict[tuple[str, str], cell_floor.CellImage]:
+    """What each (python, environment) ran in, in the bench's latest run: its image, or its
+    prefix image and mounted directory."""
     records = json.loads((work / "results" / "latest" / "images.json").read_text(encoding="utf-8"))
-    return {(r["python"], r["environment"]): r["tag"] for r in records}
+    return {
+        (r["python"], r["environment"]): cell_floor.CellImage(
+            tag=r["tag"],
+            environment_dir=Path(r["environment_dir"]) if r.get("environment_dir") else None,
+        )
+        for r in records
+    }
 
 
 def docker_run_rows(
-    levels: dict[str, list[float]], cold_s: float, cells: int, jobs: int
+    levels: dict[str, list[float]], cold_s: float, cells: int, jobs: int, *, mounted: bool
 ) -> list[tuple[str, str, str]]:
-    """The harness's cold run against plain `docker run`s of the same cells, and the steps
-    between them, per cell."""
+    """The harness's cold run against plain `docker run`s of the same cells (in the same
+    mounted environments where the harness mounted them), and the steps between them, per
+    cell."""
     plain_s = statistics.median(levels["plain"])
+    image = "PREFIX -v venv:ro -v state:ro" if mounted else "IMAGE"
     rows = [
         (
-            f"plain `docker run --rm IMAGE python SCENARIO` per cell, -j {jobs} (median of "
+            f"plain `docker run --rm {image} python SCENARIO` per cell, -j {jobs} (median of "
             f"{len(levels['plain'])})",
             f"{plain_s:.1f} s",
             f"1.00 x ({spread(levels['plain'])})",
@@ -268,6 +244,20 @@ def main() -> None:
         help="also time, in the same rounds, the same Dockerfile built with BuildKit "
         "(docker buildx build; needs the CLI's buildx plugin)",
     )
+    parser.add_argument(
+        "--environments",
+        choices=("auto", "images", "mounts"),
+        default="auto",
+        help="the harness's --environments for the cells part (the plain `docker run`s follow "
+        "what it used)",
+    )
+    parser.add_argument(
+        "--no-mounted",
+        dest="mounted",
+        action="store_false",
+        help="skip the cold build of the environment as a mounted environment "
+        "(bench/mounted_build.py), timed by default in the same rounds",
+    )
     args = parser.parse_args()
     work = BENCH / ".work"
     matrix_file = prepare(work)
@@ -280,7 +270,15 @@ def main() -> None:
     storage = docker.from_env().info().get("Driver", "unknown")
     print(f"bench: storage driver {storage}, -j {args.jobs}", flush=True)
     if args.only in (None, "cells"):
-        bench_cells(matrix, matrix_file, work, mirror, jobs=args.jobs, repeat=args.repeat)
+        bench_cells(
+            matrix,
+            matrix_file,
+            work,
+            mirror,
+            jobs=args.jobs,
+            repeat=args.repeat,
+            environments=args.environments,
+        )
     if args.only in (None, "cold-build"):
         bench_cold_build(
             matrix,
@@ -291,6 +289,7 @@ def main() -> None:
             compare_template=args.compare_template,
             with_host_layer=args.host_layer,
             with_buildkit=args.buildkit,
+            with_mounted=args.mounted,
         )
 
 
@@ -304,6 +303,7 @@ def bench_cold_build(
     compare_template: Path | None,
     with_host_layer: bool = False,
     with_buildkit: bool = False,
+    with_mounted: bool = True,
 ) -> None:
     client = docker.from_env()
     if with_buildkit and buildkit_build.buildx_version() is None:
@@ -316,6 +316,17 @@ def bench_cold_build(
         )
     say = lambda text: print(text, flush=True)  # noqa: E731
     print(f"cold build of py{cold_build.PYTHON}/{spec.environment}, {repeat} rounds", flush=True)
+    mounteds: list[mounted_build.MountedBuildTiming] = []
+    if with_mounted and not engine.binds_host_paths(spec.base.image):
+        say("  no mounted build: the engine cannot bind-mount this machine's directories")
+        with_mounted = False
+
+    def mounted() -> None:
+        mounteds.append(
+            mounted_build.mounted_build(client, spec, mirror.build_args if mirror else {})
+        )
+        say(f"  cold build (mounted) {len(mounteds)}: {mounteds[-1].seconds:.1f} s")
+
     result = cold_build.cold_builds(
         client,
         spec,
@@ -326,8 +337,11 @@ def bench_cold_build(
         other=other,
         with_host_layer=with_host_layer,
         with_buildkit=with_buildkit,
+        more=[mounted] if with_mounted else [],
     )
     rows = cold_build.report(result, spec)
+    if mounteds:
+        rows += mounted_build.rows(mounteds, result.host_s)
     if breakdown_repeat > 0:
         steps = matrix.environments[spec.environment].steps_for(cold_build.PYTHON)
         found = build_breakdown.breakdown(
@@ -360,12 +374,14 @@ def bench_cells(
     *,
     jobs: int,
     repeat: int,
+    environments: str,
 ) -> None:
     cells = expand(matrix).cells
     cache_dir = mirror.cache_dir if mirror else wheelhouse.default_cache_dir()
     traffic_before = wheelhouse.Traffic.read(cache_dir)
     harness = [str(Path(sys.executable).parent / "harness"), "run", str(matrix_file), "-q"]
     harness += ["--jobs", str(jobs), "--results", str(work / "results")]
+    harness += ["--environments", environments]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
     print(f"cells: {len(cells)} cells in {len(matrix.environments)} images", flush=True)
@@ -378,6 +394,8 @@ def bench_cells(
             str(jobs),
             "--results",
             str(work / "results"),
+            "--environments",
+            environments,
         ],
         **quiet,
     )
@@ -393,9 +411,11 @@ def bench_cells(
         shutil.rmtree(work / "results" / ".cache" / "cells", ignore_errors=True)
         colds.append(sh(harness, **quiet))
         say(f"  floor {floors[-1]:.1f} s, harness cold {colds[-1]:.1f} s")
-        for level, seconds in cell_floor.measure(
-            matrix, cells, image_tags(work), jobs, say
-        ).items():
+        # What the harness's cells ran in (its run's images.json), the docker-run floor's too.
+        images = cell_images(work)
+        if len(colds) == 1:
+            say(f"  environments: {environment_mode(images.values())}")
+        for level, seconds in cell_floor.measure(matrix, cells, images, jobs, say).items():
             levels[level].append(seconds)
     floor_s, cold_s = statistics.median(floors), statistics.median(colds)
     warm_s = sh(harness, **quiet)
@@ -403,11 +423,11 @@ def bench_cells(
     scenario.write_text(scenario.read_text(encoding="utf-8") + "\n# edited by the bench\n", "utf-8")
     edit_s = sh(harness, **quiet)
 
-    latest = json.loads((work / "results" / "latest" / "images.json").read_text(encoding="utf-8"))
-    tags = [record["tag"] for record in latest]
-    shared, unshared = image_disk(tags)
+    images = cell_images(work)
+    mode = environment_mode(images.values())
+    tags = [image.tag for image in images.values()]
     empty_s, empty_cpu_s = empty_container(tags[0])
-    installs = distinct_installs(matrix, venvs)
+    installs = environment_disk.distinct_installs(matrix, venvs)
     per_cell_overhead = (cold_s - floor_s) * jobs / len(cells)
     # One fresh container per cell is the harness's contract: this is the best it could do.
     best_s = floor_s + empty_s * len(cells) / jobs
@@ -416,6 +436,7 @@ def bench_cells(
     edited_cells = sum(c.scenario == EDITED_SCENARIO for c in cells)
     rows = [
         ("cells / parallelism", f"{len(cells)} / {jobs}", ""),
+        ("environments (harness --environments " + environments + ")", "", mode),
         ("build (images missing: built; present: reused)", f"{build_s:.1f} s", ""),
         (
             f"floor: `python SCENARIO` in host venvs (median of {len(floors)})",
@@ -455,7 +476,13 @@ def bench_cells(
             f"{best_s:.1f} s",
             f"{best_s / floor_s:.2f} x floor",
         ),
-        *docker_run_rows(levels, cold_s, len(cells), jobs),
+        *docker_run_rows(
+            levels,
+            cold_s,
+            len(cells),
+            jobs,
+            mounted=any(i.environment_dir is not None for i in images.values()),
+        ),
         ("downloaded from PyPI (this bench)", f"{traffic.fetched / 1e6:.1f} MB", ""),
         (
             "served to pips (would be downloaded without the mirror)",
@@ -464,15 +491,19 @@ def bench_cells(
             if traffic.fetched
             else "all from cache",
         ),
-        (
-            "image disk over bases (shared layers once)",
-            f"{shared / 1e6:.0f} MB",
-            f"{shared / installs:.2f} x installs ({verdict(shared / installs, DISK_TARGET)})",
+        *environment_disk.disk_rows(
+            list(images.values()), installs, lambda ratio: verdict(ratio, DISK_TARGET)
         ),
-        ("image disk if layers were not shared", f"{unshared / 1e6:.0f} MB", ""),
-        ("distinct installs (host venvs' lib/)", f"{installs / 1e6:.0f} MB", ""),
     ]
     print_rows(rows)
+
+
+def environment_mode(images: Iterable[cell_floor.CellImage]) -> str:
+    """Which kind of environment the harness's cells ran in."""
+    kinds = {image.environment_dir is not None for image in images}
+    if kinds == {True}:
+        return "mounted (prefix images, directories mounted read-only)"
+    return "images" if kinds == {False} else "mixed: some images, some mounted"
 
 
 if __name__ == "__main__":
