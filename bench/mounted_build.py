@@ -29,7 +29,7 @@ from harness.build.dockerfile import ImageSpec
 from harness.build.dockerfile_cut import split
 from harness.build.environment_store import EnvironmentStore
 from harness.build.images import ImageRecord
-from harness.build.mounted import MountedBuild, build_mounted
+from harness.build.mounted import STORE_MOUNT, MountedBuild, build_mounted
 from harness.engine.api import BuildResult, LineSink, RunResult, RunSpec
 from harness.engine.commands import silent
 from harness.engine.docker_engine import DockerEngine
@@ -43,7 +43,7 @@ class MountedBuildTiming:
 
     seconds: float = 0.0
     prefix: float = 0.0  # the prefix image, classic builder, --no-cache
-    copy_out: float = 0.0  # the container that copies the prefix's venv and state out
+    copy_out: float = 0.0  # the container that lays the environment out (the prefix's venv and state copied, as root)
     installs: list[float] = field(default_factory=list)  # each install step's container
 
     @property
@@ -94,7 +94,8 @@ class TimingEngine(DockerEngine):
         started = time.monotonic()
         result = super().run(replace(spec, image=bench_tag(spec.image)))
         seconds = time.monotonic() - started
-        if any(mount.target == "/out" for mount in spec.mounts):
+        # The layout (the prefix's venv and state copied out, as root) mounts the store.
+        if any(mount.target == STORE_MOUNT for mount in spec.mounts):
             self.timing.copy_out += seconds
         else:
             self.timing.installs.append(seconds)

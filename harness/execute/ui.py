@@ -69,7 +69,8 @@ class BuildProgress:
         detail = f" in {record.seconds:g}s" if record.seconds else ""
         if record.error:
             detail += f": {record.error.splitlines()[0]}"
-        self._progress.console.print(escape(f"  image {name}: {record.status}{detail}"))
+        kind = "environment" if record.environment_dir is not None else "image"
+        self._progress.console.print(escape(f"  {kind} {name}: {record.status}{detail}"))
         self._progress.update(self._task, advance=1, description=escape(name))
 
     def close(self) -> None:
