@@ -43,7 +43,8 @@ class MountedBuildTiming:
 
     seconds: float = 0.0
     prefix: float = 0.0  # the prefix image, classic builder, --no-cache
-    copy_out: float = 0.0  # the container that lays the environment out (the prefix's venv and state copied, as root)
+    # The container that lays the environment out (the prefix's venv and state, copied as root).
+    copy_out: float = 0.0
     installs: list[float] = field(default_factory=list)  # each install step's container
 
     @property
