@@ -161,16 +161,23 @@ def test_clean_removes_the_harness_images_and_only_those(
     users = ("unrelated:1", "unrelated:2", "mine:latest", "mine:derived", "mine:env-copy")
     others = {tag: client.images.get(tag).id for tag in users}
 
+    # A mounted environment in a cache of this test's own: clean removes those too, and must not
+    # touch the real ~/.cache of whoever runs the tests.
+    cache = tmp_path / "cache"
+    environment = cache / "keras-matrix" / "environments" / ("0" * 64)
+    (environment / "venv").mkdir(parents=True)
+    (environment / "environment.json").write_text("{}", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "harness", "clean", "--yes"],
         capture_output=True,
         text=True,
         check=False,
-        env=os.environ | {"DOCKER_HOST": second_daemon},
+        env=os.environ | {"DOCKER_HOST": second_daemon, "XDG_CACHE_HOME": str(cache)},
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "removed 2 images\n"
+    assert done.stdout == "removed 2 images and 1 mounted environments\n"
+    assert not environment.exists()
     assert f"+ docker rmi {BASE_TAG}" in done.stderr
     assert f"+ docker rmi {spec.tag}" in done.stderr
     left = {tag: image.id for image in client.images.list(all=True) for tag in image.tags}
