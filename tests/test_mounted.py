@@ -10,6 +10,7 @@ import io
 import os
 import shlex
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -440,3 +441,16 @@ def test_clean_removes_every_mounted_environment(tmp_path: Path) -> None:
     removed, kept = build.store.clear()
     assert (removed, kept) == (2, [])  # a and a_then_b; the broken one left nothing
     assert list(build.store.root.iterdir()) == []
+
+
+def test_what_killed_builds_left_is_swept_after_a_day(tmp_path: Path) -> None:
+    store = EnvironmentStore(root=tmp_path / "environments")
+    store.sweep()  # no store yet: nothing to do
+    old, young, kept = (store.root / name for name in ("a.partial-1", "b.removed-2", "c" * 64))
+    for path in (old, young, kept):
+        (path / "venv").mkdir(parents=True)
+    day_ago = time.time() - 2 * 86400
+    os.utime(old, (day_ago, day_ago))
+    os.utime(kept, (day_ago, day_ago))
+    store.sweep()
+    assert sorted(p.name for p in store.root.iterdir()) == sorted([young.name, kept.name])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,18 @@ class EnvironmentStore:
             return None
         return found if isinstance(found, dict) else None
 
+    def sweep(self, older_than_s: float = 86400.0) -> None:
+        """Remove what killed builds left: unfinished (`.partial-`) and half-removed (`.removed-`)
+        directories a day old. Younger ones may be another process's build in progress."""
+        if not self.root.is_dir():
+            return
+        limit = time.time() - older_than_s
+        for path in self.root.iterdir():
+            if (".partial-" in path.name or ".removed-" in path.name) and (
+                path.stat().st_mtime < limit
+            ):
+                shutil.rmtree(path, ignore_errors=True)
+
     def clear(self) -> tuple[int, list[Path]]:
         """Remove every environment: how many, and the paths this process could not remove
         (their files are root's where the engine is not rootless)."""
@@ -100,6 +113,7 @@ def store_for(
     if not use_mounts(mode, driver=driver, binds=lambda: engine.binds_host_paths(probe)):
         return None
     store = EnvironmentStore(root=root) if root is not None else EnvironmentStore.default()
+    store.sweep()
     note(
         f"environments: mounted from {store.root} (storage driver {driver}; "
         "--environments images builds images instead)"
