@@ -33,7 +33,13 @@ from pathlib import Path
 from harness.build.dockerfile import ImageSpec
 from harness.build.dockerfile_cut import Split, prefix_tag, split
 from harness.build.environment_store import MOUNTED_PATHS, RECORD, EnvironmentStore
-from harness.build.images import BuildFailures, ImageRecord, network_failure, pip_reason
+from harness.build.images import (
+    BuildFailures,
+    BuildStatus,
+    ImageRecord,
+    network_failure,
+    pip_reason,
+)
 from harness.config.sandbox import Sandbox
 from harness.engine.api import Engine, Mount, RunResult, RunSpec
 from harness.textfiles import write_atomic
@@ -146,7 +152,9 @@ def build_mounted(
     prefix_id, log = _prefix(job, spec, cut, tag)
     if prefix_id is None:
         log_path.write_text(log + "\n", encoding="utf-8")
-        return replace(record, status="failed", error=pip_reason(log, log.splitlines()[-1]))
+        # The prefix installs pip itself: an index it cannot reach is not the environment's fault.
+        status: BuildStatus = "unreachable" if network_failure(log) else "failed"
+        return replace(record, status=status, error=pip_reason(log, log.splitlines()[-1]))
     record = replace(record, tag=tag)
     for attempt, delay in enumerate((*job.retry_delays, None), start=1):
         ok, log, error, made = _install(job, spec, cut, tag, parent)
