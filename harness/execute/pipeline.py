@@ -74,7 +74,8 @@ def image_keys(cells: Sequence[Cell]) -> list[tuple[str, str]]:
 # means for a matrix (measured in docs/performance.md).
 SLOW_STORAGE_DRIVERS = {
     "fuse-overlayfs": "every file a cell reads is a round trip through a userspace daemon; "
-    "TensorFlow imports take about 3x as long as under overlay2 (docs/performance.md)",
+    "TensorFlow imports from an image take about 3x as long as under overlay2, which mounted "
+    "environments avoid (--environments, docs/performance.md)",
     "vfs": "every container starts from a full copy of its image; expect slow starts",
 }
 
