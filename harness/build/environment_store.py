@@ -4,7 +4,6 @@ cells (build/mounted.py builds those), and which a run uses."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from harness.build import wheelhouse
 from harness.build.dockerfile import ImageSpec
 from harness.engine.api import Engine, Mount
 from harness.errors import ConfigurationError
@@ -50,8 +50,7 @@ class EnvironmentStore:
     @classmethod
     def default(cls) -> EnvironmentStore:
         """~/.cache/keras-matrix/environments (beside the wheelhouse, as images are per host)."""
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return cls(root=Path(base) / "keras-matrix" / "environments")
+        return cls(root=wheelhouse.default_cache_dir().parent / "environments")
 
     def directory(self, spec: ImageSpec) -> Path:
         """Where `spec`'s environment lives once built."""

@@ -37,6 +37,7 @@ from harness.build.images import (
     BuildFailures,
     BuildStatus,
     ImageRecord,
+    Instead,
     network_failure,
     pip_reason,
 )
@@ -44,9 +45,10 @@ from harness.config.sandbox import Sandbox
 from harness.engine.api import Engine, Mount, RunResult, RunSpec
 from harness.textfiles import write_atomic
 
+# Where the store's root is mounted for laying environments out and removing them, as root.
+STORE_MOUNT = "/keras-matrix-environments"
 # An install container is a build step, not a cell: root, the bridge network (the host-side
 # mirror), no read-only root. pip unpacks each download under /tmp, kept in memory as in a build.
-STORE_MOUNT = "/keras-matrix-environments"
 INSTALL_SANDBOX = Sandbox(
     network="bridge",
     user="0:0",
@@ -85,9 +87,7 @@ class MountedBuild:
     sleep: Callable[[float], None] = time.sleep
 
 
-def builder(
-    job: MountedBuild, *, rebuild: bool, failures: BuildFailures | None
-) -> Callable[[ImageSpec, Sequence[tuple[ImageSpec, ImageRecord]]], ImageRecord | None]:
+def builder(job: MountedBuild, *, rebuild: bool, failures: BuildFailures | None) -> Instead:
     """`make` for build_images(): each environment mounted where its Dockerfile allows."""
 
     def instead(
