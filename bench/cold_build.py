@@ -397,21 +397,29 @@ def buildkit_rows(result: ColdBuildResult) -> list[tuple[str, str, str]]:
     ]
 
 
+def ratio_row(label: str, seconds: list[float], host_s: float) -> tuple[str, str, str]:
+    """A build's row: `label` with the count, the median, and its ratio to the host venv."""
+    median = statistics.median(seconds)
+    return (
+        f"{label}; median of {len(seconds)})",
+        f"{median:.1f} s",
+        f"{median / host_s:.2f} x host venv ({spread(seconds)} s)",
+    )
+
+
+def part(values: list[float]) -> str:
+    """The median of one part of a build."""
+    return f"{statistics.median(values):.1f} s"
+
+
 def host_layer_rows(result: ColdBuildResult) -> list[tuple[str, str, str]]:
     """The host-layer builds: the ratio, then each part's median."""
     builds = result.host_layers
-    seconds = [b.seconds for b in builds]
-    median = statistics.median(seconds)
-
-    def part(values: list[float]) -> str:
-        return f"{statistics.median(values):.1f} s"
-
     return [
-        (
-            f"host-layer build py{PYTHON} (installs on the host's disk, docker load; median of "
-            f"{len(builds)})",
-            f"{median:.1f} s",
-            f"{median / result.host_s:.2f} x host venv ({spread(seconds)} s)",
+        ratio_row(
+            f"host-layer build py{PYTHON} (installs on the host's disk, docker load",
+            [b.seconds for b in builds],
+            result.host_s,
         ),
         ("  classic builder up to the first install", part([b.prefix for b in builds]), ""),
         ("  venv copied onto the host", part([b.copy_out for b in builds]), ""),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
-from cold_build import BENCH_REPOSITORY, PYTHON, remove_image, scratch_root, spread, timed_build
+from cold_build import (
+    BENCH_REPOSITORY,
+    PYTHON,
+    part,
+    ratio_row,
+    remove_image,
+    scratch_root,
+    timed_build,
+)
 
 from harness.build.dockerfile import ImageSpec
 from harness.build.dockerfile_cut import split
@@ -148,18 +155,11 @@ def mounted_build(
 
 def rows(builds: list[MountedBuildTiming], host_s: float) -> list[tuple[str, str, str]]:
     """The mounted builds: the ratio against the host venv, then each part's median."""
-    seconds = [b.seconds for b in builds]
-    median = statistics.median(seconds)
-
-    def part(values: list[float]) -> str:
-        return f"{statistics.median(values):.1f} s"
-
     return [
-        (
-            f"cold build, mounted py{PYTHON} (prefix --no-cache, fresh store; median of "
-            f"{len(builds)})",
-            f"{median:.1f} s",
-            f"{median / host_s:.2f} x host venv ({spread(seconds)} s)",
+        ratio_row(
+            f"cold build, mounted py{PYTHON} (prefix --no-cache, fresh store",
+            [b.seconds for b in builds],
+            host_s,
         ),
         (
             "  prefix image (classic builder, up to the installs)",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.build.bases import debian_base
-from harness.build.dockerfile import render
+from harness.build.dockerfile import ImageSpec, render
 from harness.build.dockerfile_cut import prefix_tag, split
 from harness.build.freezes import step_constraints, unpinned_note
 from harness.config.matrix import Matrix, load_matrix
@@ -35,6 +35,21 @@ def freezes(directory: Path, by_environment: dict[str, str]) -> Path:
     return directory
 
 
+def rendered(
+    matrix: Matrix, environment: str, constraints: tuple[bytes | None, ...] = ()
+) -> ImageSpec:
+    """`environment` on Python 3.11's Debian base, with these pins for its steps."""
+    return render(
+        matrix,
+        "3.11",
+        environment,
+        base=debian_base("3.11"),
+        template_dir=None,
+        ca_bundle=None,
+        constraints=constraints,
+    )
+
+
 def test_an_earlier_step_is_pinned_to_the_environment_of_just_the_steps_up_to_it(
     matrix: Matrix, tmp_path: Path
 ) -> None:
@@ -45,14 +60,10 @@ def test_an_earlier_step_is_pinned_to_the_environment_of_just_the_steps_up_to_it
     )
     # A single step is pinned to its own freeze, as before.
     assert step_constraints(directory, matrix, "3.11", "tf-2.15") == (TF.encode(),)
-    spec = render(
+    spec = rendered(
         matrix,
-        "3.11",
         "tf-2.15_then_keras-3",
-        base=debian_base("3.11"),
-        template_dir=None,
-        ca_bundle=None,
-        constraints=step_constraints(directory, matrix, "3.11", "tf-2.15_then_keras-3"),
+        step_constraints(directory, matrix, "3.11", "tf-2.15_then_keras-3"),
     )
     assert unpinned_note(directory, spec) is None
     context = spec.write_context(tmp_path / "context")
@@ -66,15 +77,7 @@ def test_a_step_with_no_such_environment_in_the_pinned_run_is_unpinned_and_said_
     directory = freezes(tmp_path, {"tf-2.15_then_keras-3": LAYERED})
     pinned = step_constraints(directory, matrix, "3.11", "tf-2.15_then_keras-3")
     assert pinned == (None, LAYERED.encode())
-    spec = render(
-        matrix,
-        "3.11",
-        "tf-2.15_then_keras-3",
-        base=debian_base("3.11"),
-        template_dir=None,
-        ca_bundle=None,
-        constraints=pinned,
-    )
+    spec = rendered(matrix, "tf-2.15_then_keras-3", pinned)
     assert unpinned_note(directory, spec) == (
         f"py3.11/tf-2.15_then_keras-3: step 1 of 2 installed without pins: {directory} has no "
         "pip freeze of an environment of just the steps up to it"
@@ -87,9 +90,7 @@ def test_an_environment_without_a_freeze_is_built_without_pins(
     directory = freezes(tmp_path, {"tf-2.15": TF})
     assert step_constraints(directory, matrix, "3.11", "keras3-only") == ()
     assert step_constraints(None, matrix, "3.11", "tf-2.15") == ()
-    spec = render(
-        matrix, "3.11", "keras3-only", base=debian_base("3.11"), template_dir=None, ca_bundle=None
-    )
+    spec = rendered(matrix, "keras3-only")
     assert unpinned_note(directory, spec) == (
         f"py3.11/keras3-only: no pip freeze in {directory}; built without pins"
     )
@@ -101,14 +102,10 @@ def test_the_constraints_are_the_prefix_s_and_the_pins_the_install_steps(
 ) -> None:
     directory = freezes(tmp_path, {"tf-2.15": TF, "tf-2.15_then_keras-3": LAYERED})
 
-    layered = render(
+    layered = rendered(
         matrix,
-        "3.11",
         "tf-2.15_then_keras-3",
-        base=debian_base("3.11"),
-        template_dir=None,
-        ca_bundle=None,
-        constraints=step_constraints(directory, matrix, "3.11", "tf-2.15_then_keras-3"),
+        step_constraints(directory, matrix, "3.11", "tf-2.15_then_keras-3"),
     )
     cut = split(layered)
     assert cut is not None
@@ -118,15 +115,7 @@ def test_the_constraints_are_the_prefix_s_and_the_pins_the_install_steps(
         "PIP_CONSTRAINT=/etc/keras-matrix/constraints/2.txt",
     ]
     # The prefix image holds the constraints: another step's pins are another prefix.
-    other = render(
-        matrix,
-        "3.11",
-        "tf-2.15_then_keras-3",
-        base=debian_base("3.11"),
-        template_dir=None,
-        ca_bundle=None,
-        constraints=(TF.encode(), TF.encode()),
-    )
+    other = rendered(matrix, "tf-2.15_then_keras-3", (TF.encode(), TF.encode()))
     other_cut = split(other)
     assert other_cut is not None
     assert prefix_tag(other, other_cut) != prefix_tag(layered, cut)
