@@ -136,14 +136,15 @@ def read(readable: str, *, full: str) -> Versions:
     for step in steps:
         named.update(step_names(step))
     named.update(_conda_names(readable))
+    python, python_notes = python_said(version_roles.without_artifacts(readable))
     return Versions(
-        python=python_of(version_roles.without_artifacts(readable)),
+        python=python,
         pins=pins,
         steps=steps,
         ignored=ignored,
         listed=listed,
         named=frozenset(named),
-        notes=notes,
+        notes=(*notes, *python_notes),
     )
 
 
@@ -385,9 +386,26 @@ def _conda_names(readable: str) -> list[str]:
 
 def python_of(readable: str) -> tuple[str, str] | None:
     """The Python version a line states, and the words it was read from."""
+    return python_said(readable)[0]
+
+
+def python_said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
+    """The Python version a line states and the words it was read from, with a note for each
+    Python the report names as another than the failing one ("it works in Python 3.10"): that
+    one is never the failing Python, even when the report states no other."""
+    roles = version_roles.roles(readable)
+    chosen: tuple[str, str] | None = None
+    passed_over: dict[str, str] = {}
     for pattern, kind in _PYTHON_FORMS:
-        match = pattern.search(readable)
-        if match:
+        for match in pattern.finditer(readable):
             version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
-            return version, f'{kind}"{match[0].strip()}"'
-    return None
+            if roles.of(match.start()) == "other":
+                passed_over.setdefault(version, match[0].strip())
+            elif chosen is None:
+                chosen = (version, f'{kind}"{match[0].strip()}"')
+    notes = tuple(
+        f'Python {version} not used: "{words}" names another Python than the failing one'
+        for version, words in passed_over.items()
+        if chosen is None or version != chosen[0]
+    )
+    return chosen, notes
