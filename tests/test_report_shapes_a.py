@@ -19,3 +19,22 @@ def test_a_python_that_works_is_not_used_even_alone() -> None:
     assert found.notes == (
         'Python 3.10 not used: "Python 3.10" names another Python than the failing one',
     )
+
+
+def test_a_version_said_to_work_before_its_verb_is_not_the_failing_one() -> None:
+    for sentence in (
+        "keras 3.3.3 works just fine.",
+        "Keras 3.3.3 (the one we had pinned) still works.",
+        "keras 3.3.3 is fine.",
+    ):
+        found = extract(f"# Regression in keras 3.4\n\n{sentence}\n\nimport keras\n")
+        assert {p.name: p.version for p in found.pins} == {"keras": "3.4"}, sentence
+    found = extract("keras 3.3.3 works differently from what the docs say.\n")
+    assert [p.version for p in found.pins] == ["3.3.3"]
+
+
+def test_a_listing_row_outside_a_table_is_columns_not_a_sentence() -> None:
+    for row in ("keras    3.3.3    pyhd8ed1ab_0    conda-forge", "keras 3.3.3 /opt/venv/lib"):
+        assert [p.version for p in extract(f"{row}\n").pins] == ["3.3.3"], row
+    found = extract("keras 3.4 fails.\nkeras 3.3.3 works just fine.\n")
+    assert [p.version for p in found.pins] == ["3.4"]

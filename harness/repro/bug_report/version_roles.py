@@ -2,8 +2,9 @@
 
 "The .h5 was saved with keras 2.12" and "the model was trained in TF 2.10" describe a file,
 not an install: those versions are never pinned. "It worked fine with TF 2.15", "after
-upgrading from 2.15.1", "downgrading to keras 3.3.3 fixes it" name another version than the
-one that fails: pinned only when the report gives that package no other version.
+upgrading from 2.15.1", "downgrading to keras 3.3.3 fixes it", "keras 3.3.3 works just fine"
+name another version than the one that fails: pinned only when the report gives that package
+no other version.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ _OTHER = re.compile(
     r"\s+" + _THE + _MENTIONS,
     re.IGNORECASE,
 )
+# The same said after the version: "Keras 3.3.3 works just fine", "TF 2.15 is fine".
+_OTHER_BEFORE = re.compile(
+    _MENTIONS + r"(?:\s*\([^()\n]{0,80}\))?\s+(?:still\s+|also\s+|itself\s+)?"
+    r"(?:works?|worked|runs?\s+fine|ran\s+fine|(?:is|was)\s+(?:fine|ok|okay)"
+    r"|(?:has|had)\s+no\s+(?:error|issue|problem)s?)\b",
+    re.IGNORECASE,
+)
 # "upgrading from TensorFlow 2.15.1 to 2.16.1": the version upgraded to is the named package's.
 _UPGRADE_TO = re.compile(
     r"\bfrom\s+(?P<name>"
@@ -91,6 +99,7 @@ def roles(text: str) -> Roles:
                 continue
         artifact.append(match.span("mentions"))
     other = [match.span("mentions") for match in _OTHER.finditer(text)]
+    other += [match.span("mentions") for match in _OTHER_BEFORE.finditer(text)]
     targets = [
         (m["name"], m["version"], " ".join(m[0].split()))
         for m in _UPGRADE_TO.finditer(text)

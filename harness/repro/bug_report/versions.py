@@ -370,8 +370,18 @@ def _listings(readable: str, add: Callable[..., None]) -> None:
             add(match[1], match[2], f"`{line.strip()}`", listed=True, local=match["local"])
             continue
         row = _LIST_ROW.match(line)
-        if row and (in_table or canonical(row[1]) in PINNED_PACKAGES):
+        if row and (in_table or (canonical(row[1]) in PINNED_PACKAGES and _row_like(line))):
             add(row[1], row[2], f"`{' '.join(line.split()[:2])}`", listed=in_table)
+
+
+# What follows a version in a `pip list` / `conda list` row: a build string, a channel, a path.
+_ROW_COLUMN = re.compile(r"\S*[\d/\\]\S*|pypi|conda-forge|defaults|anaconda|main|<pip>")
+
+
+def _row_like(line: str) -> bool:
+    """A row outside a listing's table is one only if what follows its version is columns:
+    "Keras 3.3.3 works just fine." starts like a row but is a sentence, read as prose."""
+    return all(_ROW_COLUMN.fullmatch(word) for word in line.split()[2:])
 
 
 def _conda_names(readable: str) -> list[str]:
