@@ -38,3 +38,12 @@ def test_a_listing_row_outside_a_table_is_columns_not_a_sentence() -> None:
         assert [p.version for p in extract(f"{row}\n").pins] == ["3.3.3"], row
     found = extract("keras 3.4 fails.\nkeras 3.3.3 works just fine.\n")
     assert [p.version for p in found.pins] == ["3.4"]
+
+
+def test_the_versions_after_not_with_are_the_failing_ones() -> None:
+    found = extract("It works with keras 3.6.0, but not with 3.7.0 or 3.8.0.\n\nimport keras\n")
+    assert {p.name: p.version for p in found.pins} == {"keras": "3.8.0"}
+    found = extract("Works in TF 2.15 but not in 2.16.\n\nimport tensorflow\n")
+    assert {p.name: p.version for p in found.pins} == {"tensorflow": "2.16"}
+    found = extract("It works with Python 3.10, not with 3.12.\n\nimport keras\n")
+    assert found.pins == ()

@@ -70,6 +70,26 @@ _UPGRADE_TO = re.compile(
     re.IGNORECASE,
 )
 
+# "works with keras 2.2.2, not with 2.2.3 or 2.2.4": the versions after "not" are the failing
+# ones of the package named before; the newest listed is taken.
+_NOT_WITH = re.compile(
+    r"\s*[,;]?\s*(?:but\s+)?not\s+(?:with|in|on|under|using|for)\s+(?:versions?\s+)?"
+    r"(?P<versions>v?\d+(?:\.\d+){1,3}(?:\s*(?:,|or|and|/)\s*v?\d+(?:\.\d+){1,3})*)(?!\w|\.\d)",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(r"(?P<name>" + _NAMES + r")\s*(?:version)?\s*(?:==|=|:)?\s*v?\d", re.IGNORECASE)
+
+
+def _failing_after(text: str, match: re.Match[str]) -> tuple[str, str, str] | None:
+    """(name, version, words) for the failing version written right after a working one."""
+    after = _NOT_WITH.match(text, match.end())
+    named = list(_NAMED.finditer(match["mentions"]))
+    if after is None or not named or named[-1]["name"].lower() == "python":
+        return None
+    version = re.findall(r"\d+(?:\.\d+){1,3}", after["versions"])[-1]
+    words = " ".join(text[match.start("mentions") : after.end()].split())
+    return named[-1]["name"], version, words
+
 
 @dataclass(frozen=True, kw_only=True)
 class Roles:
@@ -98,13 +118,15 @@ def roles(text: str) -> Roles:
             if not _FILE_SUBJECT.search(text, sentence_start, match.start()):
                 continue
         artifact.append(match.span("mentions"))
-    other = [match.span("mentions") for match in _OTHER.finditer(text)]
+    working = list(_OTHER.finditer(text))
+    other = [match.span("mentions") for match in working]
     other += [match.span("mentions") for match in _OTHER_BEFORE.finditer(text)]
     targets = [
         (m["name"], m["version"], " ".join(m[0].split()))
         for m in _UPGRADE_TO.finditer(text)
         if m["name"].lower() != "python"
     ]
+    targets += [found for match in working if (found := _failing_after(text, match))]
     return Roles(artifact=tuple(artifact), other=tuple(other), targets=tuple(targets))
 
 
