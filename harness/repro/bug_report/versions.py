@@ -18,7 +18,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from harness.repro.bug_report import version_roles
+from harness.repro.bug_report import python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
@@ -86,28 +86,6 @@ _SATISFIED = re.compile(
     r"Requirement already satisfied:\s*(?P<name>[A-Za-z0-9][\w.-]*)[^\n]*?\((?P<version>\d[\w.]*)\)"
 )
 _CONDA_INSTALL = re.compile(r"\bconda\s+(?:install|create)\b(?P<rest>[^\n]*)")
-# Python from prose and fields, from an environment being made, from paths, from sys.version.
-_PYTHON_FORMS = (
-    (
-        re.compile(
-            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+|\.[x*])?"
-            r"(?!\d|\.\d)",  # a sentence's full stop may follow: "Python 3.11.9."
-            re.IGNORECASE,
-        ),
-        "",
-    ),
-    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)", re.IGNORECASE), "path "),
-    (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
-    # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
-    (re.compile(r"[\\/]Python[\\/](3\.\d{1,2})(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
-    (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
-    (
-        re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)"),
-        "sys.version ",
-    ),
-)
-
-
 # Development builds are published under another name: TensorFlow 2.15.0.dev20230914 is
 # tf-nightly's, Keras 3.3.0.dev2024041003 keras-nightly's.
 _NIGHTLY = {"tensorflow": "tf-nightly", "keras": "keras-nightly"}
@@ -136,7 +114,7 @@ def read(readable: str, *, full: str) -> Versions:
     for step in steps:
         named.update(step_names(step))
     named.update(_conda_names(readable))
-    python, python_notes = python_said(version_roles.without_artifacts(readable))
+    python, python_notes = python_version.said(version_roles.without_artifacts(readable))
     return Versions(
         python=python,
         pins=pins,
@@ -392,30 +370,3 @@ def _conda_names(readable: str) -> list[str]:
             if not word.startswith("-") and canonical(name) in PINNED_PACKAGES:
                 names.append(canonical(name))
     return names
-
-
-def python_of(readable: str) -> tuple[str, str] | None:
-    """The Python version a line states, and the words it was read from."""
-    return python_said(readable)[0]
-
-
-def python_said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
-    """The Python version a line states and the words it was read from, with a note for each
-    Python the report names as another than the failing one ("it works in Python 3.10"): that
-    one is never the failing Python, even when the report states no other."""
-    roles = version_roles.roles(readable)
-    chosen: tuple[str, str] | None = None
-    passed_over: dict[str, str] = {}
-    for pattern, kind in _PYTHON_FORMS:
-        for match in pattern.finditer(readable):
-            version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
-            if roles.of(match.start()) == "other":
-                passed_over.setdefault(version, match[0].strip())
-            elif chosen is None:
-                chosen = (version, f'{kind}"{match[0].strip()}"')
-    notes = tuple(
-        f'Python {version} not used: "{words}" names another Python than the failing one'
-        for version, words in passed_over.items()
-        if chosen is None or version != chosen[0]
-    )
-    return chosen, notes

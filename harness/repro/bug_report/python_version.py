@@ -1,0 +1,57 @@
+"""The Python a report runs: stated in prose or a field, given to an environment being made, or
+read from a path, a wheel's tag or a printed `sys.version`. A Python the report says works is
+another than the failing one."""
+
+from __future__ import annotations
+
+import re
+
+from harness.repro.bug_report import version_roles
+
+# Python from prose and fields, from an environment being made, from paths, from sys.version.
+_PYTHON_FORMS = (
+    (
+        re.compile(
+            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+|\.[x*])?"
+            r"(?!\d|\.\d)",  # a sentence's full stop may follow: "Python 3.11.9."
+            re.IGNORECASE,
+        ),
+        "",
+    ),
+    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)", re.IGNORECASE), "path "),
+    (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
+    # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
+    (re.compile(r"[\\/]Python[\\/](3\.\d{1,2})(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
+    (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
+    (
+        re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)"),
+        "sys.version ",
+    ),
+)
+
+
+def python_of(readable: str) -> tuple[str, str] | None:
+    """The Python version a line states, and the words it was read from."""
+    return said(readable)[0]
+
+
+def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
+    """The Python version a line states and the words it was read from, with a note for each
+    Python the report names as another than the failing one ("it works in Python 3.10"): that
+    one is never the failing Python, even when the report states no other."""
+    roles = version_roles.roles(readable)
+    chosen: tuple[str, str] | None = None
+    passed_over: dict[str, str] = {}
+    for pattern, kind in _PYTHON_FORMS:
+        for match in pattern.finditer(readable):
+            version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
+            if roles.of(match.start()) == "other":
+                passed_over.setdefault(version, match[0].strip())
+            elif chosen is None:
+                chosen = (version, f'{kind}"{match[0].strip()}"')
+    notes = tuple(
+        f'Python {version} not used: "{words}" names another Python than the failing one'
+        for version, words in passed_over.items()
+        if chosen is None or version != chosen[0]
+    )
+    return chosen, notes
