@@ -4,6 +4,7 @@ failing version written after them, and tracebacks pasted as indented Markdown c
 from __future__ import annotations
 
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.tracebacks import without_block_indent
 
 
 def test_a_python_that_works_is_not_the_failing_python() -> None:
@@ -47,3 +48,25 @@ def test_the_versions_after_not_with_are_the_failing_ones() -> None:
     assert {p.name: p.version for p in found.pins} == {"tensorflow": "2.16"}
     found = extract("It works with Python 3.10, not with 3.12.\n\nimport keras\n")
     assert found.pins == ()
+
+
+def test_a_traceback_in_an_indented_code_block_is_read_as_at_the_margin() -> None:
+    pasted = (
+        "Python 3.11, keras 3.6.0. Output:\n"
+        "\n"
+        "    Traceback (most recent call last):\n"
+        '      File "<stdin>", line 1, in <module>\n'
+        "    KeyError: 'glorot'\n"
+    )
+    found = extract(pasted)
+    assert found.reported_error is not None
+    assert (found.reported_error.type, found.reported_error.source) == ("KeyError", "traceback")
+    assert without_block_indent(["text", "", "    x", "", "      y", "z", "    w"]) == [
+        "text",
+        "",
+        "x",
+        "",
+        "  y",
+        "z",
+        "    w",
+    ]

@@ -72,7 +72,7 @@ def parse(text: str) -> list[Traceback]:
     frames: list[Frame] = []
     inside = False
     header: str | None = None  # the type IPython's header names
-    lines = [_unquote(line) for line in text.splitlines()]
+    lines = without_block_indent([_unquote(line) for line in text.splitlines()])
     index = 0
 
     def cut_short() -> Traceback:
@@ -189,6 +189,31 @@ def _headless_cell(lines: list[str], index: int) -> bool:
         if match["arrow"].strip() and match["code"]:
             return True
     return False
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
+
+
+def without_block_indent(lines: list[str]) -> list[str]:
+    """`lines` with Markdown's indented code blocks (four spaces, after a blank line, outside
+    a fence) moved back to the margin: a traceback pasted that way is the same traceback, its
+    exception line and notebook frames at the margin as the reader expects them."""
+    out: list[str] = []
+    fenced = False
+    in_block = False
+    for line in lines:
+        if _FENCE_LINE.match(line):
+            fenced, in_block = not fenced, False
+        elif not fenced:
+            if not line.strip():
+                out.append(line)
+                continue
+            indented = line.startswith("    ") or line.startswith("\t")
+            starts = indented and (not out or not out[-1].strip())
+            in_block = indented and (in_block or starts)
+        margin = 0 if fenced or not in_block else 1 if line.startswith("\t") else 4
+        out.append(line[margin:])
+    return out
 
 
 def _unquote(line: str) -> str:
