@@ -384,10 +384,17 @@ def _conda_names(readable: str) -> list[str]:
 
 
 def python_of(readable: str) -> tuple[str, str] | None:
-    """The Python version a line states, and the words it was read from."""
-    for pattern, kind in _PYTHON_FORMS:
-        match = pattern.search(readable)
-        if match:
-            version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
-            return version, f'{kind}"{match[0].strip()}"'
+    """The Python version a line states, and the words it was read from. A Python the
+    report says works ("it works in Python 3.10 but not on 3.12") is not the failing one:
+    taken only when no other is named."""
+    roles = version_roles.roles(readable)
+    found = [
+        (roles.of(match.start()) == "other", match, kind)
+        for pattern, kind in _PYTHON_FORMS
+        for match in pattern.finditer(readable)
+    ]
+    for other, match, kind in sorted(found, key=lambda item: item[0]):
+        version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
+        note = " (the report says it works there; no other Python is named)" if other else ""
+        return version, f'{kind}"{match[0].strip()}"{note}'
     return None

@@ -1,0 +1,39 @@
+"""Shapes of reports read from forum posts and TensorFlow issues: which version is the one
+that fails when the report names several, and where a claimed error is written in prose."""
+
+from __future__ import annotations
+
+from harness.repro.bug_report.parse import extract
+
+
+def _pins(text: str) -> dict[str, str]:
+    return {pin.name: pin.version for pin in extract(text).pins}
+
+
+def test_a_version_named_before_the_words_that_say_it_works_is_not_the_failing_one() -> None:
+    text = "With TF `2.13.1`, the loader runs fine.\nOn TensorFlow 2.14.0 it raises.\n"
+    assert _pins(text) == {"tensorflow": "2.14.0"}
+    # Said the other way round, the same.
+    assert _pins("It runs fine with TF 2.13.1. On TensorFlow 2.14.0 it raises.\n") == {
+        "tensorflow": "2.14.0"
+    }
+
+
+def test_a_version_that_no_longer_works_is_the_failing_one() -> None:
+    text = "It worked with keras 3.1.0.\n\nMasking is no longer working in keras 3.2.1.\n"
+    assert _pins(text) == {"keras": "3.2.1"}
+    text = "Fine with keras 3.1.0; the callback doesn't work with keras 3.2.1.\n"
+    assert _pins(text) == {"keras": "3.2.1"}
+    # A negation inside the clause: that version fails too.
+    assert _pins("With keras 3.2.1 the callback does not work.\n") == {"keras": "3.2.1"}
+
+
+def test_a_python_that_works_is_not_the_failing_python() -> None:
+    found = extract("It works in Python 3.10, but Python 3.12 gives the error.\nkeras 3.3\n")
+    assert found.python is not None
+    assert found.python[0] == "3.12"
+    # The only Python named is still taken, and said so.
+    found = extract("It works in Python 3.10.\nkeras 3.3\n")
+    assert found.python is not None
+    assert found.python[0] == "3.10"
+    assert "works there" in found.python[1]
