@@ -37,3 +37,25 @@ def test_a_python_that_works_is_not_the_failing_python() -> None:
     assert found.python is not None
     assert found.python[0] == "3.10"
     assert "works there" in found.python[1]
+
+
+def test_an_error_written_into_a_sentence_is_the_claim_up_to_where_its_message_ends() -> None:
+    text = "Hi, I keep getting ValueError: bad input shape (3,). Any idea? I use keras 3.1.\n"
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == ("ValueError", "bad input shape (3,)")
+    # A message of a known form ends where the form does, Python's aside kept.
+    text = (
+        "I get ImportError: cannot import name 'ops' from partially initialized module "
+        "'keras.src' (most likely due to a circular import) when I run it\n"
+    )
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert claim.message.endswith("(most likely due to a circular import)")
+
+
+def test_code_that_handles_an_error_claims_none() -> None:
+    text = "My loader:\n\n    try:\n        x = 1\n    except KeyError: pass\n\nkeras 3.1\n"
+    assert extract(text).reported_error is None
+    text = "```python\ntry:\n    x = 1\nexcept KeyError: pass\n```\nkeras 3.1\n"
+    assert extract(text).reported_error is None
