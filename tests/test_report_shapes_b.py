@@ -59,3 +59,13 @@ def test_code_that_handles_an_error_claims_none() -> None:
     assert extract(text).reported_error is None
     text = "```python\ntry:\n    x = 1\nexcept KeyError: pass\n```\nkeras 3.1\n"
     assert extract(text).reported_error is None
+
+
+def test_a_pre_release_is_read_however_it_is_separated() -> None:
+    for written in ("2.1.0rc1", "2.1.0-rc1", "2.1.0.rc1"):
+        assert _pins(f"- TensorFlow version: {written}\n") == {"tensorflow": "2.1.0rc1"}
+    assert _pins("tf.__version__ is 2.16.0-rc0 here\n") == {"tensorflow": "2.16.0rc0"}
+    assert _pins("I use TF 2.16.0-rc0.\n") == {"tensorflow": "2.16.0rc0"}
+    # A wheel's tags after its version are not a pre-release.
+    wheel = "pip install tensorflow-2.15.0-cp311-cp311-manylinux2014_x86_64.whl\n"
+    assert _pins(wheel) == {"tensorflow": "2.15.0"}
