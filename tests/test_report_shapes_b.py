@@ -69,3 +69,17 @@ def test_a_pre_release_is_read_however_it_is_separated() -> None:
     # A wheel's tags after its version are not a pre-release.
     wheel = "pip install tensorflow-2.15.0-cp311-cp311-manylinux2014_x86_64.whl\n"
     assert _pins(wheel) == {"tensorflow": "2.15.0"}
+
+
+def test_a_missing_submodule_of_a_known_package_is_imported_and_its_package_installed() -> None:
+    found = extract("I get `ModuleNotFoundError: No module named 'tensorflow.keras'`\n")
+    assert found.code is not None
+    assert found.code.text == "import tensorflow.keras\n"
+    # Its package is there: what the code imports through it runs that package.
+    error = "ModuleNotFoundError: No module named 'keras.legacy'"
+    text = f"```python\nimport adamw_helpers\n```\n{error}\n"
+    assert extract(text).error_packages == ("keras",)
+    # A missing top-level package gives no code: it only shows what the report says.
+    assert extract("I get `ModuleNotFoundError: No module named 'keras'`\n").code is None
+    # Nor does a submodule of a package the harness does not know.
+    assert extract("I get `ModuleNotFoundError: No module named 'mylib.utils'`\n").code is None
