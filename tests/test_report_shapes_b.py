@@ -83,3 +83,15 @@ def test_a_missing_submodule_of_a_known_package_is_imported_and_its_package_inst
     assert extract("I get `ModuleNotFoundError: No module named 'keras'`\n").code is None
     # Nor does a submodule of a package the harness does not know.
     assert extract("I get `ModuleNotFoundError: No module named 'mylib.utils'`\n").code is None
+
+
+def test_a_name_quoted_after_error_is_not_the_message_of_a_cut_traceback() -> None:
+    header = "TypeError                                 Traceback (most recent call last)\n"
+    text = f"I get an error saying that `BatchNormalization` cannot take it.\n\n```\n{header}```\n"
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == ("TypeError", "")
+    text = f'It shows "unhashable type: list" and stops.\n\n```\n{header}```\n'
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert claim.message == "unhashable type: list"

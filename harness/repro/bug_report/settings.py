@@ -44,7 +44,9 @@ _CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
 _INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
 _QUOTED_MESSAGE = re.compile(
     r"\b(?:shows?|showing|says?|saying|gives?|giving|raises?|raising|throws?|throwing|get|gets"
-    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`](?P<msg>[^\"”`\n]{8,300})[\"”`]",
+    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`]"
+    # a message has words: "an error stating that `KerasLayer` cannot be added" quotes a name
+    r"(?P<msg>(?=[^\"”`\n]*\s)[^\"”`\n]{8,300})[\"”`]",
     re.IGNORECASE,
 )
 _TITLE_ERROR = re.compile(
