@@ -3,7 +3,12 @@ that fails when the report names several, and where a claimed error is written i
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 from harness.repro.bug_report.parse import extract
+from harness.repro.request import resolve_text
+from tests.pypi_fake import recorded_index
 
 
 def _pins(text: str) -> dict[str, str]:
@@ -95,3 +100,22 @@ def test_a_name_quoted_after_error_is_not_the_message_of_a_cut_traceback() -> No
     claim = extract(text).reported_error
     assert claim is not None
     assert claim.message == "unhashable type: list"
+
+
+def test_without_a_version_the_python_is_one_with_a_release_out_by_the_date() -> None:
+    # TensorFlow's first wheels for 3.9 came with 2.5.0 (May 2021): in March 2021 the
+    # reporter ran 2.4.x on 3.8, not a release that did not exist yet.
+    text = "```python\nimport tensorflow as tf\nprint(tf.ones(2))\n```\n"
+    request = resolve_text(
+        text, source=Path("r.md"), index=recorded_index(), as_of=date(2021, 3, 4)
+    )
+    assert (request.python, request.steps) == ("3.8", ("tensorflow==2.4.1",))
+    # A package first released after the date still gets its first release.
+    request = resolve_text(
+        "```python\nimport keras_hub\n```\n",
+        source=Path("r.md"),
+        index=recorded_index(),
+        as_of=date(2021, 3, 4),
+    )
+    assert len(request.steps) == 1
+    assert request.steps[0].startswith("keras-hub==0.")
