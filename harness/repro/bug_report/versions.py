@@ -385,9 +385,8 @@ def _conda_names(readable: str) -> list[str]:
 
 
 def python_of(readable: str) -> tuple[str, str] | None:
-    """The Python version a line states, and the words it was read from. A Python the
-    report says works ("it works in Python 3.10 but not on 3.12") is not the failing one:
-    taken only when no other is named."""
+    """The Python a line states, and the words it was read from; one the report says works
+    ("works in Python 3.10 but not on 3.12") only when no other is named."""
     roles = version_roles.roles(readable)
     found = [
         (roles.of(match.start()) == "other", match, kind)
@@ -395,7 +394,6 @@ def python_of(readable: str) -> tuple[str, str] | None:
         for match in pattern.finditer(readable)
     ]
     for other, match, kind in sorted(found, key=lambda item: item[0]):
-        version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
         note = " (the report says it works there; no other Python is named)" if other else ""
-        return version, f'{kind}"{match[0].strip()}"{note}'
+        return f"3.{match[1].removeprefix('3.')}", f'{kind}"{match[0].strip()}"{note}'
     return None
