@@ -351,9 +351,11 @@ def _imported(
 
 
 def _missing_module(error: ReportedError | None) -> str | None:
+    """The top-level module the error says is missing. Python names the first part of a
+    dotted import it cannot find: "No module named 'keras.legacy'" means keras is there."""
     if error is None or error.short_type not in ("ModuleNotFoundError", "ImportError"):
         return None
-    match = re.search(r"No module named '([\w.]+)'", error.message)
+    match = re.search(r"No module named '(\w+)'", error.message)
     return match[1] if match else None
 
 

@@ -130,30 +130,43 @@ def choose_python(
     names = ", ".join(f"{w.name} {w.version}".strip() for w in wanted)
     if index is None or not wanted:
         return DEFAULT_PYTHON, f"Python {DEFAULT_PYTHON}: the report names no Python version"
-    for python in released or [DEFAULT_PYTHON]:
-        if all(_installs(w, python, index, as_of) for w in wanted):
-            if python == DEFAULT_PYTHON:
-                return python, (
-                    f"Python {python}: the report names no Python version (files for it: {names})"
-                )
-            tried = ", ".join(released[: released.index(python)])
+    # A Python with releases out by the report's date first (TensorFlow 2.4.1 on 3.8 in
+    # March 2021, not 2.5.0 on 3.9); a package first released later allows any.
+    fits = (
+        (python, strict)
+        for strict in (True, False)
+        for python in released or [DEFAULT_PYTHON]
+        if all(_installs(w, python, index, as_of, strict=strict) for w in wanted)
+    )
+    for python, strict in fits:
+        if python == DEFAULT_PYTHON:
             return python, (
-                f"Python {python}: the report names no Python version, and {names} "
-                f"have no files for {tried or 'a newer Python'}"
-                + (f" (Pythons released by {as_of})" if as_of else "")
+                f"Python {python}: the report names no Python version (files for it: {names})"
             )
+        tried = ", ".join(released[: released.index(python)])
+        out_by = f" out by {as_of}" if as_of and strict else ""
+        return python, (
+            f"Python {python}: the report names no Python version, and {names} "
+            f"have no files for {tried or 'a newer Python'}{out_by}"
+            + (f" (Pythons released by {as_of})" if as_of else "")
+        )
     return DEFAULT_PYTHON, (
         f"Python {DEFAULT_PYTHON}: the report names no Python version and no Python "
         f"has files for all of {names}"
     )
 
 
-def _installs(wanted: Wanted, python: str, index: PackageIndex, as_of: date | None) -> bool:
+def _installs(
+    wanted: Wanted, python: str, index: PackageIndex, as_of: date | None, *, strict: bool = False
+) -> bool:
+    """Whether `wanted` has a release for `python`: out by `as_of` when `strict`, else any."""
     if wanted.exact:
         release = index.release(wanted.name, wanted.version)
         return release is None or release.installable_on(python)
     found = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
-    return found is not None or _first(index, wanted.name, wanted.version, python) is not None
+    if found is not None or strict:
+        return found is not None
+    return _first(index, wanted.name, wanted.version, python) is not None
 
 
 def exact_version(

@@ -44,7 +44,9 @@ _CAT_KERAS_JSON = re.compile(r"\b(?:cat|type|more|less)\s+\S*keras\.json")
 _INLINE_ERROR = re.compile(r"`(?P<type>[A-Za-z_][\w.]*(?:Error|Exception))(?::\s?(?P<msg>[^`]*))?`")
 _QUOTED_MESSAGE = re.compile(
     r"\b(?:shows?|showing|says?|saying|gives?|giving|raises?|raising|throws?|throwing|get|gets"
-    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`](?P<msg>[^\"”`\n]{8,300})[\"”`]",
+    r"|got|complains?|errors?|fails? with)\b[^\n\"“`]{0,40}?[\"“`]"
+    # a message has words: "an error stating that `KerasLayer` cannot be added" quotes a name
+    r"(?P<msg>(?=[^\"”`\n]*\s)[^\"”`\n]{8,300})[\"”`]",
     re.IGNORECASE,
 )
 _TITLE_ERROR = re.compile(
@@ -109,7 +111,7 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     last = tracebacks.claimed(tracebacks.parse(text))
     if last is not None and last.source != "header":
         return last
-    found = [_standalone(text), _inline(text), _from_title(title)]
+    found = [_standalone(text), _inline(text), _from_title(title), _in_prose(text)]
     if last is None:
         return next((c for c in found if c is not None), None)
     candidates = [*found, _in_sentence(text, last.short_type)]
@@ -179,10 +181,49 @@ def _from_title(title: str) -> ReportedError | None:
         closing = "”" if opening == "“" else opening
         found = re.search(rf"{re.escape(closing)}(?!\w)", message)
         message = message[: found.start()] if found else message
+    else:
+        message = _sentence_message(message)
     message = message.strip().strip('`"').strip()
     if message.count("'") % 2:  # a quote left open by the title's own quoting
         message = message.strip("'").strip()
     return ReportedError(type=match["type"], message=_without_full_stop(message), source="title")
+
+
+# An error written into a sentence: "I meet AttributeError: module 'tensorflow' has no
+# attribute 'keras'. I think ...". Only a type ending in Error or Exception, after a space.
+_PROSE_ERROR = re.compile(
+    r"(?:^|(?<=\s))(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)):[ \t]+(?P<msg>\S[^\n]*)"
+)
+
+
+def _in_prose(text: str) -> ReportedError | None:
+    """The first error a sentence names with its message, when nothing else gives one."""
+    fence = ""
+    for line in text.splitlines():
+        marker = re.match(r"^\s{0,3}(`{3,}|~{3,})", line)
+        if marker:
+            fence = "" if fence and marker[1].startswith(fence) else fence or marker[1]
+            continue
+        if fence or line.startswith(("    ", "\t")):
+            continue  # code: `except ValueError: pass` names no error anyone got
+        match = _PROSE_ERROR.search(line)
+        if match is None or re.search(r"\b(?:except|raise)\s+$", line[: match.start()]):
+            continue
+        message = _without_full_stop(_sentence_message(match["msg"]).strip().strip('`*"'))
+        return ReportedError(type=match["type"], message=message, source="sentence")
+    return None
+
+
+def _sentence_message(message: str) -> str:
+    """A message quoted in a sentence ends where a message of a known form ends ("module
+    'x' has no attribute 'y'" then " when I call it") or where the sentence ends."""
+    for pattern, _ in _UNTYPED_MESSAGES:
+        known = pattern.match(message)
+        if known is not None:  # with Python's own aside: "(most likely due to a circular import)"
+            aside = re.match(r"\s*\([^)\n]*\)", message[known.end() :])
+            return known[0] + (aside[0] if aside else "")
+    end = re.search(r"(?<=[\w'\")\]])\.\s+(?=[A-Z])", message)
+    return message[: end.start()] if end else message
 
 
 def _in_sentence(text: str, short_type: str) -> ReportedError | None:

@@ -199,16 +199,26 @@ _CANNOT_IMPORT = re.compile(
 )
 # `module 'keras.utils' has no attribute 'generic_utils'`
 _NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'")
+# `No module named 'keras.legacy'`: keras is there and lacks `legacy`.
+_NO_SUBMODULE = re.compile(r"^No module named '(?P<module>(?P<parent>[\w.]+)\.\w+)'")
 
 
 def from_error(claim: ReportedError) -> CodeBlock | None:
     """The statement the error names, when the report shows no code: `from Y import X` for
     X that cannot be imported from Y, `import Y` then `Y.X` for a module Y with no attribute
-    X (of a package this knows), whichever code ran it. (Not `import Y` for "No module named
-    'Y'": that only shows Y is missing, which the report already says.)"""
+    X (of a package this knows), whichever code ran it, `import Y.Z` for a package Y this knows
+    with no module Z. (Not `import Y` for "No module named 'Y'": that only shows Y is missing,
+    which the report already says.)"""
     match = _CANNOT_IMPORT.match(claim.message)
+    missing = _NO_SUBMODULE.match(claim.message)
     if match is not None and claim.short_type in ("ImportError", "ModuleNotFoundError"):
         text = f"from {match['module']} import {match['name']}\n"
+    elif (
+        missing is not None
+        and claim.short_type in ("ImportError", "ModuleNotFoundError")
+        and _known(missing["parent"])
+    ):
+        text = f"import {missing['module']}\n"
     else:
         match = _NO_ATTRIBUTE.match(claim.message)
         if match is None or claim.short_type != "AttributeError" or not _known(match["module"]):
@@ -219,8 +229,11 @@ def from_error(claim: ReportedError) -> CodeBlock | None:
 
 def named_modules(claim: ReportedError | None) -> list[str]:
     """The modules an error says are there but lack something (`module 'keras.utils' has no
-    attribute ...`, `cannot import name 'x' from 'keras.src.y'`): their packages ran."""
+    attribute ...`, `cannot import name 'x' from 'keras.src.y'`, `No module named
+    'keras.legacy'`): their packages ran."""
     if claim is None:
         return []
     found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE)]
-    return [match["module"] for match in found if match is not None]
+    missing = _NO_SUBMODULE.match(claim.message)
+    parent = [missing["parent"]] if missing is not None else []
+    return [match["module"] for match in found if match is not None] + parent

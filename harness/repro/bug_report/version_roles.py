@@ -20,7 +20,8 @@ _NAMES = "|".join(
 # One named version ("keras 2.12", "TF2.10", "tensorflow v2.15.0", "Python 3.8"), and a list
 # of them ("TF 2.10 and Keras 2.10", "tf 2.15/keras 2.15").
 _MENTION = (
-    r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:==|=|:)?\s*v?\d+(?:\.\d+){0,3}(?:\.[x*])?(?!\w|\.\d)"
+    r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:==|=|:)?\s*[`'\"]?v?\d+(?:\.\d+){0,3}(?:\.[x*])?"
+    r"(?!\w|\.\d)[`'\"]?"
 )
 _MENTIONS = (
     r"(?P<mentions>" + _MENTION + r"(?:\s*(?:,|and|&|/|\+|with|using)\s*" + _MENTION + r")*)"
@@ -62,6 +63,22 @@ _OTHER_BEFORE = re.compile(
     r"|(?:has|had)\s+no\s+(?:error|issue|problem)s?)\b",
     re.IGNORECASE,
 )
+# The same, the version named first: "With TensorFlow 2.15.1, the following code works fine".
+_WORKS = (
+    r"\b(?:works?|worked|working|runs?|ran|running|(?:is|was)\s+fine|passe[sd]|succeed(?:s|ed)?"
+    r"|no\s+(?:error|issue|problem)s?)\b"
+)
+_FRONTED_OTHER = re.compile(
+    r"\b(?:with|in|on|under|using)\s+"
+    + _THE
+    + _MENTIONS
+    + r"\s*,?(?P<clause>[^.!?:;\n]{0,80}?)"
+    + _WORKS,
+    re.IGNORECASE,
+)
+# "no longer working in TF 2.16.1", "doesn't work with keras 3": the failing version after all.
+_NEGATED = re.compile(r"(?:\bno\s+longer|\bnot|n't|\bnever|\bstopped|\bceased)\s+$", re.IGNORECASE)
+_NEGATION = re.compile(r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b", re.IGNORECASE)
 # "upgrading from TensorFlow 2.15.1 to 2.16.1": the version upgraded to is the named package's.
 _UPGRADE_TO = re.compile(
     r"\bfrom\s+(?P<name>"
@@ -118,9 +135,18 @@ def roles(text: str) -> Roles:
             if not _FILE_SUBJECT.search(text, sentence_start, match.start()):
                 continue
         artifact.append(match.span("mentions"))
-    working = list(_OTHER.finditer(text))
+    working = [
+        match
+        for match in _OTHER.finditer(text)
+        if not _NEGATED.search(text, max(0, match.start() - 20), match.start())
+    ]
     other = [match.span("mentions") for match in working]
     other += [match.span("mentions") for match in _OTHER_BEFORE.finditer(text)]
+    other += [
+        match.span("mentions")
+        for match in _FRONTED_OTHER.finditer(text)
+        if not _NEGATION.search(match["clause"])
+    ]
     targets = [
         (m["name"], m["version"], " ".join(m[0].split()))
         for m in _UPGRADE_TO.finditer(text)

@@ -24,7 +24,8 @@ from harness.repro.bug_report.model import Pin
 from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
 
 # `2.6.0-dev20210620` is how a nightly prints itself (`tf.version.VERSION`); pip reads `.dev`.
-_VERSION = r"v?(\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.post|[.-]dev)\d+)?)"
+# A pre-release is written `2.1.0rc1`, `2.0.0-rc1` (`tf.version.VERSION`) or `2.1.0.rc1`.
+_VERSION = r"v?(\d+(?:\.\d+){0,3}(?:(?:[.-]?(?:a|b|rc)|\.post|[.-]dev)\d+)?)"
 # A freeze line, also as a list item ("- keras==3.0.1", "--tensorflow==1.14.0") and with a
 # local label (`torch==2.3.1+cu121`, dropped: PyPI has only the public release).
 _FREEZE = re.compile(
@@ -145,7 +146,7 @@ def _pins(
         name: str, version: str, source: str, *, listed: bool = False, local: str | None = None
     ) -> None:
         key = canonical(name)
-        version = version.replace("-dev", ".dev")
+        version = re.sub(r"[.-](a|b|rc)(\d+)$", r"\1\2", version.replace("-dev", ".dev"))
         nightly = _NIGHTLY.get(key) if ".dev" in version else None
         if nightly is not None:
             note = f"{key} {version} is a nightly build: {nightly} {version}"
