@@ -22,6 +22,7 @@ from harness.repro.bug_report import (
 )
 from harness.repro.bug_report import (
     dates,
+    multi_backend,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -239,6 +240,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         error_packages=tuple(dict.fromkeys(named)),
         code_backend=report_code.backend_set(code.chosen),
+        shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes),
     )
