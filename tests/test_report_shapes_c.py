@@ -73,3 +73,44 @@ def test_no_backend_is_added_where_the_report_installs_one_or_keras_needs_none()
     assert steps == ("keras==2.11.0 tensorflow==2.11.0",)
     steps, _, _ = resolved("Keras 3.3.3\n" + OLD_CODE, "2024-05-01")
     assert steps == ("keras==3.3.3",)
+
+
+def test_python_2_is_read_from_paths_prose_and_sys_version() -> None:
+    for text, version in (
+        ('  File "/usr/lib/python2.7/site-packages/keras/models.py", line 3, in f\n', "2.7"),
+        ("C:\\Python27\\lib\\site-packages\\keras\\models.py\n", "2.7"),
+        ("Python version: 2.7.12\n", "2.7"),
+        ("2.7.12 (default, Nov 12 2018, 14:36:49)\n", "2.7"),
+        ("Downloading Keras-2.0.8-cp27-cp27mu-linux_x86_64.whl\n", "2.7"),
+        ("C:\\Python312\\Lib\\site-packages\\keras\\__init__.py\n", "3.12"),
+    ):
+        found = extract(text)
+        assert found.python is not None, text
+        assert found.python[0] == version, text
+
+
+def test_a_quoted_traceback_s_paths_give_the_python_when_nothing_else_does() -> None:
+    quoted = '> File "/opt/conda/lib/python3.5/site-packages/keras/models.py", line 3, in f\n'
+    found = extract("import keras\n\n" + quoted)
+    assert found.python == ("3.5", 'path in a quoted line "python3.5"')
+    found = extract("Python 3.6\n\nimport keras\n\n" + quoted)
+    assert found.python is not None
+    assert found.python[0] == "3.6"
+    # A quoted sentence naming a Python is someone else's words, not the machine's paths.
+    assert extract("> I use Python 3.5\n\nimport keras\n").python is None
+
+
+def test_a_python_2_report_runs_on_a_python_3_chosen_for_its_packages() -> None:
+    text = 'Keras 2.1.6\n  File "/usr/lib/python2.7/site-packages/keras/models.py", line 3\n'
+    request = resolve(
+        Path("r.md"),
+        extract(text + OLD_CODE),
+        Flags(),
+        recorded_index(),
+        as_of=datetime.date(2018, 5, 10),
+    )
+    assert request.python == "3.6"
+    assert request.steps == ("keras==2.1.6 tensorflow==1.8.0",)
+    assert any(
+        a.startswith("Python 2.7 (") and "no base image runs Python 2" in a for a in request.assumed
+    )

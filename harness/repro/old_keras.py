@@ -74,7 +74,7 @@ def backend_wanted(exact: dict[str, str], extraction: Extraction) -> Wanted | No
         name=backend,
         version="",
         exact=False,
-        why=f"Keras {keras} does not install the backend it runs on: {why}",
+        why=f"Keras {keras} runs on a backend installed beside it: {why}",
     )
 
 

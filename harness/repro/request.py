@@ -225,6 +225,14 @@ def _environment(
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
     python_said = (flags.python, "given") if flags.python else extraction.python
+    if python_said is not None and python_said[0].startswith("2.") and not flags.python:
+        # No base image runs Python 2: each makes a venv and installs pip 24, neither of
+        # which Python 2 has. Versions are resolved for the Python 3 that will run instead.
+        assumed.append(
+            f"Python {python_said[0]} ({python_said[1]}) not used: no base image runs Python 2; "
+            "the Python is chosen as for a report that names none"
+        )
+        python_said = None
     found = settle(wanted, index, day=day, python=python_said)
     backend = old_keras.backend_wanted(found.exact, extraction)
     if backend is not None:
