@@ -114,3 +114,32 @@ def test_a_python_2_report_runs_on_a_python_3_chosen_for_its_packages() -> None:
     assert any(
         a.startswith("Python 2.7 (") and "no base image runs Python 2" in a for a in request.assumed
     )
+
+
+PIP_SESSION = """\
+$ pip install keras tensorflow
+Collecting keras
+  Downloading keras-2.6.0-py2.py3-none-any.whl (1.3 MB)
+Collecting tensorflow
+  Downloading tensorflow-2.5.1-cp37-cp37m-manylinux2010_x86_64.whl (454.4 MB)
+Collecting numpy~=1.19.2
+  Using cached numpy-1.19.5-cp37-cp37m-manylinux2010_x86_64.whl (14.8 MB)
+Collecting gast==0.4.0
+  Downloading gast-0.4.0-py3-none-any.whl (9.8 kB)
+Installing collected packages: numpy, gast, keras, tensorflow
+"""
+
+
+def test_pip_s_output_pins_its_dependencies_in_the_same_step() -> None:
+    found = extract(PIP_SESSION)
+    assert found.pip_steps == ("keras tensorflow numpy==1.19.5",)
+    assert {p.name: p.version for p in found.pins} == {"keras": "2.6.0", "tensorflow": "2.5.1"}
+    assert "numpy==1.19.5 added to `pip install keras tensorflow`" in "\n".join(found.notes)
+
+
+def test_a_wheel_named_outside_pip_s_output_is_still_a_pin() -> None:
+    found = extract(
+        "$ pip install keras\nI had installed tensorflow-2.5.1-cp37-cp37m-linux_x86_64.whl\n"
+    )
+    assert found.pip_steps == ("keras",)
+    assert {p.name: p.version for p in found.pins} == {"tensorflow": "2.5.1"}
