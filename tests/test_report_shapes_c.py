@@ -143,3 +143,13 @@ def test_a_wheel_named_outside_pip_s_output_is_still_a_pin() -> None:
     )
     assert found.pip_steps == ("keras",)
     assert {p.name: p.version for p in found.pins} == {"tensorflow": "2.5.1"}
+
+
+def test_the_python_after_not_with_is_the_failing_one() -> None:
+    found = extract("It works with Python 3.10, not with 3.12.\n\nimport keras\n")
+    assert found.python == ("3.12", '"Python 3.10, not with 3.12"')
+    found = extract("Runs fine with python 3.9 but not with 3.11.4 or 3.12\n")
+    assert found.python is not None
+    assert found.python[0] == "3.12"
+    # Without "not with", the Python that works is still never the failing one.
+    assert extract("It works with Python 3.10.\n").python is None

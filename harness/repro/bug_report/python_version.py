@@ -47,6 +47,10 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
     one is never the failing Python, even when the report states no other."""
     roles = version_roles.roles(readable)
     chosen: tuple[str, str] | None = None
+    for version, words in roles.failing_python:
+        minor = re.match(_MINOR, version)
+        if chosen is None and minor is not None:
+            chosen = (minor[0], f'"{words}"')
     passed_over: dict[str, str] = {}
     for pattern, kind in _PYTHON_FORMS:
         for match in pattern.finditer(readable):
