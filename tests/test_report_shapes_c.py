@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 from harness.repro.bug_report.parse import extract
+from harness.repro.reproduce import same_message
 from harness.repro.request import Flags, resolve
 from tests.pypi_fake import recorded_index
 
@@ -153,3 +154,33 @@ def test_the_python_after_not_with_is_the_failing_one() -> None:
     assert found.python[0] == "3.12"
     # Without "not with", the Python that works is still never the failing one.
     assert extract("It works with Python 3.10.\n").python is None
+
+
+KERAS3_PRINTED = (
+    "Exception encountered when calling Lookup.call().\n\n"
+    "\x1b[1m'Lookup' object has no attribute 'table'\x1b[0m\n\n"
+    "Arguments received by Lookup.call():\n"
+    "  • x=jnp.ndarray(shape=(2,), dtype=int32)"
+)
+
+
+def test_keras_3_s_wrapped_message_gives_the_message_inside_as_the_claim() -> None:
+    pasted = KERAS3_PRINTED.replace("\x1b[1m", "").replace("\x1b[0m", "")
+    found = extract(f"```\nTraceback (most recent call last):\nAttributeError: {pasted}\n```\n")
+    assert found.reported_error is not None
+    assert found.reported_error.message == "'Lookup' object has no attribute 'table'"
+    # Without its "Arguments received by" line, what follows may be prose: the first line stays.
+    cut = (
+        "Traceback (most recent call last):\n"
+        "ValueError: Exception encountered when calling GRU.call().\n\nIt fails.\n"
+    )
+    found = extract(cut)
+    assert found.reported_error is not None
+    assert found.reported_error.message == "Exception encountered when calling GRU.call()."
+
+
+def test_the_verdict_compares_keras_3_s_wrapped_message_by_the_message_inside() -> None:
+    assert same_message("'Lookup' object has no attribute 'table'", KERAS3_PRINTED)
+    assert same_message("Exception encountered when calling Lookup.call().", KERAS3_PRINTED)
+    assert not same_message("'Lookup' object has no attribute 'weights'", KERAS3_PRINTED)
+    assert not same_message("'Lookup' object has no attribute 'table'", "something else")
