@@ -37,6 +37,7 @@ PACKAGES = (
     "tensorflow-datasets",
     "tensorflow-text",
     "keras-tuner",
+    "theano",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

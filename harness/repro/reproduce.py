@@ -17,6 +17,7 @@ from harness.build.dockerfile import render
 from harness.config.matrix import Matrix
 from harness.config.scenarios import Claim
 from harness.pypi import PackageIndex
+from harness.repro.bug_report import keras_messages
 from harness.repro.request import Request
 from harness.repro.session import NEVER, SNIPPET, Setting, Setup, environment_name
 from harness.results.markdown_escape import code_block, code_span, escape_text, one_line
@@ -164,6 +165,11 @@ def same_message(claimed: str, printed: str) -> bool:
     """Whether a report's message is the one printed, or its first lines: reports often keep
     only the line the traceback ends on of a message that goes on over several lines."""
     if normalize(claimed) == normalize(printed):
+        return True
+    if keras_messages.is_wrapped(printed) and normalize(keras_messages.inner(claimed)) == normalize(
+        keras_messages.inner(printed)
+    ):
+        # Keras 3 wraps a layer's error: a report may quote only the message inside.
         return True
     wanted = [normalize(line) for line in claimed.strip().splitlines()]
     lines = [normalize(line) for line in printed.strip().splitlines()]

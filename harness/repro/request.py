@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.config import yamlsource
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
+from harness.repro import old_keras
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
     brought_by,
@@ -30,10 +31,8 @@ from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
     Wanted,
-    choose_python,
-    exact_version,
-    implied_dates,
     is_exact,
+    settle,
 )
 from harness.textfiles import read_text
 
@@ -163,6 +162,11 @@ def resolve(
     for name, value in extraction.env.items():
         extracted.append((f"{name}={value}", "report"))
     keras_json = flags.keras_json if flags.keras_json is not None else extraction.keras_json
+    pins = {name: v for step in steps for name, v in step_pins(step).items() if v}
+    shown_backend = None if flags.pip else old_keras.keras_json(pins, extraction)
+    if keras_json is None and shown_backend is not None:
+        keras_json, why = shown_backend
+        assumed.append(why)
     if extraction.keras_json is not None and flags.keras_json is None:
         extracted.append(("keras.json", json.dumps(extraction.keras_json, sort_keys=True)))
     if extraction.reported_error is not None:
@@ -220,27 +224,25 @@ def _environment(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
-    implied = None
-    if day is None and index is not None:
-        implied = implied_dates(wanted.values(), index)
-    if flags.python:
-        python = flags.python
-    elif extraction.python:
-        python = extraction.python[0]
-        extracted.append((f"Python {python}", extraction.python[1]))
-    else:
-        latest = implied.latest() if implied is not None else None
-        python, why = choose_python(list(wanted.values()), index, day or latest)
-        assumed.append(why)
-    exact: dict[str, str] = {}
-    for name, item in wanted.items():
-        as_of = day
-        if implied is not None and not item.exact:
-            as_of = implied.for_package(name, assumed)
-        version, assumption = exact_version(item, python, index, as_of)
-        exact[name] = version
-        if assumption:
-            assumed.append(assumption)
+    python_said = (flags.python, "given") if flags.python else extraction.python
+    if python_said is not None and python_said[0].startswith("2.") and not flags.python:
+        # No base image runs Python 2: each makes a venv and installs pip 24, neither of
+        # which Python 2 has. Versions are resolved for the Python 3 that will run instead.
+        assumed.append(
+            f"Python {python_said[0]} ({python_said[1]}) not used: no base image runs Python 2; "
+            "the Python is chosen as for a report that names none"
+        )
+        python_said = None
+    found = settle(wanted, index, day=day, python=python_said)
+    backend = old_keras.backend_wanted(found.exact, extraction)
+    if backend is not None:
+        # Resolved again with the backend: it may narrow the Python (TensorFlow 1.x has no
+        # wheels for 3.8 and later).
+        wanted[backend.name] = backend
+        found = settle(wanted, index, day=day, python=python_said)
+    python, exact = found.python, found.exact
+    extracted.extend(found.extracted)
+    assumed.extend(found.assumed)
     if steps:
         shown = {pin.name for pin in extraction.pins}
         return python, pin_steps(steps, exact, assumed, shown=shown)

@@ -205,3 +205,47 @@ def exact_version(
     return str(
         latest
     ), f"{wanted.name} {latest}: the latest release for Python {python}{when} ({wanted.why})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settled:
+    """The Python and each package's exact version, with what was read and assumed for them."""
+
+    python: str
+    exact: dict[str, str]
+    extracted: tuple[tuple[str, str], ...]  # (what, where it was read)
+    assumed: tuple[str, ...]
+
+
+def settle(
+    wanted: dict[str, Wanted],
+    index: PackageIndex | None,
+    *,
+    day: date | None,
+    python: tuple[str, str] | None,
+) -> Settled:
+    """The Python (`python`: given or read, with where; else chosen) and an exact version
+    for each wanted package, as of `day` or, without one, the day the named versions imply."""
+    extracted: list[tuple[str, str]] = []
+    assumed: list[str] = []
+    implied = None
+    if day is None and index is not None:
+        implied = implied_dates(wanted.values(), index)
+    if python is not None:
+        chosen = python[0]
+        if python[1] != "given":
+            extracted.append((f"Python {chosen}", python[1]))
+    else:
+        latest = implied.latest() if implied is not None else None
+        chosen, why = choose_python(list(wanted.values()), index, day or latest)
+        assumed.append(why)
+    exact: dict[str, str] = {}
+    for name, item in wanted.items():
+        as_of = day
+        if implied is not None and not item.exact:
+            as_of = implied.for_package(name, assumed)
+        version, assumption = exact_version(item, chosen, index, as_of)
+        exact[name] = version
+        if assumption:
+            assumed.append(assumption)
+    return Settled(python=chosen, exact=exact, extracted=tuple(extracted), assumed=tuple(assumed))

@@ -57,6 +57,8 @@ _KERAS_LIBRARIES = (
     *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
 )
 _COMMON = ("pandas", "scipy", "matplotlib", "seaborn", "h5py", "flax", "optax")
+# The backends of multi-backend Keras (before 2.4) besides TensorFlow.
+_OLD_BACKENDS = ("theano", "cntk")
 # What installing a distribution brings along: importing these needs no step of its own.
 # Kept to what matters for Keras reports; pip's resolver handles the rest.
 _TF_BRINGS = ("numpy", "h5py", "absl-py", "protobuf", "tensorboard", "ml-dtypes", "six", "wrapt")
@@ -89,7 +91,7 @@ COMES_WITH: dict[str, tuple[str, ...]] = {
 def known_distributions(pinned: tuple[str, ...]) -> frozenset[str]:
     """Distributions an import is installed as: `pinned` ones, those named here."""
     mapped = (str(canonicalize_name(d)) for d in DISTRIBUTION_OF.values())
-    return frozenset((*pinned, *mapped, *_KERAS_LIBRARIES, *_COMMON))
+    return frozenset((*pinned, *mapped, *_KERAS_LIBRARIES, *_COMMON, *_OLD_BACKENDS))
 
 
 def distribution_of(module: str) -> str | None:

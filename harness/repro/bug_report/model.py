@@ -69,5 +69,7 @@ class Extraction:
     # Distributions whose modules the claimed error names (`module 'keras.utils' has no ...`).
     error_packages: tuple[str, ...] = ()
     code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
+    # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
+    shown_backend: tuple[str, str] | None = None
     as_of: date | None = None  # the day the report was written, when known
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)

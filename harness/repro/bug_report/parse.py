@@ -8,7 +8,9 @@ Whose words count: the reporter's. The text before the first comment marker is t
 comment starts at a thematic break (a line `---`, `***` or `___` after a blank line), or at a
 line `Comment by NAME` / `NAME commented` (bold or as a heading too). A comment marked
 `(author)` or `(reporter)` is the reporter's own follow-up and is read like the report. Quoted
-lines (`> ...`) are someone else's words: they may give the claimed error, nothing else.
+lines (`> ...`) are someone else's words: they may give the claimed error and, when the
+reporter's own lines give none, the Python of a quoted traceback's paths and the backend an old
+Keras printed (program output, set as a quote); nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from harness.repro.bug_report import (
 )
 from harness.repro.bug_report import (
     dates,
+    multi_backend,
+    python_version,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -224,8 +228,12 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         for name in map(distribution_of, report_commands.named_modules(claim))
         if name in PINNED_PACKAGES and name not in imports and name not in ran_through
     ]
+    python = versions.python
+    if python is None:
+        quoted = "\n".join(line for line in parts.with_quotes.splitlines() if _quoted(line))
+        python = python_version.in_quoted_paths(quoted)
     return Extraction(
-        python=versions.python,
+        python=python,
         pins=versions.pins,
         pip_steps=versions.steps,
         env=env,
@@ -239,6 +247,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         error_packages=tuple(dict.fromkeys(named)),
         code_backend=report_code.backend_set(code.chosen),
+        shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes),
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
 
@@ -181,3 +182,70 @@ def _step(options: list[str], rest: str) -> str | None:
     if not requirements or all(name in PACKAGING_TOOLS for name in names):
         return None
     return " ".join(kept)
+
+
+def with_dependencies(
+    readable: str, steps: tuple[str, ...], dependencies: list[tuple[str, str, int]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Each step with the dependencies pip's output after it shows (`Downloading
+    tensorflow_text-2.13.0-...whl`, `Successfully installed ...`: (name, version, where)),
+    pinned in that same step as pip installed them, and a note for each step so extended. They
+    are the same command's: an earlier step of their own would install them before it, and
+    left out, today's pip would resolve them to other releases than the report's."""
+    added: dict[str, list[str]] = {}
+    commands = [
+        (m.start(), readable.rfind("\n", 0, m.start()) + 1) for m in _PIP.finditer(readable)
+    ]
+    for name, version, where in dependencies:
+        starts = [line for start, line in commands if start < where]
+        if not starts:
+            continue
+        line = readable[starts[-1] : (readable.find("\n", starts[-1]) + 1 or len(readable) + 1) - 1]
+        printed_by = pip_steps(line)
+        step = printed_by[-1] if printed_by else ""
+        pinned = added.setdefault(step, []) if step in steps else None
+        if pinned is not None and name not in step_names(" ".join([step, *pinned])):
+            pinned.append(f"{name}=={version}")
+    notes = tuple(
+        f"{', '.join(pins)} added to `pip install {step}`: pip's output after it shows them "
+        "installed as its dependencies"
+        for step, pins in added.items()
+        if pins
+    )
+    return tuple(" ".join([step, *added.get(step, [])]) for step in steps), notes
+
+
+_WHEEL = re.compile(
+    r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
+)
+# The lines pip prints while it installs, before the file each names.
+_PIP_PROGRESS = re.compile(
+    r"^\W*(?:Collecting|Downloading|Using cached|Processing|Saved|File was already downloaded"
+    r"|Obtaining)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wheel:
+    """A wheel file a report names: its distribution, version, file name and, when pip's
+    progress names it (`Downloading x-1.2-py3-none-any.whl`), where, for the step it is of."""
+
+    name: str
+    version: str
+    file: str
+    where: int | None
+
+
+def wheels(readable: str) -> list[Wheel]:
+    """Every wheel file name in the text."""
+    found: list[Wheel] = []
+    for match in _WHEEL.finditer(readable):
+        try:
+            name, version, _, _ = parse_wheel_filename(match[1])
+        except InvalidWheelFilename:
+            continue
+        line = readable[readable.rfind("\n", 0, match.start()) + 1 : match.start()]
+        where = match.start() if _PIP_PROGRESS.match(line) else None
+        found.append(Wheel(name=str(name), version=str(version), file=match[1], where=where))
+    return found

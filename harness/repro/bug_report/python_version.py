@@ -8,23 +8,29 @@ import re
 
 from harness.repro.bug_report import version_roles
 
+# A Python version: any 3.x, and the Python 2 that old reports run (2.7, and 2.6 before it).
+_MINOR = r"(?:3\.\d{1,2}|2\.[67])"
 # Python from prose and fields, from an environment being made, from paths, from sys.version.
 _PYTHON_FORMS = (
     (
         re.compile(
-            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?(3\.\d{1,2})(?:\.\d+|\.[x*])?"
+            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?("
+            + _MINOR
+            + r")(?:\.\d+|\.[x*])?"
             r"(?!\d|\.\d)",  # a sentence's full stop may follow: "Python 3.11.9."
             re.IGNORECASE,
         ),
         "",
     ),
-    (re.compile(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)", re.IGNORECASE), "path "),
-    (re.compile(r"[\\/]Python3(\d{1,2})(?:-32)?[\\/]", re.IGNORECASE), "path "),
+    # `/usr/lib/python2.7/site-packages`, `.../lib/python3.10/...`
+    (re.compile(r"(?<![\w.])python(" + _MINOR + r")(?!\d|\.\d)", re.IGNORECASE), "path "),
+    # `C:\Python27\lib\...`, `...\Python312\Lib\site-packages`
+    (re.compile(r"[\\/]Python(3\d{1,2}|2[67])(?:-32)?[\\/]", re.IGNORECASE), "path "),
     # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
-    (re.compile(r"[\\/]Python[\\/](3\.\d{1,2})(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
-    (re.compile(r"-cp3(\d{1,2})-"), "wheel tag "),
+    (re.compile(r"[\\/]Python[\\/](" + _MINOR + r")(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
+    (re.compile(r"-cp(3\d{1,2}|2[67])-"), "wheel tag "),
     (
-        re.compile(r"(?<![\w.])['\"]?(3\.\d{1,2})\.\d+\s*\((?:main|default|tags|v3|heads)"),
+        re.compile(r"(?<![\w.])['\"]?(" + _MINOR + r")\.\d+\s*\((?:main|default|tags|v3|heads)"),
         "sys.version ",
     ),
 )
@@ -41,10 +47,14 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
     one is never the failing Python, even when the report states no other."""
     roles = version_roles.roles(readable)
     chosen: tuple[str, str] | None = None
+    for version, words in roles.failing_python:
+        minor = re.match(_MINOR, version)
+        if chosen is None and minor is not None:
+            chosen = (minor[0], f'"{words}"')
     passed_over: dict[str, str] = {}
     for pattern, kind in _PYTHON_FORMS:
         for match in pattern.finditer(readable):
-            version = match[1] if match[1].startswith("3.") else f"3.{match[1]}"
+            version = match[1] if "." in match[1] else f"{match[1][0]}.{match[1][1:]}"
             if roles.of(match.start()) == "other":
                 passed_over.setdefault(version, match[0].strip())
             elif chosen is None:
@@ -55,3 +65,15 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
         if chosen is None or version != chosen[0]
     )
     return chosen, notes
+
+
+def in_quoted_paths(text: str) -> tuple[str, str] | None:
+    """The Python of the installed paths in `text` (the report with its `>`-quoted lines): a
+    traceback pasted as a quote is still the reporter's machine speaking, whose paths name
+    its Python (`> /home/u/anaconda3/lib/python3.5/site-packages/keras/__init__.py`)."""
+    for pattern, kind in _PYTHON_FORMS:
+        match = pattern.search(text) if kind == "path " else None
+        if match is not None:
+            version = match[1] if "." in match[1] else f"{match[1][0]}.{match[1][1:]}"
+            return version, f'path in a quoted line "{match[0].strip()}"'
+    return None

@@ -11,6 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from harness.repro.bug_report import keras_messages
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.python_code import with_missing_imports
 
@@ -128,10 +129,13 @@ def parse(text: str) -> list[Traceback]:
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
+            message = (error["msg"] or "").strip()
+            if keras_messages.is_wrapped(message):
+                message = keras_messages.inner(_wrapped_message(lines, index))
             found.append(
                 Traceback(
                     frames=tuple(frames),
-                    error=ReportedError(type=error["type"], message=(error["msg"] or "").strip()),
+                    error=ReportedError(type=error["type"], message=message),
                 )
             )
             inside, frames, header = False, [], None
@@ -139,6 +143,21 @@ def parse(text: str) -> list[Traceback]:
     if inside and (frames or header):
         found.append(cut_short())
     return found
+
+
+def _wrapped_message(lines: list[str], index: int) -> str:
+    """Keras 3's wrapped message from its first line at `index`: the lines after it up to
+    its "Arguments received by" line; the first line alone when no such line follows (the
+    paste was cut, or what follows is the report's prose)."""
+    first = ERROR_LINE.match(lines[index])
+    message = [(first["msg"] or "") if first else ""]
+    for line in lines[index + 1 : index + 40]:
+        if re.match(r"^\s*Arguments received by ", line):
+            return "\n".join(message)
+        if _FENCE_LINE.match(line) or _HEADER in line:
+            break
+        message.append(line)
+    return message[0]
 
 
 def printed_lines(lines: list[str]) -> set[int]:

@@ -101,7 +101,7 @@ def _failing_after(text: str, match: re.Match[str]) -> tuple[str, str, str] | No
     """(name, version, words) for the failing version written right after a working one."""
     after = _NOT_WITH.match(text, match.end())
     named = list(_NAMED.finditer(match["mentions"]))
-    if after is None or not named or named[-1]["name"].lower() == "python":
+    if after is None or not named:
         return None
     version = re.findall(r"\d+(?:\.\d+){1,3}", after["versions"])[-1]
     words = " ".join(text[match.start("mentions") : after.end()].split())
@@ -116,6 +116,8 @@ class Roles:
     other: tuple[tuple[int, int], ...]  # another version than the failing one
     # versions named only by the package before them: (name, version, the words)
     targets: tuple[tuple[str, str, str], ...] = ()
+    # "works with Python 3.10, not with 3.12": (the failing Python, the words)
+    failing_python: tuple[tuple[str, str], ...] = ()
 
     def of(self, position: int) -> str:
         """'artifact', 'other' or '' for a version read at `position`."""
@@ -152,8 +154,15 @@ def roles(text: str) -> Roles:
         for m in _UPGRADE_TO.finditer(text)
         if m["name"].lower() != "python"
     ]
-    targets += [found for match in working if (found := _failing_after(text, match))]
-    return Roles(artifact=tuple(artifact), other=tuple(other), targets=tuple(targets))
+    failing = [found for match in working if (found := _failing_after(text, match))]
+    targets += [found for found in failing if found[0].lower() != "python"]
+    pythons = [(version, words) for name, version, words in failing if name.lower() == "python"]
+    return Roles(
+        artifact=tuple(artifact),
+        other=tuple(other),
+        targets=tuple(targets),
+        failing_python=tuple(pythons),
+    )
 
 
 def without_artifacts(text: str) -> str:

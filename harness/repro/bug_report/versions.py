@@ -12,16 +12,18 @@ import ast
 import re
 from collections.abc import Callable, KeysView
 from dataclasses import dataclass
-
-from packaging.utils import (
-    InvalidWheelFilename,
-    parse_wheel_filename,
-)
+from functools import partial
 
 from harness.repro.bug_report import python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.model import Pin
-from harness.repro.bug_report.pip_lines import canonical, pip_steps, step_names
+from harness.repro.bug_report.pip_lines import (
+    canonical,
+    pip_steps,
+    step_names,
+    wheels,
+    with_dependencies,
+)
 
 # `2.6.0-dev20210620` is how a nightly prints itself (`tf.version.VERSION`); pip reads `.dev`.
 # A pre-release is written `2.1.0rc1`, `2.0.0-rc1` (`tf.version.VERSION`) or `2.1.0.rc1`.
@@ -79,9 +81,6 @@ _GLUED = re.compile(
 # `git describe` output before the release it built, as TensorFlow's template asks for it
 # (`tf.version.GIT_VERSION, tf.version.VERSION`): "v2.16.1-19-g810f233968c 2.16.2" is 2.16.2.
 _GIT_DESCRIBE = re.compile(r"\bv\d+\.\d+\.\d+(?:-rc\d+)?-\d+-g[0-9a-f]{7,40}[ \t]+(?=v?\d)")
-_WHEEL = re.compile(
-    r"(?<![\w.+-])([A-Za-z0-9][\w.]*-\d[\w.+!]*(?:-\d\w*)?-[\w.]+-[\w.]+-[\w.]+\.whl)"
-)
 _INSTALLED = re.compile(r"Successfully installed\s+(?P<list>.+)$", re.MULTILINE)
 _SATISFIED = re.compile(
     r"Requirement already satisfied:\s*(?P<name>[A-Za-z0-9][\w.-]*)[^\n]*?\((?P<version>\d[\w.]*)\)"
@@ -110,7 +109,11 @@ def read(readable: str, *, full: str) -> Versions:
     readable = version_roles.without_locations(readable)
     steps = pip_steps(readable)
     stepped = {name for step in steps for name in step_names(step)}
-    pins, ignored, listed, notes = _pins(readable, full, stepped=stepped if steps else None)
+    dependencies: list[tuple[str, str, int]] = []
+    pins, ignored, listed, notes = _pins(
+        readable, full, stepped=stepped if steps else None, dependencies=dependencies
+    )
+    steps, joined = with_dependencies(readable, steps, dependencies)
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
@@ -123,24 +126,31 @@ def read(readable: str, *, full: str) -> Versions:
         ignored=ignored,
         listed=listed,
         named=frozenset(named),
-        notes=(*notes, *python_notes),
+        notes=(*notes, *joined, *python_notes),
     )
 
 
 def _pins(
-    readable: str, full: str, *, stepped: set[str] | None
+    readable: str,
+    full: str,
+    *,
+    stepped: set[str] | None,
+    dependencies: list[tuple[str, str, int]],
 ) -> tuple[tuple[Pin, ...], tuple[str, ...], tuple[Pin, ...], tuple[str, ...]]:
     """Pins in the order evidence is trusted. pip's own output ("Successfully installed
     numpy-1.26.4 ...") lists dependencies too: where the report shows its pip lines, that
-    output only pins the packages those lines name."""
+    output pins the packages those lines name; the others it shows are their dependencies,
+    collected in `dependencies` (name, version, where) for the step that printed them."""
     pins: dict[str, Pin] = {}
     others: dict[str, Pin] = {}
     ignored: list[str] = []
     notes: list[str] = []
 
-    def from_pip(name: str, version: str, source: str) -> None:
+    def from_pip(name: str, version: str, source: str, *, where: int) -> None:
         if stepped is None or canonical(name) in stepped:
             add(name, version, source)
+        elif canonical(name) in PINNED_PACKAGES:
+            dependencies.append((canonical(name), version, where))
 
     def add(
         name: str, version: str, source: str, *, listed: bool = False, local: str | None = None
@@ -168,19 +178,17 @@ def _pins(
             pins[key] = Pin(name=key, version=version, source=source)
 
     _listings(readable, add)
-    for match in _WHEEL.finditer(readable):
-        try:
-            wheel_name, wheel_version, _, _ = parse_wheel_filename(match[1])
-        except InvalidWheelFilename:
-            continue
-        add(str(wheel_name), str(wheel_version), f"wheel `{match[1]}`")
+    for wheel in wheels(readable):
+        pin = add if wheel.where is None else partial(from_pip, where=wheel.where)
+        pin(wheel.name, wheel.version, f"wheel `{wheel.file}`")
     for match in _INSTALLED.finditer(readable):
         for item in match["list"].split():
             name, _, version = item.rpartition("-")
             if name and version[:1].isdigit():
-                from_pip(name, version, f"pip: Successfully installed {item}")
+                from_pip(name, version, f"pip: Successfully installed {item}", where=match.start())
     for match in _SATISFIED.finditer(readable):
-        from_pip(match["name"], match["version"], f"pip: {match['name']} ({match['version']})")
+        source = f"pip: {match['name']} ({match['version']})"
+        from_pip(match["name"], match["version"], source, where=match.start())
     _printed(full, add, notes)
     for match in _CONDA_INSTALL.finditer(readable):
         for word in match["rest"].split():

@@ -1,0 +1,42 @@
+"""Keras 3's wrapped exception messages, and the message inside them.
+
+When a layer's `call()` raises, Keras 3 raises the same type again with a message of its own
+around the original (keras/src/utils/traceback_utils.py):
+
+    Exception encountered when calling Flat.call().
+
+    <the original message, in bold: ESC[1m ... ESC[0m>
+
+    Arguments received by Flat.call():
+      • inputs=tf.Tensor(shape=(3, 4), dtype=float32)
+
+The first line only says where; the original message is what tells one failure from another,
+so a report's claim is that message, and a run's message is compared by it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(
+    r"^\s*Exception encountered when calling (?P<where>[^\n]*?)\.(?:[ \t]+|(?=\n)|\Z)"
+)
+_ARGUMENTS = re.compile(r"^\s*Arguments received by ", re.MULTILINE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def is_wrapped(message: str) -> bool:
+    """Whether `message` starts with Keras 3's "Exception encountered when calling X." line."""
+    return _HEADER.match(message) is not None
+
+
+def inner(message: str) -> str:
+    """The original message a Keras 3 wrapper holds (lines kept, bold codes dropped), or
+    `message` itself when it is not wrapped or holds nothing after its first line."""
+    header = _HEADER.match(message)
+    if header is None:
+        return message
+    rest = message[header.end() :]
+    arguments = _ARGUMENTS.search(rest)
+    held = _ANSI.sub("", rest[: arguments.start()] if arguments else rest).strip()
+    return held or message

@@ -1,0 +1,98 @@
+"""The backend a Keras before 2.6 ran on, installed beside it.
+
+What Keras's releases on PyPI declare (setup.py of the sdists, METADATA of the wheels): 0.2 to
+1.2.2 and 2.0.1 to 2.0.6 require Theano, 2.0.0 requires TensorFlow, 2.0.7 to 2.4.3 require no
+backend at all. The backend Keras uses is Theano before 1.1.0 and TensorFlow from 1.1.0 on,
+unless ~/.keras/keras.json or KERAS_BACKEND says another (the first import writes the default
+into keras.json); Keras 2.4 runs on TensorFlow >= 2.2 alone. TensorFlow itself depends on Keras
+only from 2.6. So whoever reported against Keras < 2.6 had a backend installed beside it, and
+a reproduction that installs Keras alone fails on the missing backend instead of the reported
+error: the backend the report shows is added, else that Keras's default.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from harness.repro.bug_report.model import Extraction
+from harness.repro.bug_report.multi_backend import BACKENDS
+from harness.repro.resolution import Wanted
+
+_NEEDS_BACKEND_BEFORE = Version("2.6")
+_TENSORFLOW_ONLY_FROM = Version("2.4")
+_TENSORFLOW_DEFAULT_FROM = Version("1.1.0")
+_NAMES = {"tensorflow": "TensorFlow", "theano": "Theano", "cntk": "CNTK"}
+# Distributions that provide a backend's import (a TensorFlow build is TensorFlow).
+_PROVIDES = {
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly"),
+    "theano": ("theano",),
+    "cntk": ("cntk", "cntk-gpu"),
+}
+
+
+def _keras(exact: dict[str, str]) -> Version | None:
+    """The Keras version installed, when it is one that needs a backend beside it."""
+    try:
+        keras = Version(exact["keras"]) if "keras" in exact else None
+    except InvalidVersion:
+        return None
+    return keras if keras is not None and keras < _NEEDS_BACKEND_BEFORE else None
+
+
+def _default(keras: Version) -> str:
+    return "tensorflow" if keras >= _TENSORFLOW_DEFAULT_FROM else "theano"
+
+
+def _chosen(keras: Version, extraction: Extraction) -> tuple[str, str, bool]:
+    """The backend this Keras ran on, why, and whether the report says so (not a default)."""
+    if keras >= _TENSORFLOW_ONLY_FROM:
+        return "tensorflow", f"Keras {keras} runs on TensorFlow alone", False
+    setting = extraction.env.get("KERAS_BACKEND") or (extraction.keras_json or {}).get("backend")
+    if setting in BACKENDS:
+        return setting, f"the report sets the backend to {setting}", True
+    if extraction.shown_backend is not None:
+        name, words = extraction.shown_backend
+        return name, f'the report shows "{words}"', True
+    default = _default(keras)
+    return default, f"the report shows none; {_NAMES[default]} is Keras {keras}'s default", False
+
+
+def backend_wanted(exact: dict[str, str], extraction: Extraction) -> Wanted | None:
+    """The backend package to add for a Keras < 2.6, or None (a newer Keras, or the report
+    already installs that backend; with no backend shown, any backend it installs)."""
+    keras = _keras(exact)
+    if keras is None:
+        return None
+    backend, why, said = _chosen(keras, extraction)
+    provided = _PROVIDES[backend] if said else tuple(p for ps in _PROVIDES.values() for p in ps)
+    if any(name in exact for name in provided):
+        return None
+    return Wanted(
+        name=backend,
+        version="",
+        exact=False,
+        why=f"Keras {keras} runs on a backend installed beside it: {why}",
+    )
+
+
+def keras_json(
+    steps_pins: dict[str, str], extraction: Extraction
+) -> tuple[dict[str, Any], str] | None:
+    """`{"backend": X}` and why, when the backend the report shows is not its Keras's default
+    and the report sets it nowhere: the reporter's keras.json said it (Keras < 2.4 reads it)."""
+    keras = _keras(steps_pins)
+    if keras is None or keras >= _TENSORFLOW_ONLY_FROM or extraction.keras_json is not None:
+        return None
+    if "KERAS_BACKEND" in extraction.env or extraction.shown_backend is None:
+        return None
+    backend = extraction.shown_backend[0]
+    if backend == _default(keras):
+        return None
+    setting = {"backend": backend}
+    return setting, (
+        f"keras.json {json.dumps(setting)}: the report shows Keras {keras} on "
+        f"{_NAMES[backend]}, not its default {_NAMES[_default(keras)]}"
+    )
