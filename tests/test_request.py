@@ -17,6 +17,7 @@ from harness.repro.reproduce import (
     variants_of,
 )
 from harness.repro.request import Flags, NothingToRunError, Request, read_source, resolve
+from harness.repro.request_steps import order
 from harness.results.outcome import Outcome, RaisedError
 from tests.pypi_fake import fake_index, recorded_index
 
@@ -42,6 +43,26 @@ def test_tf_2_15_with_keras_3_installs_keras_in_a_second_step() -> None:
     assert request.steps == ("numpy==1.26.4 tensorflow==2.15.1", "keras==3.3.3")
     assert request.python == "3.10"
     assert request.env == {"KERAS_BACKEND": "tensorflow"}
+
+
+@pytest.mark.parametrize(
+    ("tf", "keras", "steps"),
+    [
+        # TensorFlow 2.7-2.15 each require the Keras 2 of their own minor.
+        ("2.11.0", "2.12.0", ("tensorflow==2.11.0", "keras==2.12.0")),
+        ("2.11.0", "2.11.0", ("tensorflow==2.11.0 keras==2.11.0",)),
+        # 2.16 and later require Keras 3; before 2.6 TensorFlow required no Keras at all.
+        ("2.16.1", "2.15.0", ("tensorflow==2.16.1", "keras==2.15.0")),
+        ("2.16.1", "3.3.3", ("tensorflow==2.16.1 keras==3.3.3",)),
+        ("2.4.1", "2.4.3", ("tensorflow==2.4.1 keras==2.4.3",)),
+    ],
+)
+def test_versions_pip_refuses_together_are_installed_in_two_steps(
+    tf: str, keras: str, steps: tuple[str, ...]
+) -> None:
+    assumed: list[str] = []
+    assert order({"tensorflow": tf, "keras": keras}, assumed) == steps
+    assert bool(assumed) == (len(steps) == 2)
 
 
 def test_the_report_s_pip_lines_are_kept_and_pinned() -> None:

@@ -64,14 +64,14 @@ def pin_steps(
 
 def order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
     """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
-    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, tf-keras of another minor than
-    TensorFlow). Users reach those by installing the second package afterwards; so does this."""
+    < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, TensorFlow 2.7-2.15 with a Keras 2
+    of another minor, tf-keras of another minor than TensorFlow). Users reach those by installing the second package afterwards; so does this."""
     tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
     later: list[str] = []
     if tf is not None:
         tf_version = Version(tf)
         keras = exact.get("keras")
-        if keras and (tf_version < Version("2.16")) == (Version(keras).major >= 3):
+        if keras and _refused_together(tf_version, Version(keras)):
             later.append("keras")
         tf_keras = exact.get("tf-keras")
         if tf_keras and Version(tf_keras).release[:2] != tf_version.release[:2]:
@@ -83,3 +83,14 @@ def order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
             "(one step would be refused by pip's resolver)"
         )
     return (" ".join(first), *(f"{name}=={exact[name]}" for name in later))
+
+
+def _refused_together(tf: Version, keras: Version) -> bool:
+    """Whether pip refuses this TensorFlow and this Keras in one install: TensorFlow 2.16+
+    requires Keras 3, and TensorFlow 2.7-2.15 each require the Keras 2 of their own minor
+    (`keras<2.12,>=2.11.0` for 2.11). Earlier TensorFlow did not require a Keras at all."""
+    if tf >= Version("2.16"):
+        return keras.major < 3
+    if keras.major >= 3:
+        return True
+    return tf >= Version("2.7") and keras.release[:2] != tf.release[:2]
