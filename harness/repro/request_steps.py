@@ -65,7 +65,8 @@ def pin_steps(
 def order(exact: dict[str, str], assumed: list[str]) -> tuple[str, ...]:
     """One pip step, unless the versions are a mismatch pip refuses in one step (TensorFlow
     < 2.16 with Keras 3, TensorFlow >= 2.16 with Keras 2, TensorFlow 2.7-2.15 with a Keras 2
-    of another minor, tf-keras of another minor than TensorFlow). Users reach those by installing the second package afterwards; so does this."""
+    of another minor, tf-keras of another minor than TensorFlow). Users reach those by
+    installing the second package afterwards; so does this."""
     tf = next((exact[n] for n in ("tensorflow", "tensorflow-cpu") if n in exact), None)
     later: list[str] = []
     if tf is not None:
