@@ -1,0 +1,92 @@
+"""Shapes of reports whose versions need more than the report says: a package left open beside
+one that constrains it, standalone Keras 2 without its TensorFlow, installs from git, old
+Pythons and pip, and a traceback's file layout."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import urllib.error
+from email.message import Message
+from pathlib import Path
+
+from harness.pypi import PackageIndex
+from harness.repro.bug_report.parse import extract
+from harness.repro.constraints import constraint_on, fitted
+from harness.repro.request import Flags, resolve
+from tests.pypi_fake import payload, recorded_index
+
+
+def resolved(text: str, as_of: str) -> tuple[str, tuple[str, ...], str]:
+    request = resolve(
+        Path("r.md"),
+        extract(text),
+        Flags(),
+        recorded_index(),
+        as_of=datetime.date.fromisoformat(as_of),
+    )
+    return request.python, request.steps, "\n".join(request.assumed)
+
+
+def test_a_package_left_open_satisfies_what_a_pinned_one_requires() -> None:
+    report = "Python 3.8\n\n```\npip install tensorflow==2.4.1 numpy\n```\n"
+    report += "```python\nimport numpy\n```\n"
+    _, steps, assumed = resolved(report, "2021-03-04")
+    # numpy 1.20.1 was the newest by then; TensorFlow 2.4.1 requires numpy~=1.19.2.
+    assert steps == ("tensorflow==2.4.1 numpy==1.19.5",)
+    assert "tensorflow 2.4.1 requires numpy~=1.19.2" in assumed
+    assert "1.20.1" in assumed
+    # Where nothing constrains it, the open version is the newest by the date.
+    _, steps, _ = resolved(report.replace("tensorflow==2.4.1", "pandas==1.2.3"), "2021-03-04")
+    assert steps == ("pandas==1.2.3 numpy==1.20.1",)
+
+
+def _index(requires: dict[str, list[str]]) -> PackageIndex:
+    releases = {
+        "numpy": {"1.19.5": ("", "py3-none-any"), "1.20.1": ("", "py3-none-any")},
+        "tool": {"1.0.0": ("", "py3-none-any")},
+    }
+
+    def fetch(url: str) -> bytes:
+        parts = url.rstrip("/").split("/")
+        if len(parts) == 7:
+            return json.dumps({"info": {"requires_dist": requires[parts[-3]]}}).encode()
+        return payload(parts[-2], releases[parts[-2]])
+
+    return PackageIndex(fetch)
+
+
+def test_markers_and_extras_decide_whether_a_requirement_counts() -> None:
+    index = _index(
+        {
+            "tool": [
+                'numpy<1.20; python_version < "3.9"',
+                'numpy<1.0; extra == "old"',
+                "numpy (>=1.19)",
+                "other",
+            ]
+        }
+    )
+    on_38 = constraint_on("numpy", {"tool": "1.0.0"}, index, "3.8")
+    assert str(on_38.specifier) == "<1.20,>=1.19"
+    on_311 = constraint_on("numpy", {"tool": "1.0.0"}, index, "3.11")
+    assert str(on_311.specifier) == ">=1.19"
+    assert (
+        fitted("numpy", "", "1.20.1", {"tool": "1.0.0"}, index, python="3.8", as_of=None)[0]
+        == "1.19.5"
+    )
+    assert fitted("numpy", "", "1.20.1", {"tool": "1.0.0"}, index, python="3.11", as_of=None) == (
+        "1.20.1",
+        None,
+    )
+
+
+def test_unreadable_requirements_keep_the_version_and_say_so() -> None:
+    def fetch(url: str) -> bytes:
+        raise urllib.error.HTTPError(url, 404, "no", Message(), None)
+
+    version, note = fitted(
+        "numpy", "", "1.20.1", {"tool": "1.0.0"}, PackageIndex(fetch), python="3.8", as_of=None
+    )
+    assert version == "1.20.1"
+    assert note is not None and "not checked" in note and "tool" in note
