@@ -141,9 +141,10 @@ class _RemoteFile(io.RawIOBase):
         return data
 
 
-def _wheel_requires(name: str, version: str) -> list[str]:
+def _wheel_requires(name: str, version: str) -> list[str] | None:
     """Requires-Dist from the METADATA of a Linux x86_64 wheel of the release (for an index
-    that does not serve the release's JSON)."""
+    that does not serve the release's JSON); None for a release with no wheel (an old
+    sdist's metadata, which PyPI's JSON gives as null)."""
     request = urllib.request.Request(  # noqa: S310 - fixed https URL
         PYPI_SIMPLE.format(name=name), headers={"Accept": SIMPLE_JSON}
     )
@@ -157,7 +158,7 @@ def _wheel_requires(name: str, version: str) -> list[str]:
         and f["filename"].endswith(("x86_64.whl", "-any.whl"))
     ]
     if not wheels:
-        raise SystemExit(f"{name} {version}: no Linux x86_64 wheel to read")
+        return None
     with zipfile.ZipFile(_RemoteFile(wheels[-1])) as wheel:
         member = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
         headers = HeaderParser().parsestr(wheel.read(member).decode("utf-8"))
@@ -171,7 +172,7 @@ def record_requires(specs: list[str]) -> None:
         url = PYPI_RELEASE_JSON.format(name=name, version=version)
         try:
             with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - fixed https URL
-                requires = json.load(response)["info"]["requires_dist"] or []
+                requires = json.load(response)["info"]["requires_dist"]
         except urllib.error.HTTPError as exc:
             if exc.code != 404:
                 raise
@@ -179,7 +180,7 @@ def record_requires(specs: list[str]) -> None:
         path = RECORDED / "requires" / f"{name}-{version}.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps({"info": {"requires_dist": requires}}) + "\n", encoding="utf-8")
-        print(f"{path}: {len(requires)} requirements")
+        print(f"{path}: {len(requires or ())} requirements")
 
 
 def main(names: list[str]) -> None:

@@ -50,7 +50,7 @@ def _index(requires: dict[str, list[str]]) -> PackageIndex:
     def fetch(url: str) -> bytes:
         parts = url.rstrip("/").split("/")
         if len(parts) == 7:
-            return json.dumps({"info": {"requires_dist": requires[parts[-3]]}}).encode()
+            return json.dumps({"info": {"requires_dist": requires.get(parts[-3], [])}}).encode()
         return payload(parts[-2], releases[parts[-2]])
 
     return PackageIndex(fetch)
@@ -90,3 +90,25 @@ def test_unreadable_requirements_keep_the_version_and_say_so() -> None:
     )
     assert version == "1.20.1"
     assert note is not None and "not checked" in note and "tool" in note
+
+
+KERAS_2_CODE = "```python\nimport keras\nkeras.layers.Dense(2)\n```\n"
+
+
+def test_standalone_keras_2_gets_the_tensorflow_of_its_minor() -> None:
+    _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + KERAS_2_CODE, "2023-04-18")
+    assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
+    assert "TensorFlow 2.11 is the one that requires Keras 2.11" in assumed
+    # A TensorFlow the report installs is left as it is; Keras 3 and Keras < 2.6 are not this.
+    _, steps, _ = resolved("keras 2.11.0, tensorflow-cpu 2.11.0\n" + KERAS_2_CODE, "2023-04-18")
+    assert steps == ("keras==2.11.0 tensorflow-cpu==2.11.0",)
+    _, steps, _ = resolved("keras 3.1.0\n" + KERAS_2_CODE, "2024-04-18")
+    assert steps == ("keras==3.1.0",)
+
+
+def test_an_open_package_fits_what_it_requires_of_the_pinned_ones() -> None:
+    # TensorFlow 2.12.0 was the newest on 2023-04-18, but it requires keras>=2.12,<2.13.
+    code = "```python\nimport tensorflow as tf\nimport keras\n```\n"
+    _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + code, "2023-04-18")
+    assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
+    assert "tensorflow 2.12.0 requires keras" in assumed

@@ -84,16 +84,14 @@ def fitted(
     as_of: date | None,
 ) -> tuple[str, str | None]:
     """`version` of `name` (an open version, resolved to `prefix`'s newest), or, when `others`
-    require another, the newest release by `as_of` (else the oldest after it) that they allow;
-    with the assumption that says so."""
+    require another or it requires other versions of them, the newest release by `as_of`
+    (else the oldest after it) that fits both ways; with the assumption that says so."""
     try:
         constraint = constraint_on(name, others, index, python)
     except PackageIndexError as exc:
         return version, (
             f"{name} {version} not checked against the other packages' requirements: {exc}"
         )
-    if not constraint.by or constraint.specifier.contains(version, prereleases=True):
-        return version, None
     wanted = Version(prefix).release if prefix else ()
     allowed = [
         release.version
@@ -104,22 +102,64 @@ def fitted(
         and release.version.release[: len(wanted)] == wanted
         and constraint.specifier.contains(release.version)
     ]
-    by_then = [v for v in allowed if _out_by(index, name, v, as_of)]
-    reason = "; ".join(constraint.by)
-    if by_then:
-        return str(max(by_then)), (
-            f"{name} {max(by_then)}, not {version}: the latest release out by {as_of} that the "
-            f"other packages allow ({reason})"
-            if as_of
-            else f"{name} {max(by_then)}, not {version}: the latest release that the other "
-            f"packages allow ({reason})"
+    by_then = sorted((v for v in allowed if _out_by(index, name, v, as_of)), reverse=True)
+    later = [v for v in allowed if v not in by_then]
+    reasons = list(constraint.by)
+    for candidate in (*by_then, *later)[:_TRIED]:
+        refusal = _refusal(name, str(candidate), others, index, python)
+        if refusal is None:
+            return _chosen(
+                name, str(candidate), version, reasons, late=candidate in later, as_of=as_of
+            )
+        reasons.append(refusal)
+    return version, f"{name} {version} kept: no release fits ({'; '.join(reasons)})"
+
+
+# Releases of an open package tried, newest first, before its version is left as it was.
+_TRIED = 12
+
+
+def _chosen(
+    name: str, chosen: str, newest: str, reasons: list[str], *, late: bool, as_of: date | None
+) -> tuple[str, str | None]:
+    if chosen == newest:
+        return chosen, None
+    why = "; ".join(reasons)
+    if late:
+        return chosen, (
+            f"{name} {chosen}, not {newest}: none out by {as_of} fits the other packages, the "
+            f"first release after it does ({why})"
         )
-    if allowed:
-        return str(min(allowed)), (
-            f"{name} {min(allowed)}, not {version}: none out by {as_of} is allowed, the first "
-            f"release after it is ({reason})"
-        )
-    return version, f"{name} {version} kept: no release satisfies {reason}"
+    by = f" out by {as_of}" if as_of else ""
+    return chosen, (
+        f"{name} {chosen}, not {newest}: the latest release{by} that fits the other "
+        f"packages ({why})"
+    )
+
+
+def _refusal(
+    name: str, version: str, others: Mapping[str, str], index: PackageIndex, python: str
+) -> str | None:
+    """What release `version` of `name` requires that `others` do not satisfy, if anything
+    (nothing when its requirements cannot be read: pip will say)."""
+    try:
+        lines = index.requirements(name, version)
+    except PackageIndexError:
+        return None
+    settled = {canonicalize_name(n): v for n, v in others.items()}
+    for line in lines:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        installed = settled.get(canonicalize_name(requirement.name))
+        if installed is None or not requirement.specifier:
+            continue
+        if requirement.marker is not None and not _applies(requirement.marker, python):
+            continue
+        if not requirement.specifier.contains(installed, prereleases=True):
+            return f"{name} {version} requires {requirement.name}{requirement.specifier}"
+    return None
 
 
 def _out_by(index: PackageIndex, name: str, version: Version, as_of: date | None) -> bool:
