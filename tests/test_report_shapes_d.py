@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.pip_lines import git_install
 from harness.repro.constraints import constraint_on, fitted
 from harness.repro.request import Flags, resolve
 from tests.pypi_fake import payload, recorded_index
@@ -112,3 +113,32 @@ def test_an_open_package_fits_what_it_requires_of_the_pinned_ones() -> None:
     _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + code, "2023-04-18")
     assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
     assert "tensorflow 2.12.0 requires keras" in assumed
+
+
+def test_an_install_from_git_is_read_with_its_name_and_ref() -> None:
+    cases = {
+        "git+https://github.com/keras-team/keras-contrib.git": ("keras-contrib", None),
+        "git+https://www.github.com/keras-team/keras-hub.git@v0.18.1": ("keras-hub", "v0.18.1"),
+        "git+https://github.com/org/repo@main#egg=Other_Name": ("other-name", "main"),
+        "tf_keras@git+https://github.com/keras-team/tf-keras": ("tf-keras", None),
+    }
+    for word, (name, ref) in cases.items():
+        install = git_install(word)
+        assert install is not None, word
+        assert (install.name, install.ref) == (name, ref), word
+    assert git_install("keras==3.1.0") is None
+    assert git_install("https://example.com/x.whl") is None
+
+
+def test_an_install_from_git_becomes_pypi_s_release_or_nothing() -> None:
+    code = "```python\nimport tensorflow as tf\nimport keras_hub\n```\n"
+    lines = (
+        "```\npip install tensorflow==2.18.0\n"
+        "pip install git+https://github.com/keras-team/keras-hub.git@v0.18.1\n"
+        "pip install -U git+https://github.com/keras-team/keras-contrib.git\n```\n"
+    )
+    _, steps, assumed = resolved(lines + code, "2025-01-10")
+    # keras-contrib was never released on PyPI: its step is left out, not the report.
+    assert steps == ("tensorflow==2.18.0", "keras-hub==0.18.1")
+    assert "PyPI has no keras-contrib" in assumed
+    assert "the PyPI release of the tag v0.18.1" in assumed
