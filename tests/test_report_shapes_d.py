@@ -10,11 +10,14 @@ import urllib.error
 from email.message import Message
 from pathlib import Path
 
+from harness.config.scenarios import Claim
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.pip_lines import git_install
 from harness.repro.constraints import constraint_on, fitted
+from harness.repro.pip_version import pip_for
 from harness.repro.request import Flags, resolve
+from harness.repro.session import NEVER, Setting, Setup, build_matrix, with_python
 from tests.pypi_fake import payload, recorded_index
 
 
@@ -142,3 +145,34 @@ def test_an_install_from_git_becomes_pypi_s_release_or_nothing() -> None:
     assert steps == ("tensorflow==2.18.0", "keras-hub==0.18.1")
     assert "PyPI has no keras-contrib" in assumed
     assert "the PyPI release of the tag v0.18.1" in assumed
+
+
+def test_a_python_older_than_3_8_gets_the_newest_pip_it_runs(tmp_path: Path) -> None:
+    assert pip_for("3.11") == ("24.3.1", None)
+    assert [pip_for(p)[0] for p in ("3.7", "3.6", "3.5")] == ["24.0", "21.3.1", "20.3.4"]
+    python, _, assumed = resolved("Python 3.7.9, tensorflow 2.4.1\n" + KERAS_2_CODE, "2021-03-01")
+    assert python == "3.7"
+    assert "pip 24.0 in the venv, not 24.3.1" in assumed
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text("import tensorflow\n", encoding="utf-8")
+    matrix = build_matrix(
+        source=snippet,
+        snippet=snippet,
+        python="3.7",
+        setups=(Setup(name="tf", steps=("tensorflow==2.4.1",)),),
+        settings=(Setting(name="as-reported"),),
+        claim=Claim(summary="none", pattern=NEVER),
+        template_dir=Path("dockerfiles"),
+    )
+    assert matrix.pip_version == "24.0"
+    # Run on another Python than the report's, the pip said is that Python's.
+    request = resolve(
+        Path("r.md"),
+        extract("Python 3.7.9, tensorflow 2.4.1\n" + KERAS_2_CODE),
+        Flags(),
+        recorded_index(),
+        as_of=datetime.date(2021, 3, 1),
+    )
+    moved = with_python(request, "3.9", "Python 3.9 instead of 3.7: no base image")
+    assert not any(a.startswith("pip ") for a in moved.assumed)
+    assert moved.assumed[-1] == "Python 3.9 instead of 3.7: no base image"

@@ -27,6 +27,7 @@ from harness.repro.bug_report.distributions import (
     known_distributions,
 )
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
+from harness.repro.pip_version import pip_for
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
@@ -172,6 +173,7 @@ def resolve(
     if extraction.reported_error is not None:
         error = extraction.reported_error
         extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
+    assumed.extend(note for note in pip_for(python)[1:] if note)
     installed = {name for step in steps for name in step_pins(step)}
     ignored = [name for name in extraction.ignored_packages if name not in installed]
     if ignored and not flags.pip:
