@@ -176,3 +176,40 @@ def test_a_python_older_than_3_8_gets_the_newest_pip_it_runs(tmp_path: Path) -> 
     moved = with_python(request, "3.9", "Python 3.9 instead of 3.7: no base image")
     assert not any(a.startswith("pip ") for a in moved.assumed)
     assert moved.assumed[-1] == "Python 3.9 instead of 3.7: no base image"
+
+
+def _traceback_through(path: str) -> str:
+    return (
+        "```python\nimport tensorflow as tf\nm.fit(x)\n```\n\n```\n"
+        "Traceback (most recent call last):\n"
+        '  File "/home/me/train.py", line 2, in <module>\n'
+        "    m.fit(x)\n"
+        f'  File "/usr/lib/python3.10/site-packages/{path}", line 9, in fit\n'
+        "    return step(x)\n"
+        "ValueError: bad shapes\n```\n"
+    )
+
+
+def test_keras_2_13_to_2_15_is_told_by_its_keras_src_engine_files() -> None:
+    layouts = {
+        "keras/src/engine/training.py": ("2", "a traceback through keras/src/engine/"),
+        "keras/engine/training.py": None,  # Keras 2.12 and older
+        "keras/src/models/model.py": None,  # Keras 3
+        "tensorflow/python/keras/engine/training.py": None,  # tf.keras inside TensorFlow
+    }
+    for path, layout in layouts.items():
+        found = extract(_traceback_through(path)).keras_layout
+        if layout is None:
+            assert found is None, path
+        else:
+            assert found is not None, path
+            assert (found[0], found[1][: len(layout[1])]) == layout, path
+    report = _traceback_through("keras/src/engine/training.py")
+    _, steps, _ = resolved(report, "2024-05-14")
+    assert steps == ("keras==2.15.0 tensorflow==2.15.1",)
+    # Keras 2.15 over a TensorFlow 2.16 the report names: as the reporter got it, in two steps.
+    _, steps, _ = resolved("tensorflow 2.16.1\n" + report, "2024-05-14")
+    assert steps == ("tensorflow==2.16.1", "keras==2.15.0")
+    # A TensorFlow before 2.16 brings its own Keras 2: nothing is added.
+    _, steps, _ = resolved("tensorflow 2.14.1\n" + report, "2024-05-14")
+    assert steps == ("tensorflow==2.14.1",)

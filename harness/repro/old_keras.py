@@ -107,6 +107,19 @@ def _tensorflow_of_its_minor(exact: dict[str, str]) -> Wanted | None:
     )
 
 
+def keras_of_the_layout(wanted: dict[str, Wanted], extraction: Extraction) -> Wanted | None:
+    """Keras 2 when the report gives Keras no version but its traceback runs through Keras
+    2.13-2.15's files; the newest 2.x by the date is one of those (2.15.0 is the last). Not
+    where a TensorFlow before 2.16 is named: it brings its own Keras 2."""
+    if extraction.keras_layout is None or (wanted.get("keras") and wanted["keras"].version):
+        return None
+    tensorflows = [wanted[n].version for n in _PROVIDES["tensorflow"] if n in wanted]
+    if any(v and Version(v).release < (2, 16) for v in tensorflows):
+        return None
+    family, why = extraction.keras_layout
+    return Wanted(name="keras", version=family, exact=False, why=why)
+
+
 def keras_json(
     steps_pins: dict[str, str], extraction: Extraction
 ) -> tuple[dict[str, Any], str] | None:

@@ -222,6 +222,8 @@ def _environment(
     assumed.extend(from_git)
     steps = extraction.pip_steps
     wanted = _named(extraction, extracted, assumed)
+    layout = old_keras.keras_of_the_layout(wanted, extraction)
+    wanted.update({"keras": layout} if layout else {})
     wanted.update(_imported(extraction, wanted, assumed))
     if not wanted:
         raise NothingToRunError(

@@ -90,6 +90,8 @@ class Extraction:
     traceback_packages: tuple[str, ...] = ()
     # Distributions whose modules the claimed error names (`module 'keras.utils' has no ...`).
     error_packages: tuple[str, ...] = ()
+    # The Keras family a pasted traceback's file layout shows ("2": keras/src/engine/), and how.
+    keras_layout: tuple[str, str] | None = None
     code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
     # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
     shown_backend: tuple[str, str] | None = None

@@ -246,6 +246,11 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
+        keras_layout=(
+            ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
+            if report_tracebacks.keras_2_13_layout(tracebacks)
+            else None
+        ),
         error_packages=tuple(dict.fromkeys(named)),
         code_backend=report_code.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),

@@ -291,6 +291,20 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
 
 
+# Keras 2.13 to 2.15 keep their model code under keras/src/engine/; Keras 2.12 and older have
+# keras/engine/, Keras 3 no engine package at all (keras/src/models/, keras/src/layers/).
+_KERAS_2_13_ENGINE = re.compile(r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]engine[\\/]")
+
+
+def keras_2_13_layout(tracebacks: list[Traceback]) -> bool:
+    """Whether a frame runs through Keras 2.13-2.15's installed `keras/src/engine/`."""
+    return any(
+        _KERAS_2_13_ENGINE.search(frame.file)
+        for traceback in tracebacks
+        for frame in traceback.frames
+    )
+
+
 def installed_modules(tracebacks: list[Traceback]) -> list[str]:
     """The top-level modules whose installed files the tracebacks' frames run through."""
     found: list[str] = []
