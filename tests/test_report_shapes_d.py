@@ -213,3 +213,19 @@ def test_keras_2_13_to_2_15_is_told_by_its_keras_src_engine_files() -> None:
     # A TensorFlow before 2.16 brings its own Keras 2: nothing is added.
     _, steps, _ = resolved("tensorflow 2.14.1\n" + report, "2024-05-14")
     assert steps == ("tensorflow==2.14.1",)
+
+
+def test_an_installed_keras_3_backend_path_sets_the_backend() -> None:
+    def report(path: str, code: str = "import keras\nkeras.ops.eye(2)\n") -> str:
+        warning = f"/v/lib/python3.11/site-packages/{path}:48: UserWarning: x"
+        return f"keras 3.4.1\n\n```python\n{code}```\n\n```\n{warning}\n```\n"
+
+    assert extract(report("keras/src/backend/jax/math.py")).env == {"KERAS_BACKEND": "jax"}
+    assert extract(report("keras/src/backend/torch/core.py")).env == {"KERAS_BACKEND": "torch"}
+    # TensorFlow's backend package is imported under every backend (preprocessing layers).
+    assert extract(report("keras/src/backend/tensorflow/core.py")).env == {}
+    # What the report sets itself wins.
+    sets_torch = 'import os\nos.environ["KERAS_BACKEND"] = "torch"\nimport keras\n'
+    assert extract(report("keras/src/backend/jax/math.py", sets_torch)).env == {}
+    exported = "export KERAS_BACKEND=torch\n" + report("keras/src/backend/jax/math.py")
+    assert extract(exported).env == {"KERAS_BACKEND": "torch"}

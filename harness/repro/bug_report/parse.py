@@ -216,6 +216,14 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     code = _with_its_imports(code)
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
+    ran_on = report_tracebacks.keras_3_backend(parts.reporter)
+    backend_notes: tuple[str, ...] = ()
+    if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
+        env["KERAS_BACKEND"] = ran_on
+        backend_notes = (
+            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
+            f"keras/src/backend/{ran_on}/",
+        )
     versions = report_versions.read(readable, full=parts.reporter)
     imports = tuple(report_code.imports(code.chosen))
     ran_through = [
@@ -255,7 +263,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         code_backend=report_code.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
-        notes=(*parts.notes, *code.notes, *versions.notes),
+        notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
     )
 
 

@@ -305,6 +305,20 @@ def keras_2_13_layout(tracebacks: list[Traceback]) -> bool:
     )
 
 
+# Keras 3 imports one backend package, the one it runs on: an installed path in
+# keras/src/backend/jax/ (a frame, a warning's or a compiler note's location) means JAX was the
+# backend. Not tensorflow/: TF-backed preprocessing layers import it under every backend.
+_KERAS_3_BACKEND = re.compile(
+    r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]backend[\\/](?P<name>jax|torch|numpy)[\\/]"
+)
+
+
+def keras_3_backend(text: str) -> str | None:
+    """The backend whose package an installed Keras 3 path in `text` is in (jax, torch, numpy)."""
+    match = _KERAS_3_BACKEND.search(text)
+    return match["name"] if match else None
+
+
 def installed_modules(tracebacks: list[Traceback]) -> list[str]:
     """The top-level modules whose installed files the tracebacks' frames run through."""
     found: list[str] = []
