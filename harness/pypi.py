@@ -26,6 +26,9 @@ from packaging.version import InvalidVersion, Version
 from harness.errors import PackageIndexError
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
+# One release's JSON: its `info.requires_dist` is that release's Requires-Dist (the project
+# JSON above gives only the newest release's).
+PYPI_RELEASE_JSON = "https://pypi.org/pypi/{name}/{version}/json"
 # The Simple API as JSON (PEP 691, with PEP 700's versions and upload times): the project JSON
 # above marks its `releases` key deprecated and points here.
 PYPI_SIMPLE = "https://pypi.org/simple/{name}/"
@@ -107,6 +110,7 @@ class PackageIndex:
         self._fetch = fetch
         self._api = api
         self._cache: dict[str, tuple[Release, ...]] = {}
+        self._requires: dict[tuple[str, str], tuple[str, ...]] = {}
 
     @classmethod
     def simple(cls, ca_bundle: Path | None) -> PackageIndex:
@@ -120,13 +124,24 @@ class PackageIndex:
             self._cache[key] = tuple(sorted(self._load(key), key=lambda r: r.version))
         return self._cache[key]
 
-    def _load(self, name: str) -> Iterable[Release]:
-        url = (PYPI_SIMPLE if self._api == "simple" else PYPI_JSON).format(name=name)
+    def requirements(self, name: str, version: str) -> tuple[str, ...]:
+        """The Requires-Dist lines of release `version` of `name`, from PyPI's JSON for it
+        (extras and markers included, as written)."""
+        key = (str(canonicalize_name(name)), version)
+        if key not in self._requires:
+            url = PYPI_RELEASE_JSON.format(name=key[0], version=version)
+            data = self._json(url, missing=f"PyPI has no release {version} of {name!r}")
+            info = data.get("info") if isinstance(data, dict) else None
+            found = (info or {}).get("requires_dist") or ()
+            self._requires[key] = tuple(str(line) for line in found)
+        return self._requires[key]
+
+    def _json(self, url: str, *, missing: str) -> Any:
         try:
-            data: Any = json.loads(self._fetch(url))
+            return json.loads(self._fetch(url))
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise PackageIndexError(f"PyPI has no package {name!r}") from None
+                raise PackageIndexError(missing) from None
             raise PackageIndexError(f"{url}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise PackageIndexError(
@@ -134,6 +149,10 @@ class PackageIndex:
             ) from None
         except ValueError:
             raise PackageIndexError(f"{url}: not JSON") from None
+
+    def _load(self, name: str) -> Iterable[Release]:
+        url = (PYPI_SIMPLE if self._api == "simple" else PYPI_JSON).format(name=name)
+        data = self._json(url, missing=f"PyPI has no package {name!r}")
         if self._api == "simple":
             yield from simple_releases(data)
             return

@@ -48,11 +48,22 @@ def payload(
     return json.dumps(data).encode()
 
 
+# A release's JSON for fakes that know no Requires-Dist: it constrains nothing.
+NO_REQUIREMENTS = json.dumps({"info": {"requires_dist": []}}).encode()
+
+
+def release_json(url: str) -> bool:
+    """Whether `url` asks for one release's JSON (https://pypi.org/pypi/NAME/VERSION/json)."""
+    return len(url.rstrip("/").split("/")) == 7
+
+
 def fake_index(**packages: dict[str, tuple[str, str]]) -> PackageIndex:
     known = {"keras": KERAS, "tensorflow": TENSORFLOW, **packages}
     asked: list[str] = []
 
     def fetch(url: str) -> bytes:
+        if release_json(url):
+            return NO_REQUIREMENTS
         name = url.rstrip("/").split("/")[-2]
         asked.append(name)
         return payload(name, known[name])
@@ -82,18 +93,28 @@ def recorded_simple_index(asked: list[str] | None = None) -> PackageIndex:
 
 def recorded_index(asked: list[str] | None = None) -> PackageIndex:
     """PyPI as recorded in tests/data/pypi (by tests/record_pypi.py): real releases, upload
-    times and wheel tags, no network. Each package asked is appended to `asked`."""
+    times and wheel tags, and releases' Requires-Dist (requires/NAME-VERSION.json), no
+    network. Each package asked is appended to `asked` (a release as `name==version`)."""
 
     def fetch(url: str) -> bytes:
-        name = url.rstrip("/").split("/")[-2]
+        parts = url.rstrip("/").split("/")
+        name = f"{parts[-3]}=={parts[-2]}" if release_json(url) else parts[-2]
+        path = recording_of(name)
         if asked is not None:
             asked.append(name)
-        path = RECORDED / f"{name}.json"
         if not path.is_file():
             raise urllib.error.HTTPError(url, 404, "not recorded", Message(), None)
         return path.read_bytes()
 
     return PackageIndex(fetch)
+
+
+def recording_of(asked: str) -> Path:
+    """Where the answer to `asked` (a package, or a release as `name==version`) is recorded."""
+    name, _, version = asked.partition("==")
+    return (
+        RECORDED / "requires" / f"{name}-{version}.json" if version else RECORDED / f"{name}.json"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from harness.repro.bug_report.tracebacks import derived_code, parse
 from harness.repro.reproduce import claim_of, verdict
 from harness.repro.request import Flags, resolve
 from harness.results.outcome import Outcome, RaisedError
+from tests.pypi_fake import NO_REQUIREMENTS, release_json
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 
@@ -264,6 +265,8 @@ def test_a_title_s_quoted_error_ends_at_its_quote() -> None:
 
 def _dated_index(uploads: dict[str, dict[str, str]]) -> PackageIndex:
     def fetch(url: str) -> bytes:
+        if release_json(url):
+            return NO_REQUIREMENTS
         name = url.rstrip("/").split("/")[-2]
         releases = {
             version: [

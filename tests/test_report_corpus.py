@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from harness.repro.request import Flags, as_json, read_source, resolve
-from tests.pypi_fake import RECORDED, recorded_index
+from tests.pypi_fake import recorded_index, recording_of
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 SIDECARS = sorted(REPORTS.glob("*.expected.yaml"))
@@ -91,7 +91,7 @@ def test_extraction_asks_only_the_recordings_and_never_the_network(
     for sidecar in SIDECARS:
         extraction_of(sidecar, asked)
     assert asked, "no PyPI answer was needed at all"
-    assert {name for name in asked if not (RECORDED / f"{name}.json").is_file()} == set()
+    assert {name for name in asked if not recording_of(name).is_file()} == set()
     # Each command asks PyPI once per package at most (the index caches its answers).
     per_report: list[str] = []
     extraction_of(SIDECARS[0], per_report)

@@ -22,7 +22,7 @@ from harness.repro.github import IssueReference, fetch_issue
 from harness.repro.report_source import read_report
 from harness.repro.request import Flags, resolve
 from tests.github_fake import recorded_fetch, serve
-from tests.pypi_fake import fake_index
+from tests.pypi_fake import NO_REQUIREMENTS, fake_index, release_json
 
 E2E = Path(__file__).parent / "data" / "reports" / "e2e"
 ISSUE_URL = "https://github.com/acme-ml/keras-issues/issues/1207"
@@ -233,6 +233,8 @@ def _index_with_upload_times() -> PackageIndex:
     }
 
     def fetch(url: str) -> bytes:
+        if release_json(url):
+            return NO_REQUIREMENTS
         name = url.rstrip("/").split("/")[-2]
         releases = {
             version: [

@@ -28,7 +28,6 @@ from harness.repro.reproduce import (
     setting_label,
     settings_of,
     variants_of,
-    with_python,
 )
 from harness.repro.request import Flags, as_json, resolve
 from harness.repro.session import (
@@ -40,6 +39,7 @@ from harness.repro.session import (
     environment_name,
     run,
     usable_python,
+    with_python,
 )
 from harness.textfiles import write_atomic
 

@@ -1,4 +1,4 @@
-"""The backend a Keras before 2.6 ran on, installed beside it.
+"""The backend a Keras 2 ran on, installed beside it.
 
 What Keras's releases on PyPI declare (setup.py of the sdists, METADATA of the wheels): 0.2 to
 1.2.2 and 2.0.1 to 2.0.6 require Theano, 2.0.0 requires TensorFlow, 2.0.7 to 2.4.3 require no
@@ -8,6 +8,11 @@ into keras.json); Keras 2.4 runs on TensorFlow >= 2.2 alone. TensorFlow itself d
 only from 2.6. So whoever reported against Keras < 2.6 had a backend installed beside it, and
 a reproduction that installs Keras alone fails on the missing backend instead of the reported
 error: the backend the report shows is added, else that Keras's default.
+
+Keras 2.6 to 2.15 is tf.keras's code in a package of its own: it imports TensorFlow and
+declares no requirement at all (their wheels' METADATA has no Requires-Dist), while each
+TensorFlow 2.6-2.15 requires the Keras of its own minor. A report that names one of them and
+no TensorFlow had the TensorFlow of that minor: it is added, the newest patch by the date.
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ from harness.repro.bug_report.multi_backend import BACKENDS
 from harness.repro.resolution import Wanted
 
 _NEEDS_BACKEND_BEFORE = Version("2.6")
+_KERAS_3 = Version("3")
 _TENSORFLOW_ONLY_FROM = Version("2.4")
 _TENSORFLOW_DEFAULT_FROM = Version("1.1.0")
 _NAMES = {"tensorflow": "TensorFlow", "theano": "Theano", "cntk": "CNTK"}
 # Distributions that provide a backend's import (a TensorFlow build is TensorFlow).
 _PROVIDES = {
-    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly"),
+    "tensorflow": (
+        *("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly"),
+        *("tensorflow-macos", "tensorflow-intel"),
+    ),
     "theano": ("theano",),
     "cntk": ("cntk", "cntk-gpu"),
 }
@@ -65,7 +74,7 @@ def backend_wanted(exact: dict[str, str], extraction: Extraction) -> Wanted | No
     already installs that backend; with no backend shown, any backend it installs)."""
     keras = _keras(exact)
     if keras is None:
-        return None
+        return _tensorflow_of_its_minor(exact)
     backend, why, said = _chosen(keras, extraction)
     provided = _PROVIDES[backend] if said else tuple(p for ps in _PROVIDES.values() for p in ps)
     if any(name in exact for name in provided):
@@ -76,6 +85,39 @@ def backend_wanted(exact: dict[str, str], extraction: Extraction) -> Wanted | No
         exact=False,
         why=f"Keras {keras} runs on a backend installed beside it: {why}",
     )
+
+
+def _tensorflow_of_its_minor(exact: dict[str, str]) -> Wanted | None:
+    """TensorFlow of the same minor for a standalone Keras 2.6-2.15 installed without one."""
+    try:
+        keras = Version(exact["keras"]) if "keras" in exact else None
+    except InvalidVersion:
+        return None
+    if keras is None or not _NEEDS_BACKEND_BEFORE <= keras < _KERAS_3:
+        return None
+    if any(name in exact for name in _PROVIDES["tensorflow"]):
+        return None
+    minor = f"{keras.major}.{keras.minor}"
+    return Wanted(
+        name="tensorflow",
+        version=minor,
+        exact=False,
+        why=f"Keras {keras} imports TensorFlow and requires none; TensorFlow {minor} is the one "
+        f"that requires Keras {minor}",
+    )
+
+
+def keras_of_the_layout(wanted: dict[str, Wanted], extraction: Extraction) -> Wanted | None:
+    """Keras 2 when the report gives Keras no version but its traceback runs through Keras
+    2.13-2.15's files; the newest 2.x by the date is one of those (2.15.0 is the last). Not
+    where a TensorFlow before 2.16 is named: it brings its own Keras 2."""
+    if extraction.keras_layout is None or (wanted.get("keras") and wanted["keras"].version):
+        return None
+    tensorflows = [wanted[n].version for n in _PROVIDES["tensorflow"] if n in wanted]
+    if any(v and Version(v).release < (2, 16) for v in tensorflows):
+        return None
+    family, why = extraction.keras_layout
+    return Wanted(name="keras", version=family, exact=False, why=why)
 
 
 def keras_json(

@@ -6,7 +6,7 @@ import json
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -392,8 +392,3 @@ def reproduce_anywhere(request: Request, matrix: Matrix) -> str:
     command = " ".join(shlex.quote(w) if not w.startswith("$PWD") else f'"{w}"' for w in run)
     lines += ["", code_block(f"docker build -t keras-repro .\n{command}", "sh"), "", "</details>"]
     return "\n".join(lines)
-
-
-def with_python(request: Request, python: str, note: str) -> Request:
-    """The request under another Python, with a note saying why."""
-    return replace(request, python=python, assumed=(*request.assumed, note))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.config import yamlsource
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.repro import old_keras
+from harness.repro import git_installs, old_keras
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
     brought_by,
@@ -27,6 +27,7 @@ from harness.repro.bug_report.distributions import (
     known_distributions,
 )
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
+from harness.repro.pip_version import pip_for
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
@@ -172,6 +173,7 @@ def resolve(
     if extraction.reported_error is not None:
         error = extraction.reported_error
         extracted.append((f"claimed error ({error.source})", f"{error.type}: {error.message}"))
+    assumed.extend(note for note in pip_for(python)[1:] if note)
     installed = {name for step in steps for name in step_pins(step)}
     ignored = [name for name in extraction.ignored_packages if name not in installed]
     if ignored and not flags.pip:
@@ -216,8 +218,12 @@ def _environment(
 ) -> tuple[str, tuple[str, ...]]:
     """The Python and the pip steps: the reporter's own lines kept as written, every package
     the report names or the code imports pinned."""
+    extraction, from_git = git_installs.from_pypi(extraction, index)
+    assumed.extend(from_git)
     steps = extraction.pip_steps
     wanted = _named(extraction, extracted, assumed)
+    layout = old_keras.keras_of_the_layout(wanted, extraction)
+    wanted.update({"keras": layout} if layout else {})
     wanted.update(_imported(extraction, wanted, assumed))
     if not wanted:
         raise NothingToRunError(
@@ -318,7 +324,8 @@ def _imported(
     """Packages the code imports, its traceback runs through or its backend setting needs,
     that the report never names, unless a named package brings them or the claimed error is
     that they are missing."""
-    missing = _missing_module(extraction.reported_error)
+    error = extraction.reported_error
+    missing = error.missing_module if error is not None else None
     brought = brought_by({n: w.version or None for n, w in wanted.items()})
     added: dict[str, Wanted] = {}
     reasons = dict.fromkeys(extraction.imports, "the code imports it; the report names no version")
@@ -350,15 +357,6 @@ def _imported(
             continue
         added[name] = Wanted(name=name, version="", exact=False, why=why)
     return added
-
-
-def _missing_module(error: ReportedError | None) -> str | None:
-    """The top-level module the error says is missing. Python names the first part of a
-    dotted import it cannot find: "No module named 'keras.legacy'" means keras is there."""
-    if error is None or error.short_type not in ("ModuleNotFoundError", "ImportError"):
-        return None
-    match = re.search(r"No module named '(\w+)'", error.message)
-    return match[1] if match else None
 
 
 def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from harness.errors import ConfigurationError, PackageIndexError
 from harness.pypi import PackageIndex, Release, placeholder
+from harness.repro.constraints import fitted
 
 DEFAULT_PYTHON = "3.11"
 # First release of each CPython: a report cannot have used a Python released after it.
@@ -240,12 +241,26 @@ def settle(
         chosen, why = choose_python(list(wanted.values()), index, day or latest)
         assumed.append(why)
     exact: dict[str, str] = {}
-    for name, item in wanted.items():
+    # The reporter's exact versions first, then partial ones, then none: a version left open
+    # is chosen within what those settled before it require (harness/repro/constraints.py).
+    for name, item in sorted(wanted.items(), key=lambda pair: _openness(pair[1])):
         as_of = day
         if implied is not None and not item.exact:
             as_of = implied.for_package(name, assumed)
-        version, assumption = exact_version(item, chosen, index, as_of)
+        newest, assumption = exact_version(item, chosen, index, as_of)
+        version, fit = newest, None
+        if not item.exact and index is not None and exact:
+            version, fit = fitted(
+                name, item.version, newest, exact, index, python=chosen, as_of=as_of
+            )
+        # Another version than the newest by then says why itself.
+        assumed.extend(a for a in (assumption if version == newest else None, fit) if a)
         exact[name] = version
-        if assumption:
-            assumed.append(assumption)
-    return Settled(python=chosen, exact=exact, extracted=tuple(extracted), assumed=tuple(assumed))
+    in_order = {name: exact[name] for name in wanted}
+    return Settled(
+        python=chosen, exact=in_order, extracted=tuple(extracted), assumed=tuple(assumed)
+    )
+
+
+def _openness(item: Wanted) -> int:
+    return 0 if item.exact else 1 if item.version else 2

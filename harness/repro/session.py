@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ from harness.engine.commands import Echo
 from harness.errors import BaseImageError, ConfigurationError
 from harness.execute.pipeline import Options, run_matrix
 from harness.execute.ui import Reporter
+from harness.repro.pip_version import pip_for, renoted
+from harness.repro.request import Request
 from harness.results.outcome import Outcome
 
 SNIPPET = "snippet"
-PIP_VERSION = "24.3.1"
 NEVER = r"(?!)"  # a claim pattern for reports that quote no error
 
 
@@ -105,7 +106,7 @@ def build_matrix(
         template_dir=template_dir,
         python=(python,),
         base="auto",
-        pip_version=PIP_VERSION,
+        pip_version=pip_for(python)[0],
         timeout=timeout,
         build_timeout=3600,
         environments=environments,
@@ -139,6 +140,12 @@ def usable_python(resolver: BaseResolver, python: str) -> tuple[str, str | None]
             return candidate, f"Python {candidate} instead of {python}: {first}"
         raise
     return python, None
+
+
+def with_python(request: Request, python: str, note: str) -> Request:
+    """The request under another Python, with a note saying why (and the pip it gets)."""
+    assumed = renoted((*request.assumed, note), request.python, python)
+    return replace(request, python=python, assumed=assumed)
 
 
 def run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -34,6 +35,16 @@ class Pin:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GitInstall:
+    """A `pip install git+URL[@REF]` of the report: the distribution it names (`#egg=`, else
+    the repository's name), the ref (None: the default branch), and the URL as written."""
+
+    name: str
+    ref: str | None
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReportedError:
     """The error a report says it got."""
 
@@ -46,6 +57,15 @@ class ReportedError:
         """The exception's type without its module."""
         return self.type.rsplit(".", 1)[-1]
 
+    @property
+    def missing_module(self) -> str | None:
+        """The top-level module the error says is missing. Python names the first part of a
+        dotted import it cannot find: "No module named 'keras.legacy'" means keras is there."""
+        if self.short_type not in ("ModuleNotFoundError", "ImportError"):
+            return None
+        match = re.search(r"No module named '(\w+)'", self.message)
+        return match[1] if match else None
+
 
 @dataclass(frozen=True, kw_only=True)
 class Extraction:
@@ -54,6 +74,8 @@ class Extraction:
     python: tuple[str, str] | None = None  # (version, source)
     pins: tuple[Pin, ...] = ()
     pip_steps: tuple[str, ...] = ()  # `pip install ...` arguments, in order
+    # Installs from git in those steps, each written there as its distribution's bare name.
+    git_installs: tuple[GitInstall, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     keras_json: dict[str, Any] | None = None
     code: CodeBlock | None = None
@@ -68,6 +90,8 @@ class Extraction:
     traceback_packages: tuple[str, ...] = ()
     # Distributions whose modules the claimed error names (`module 'keras.utils' has no ...`).
     error_packages: tuple[str, ...] = ()
+    # The Keras family a pasted traceback's file layout shows ("2": keras/src/engine/), and how.
+    keras_layout: tuple[str, str] | None = None
     code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
     # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
     shown_backend: tuple[str, str] | None = None

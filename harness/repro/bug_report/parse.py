@@ -216,6 +216,14 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     code = _with_its_imports(code)
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
+    ran_on = report_tracebacks.keras_3_backend(parts.reporter)
+    backend_notes: tuple[str, ...] = ()
+    if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
+        env["KERAS_BACKEND"] = ran_on
+        backend_notes = (
+            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
+            f"keras/src/backend/{ran_on}/",
+        )
     versions = report_versions.read(readable, full=parts.reporter)
     imports = tuple(report_code.imports(code.chosen))
     ran_through = [
@@ -236,6 +244,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         python=python,
         pins=versions.pins,
         pip_steps=versions.steps,
+        git_installs=versions.git,
         env=env,
         keras_json=keras_json,
         code=code.chosen,
@@ -245,11 +254,16 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
+        keras_layout=(
+            ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
+            if report_tracebacks.keras_2_13_layout(tracebacks)
+            else None
+        ),
         error_packages=tuple(dict.fromkeys(named)),
         code_backend=report_code.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
-        notes=(*parts.notes, *code.notes, *versions.notes),
+        notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
     )
 
 

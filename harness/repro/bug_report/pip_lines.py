@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
+from harness.repro.bug_report.model import GitInstall
 
 _PIP = re.compile(
     r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
@@ -24,6 +25,13 @@ ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
 _REQUIREMENT = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,.-]+\])?"
     r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
+)
+# `git+https://github.com/ORG/REPO.git@REF#egg=NAME`, `NAME@git+...`: an install from a
+# repository, which names its distribution by its `#egg=`, the name before `@`, or the repository.
+_GIT = re.compile(
+    r"^(?:(?P<named>[A-Za-z0-9][\w.-]*)@)?git\+(?P<url>(?:https?|ssh|git)://[^@#\s]+?/"
+    r"(?P<repo>[A-Za-z0-9][\w.-]*?)(?:\.git)?/?)(?:@(?P<ref>[^#\s]+))?"
+    r"(?:#egg=(?P<egg>[A-Za-z0-9][\w.-]*))?$"
 )
 # Names that stand for any package in a sentence about how one installs packages.
 _PLACEHOLDER = re.compile(
@@ -118,6 +126,26 @@ def words(step: str) -> list[str]:
         return step.split()
 
 
+def git_install(word: str) -> GitInstall | None:
+    """The install from git that a pip argument is, if it is one."""
+    match = _GIT.match(word.strip("`'\""))
+    if match is None:
+        return None
+    name = match["egg"] or match["named"] or match["repo"]
+    return GitInstall(name=canonical(name), ref=match["ref"], url=match[0].strip("`'\""))
+
+
+def git_installs(readable: str) -> tuple[GitInstall, ...]:
+    """Every install from git on the report's `pip install` lines, in order."""
+    found: list[GitInstall] = []
+    for match in _PIP.finditer(re.sub(r"\\[ \t]*\n", " ", readable)):
+        for word in match["rest"].split():
+            install = git_install(word)
+            if install is not None and install not in found:
+                found.append(install)
+    return tuple(found)
+
+
 def pip_steps(readable: str) -> tuple[str, ...]:
     """Every `pip install` the reporter ran, in order, as the arguments of a matrix step:
     behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
@@ -155,6 +183,10 @@ def _step(options: list[str], rest: str) -> str | None:
             raw.endswith(("'", '"')) and not raw.startswith(("'", '"'))
         )
         word = word.rstrip(".,:);`'\"")
+        # An install from git is written as its distribution's bare name; the request decides
+        # what to install for it (harness/repro/git_installs.py).
+        install = git_install(word)
+        word = install.name if install is not None else word
         if word.lower() in _STOP_WORDS:
             break
         if word in _DROPPED_OPTIONS or word.split("=")[0] in _DROPPED_WITH_ARG:

@@ -291,6 +291,34 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
 
 
+# Keras 2.13 to 2.15 keep their model code under keras/src/engine/; Keras 2.12 and older have
+# keras/engine/, Keras 3 no engine package at all (keras/src/models/, keras/src/layers/).
+_KERAS_2_13_ENGINE = re.compile(r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]engine[\\/]")
+
+
+def keras_2_13_layout(tracebacks: list[Traceback]) -> bool:
+    """Whether a frame runs through Keras 2.13-2.15's installed `keras/src/engine/`."""
+    return any(
+        _KERAS_2_13_ENGINE.search(frame.file)
+        for traceback in tracebacks
+        for frame in traceback.frames
+    )
+
+
+# Keras 3 imports one backend package, the one it runs on: an installed path in
+# keras/src/backend/jax/ (a frame, a warning's or a compiler note's location) means JAX was the
+# backend. Not tensorflow/: TF-backed preprocessing layers import it under every backend.
+_KERAS_3_BACKEND = re.compile(
+    r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]backend[\\/](?P<name>jax|torch|numpy)[\\/]"
+)
+
+
+def keras_3_backend(text: str) -> str | None:
+    """The backend whose package an installed Keras 3 path in `text` is in (jax, torch, numpy)."""
+    match = _KERAS_3_BACKEND.search(text)
+    return match["name"] if match else None
+
+
 def installed_modules(tracebacks: list[Traceback]) -> list[str]:
     """The top-level modules whose installed files the tracebacks' frames run through."""
     found: list[str] = []

@@ -16,9 +16,10 @@ from functools import partial
 
 from harness.repro.bug_report import python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
-from harness.repro.bug_report.model import Pin
+from harness.repro.bug_report.model import GitInstall, Pin
 from harness.repro.bug_report.pip_lines import (
     canonical,
+    git_installs,
     pip_steps,
     step_names,
     wheels,
@@ -98,6 +99,7 @@ class Versions:
     python: tuple[str, str] | None
     pins: tuple[Pin, ...]
     steps: tuple[str, ...]
+    git: tuple[GitInstall, ...]  # installs from git in `steps`, there as bare names
     ignored: tuple[str, ...]
     listed: tuple[Pin, ...]  # versions listed of the packages `ignored` names
     named: frozenset[str]  # every distribution the report names, with or without a version
@@ -123,6 +125,7 @@ def read(readable: str, *, full: str) -> Versions:
         python=python,
         pins=pins,
         steps=steps,
+        git=git_installs(readable),
         ignored=ignored,
         listed=listed,
         named=frozenset(named),
