@@ -253,3 +253,36 @@ def test_the_ci_summary_shows_the_hostile_text_and_no_markup() -> None:
     # The summary goes into $GITHUB_STEP_SUMMARY, which GitHub renders as Markdown.
     text = formats.render(hostile_report(), "summary")
     assert_markdown_inert(text)
+
+
+def test_a_note_that_is_also_an_assumption_is_listed_once(tmp_path: Path) -> None:
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text("import six\n", encoding="utf-8")
+    moved = "Python 3.11 instead of 3.12: no Debian suite ships Python 3.12"
+    request = Request(
+        python="3.11",
+        steps=("six==1.16.0",),
+        env={},
+        keras_json=None,
+        code="import six\n",
+        code_origin="test",
+        extracted=(),
+        assumed=(moved,),
+        reported_error=None,
+        source=tmp_path / "report.md",
+    )
+    setups = (Setup(name="six-1.16.0", steps=("six==1.16.0",)),)
+    matrix = build_matrix(
+        source=request.source,
+        snippet=snippet,
+        python="3.11",
+        setups=setups,
+        settings=(Setting(name=REPORTED, env=request.env),),
+        claim=claim_of(request),
+        template_dir=ROOT / "dockerfiles",
+    )
+    outcomes = [replace(hostile_outcomes()[0], environment="six-1.16.0", backend=REPORTED)]
+    variants = [Variant(setup=setups[0], label="six-1.16.0")]
+    text = markdown(request, matrix, outcomes, variants, run_dir=tmp_path / "run", note=moved)
+    assert text.count(moved) == 1
+    assert f"- assumed: {moved}" in text

@@ -221,7 +221,7 @@ def markdown(
     if request.keras_json is not None:
         settings = json.dumps(request.keras_json, sort_keys=True)
         lines.append(f"- `~/.keras/keras.json`: {code_span(settings, in_table=False)}")
-    if note:
+    if note and note not in request.assumed:  # a Python moved for want of a base is both
         lines.append(f"- note: {note}")
     lines += [f"- assumed: {a}" for a in request.assumed]
     installed = [
