@@ -67,6 +67,7 @@ class LocalExecutor:
     def __init__(self, runner: ContainerRunner, *, jobs: int) -> None:
         self._runner = runner
         self._jobs = jobs
+        self._feeder: threading.Thread | None = None
 
     def run(self, batches: Iterable[Batch]) -> Iterator[Outcome]:
         """Run every cell of every batch, yielding each cell's outcome as it finishes; a batch
@@ -95,8 +96,8 @@ class LocalExecutor:
             finally:
                 finished.put(_Fed(count=submitted, error=error))
 
-        feeder = threading.Thread(target=feed, name="cell-feed", daemon=True)
-        feeder.start()
+        self._feeder = threading.Thread(target=feed, name="cell-feed", daemon=True)
+        self._feeder.start()
         try:
             yielded = 0
             fed: _Fed | None = None
@@ -118,7 +119,10 @@ class LocalExecutor:
         return self._runner.stop_running()
 
     def close(self) -> None:
-        """Remove the engine's copies of the payload, if it made any."""
+        """Remove the engine's copies of the payload, if it made any, once the batches are no
+        longer being taken (after a stop, the rest of them end at once)."""
+        if self._feeder is not None:
+            self._feeder.join()
         self._runner.release()
 
     def _one(self, job: CellJob) -> Outcome:

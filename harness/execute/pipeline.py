@@ -302,6 +302,7 @@ def execute(
     sweep_dead_runs(engine, reporter.note)
     announce(engine, plan, meta, reporter)
     executor = executor or LocalExecutor(engine, jobs=options.jobs)
+    payload = Payload.prepare(run.path / "payload", matrix)
     with stop_on_signals(reporter.note) as stop:
         progress = reporter.cells(len(plan.cells))
         cache = ResultCache.under(run.path.parent)
@@ -330,7 +331,7 @@ def execute(
             run=run,
             matrix=matrix,
             cells=plan.cells,
-            payload=Payload.prepare(run.path / "payload", matrix),
+            payload=payload,
             sandbox=options.sandbox,
             owner=owner_of_this_process(),
             cache=cache,
