@@ -46,6 +46,15 @@ backends:
   unset: {{}}
 scenarios: [missing_tensorflow, invalid_backend]
 """
+# `layered` extends `slow`: the two share a lane, `slow` first.
+LAYERED = MATRIX.replace(
+    "  late: {steps: [keras==3.11.0]}\n",
+    "  layered: {steps: [tensorflow-cpu==2.15.1, keras==3.12.0]}\n",
+).replace("  tf-9.9: {steps: [tensorflow-cpu==9.9]}\n", "")
+# `slow` holds one of the two slots while it builds: the cells of `early` take the other.
+ONLY_TWO = MATRIX.replace("  late: {steps: [keras==3.11.0]}\n", "").replace(
+    "  tf-9.9: {steps: [tensorflow-cpu==9.9]}\n", ""
+)
 WAIT_S = 10.0
 
 
@@ -75,6 +84,18 @@ class GatedEngine(FakeEngine):
         self.events: list[str] = []
         self.gate_timed_out: list[str] = []
         self.lock = threading.Lock()
+        # Builds and cells in flight together, and the most there were at once.
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
 
     def build(
         self,
@@ -88,15 +109,25 @@ class GatedEngine(FakeEngine):
     ) -> BuildResult:
         name = environment_of(context)
         gate = self.gates.get(name)
-        if gate is not None and not _wait_for(gate):
-            self.gate_timed_out.append(name)
-        result = super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
+        self._enter()
+        try:
+            if gate is not None and not _wait_for(gate):
+                self.gate_timed_out.append(name)
+            time.sleep(0.02)
+            result = super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
+        finally:
+            self._leave()
         with self.lock:
             self.events.append(f"built {name}")
         return result
 
     def run(self, spec: RunSpec) -> RunResult:
-        result = super().run(spec)
+        self._enter()
+        try:
+            time.sleep(0.02)
+            result = super().run(spec)
+        finally:
+            self._leave()
         with self.lock:
             self.events.append(f"ran {spec.cell_id}")
         return result
@@ -148,6 +179,8 @@ def test_an_environment_s_cells_run_while_a_later_one_still_builds(tmp_path: Pat
     assert engine.gate_timed_out == []
     first_early_cell = next(i for i, e in enumerate(engine.events) if e.startswith("ran "))
     assert first_early_cell < engine.events.index("built slow")
+    # Builds and cells share one budget of -j: never more than two at once.
+    assert engine.most_in_flight == 2
     outcomes = {o.cell_id: o.status for o in run_dir.outcomes()}
     assert len(outcomes) == 8
     assert [s for c, s in outcomes.items() if "/tf-9.9/" in c] == ["build_failed"] * 2
@@ -176,11 +209,7 @@ def test_with_one_job_every_build_comes_before_any_cell(tmp_path: Path) -> None:
 
 
 def test_present_environments_are_handed_on_before_any_build(tmp_path: Path) -> None:
-    # `layered` extends `slow`: the two share a lane, `slow` first.
-    text = MATRIX.replace(
-        "  late: {steps: [keras==3.11.0]}\n",
-        "  layered: {steps: [tensorflow-cpu==2.15.1, keras==3.12.0]}\n",
-    ).replace("  tf-9.9: {steps: [tensorflow-cpu==9.9]}\n", "")
+    text = LAYERED
     engine = GatedEngine()
     run(tmp_path, engine, text=text)
     (tmp_path / "results").rename(tmp_path / "first")  # no result cache: every cell runs
@@ -210,15 +239,14 @@ def test_an_interrupt_during_the_builds_starts_no_more_builds(tmp_path: Path) ->
         return _wait_for(lambda: engine.stopped > 0)
 
     engine.gates["slow"] = interrupt_once_early_ran
-    engine.gates["late"] = lambda: engine.stopped > 0
     with pytest.raises(Interrupted) as raised:
-        run(tmp_path, engine)
+        run(tmp_path, engine, text=LAYERED)
     assert "continue with `harness run --resume" in str(raised.value)
     run_dir = RunDir.open(tmp_path / "results", None)
     statuses = sorted(o.status for o in run_dir.outcomes())
     assert statuses == ["ok", "ok"]  # the early cells; nothing built after the signal ran
     assert not any(e.startswith("ran py3.11/slow/") for e in engine.events)
-    assert not any(e == "built tf-9.9" for e in engine.events)  # never started
+    assert "built layered" not in engine.events  # next in slow's lane: never started
     meta = run_dir.read_meta()
     assert (meta.cells_recorded, meta.complete) == (2, False)
     assert (run_dir.path / "table.md").is_file()
@@ -257,7 +285,6 @@ def test_an_interrupt_while_cells_and_builds_run_keeps_finished_cells(tmp_path: 
 
     engine = GatedEngine(runner=cell)
     engine.gates["slow"] = lambda: engine.stopped > 0
-    engine.gates["late"] = lambda: engine.stopped > 0
 
     original_stop = engine.stop_running
 
@@ -267,7 +294,7 @@ def test_an_interrupt_while_cells_and_builds_run_keeps_finished_cells(tmp_path: 
 
     engine.stop_running = stop_running  # type: ignore[method-assign]
     with pytest.raises(Interrupted) as raised:
-        run(tmp_path, engine)
+        run(tmp_path, engine, text=ONLY_TWO)
     run_dir = RunDir.open(tmp_path / "results", None)
     ids = [o.cell_id for o in run_dir.outcomes()]
     assert ids == ["py3.11/early/unset/missing_tensorflow"]

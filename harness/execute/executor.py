@@ -11,6 +11,7 @@ methods.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -62,11 +63,16 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Cells in containers of one engine, `jobs` at a time on this process's threads."""
+    """Cells in containers of one engine, `jobs` at a time on this process's threads (fewer
+    while builds hold some of the `slots` they share)."""
 
-    def __init__(self, runner: ContainerRunner, *, jobs: int) -> None:
+    def __init__(
+        self, runner: ContainerRunner, *, jobs: int, slots: threading.Semaphore | None = None
+    ) -> None:
         self._runner = runner
         self._jobs = jobs
+        # A budget shared with the builds still running: each cell holds one slot.
+        self._slots = slots
         self._feeder: threading.Thread | None = None
 
     def run(self, batches: Iterable[Batch]) -> Iterator[Outcome]:
@@ -126,4 +132,5 @@ class LocalExecutor:
         self._runner.release()
 
     def _one(self, job: CellJob) -> Outcome:
-        return outcome_of_job(job, self._runner.run(job.spec))
+        with self._slots or contextlib.nullcontext():
+            return outcome_of_job(job, self._runner.run(job.spec))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -103,13 +104,14 @@ def build_all(
     resolver: BaseResolver | None = None,
     on_ready: Callable[[ImageRecord], None] = lambda record: None,
     stopping: Callable[[], bool] = lambda: False,
+    slots: threading.Semaphore | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
     """Every image the cells need; unbuildable ones come back as failed records.
 
     `on_ready` gets each record as soon as it is known (environments found ready first, then
     each as its build ends), from the thread that made it. Once `stopping` says so, no build
-    starts (Interrupted). Pass the `resolver` of an earlier call to ask the registry once
-    across several matrices.
+    starts (Interrupted). Each build holds one of `slots` (shared with cells) while it runs.
+    Pass the `resolver` of an earlier call to ask the registry once across several matrices.
     """
     resolver = resolver or base_resolver(engine, options, reporter=reporter, echo=echo)
     ca_bundle = options.ca_bundle.read_bytes() if options.ca_bundle else None
@@ -208,6 +210,7 @@ def build_all(
             instead=instead,
             known=known,
             stopping=stopping,
+            slots=slots,
         )
 
     try:
@@ -218,9 +221,10 @@ def build_all(
     finally:
         progress.close()
     records = {
-        key: _with_provenance(spec, built[key])
+        (spec.python, spec.environment): _with_provenance(
+            spec, built[(spec.python, spec.environment)]
+        )
         for spec in specs
-        for key in [(spec.python, spec.environment)]
     } | failed
     return {key: records[key] for key in keys}
 
@@ -292,8 +296,8 @@ def execute(
     Images are built (or reused), cells whose inputs are unchanged since an earlier run come
     from the result cache, and the rest go to `executor` (by default, this engine's
     containers, `options.jobs` at a time). With more than one job, the cells of an image start
-    as soon as it is ready, while the others still build (`options.jobs` builds and
-    `options.jobs` cells at once). Ctrl-C or SIGTERM stops the builds and the cells in flight,
+    as soon as it is ready, while the others still build: `options.jobs` builds and cells at
+    once in all. Ctrl-C or SIGTERM stops the builds and the cells in flight,
     keeps every finished cell, writes the partial table and raises Interrupted; a second
     signal exits at once.
     """
@@ -301,7 +305,10 @@ def execute(
     meta = run.read_meta()
     sweep_dead_runs(engine, reporter.note)
     announce(engine, plan, meta, reporter)
-    executor = executor or LocalExecutor(engine, jobs=options.jobs)
+    # One budget of `jobs` slots for builds and cells together: two installs at once are much
+    # slower than an install beside cells (docs/performance.md, "Cells while others build").
+    slots = threading.BoundedSemaphore(options.jobs)
+    executor = executor or LocalExecutor(engine, jobs=options.jobs, slots=slots)
     payload = Payload.prepare(run.path / "payload", matrix)
     with stop_on_signals(reporter.note) as stop:
         progress = reporter.cells(len(plan.cells))
@@ -322,6 +329,7 @@ def execute(
                 resolver=resolver,
                 on_ready=on_ready,
                 stopping=stopping,
+                slots=slots,
             ),
             # One job: one thing at a time, the builds, then the cells.
             background=options.jobs > 1,
