@@ -167,8 +167,9 @@ def build_images(
     """
 
     def one(spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]] = ()) -> ImageRecord:
-        _unless_stopping(spec, stopping)
         with slots or contextlib.nullcontext():
+            # Checked once the slot is had: the wait for it may have outlasted the run.
+            _unless_stopping(spec, stopping)
             record = made(spec, extends)
         # A build the stop cut short (its install container killed) says nothing of the
         # environment: it is neither reported nor handed on.
