@@ -4,7 +4,7 @@ the pipeline does when a run is interrupted. No engine runs a container here."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,10 +35,10 @@ class InProcessExecutor:
         self.closed = 0
         self._interrupt_after = interrupt_after
 
-    def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
-        self.batches.extend(batches)
+    def run(self, batches: Iterable[Batch]) -> Iterator[Outcome]:
         done = 0
         for batch in batches:
+            self.batches.append(batch)
             for job in batch.jobs:
                 if done == self._interrupt_after:
                     raise KeyboardInterrupt  # as the signal handler raises it

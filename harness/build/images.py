@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +15,7 @@ from typing import Literal
 
 from harness.build.dockerfile import ImageSpec
 from harness.engine.api import ImageStore
+from harness.errors import Interrupted
 from harness.textfiles import write_atomic
 
 # "unreachable": the install failed because the package index could not be reached; the
@@ -78,11 +81,16 @@ class BuildFailures:
     installed is not tried again on every run (`--rebuild` tries it again)."""
 
     root: Path
+    # Whether the run is stopping: an install the stop killed was not refused by pip, so its
+    # failure is not remembered (a resumed run builds it again).
+    stopping: Callable[[], bool] = lambda: False
 
     @classmethod
-    def under(cls, results_root: Path) -> BuildFailures:
+    def under(
+        cls, results_root: Path, *, stopping: Callable[[], bool] = lambda: False
+    ) -> BuildFailures:
         """The record of refused builds beside the runs in `results_root`."""
-        return cls(root=results_root / ".cache" / "builds")
+        return cls(root=results_root / ".cache" / "builds", stopping=stopping)
 
     def _path(self, spec: ImageSpec) -> Path:
         return self.root / f"{spec.digest}.json"
@@ -97,6 +105,8 @@ class BuildFailures:
 
     def put(self, record: ImageRecord, spec: ImageSpec) -> None:
         """Remember that pip refused this Dockerfile's install."""
+        if self.stopping():
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(self._path(spec), json.dumps(asdict(record), sort_keys=True))
 
@@ -142,19 +152,36 @@ def build_images(
     say: Callable[[str], None] = lambda text: None,
     failures: BuildFailures | None = None,
     instead: Instead | None = None,
+    known: Mapping[tuple[str, str], ImageRecord] | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+    slots: threading.Semaphore | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
     """Build what is missing, `jobs` at a time; records come back in the order of `specs`.
 
     `instead` makes an environment another way (a mounted one) where it can, given the earlier
     environments it extends; where it gives None, the environment is built as an image.
+    `known` holds records had already (environments found ready): they are neither built nor
+    reported again, and those that extend them find them. Once `stopping` says so, no build
+    starts: Interrupted is raised instead. Each build holds one of `slots`, if given, while it
+    runs: a budget it shares with the cells of the images already made.
     """
 
     def one(spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]] = ()) -> ImageRecord:
+        with slots or contextlib.nullcontext():
+            # Checked once the slot is had: the wait for it may have outlasted the run.
+            _unless_stopping(spec, stopping)
+            record = made(spec, extends)
+        # A build the stop cut short (its install container killed) says nothing of the
+        # environment: it is neither reported nor handed on.
+        _unless_stopping(spec, stopping)
+        on_record(spec, record)
+        return record
+
+    def made(spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]]) -> ImageRecord:
         other = None if instead is None else instead(spec, extends)
         if other is not None:
-            on_record(spec, other)
             return other
-        record = build_one(
+        return build_one(
             engine,
             spec,
             log_dir=log_dir,
@@ -167,8 +194,6 @@ def build_images(
             failures=failures,
             cache_from=[r.tag for _, r in extends if r.image_id and r.environment_dir is None],
         )
-        on_record(spec, record)
-        return record
 
     def lane(
         members: Sequence[ImageSpec], primed: Mapping[tuple[str, str], ImageRecord]
@@ -184,10 +209,11 @@ def build_images(
             done.append((spec, record))
         return [record for _, record in done]
 
+    had = dict(known or {})
     if jobs <= 1 or len(specs) <= 1:
         # Lanes one after another: within each, an environment that extends another comes
         # after it (a mounted one is then made from that one's directory).
-        built = [lane(members, {}) for members in lanes(specs)]
+        built = [lane(members, had) for members in lanes(specs)]
     else:
         groups = lanes(specs)
         # The layers before the first install step (user, venv, pip) are the same for every
@@ -200,8 +226,8 @@ def build_images(
         for members in groups:
             first.setdefault(_before_the_installs(members[0]), members[0])
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
-            heads = list(first.values())
-            primed = {
+            heads = [s for s in first.values() if (s.python, s.environment) not in had]
+            primed = had | {
                 (s.python, s.environment): record
                 for s, record in zip(heads, pool.map(one, heads), strict=True)
             }
@@ -211,6 +237,11 @@ def build_images(
     return {
         (spec.python, spec.environment): records[(spec.python, spec.environment)] for spec in specs
     }
+
+
+def _unless_stopping(spec: ImageSpec, stopping: Callable[[], bool]) -> None:
+    if stopping():
+        raise Interrupted(f"py{spec.python}/{spec.environment}: not built, the run is stopping")
 
 
 def _before_the_installs(spec: ImageSpec) -> tuple[str, str, bytes | None]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,8 +192,10 @@ class DaskExecutor:
         say(f"dask: scheduler {scheduler}, {len(client.scheduler_info()['workers'])} workers")
         return cls(client, owns_cluster=False, say=say)
 
-    def run(self, batches: Sequence[Batch]) -> Iterator[Outcome]:
+    def run(self, batches: Iterable[Batch]) -> Iterator[Outcome]:
         """Submit one task per image (or chunk), yielding outcomes as tasks complete."""
+        # Tasks are balanced across workers by size: every batch first (every image built).
+        batches = tuple(batches)
         workers = max(1, len(self._client.scheduler_info()["workers"]))
         tasks = tasks_of(batches, workers)
         self._run_ids = frozenset(job.run_id for batch in batches for job in batch.jobs)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.build import environment_store, freezes, mounted, wheelhouse
@@ -20,14 +21,15 @@ from harness.engine.commands import Echo
 from harness.errors import BaseImageError, HarnessError, Interrupted, NetworkError
 from harness.execute.cache import ResultCache
 from harness.execute.dead_runs import owner_of_this_process, sweep_dead_runs
-from harness.execute.executor import Executor, LocalExecutor, batches_of
+from harness.execute.executor import Executor, LocalExecutor
+from harness.execute.feed import ImageFeed
+from harness.execute.intake import Intake
 from harness.execute.interrupts import stop_on_signals
 from harness.execute.planning import RunPlan, start_run
 from harness.execute.recorder import Recorder
-from harness.execute.runner import CellJob, Payload, prepare_jobs
+from harness.execute.runner import Payload
 from harness.execute.ui import Reporter
 from harness.results import table
-from harness.results.outcome import Outcome
 from harness.results.rundir import CellWriter, RunDir
 from harness.results.runmeta import RunMeta
 
@@ -100,9 +102,15 @@ def build_all(
     echo: Echo,
     failures: BuildFailures | None = None,
     resolver: BaseResolver | None = None,
+    on_ready: Callable[[ImageRecord], None] = lambda record: None,
+    stopping: Callable[[], bool] = lambda: False,
+    slots: threading.Semaphore | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
     """Every image the cells need; unbuildable ones come back as failed records.
 
+    `on_ready` gets each record as soon as it is known (environments found ready first, then
+    each as its build ends), from the thread that made it. Once `stopping` says so, no build
+    starts (Interrupted). Each build holds one of `slots` (shared with cells) while it runs.
     Pass the `resolver` of an earlier call to ask the registry once across several matrices.
     """
     resolver = resolver or base_resolver(engine, options, reporter=reporter, echo=echo)
@@ -124,6 +132,7 @@ def build_all(
                 error=str(exc),
             )
             reporter.note(f"py{python}/{environment}: no base image: {exc}")
+            on_ready(failed[(python, environment)])
             continue
         spec = render(
             matrix,
@@ -176,15 +185,22 @@ def build_all(
             rebuild=options.rebuild,
             failures=failures,
         )
-    try:
-        built = build_images(
+
+    def each(spec: ImageSpec, record: ImageRecord) -> None:
+        progress.advance(spec, record)
+        on_ready(_with_provenance(spec, record))
+
+    def build(
+        chosen: Sequence[ImageSpec], known: dict[tuple[str, str], ImageRecord]
+    ) -> dict[tuple[str, str], ImageRecord]:
+        return build_images(
             engine,
-            specs,
+            chosen,
             log_dir=workdir / "builds",
             context_dir=workdir / "contexts",
             # Parallel builds keep their logs in files only: interleaved lines are unreadable.
             on_line=reporter.build_line if options.jobs <= 1 else _no_line,
-            on_record=progress.advance,
+            on_record=each,
             rebuild=options.rebuild,
             jobs=options.jobs,
             build_args=build_args,
@@ -192,25 +208,30 @@ def build_all(
             say=reporter.note,
             failures=failures,
             instead=instead,
+            known=known,
+            stopping=stopping,
+            slots=slots,
         )
+
+    try:
+        # The environments found ready (or known to be refused) are handed on before any build
+        # starts, so that their cells need not wait for a build in the same lane.
+        known = build([spec for spec in specs if spec not in missing], {})
+        built = build(specs, known)
     finally:
         progress.close()
-    records = _with_provenance(specs, built) | failed
+    records = {
+        (spec.python, spec.environment): _with_provenance(
+            spec, built[(spec.python, spec.environment)]
+        )
+        for spec in specs
+    } | failed
     return {key: records[key] for key in keys}
 
 
-def _with_provenance(
-    specs: Sequence[ImageSpec], built: dict[tuple[str, str], ImageRecord]
-) -> dict[tuple[str, str], ImageRecord]:
-    """Each record with its base image's ID and its Dockerfile, for published tables."""
-    found = dict(built)
-    for spec in specs:
-        key = (spec.python, spec.environment)
-        if key in found:
-            found[key] = replace(
-                found[key], base_image_id=spec.base.image_id, dockerfile=spec.dockerfile
-            )
-    return found
+def _with_provenance(spec: ImageSpec, record: ImageRecord) -> ImageRecord:
+    """The record with its base image's ID and its Dockerfile, for published tables."""
+    return replace(record, base_image_id=spec.base.image_id, dockerfile=spec.dockerfile)
 
 
 def _no_line(spec: ImageSpec, line: str) -> None:
@@ -274,21 +295,29 @@ def execute(
 
     Images are built (or reused), cells whose inputs are unchanged since an earlier run come
     from the result cache, and the rest go to `executor` (by default, this engine's
-    containers, `options.jobs` at a time). Ctrl-C or SIGTERM stops the cells in flight, keeps
-    every finished cell, writes the partial table and raises Interrupted; a second signal
-    exits at once.
+    containers, `options.jobs` at a time). With more than one job, the cells of an image start
+    as soon as it is ready, while the others still build: `options.jobs` builds and cells at
+    once in all. Ctrl-C or SIGTERM stops the builds and the cells in flight,
+    keeps every finished cell, writes the partial table and raises Interrupted; a second
+    signal exits at once.
     """
     run, matrix = plan.run, plan.matrix
     meta = run.read_meta()
     sweep_dead_runs(engine, reporter.note)
     announce(engine, plan, meta, reporter)
-    executor = executor or LocalExecutor(engine, jobs=options.jobs)
-    cache = ResultCache.under(run.path.parent)
-    images: dict[tuple[str, str], ImageRecord] = {}
+    # One budget of `jobs` slots for builds and cells together: two installs at once are much
+    # slower than an install beside cells (docs/performance.md, "Cells while others build").
+    slots = threading.BoundedSemaphore(options.jobs)
+    executor = executor or LocalExecutor(engine, jobs=options.jobs, slots=slots)
+    payload = Payload.prepare(run.path / "payload", matrix)
     with stop_on_signals(reporter.note) as stop:
-        recorder = Recorder(writer=CellWriter(run.cells_path), cache=cache, stop=stop)
-        try:
-            images = build_all(
+        progress = reporter.cells(len(plan.cells))
+        cache = ResultCache.under(run.path.parent)
+        recorder = Recorder(
+            writer=CellWriter(run.cells_path), cache=cache, stop=stop, progress=progress
+        )
+        feed = ImageFeed(
+            lambda on_ready, stopping: build_all(
                 engine,
                 matrix,
                 plan.cells,
@@ -296,33 +325,35 @@ def execute(
                 workdir=run.path,
                 reporter=reporter,
                 echo=echo,
-                failures=BuildFailures.under(run.path.parent),
+                failures=BuildFailures.under(run.path.parent, stopping=stopping),
                 resolver=resolver,
-            )
-            images = record_images(engine, run, images, reporter)
-            payload = Payload.prepare(run.path / "payload", matrix)
-            jobs, build_failed = prepare_jobs(
-                matrix,
-                plan.cells,
-                images,
-                payload=payload,
-                run_id=run.run_id,
-                sandbox=options.sandbox,
-                owner=owner_of_this_process(),
-            )
-            cached, to_run = _take_cached(cache, jobs, run.run_id, use_cache=options.use_cache)
-            for outcome in cached:
-                recorder.reused(outcome)
-            if cached:
-                reporter.note(
-                    f"{len(cached)} cells unchanged since earlier runs: taken from the result cache"
-                )
-            recorder.expect(to_run, reporter.cells(len(build_failed) + len(to_run)))
-            for outcome in build_failed:
-                recorder.fresh(outcome)
-            for outcome in executor.run(batches_of(to_run)):
+                on_ready=on_ready,
+                stopping=stopping,
+                slots=slots,
+            ),
+            # One job: one thing at a time, the builds, then the cells.
+            background=options.jobs > 1,
+        )
+        intake = Intake(
+            engine=engine,
+            run=run,
+            matrix=matrix,
+            cells=plan.cells,
+            payload=payload,
+            sandbox=options.sandbox,
+            owner=owner_of_this_process(),
+            cache=cache,
+            use_cache=options.use_cache,
+            recorder=recorder,
+            progress=progress,
+            reporter=reporter,
+        )
+        try:
+            feed.start()
+            for outcome in executor.run(intake.batches(feed.arrivals())):
                 recorder.fresh(outcome)
         except (KeyboardInterrupt, HarnessError) as exc:
+            feed.stop()
             stopped = executor.stop()
             if isinstance(exc, HarnessError):
                 raise
@@ -336,12 +367,13 @@ def execute(
                 f"continue with `harness run --resume {run.run_id}`"
             ) from None
         finally:
+            feed.wait(reporter.note)
             executor.close()
             recorder.close()
             run.write_meta(meta.finish(len(list(run.outcomes()))))
             write_table(run)
             run.mark_latest()
-    unreachable = [r for r in images.values() if r.status == "unreachable"]
+    unreachable = [r for r in intake.images.values() if r.status == "unreachable"]
     if unreachable:
         skipped = sum(
             cell.image_key in {(r.python, r.environment) for r in unreachable}
@@ -353,39 +385,6 @@ def execute(
             f"continue with `harness run --resume {run.run_id}` once the network is back"
         )
     return run
-
-
-def _take_cached(
-    cache: ResultCache, jobs: Sequence[CellJob], run_id: str, *, use_cache: bool
-) -> tuple[list[Outcome], list[CellJob]]:
-    """Outcomes the cache holds for unchanged cells, and the jobs left to run.
-
-    With `use_cache` off nothing is read, but fresh outcomes are still stored for the next run.
-    """
-    cached: list[Outcome] = []
-    to_run: list[CellJob] = []
-    for job in jobs:
-        found = cache.get(job.key, run_id) if use_cache and job.key is not None else None
-        if found is None:
-            to_run.append(job)
-        else:
-            cached.append(found)
-    return cached, to_run
-
-
-def record_images(
-    engine: Engine, run: RunDir, images: dict[tuple[str, str], ImageRecord], reporter: Reporter
-) -> dict[tuple[str, str], ImageRecord]:
-    """images.json, and each built image's pip freeze under environments/."""
-    images = freezes.export(
-        engine,
-        images,
-        run_path=run.path,
-        cache_dir=run.path.parent / ".cache" / "freezes",
-        note=reporter.note,
-    )
-    run.write_json("images.json", [asdict(record) for record in images.values()])
-    return images
 
 
 def write_table(run: RunDir) -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -29,6 +30,11 @@ class Reporter:
     def __init__(self, console: Console | None = None, *, verbose: bool = True) -> None:
         self.console = console or Console(stderr=True, highlight=False)
         self.verbose = verbose
+        # One live display holds every open bar: builds and cells can run at once, and a
+        # console shows one live display at a time.
+        self._lock = threading.Lock()
+        self._display: Progress | None = None
+        self._open = 0
 
     def note(self, text: str) -> None:
         """Print one line for the person running the harness."""
@@ -48,18 +54,59 @@ class Reporter:
 
     def cells(self, total: int) -> CellProgress:
         """A progress display for `total` cells."""
-        return CellProgress(self.console, total)
+        return CellProgress(self._bar("cells", total), total)
 
     def builds(self, total: int) -> BuildProgress:
         """A progress display for `total` image builds."""
-        return BuildProgress(self.console, total)
+        return BuildProgress(self._bar("images", total))
+
+    def _bar(self, label: str, total: int) -> Bar:
+        """One bar on the live display; printed lines go above it, never between its lines."""
+        with self._lock:
+            if self._display is None:
+                self._display = Progress(
+                    TextColumn("{task.fields[label]}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    TextColumn("{task.description}"),
+                    console=self.console,
+                    transient=False,
+                )
+                self._display.start()
+            self._open += 1
+            task = self._display.add_task("", total=total, label=label, visible=total > 0)
+            return Bar(self._display, task, self._close_bar)
+
+    def _close_bar(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0 and self._display is not None:
+                self._display.stop()
+                self._display = None
+
+
+class Bar:
+    """One task of the live display, and how to give it back."""
+
+    def __init__(self, display: Progress, task: TaskID, release: Callable[[], None]) -> None:
+        self.display = display
+        self.task = task
+        self._release = release
+        self._closed = False
+
+    def close(self) -> None:
+        """Give the bar back; the display ends with its last bar."""
+        if not self._closed:
+            self._closed = True
+            self._release()
 
 
 class BuildProgress:
     """Images being built (however many at once): one line each as it finishes, one bar."""
 
-    def __init__(self, console: Console, total: int) -> None:
-        self._progress, self._task = _bar(console, "images", total)
+    def __init__(self, bar: Bar) -> None:
+        self._bar = bar
 
     def advance(self, spec: ImageSpec, record: ImageRecord) -> None:
         """Count one image as done, printing a line for an image built or failed."""
@@ -70,19 +117,20 @@ class BuildProgress:
         if record.error:
             detail += f": {record.error.splitlines()[0]}"
         kind = "environment" if record.environment_dir is not None else "image"
-        self._progress.console.print(escape(f"  {kind} {name}: {record.status}{detail}"))
-        self._progress.update(self._task, advance=1, description=escape(name))
+        self._bar.display.console.print(escape(f"  {kind} {name}: {record.status}{detail}"))
+        self._bar.display.update(self._bar.task, advance=1, description=escape(name))
 
     def close(self) -> None:
         """Remove the bar."""
-        self._progress.stop()
+        self._bar.close()
 
 
 class CellProgress:
     """Cells running: one line each as it finishes, one bar."""
 
-    def __init__(self, console: Console, total: int) -> None:
-        self._progress, self._task = _bar(console, "cells", total)
+    def __init__(self, bar: Bar, total: int) -> None:
+        self._bar = bar
+        self._total = total
 
     def advance(self, outcome: Outcome) -> None:
         """Count one cell as done, printing its id and status."""
@@ -91,26 +139,15 @@ class CellProgress:
             if outcome.error is None
             else f"{outcome.status}: {outcome.error.short_type}"
         )
-        self._progress.console.print(escape(f"  {outcome.cell_id}: {label}"))
-        self._progress.update(self._task, advance=1, description=escape(outcome.cell_id))
+        self._bar.display.console.print(escape(f"  {outcome.cell_id}: {label}"))
+        self._bar.display.update(self._bar.task, advance=1, description=escape(outcome.cell_id))
+
+    def fewer(self, count: int) -> None:
+        """`count` of the cells counted on run nowhere (cached, or their image unreachable)."""
+        if count:
+            self._total = max(0, self._total - count)
+            self._bar.display.update(self._bar.task, total=self._total, visible=self._total > 0)
 
     def close(self) -> None:
         """Remove the bar."""
-        self._progress.stop()
-
-
-def _bar(console: Console, label: str, total: int) -> tuple[Progress, TaskID]:
-    """One live bar; printed lines go above it, so logs and the bar never interleave."""
-    progress = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        transient=False,
-        disable=total == 0,
-    )
-    task = progress.add_task("", total=total)
-    progress.start()
-    return progress, task
+        self._bar.close()
