@@ -35,8 +35,8 @@ def test_a_release_number_after_pip_install_is_not_an_install() -> None:
 
 def test_a_backend_the_error_says_is_missing_is_not_installed_beside_old_keras() -> None:
     report = (
-        "Python 3.6, `pip install keras==2.2.4`\n\n```\n>>> import keras\nUsing TensorFlow backend.\n"
-        "ModuleNotFoundError: No module named 'tensorflow'\n```\n"
+        "Python 3.6, `pip install keras==2.2.4`\n\n```\n>>> import keras\n"
+        "Using TensorFlow backend.\nModuleNotFoundError: No module named 'tensorflow'\n```\n"
     )
     python, steps, assumed = resolved(report, "2019-03-01")
     assert (python, steps) == ("3.6", ("keras==2.2.4",))
