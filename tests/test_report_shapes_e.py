@@ -47,3 +47,23 @@ def test_a_backend_the_error_says_is_missing_is_not_installed_beside_old_keras()
     # Another module missing: the backend is still there, as the report shows.
     _, steps, _ = resolved(report.replace("'tensorflow'", "'h5py'"), "2019-03-01")
     assert steps[0].startswith("tensorflow==1.")
+
+
+def test_os_environ_written_outside_the_code_is_a_variable_of_the_run() -> None:
+    code = "```python\nimport keras\nkeras.layers.Dense(2)(keras.ops.ones((1, 3)))\n```\n"
+    prose = 'I run `os.environ["KERAS_BACKEND"] = "jax"` in the first cell.\n\n'
+    found = extract(prose + code)
+    assert found.env == {"KERAS_BACKEND": "jax"}
+    assert any("os.environ outside the code" in note for note in found.notes)
+    # `.setdefault` in a one-line snippet of its own counts the same.
+    snippet = "```python\nos.environ.setdefault('TF_USE_LEGACY_KERAS', '1')\n```\n\n"
+    found = extract("Python 3.11\n\n" + snippet + code)
+    assert found.env == {"TF_USE_LEGACY_KERAS": "1"}
+    assert found.code is not None and "Dense" in found.code.text
+    # The code that runs sets its own: it stays there, not also in the environment.
+    setting = 'import os\nos.environ["KERAS_BACKEND"] = "jax"\n'
+    assert extract(prose + code.replace("import keras\n", setting + "import keras\n")).env == {}
+    # A shell line's setting wins over a sentence's.
+    assert extract("export KERAS_BACKEND=torch\n\n" + prose + code).env == {
+        "KERAS_BACKEND": "torch"
+    }

@@ -107,7 +107,8 @@ def without_code(text: str, reading: Reading) -> str:
 
 
 def trivial(code: str) -> bool:
-    """Code that only imports and prints versions: a check, not the failing code."""
+    """Code that only imports, prints versions and sets variables: a check, not the failing
+    code."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -119,8 +120,13 @@ def trivial(code: str) -> bool:
             r"version|__file__|list_physical_devices|backend\(\)", ast.unparse(node)
         ):
             continue
+        if _ENVIRON.match(ast.unparse(node)):
+            continue  # a setting (`os.environ["KERAS_BACKEND"] = "jax"`), read as a variable
         return False
     return True
+
+
+_ENVIRON = re.compile(r"^os\.(?:environ\[.*\]\s*=|environ\.setdefault\(|putenv\()")
 
 
 _SETS_BACKEND = re.compile(

@@ -216,11 +216,20 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     code = _with_its_imports(code)
     keras_json = report_settings.keras_json(found, readable)
     env = report_settings.env(readable)
+    code_text = code.chosen.text if code.chosen is not None else ""
+    # The code blocks not chosen are blanked out of `readable`: a one-line setting among them
+    # still counts.
+    outside = "\n".join([readable, *(block.text for block in code.others)])
+    elsewhere = report_settings.set_outside_code(outside, code_text, env)
+    env.update(elsewhere)
+    backend_notes = tuple(
+        f"{name}={value}: the report sets it with os.environ outside the code it runs"
+        for name, value in elsewhere.items()
+    )
     ran_on = report_tracebacks.keras_3_backend(parts.reporter)
-    backend_notes: tuple[str, ...] = ()
     if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
         env["KERAS_BACKEND"] = ran_on
-        backend_notes = (
+        backend_notes += (
             f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
             f"keras/src/backend/{ran_on}/",
         )
