@@ -67,3 +67,17 @@ def test_os_environ_written_outside_the_code_is_a_variable_of_the_run() -> None:
     assert extract("export KERAS_BACKEND=torch\n\n" + prose + code).env == {
         "KERAS_BACKEND": "torch"
     }
+
+
+def test_the_backend_an_error_says_keras_could_not_load_is_set() -> None:
+    code = "```python\nimport keras\n```\n\n"
+    found = extract(code + "ValueError: Unable to import backend : mxnet\n")
+    assert found.env == {"KERAS_BACKEND": "mxnet"}
+    assert any("could not load" in note for note in found.notes)
+    assert extract(code + "ValueError: Unknown backend: cntk2\n").env == {"KERAS_BACKEND": "cntk2"}
+    # Set by the report another way: that way stays, nothing is added.
+    exported = extract("export KERAS_BACKEND=torch\n\n" + code + "ValueError: Unknown backend: x\n")
+    assert exported.env == {"KERAS_BACKEND": "torch"}
+    in_json = '```json\n{"backend": "mxnet"}\n```\n\n'
+    found = extract(in_json + code + "ValueError: Unable to import backend : mxnet\n")
+    assert found.env == {} and found.keras_json == {"backend": "mxnet"}

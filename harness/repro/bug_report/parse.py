@@ -226,6 +226,16 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         f"{name}={value}: the report sets it with os.environ outside the code it runs"
         for name, value in elsewhere.items()
     )
+    failed = report_settings.backend_from_error(claim)
+    set_elsewhere = "KERAS_BACKEND" in env or "backend" in (keras_json or {})
+    if failed and not (set_elsewhere or report_code.backend_set(code.chosen)):
+        # The reporter's Keras was told to use it somehow; the variable is the one way that
+        # every Keras reads first.
+        env["KERAS_BACKEND"] = failed
+        backend_notes += (
+            f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
+            "load, and the report sets none",
+        )
     ran_on = report_tracebacks.keras_3_backend(parts.reporter)
     if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
         env["KERAS_BACKEND"] = ran_on

@@ -80,6 +80,9 @@ _OS_ENVIRON = re.compile(
     r"""|\.setdefault\(\s*['"](?P<default>""" + _KNOWN_NAMES + r""")['"]\s*,)"""
     r"""\s*['"](?P<value>[\w.,:/=+-]+)['"]"""
 )
+# What Keras raises for a backend it cannot load: Keras 2.2-2.3 and Keras 3 (and keras-core)
+# "Unable to import backend : mxnet", Keras 1 to 2.1 "Unknown backend: mxnet".
+_BACKEND_ERROR = re.compile(r"(?:Unable to import backend\s*:|Unknown backend:)\s*'?(?P<name>\w+)")
 
 
 def set_outside_code(readable: str, code: str, found: dict[str, str]) -> dict[str, str]:
@@ -93,6 +96,12 @@ def set_outside_code(readable: str, code: str, found: dict[str, str]) -> dict[st
         if name not in found and not in_code:
             added.setdefault(name, match["value"])
     return added
+
+
+def backend_from_error(error: ReportedError | None) -> str:
+    """The backend Keras says it could not load ("Unable to import backend : mxnet"), or ""."""
+    match = _BACKEND_ERROR.search(error.message) if error is not None else None
+    return match["name"] if match else ""
 
 
 def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
