@@ -81,3 +81,19 @@ def test_the_backend_an_error_says_keras_could_not_load_is_set() -> None:
     in_json = '```json\n{"backend": "mxnet"}\n```\n\n'
     found = extract(in_json + code + "ValueError: Unable to import backend : mxnet\n")
     assert found.env == {} and found.keras_json == {"backend": "mxnet"}
+
+
+def test_a_keras_library_in_the_traceback_or_the_error_type_is_installed() -> None:
+    code = "```python\nfrom helpers import run\nrun()\n```\n\n"
+    frame = '  File "/venv/lib/python3.11/site-packages/deepface/DeepFace.py", line 9, in verify\n'
+    traceback = "Traceback (most recent call last):\n" + frame + "    x()\nValueError: bad\n"
+    assert extract(code + "```\n" + traceback + "```\n").traceback_packages == ("deepface",)
+    claim = "keras_tuner.src.errors.FatalError: Number of consecutive failures exceeded\n"
+    assert extract(code + claim).error_packages == ("keras-tuner",)
+    _, steps, _ = resolved("TensorFlow 2.16.1, Python 3.11\n\n" + code + claim, "2024-06-10")
+    assert steps == ("tensorflow==2.16.1 keras-tuner==1.4.7",)
+    # A library that is not built on Keras is left to what brings it.
+    other = frame.replace("deepface/DeepFace.py", "IPython/core/interactiveshell.py")
+    assert (
+        extract(code + "```\nTraceback (most recent call last):\n" + other).traceback_packages == ()
+    )
