@@ -97,3 +97,23 @@ def test_a_keras_library_in_the_traceback_or_the_error_type_is_installed() -> No
     assert (
         extract(code + "```\nTraceback (most recent call last):\n" + other).traceback_packages == ()
     )
+
+
+def test_a_notebook_magic_as_ipython_shows_it_is_not_code() -> None:
+    cell = (
+        "```\n---------------------------------------------------------------------------\n"
+        "AttributeError                            Traceback (most recent call last)\n"
+        "<ipython-input-2-9f1c0d3e8a41> in <cell line: 3>()\n"
+        "      1 get_ipython().system('pip install -q keras==3.1.1')\n"
+        "      2 import keras\n"
+        "----> 3 keras.layers.experimental\n\n"
+        "AttributeError: module 'keras.layers' has no attribute 'experimental'\n```\n"
+    )
+    found = extract(cell)
+    assert found.code is not None
+    assert found.code.text == "import keras\nkeras.layers.experimental\n"
+    assert found.pip_steps == ("keras==3.1.1",)
+    # In an exported notebook's code block, the same line is a step, not a statement.
+    block = "```python\nget_ipython().run_line_magic('pip', 'install keras')\nimport keras\n"
+    found = extract(block + "keras.layers.Dense(2)\n```\n")
+    assert found.code is not None and "get_ipython" not in found.code.text

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock
-from harness.repro.bug_report.python_code import Candidate, does_something, parse_prefix
+from harness.repro.bug_report.python_code import (
+    MAGIC_CALL,
+    Candidate,
+    does_something,
+    parse_prefix,
+)
 from harness.repro.bug_report.shell import python_c
 
 PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
@@ -212,7 +217,7 @@ def _clean(text: str) -> tuple[str, list[int]] | None:
             or report_tracebacks.FRAME.match(line)
         ):
             break
-        if line.lstrip().startswith(("!", "%")):
+        if line.lstrip().startswith(("!", "%")) or MAGIC_CALL.match(line):
             continue
         kept.append((index, line))
     while kept and not kept[0][1].strip():
