@@ -117,3 +117,15 @@ def test_a_notebook_magic_as_ipython_shows_it_is_not_code() -> None:
     block = "```python\nget_ipython().run_line_magic('pip', 'install keras')\nimport keras\n"
     found = extract(block + "keras.layers.Dense(2)\n```\n")
     assert found.code is not None and "get_ipython" not in found.code.text
+
+
+def test_a_gpu_build_in_a_conda_listing_is_installed_as_itself() -> None:
+    listing = (
+        "```\n$conda list | grep tensor\ntensorflow-gpu   1.4.0   py36h6bf4e57_0   ch\n```\n\n"
+    )
+    code = "```python\nimport tensorflow as tf\ntf.keras.Model()\n```\n"
+    python, steps, _ = resolved(listing + code, "2019-01-11")
+    assert (python, steps) == ("3.6", ("tensorflow-gpu==1.4.0",))
+    # Without the listing, the import is TensorFlow itself.
+    _, steps, _ = resolved("Python 3.6\n\n" + code, "2019-01-11")
+    assert steps == ("tensorflow==1.12.0",)
