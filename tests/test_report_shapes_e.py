@@ -129,3 +129,16 @@ def test_a_gpu_build_in_a_conda_listing_is_installed_as_itself() -> None:
     # Without the listing, the import is TensorFlow itself.
     _, steps, _ = resolved("Python 3.6\n\n" + code, "2019-01-11")
     assert steps == ("tensorflow==1.12.0",)
+
+
+def test_a_tensorflow_version_field_beside_a_build_the_report_installs_names_that_build() -> None:
+    code = "```python\nimport tensorflow as tf\ntf.ones(1)\n```\n"
+    report = (
+        "- TensorFlow version: 2.15.0\n- Python 3.10\n\n`pip install tensorflow-cpu==2.15.0`\n\n"
+    )
+    _, steps, assumed = resolved(report + code, "2024-01-20")
+    assert steps == ("tensorflow-cpu==2.15.0",)
+    assert "installs TensorFlow as tensorflow-cpu" in assumed
+    # A line installing another package leaves the field's TensorFlow to install first.
+    _, steps, _ = resolved(report.replace("tensorflow-cpu", "keras") + code, "2024-01-20")
+    assert steps[0] == "tensorflow==2.15.0"
