@@ -43,6 +43,7 @@ PACKAGES = (
     "tensorflow-text",
     "keras-tuner",
     "theano",
+    "tensorflow-gpu",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

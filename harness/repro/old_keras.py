@@ -69,15 +69,27 @@ def _chosen(keras: Version, extraction: Extraction) -> tuple[str, str, bool]:
     return default, f"the report shows none; {_NAMES[default]} is Keras {keras}'s default", False
 
 
-def backend_wanted(exact: dict[str, str], extraction: Extraction) -> Wanted | None:
-    """The backend package to add for a Keras < 2.6, or None (a newer Keras, or the report
-    already installs that backend; with no backend shown, any backend it installs)."""
+def backend_wanted(
+    exact: dict[str, str], extraction: Extraction, assumed: list[str]
+) -> Wanted | None:
+    """The backend package to add for a Keras < 2.6, or None (a newer Keras, the report
+    already installs that backend, with no backend shown any backend it installs, or the
+    report's error is that the backend is missing, said in `assumed`)."""
     keras = _keras(exact)
     if keras is None:
         return _tensorflow_of_its_minor(exact)
     backend, why, said = _chosen(keras, extraction)
     provided = _PROVIDES[backend] if said else tuple(p for ps in _PROVIDES.values() for p in ps)
     if any(name in exact for name in provided):
+        return None
+    error = extraction.reported_error
+    if error is not None and error.missing_module == backend:
+        # "Using TensorFlow backend." then "No module named 'tensorflow'": the backend Keras
+        # chose was not there, and that absence is what the report is about.
+        assumed.append(
+            f"{backend} not installed beside Keras {keras}: the report's error is "
+            "that it is missing"
+        )
         return None
     return Wanted(
         name=backend,

@@ -240,7 +240,7 @@ def _environment(
         )
         python_said = None
     found = settle(wanted, index, day=day, python=python_said)
-    backend = old_keras.backend_wanted(found.exact, extraction)
+    backend = old_keras.backend_wanted(found.exact, extraction, assumed)
     if backend is not None:
         # Resolved again with the backend: it may narrow the Python (TensorFlow 1.x has no
         # wheels for 3.8 and later).

@@ -27,6 +27,10 @@ def step_pins(step: str) -> dict[str, str | None]:
     return found
 
 
+# Builds of TensorFlow under names of their own; each is `import tensorflow`.
+_TENSORFLOW_BUILDS = ("tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")
+
+
 def pin_steps(
     steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
 ) -> tuple[str, ...]:
@@ -52,6 +56,14 @@ def pin_steps(
             used.add(name)
         out.append(shlex.join(words))
     before = {name: version for name, version in exact.items() if name not in used}
+    build = next((name for name in _TENSORFLOW_BUILDS if name in used), None)
+    if build is not None and "tensorflow" in before:
+        # "TensorFlow version: 2.0-rc2" beside `pip install tensorflow-gpu==2.0.0-rc2`: the
+        # field names the build the report installs, not a second TensorFlow under it.
+        assumed.append(
+            f"tensorflow {before.pop('tensorflow')} not installed on its own: the report "
+            f"installs TensorFlow as {build}"
+        )
     if not before:
         return tuple(out)
     first = order(before, assumed)

@@ -9,6 +9,8 @@ from __future__ import annotations
 PINNED_PACKAGES = (
     "tensorflow",
     "tensorflow-cpu",
+    # The GPU build under its own name, up to TensorFlow 2.11 (`conda list`, pip freeze).
+    "tensorflow-gpu",
     "tf-nightly",
     "keras",
     "keras-nightly",
@@ -35,6 +37,8 @@ ALIASES = {
     "tensor flow": "tensorflow",  # notebooks' own spelling: print(f"Tensor Flow Version: ...")
     "tensorflow-cpu": "tensorflow-cpu",
     "tensorflow_cpu": "tensorflow-cpu",
+    "tensorflow-gpu": "tensorflow-gpu",
+    "tensorflow_gpu": "tensorflow-gpu",
     "keras": "keras",
     "tf-keras": "tf-keras",
     "tf_keras": "tf-keras",

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock
-from harness.repro.bug_report.python_code import Candidate, does_something, parse_prefix
+from harness.repro.bug_report.python_code import (
+    MAGIC_CALL,
+    Candidate,
+    does_something,
+    parse_prefix,
+)
 from harness.repro.bug_report.shell import python_c
 
 PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
@@ -107,7 +112,8 @@ def without_code(text: str, reading: Reading) -> str:
 
 
 def trivial(code: str) -> bool:
-    """Code that only imports and prints versions: a check, not the failing code."""
+    """Code that only imports, prints versions and sets variables: a check, not the failing
+    code."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -119,8 +125,13 @@ def trivial(code: str) -> bool:
             r"version|__file__|list_physical_devices|backend\(\)", ast.unparse(node)
         ):
             continue
+        if _ENVIRON.match(ast.unparse(node)):
+            continue  # a setting (`os.environ["KERAS_BACKEND"] = "jax"`), read as a variable
         return False
     return True
+
+
+_ENVIRON = re.compile(r"^os\.(?:environ\[.*\]\s*=|environ\.setdefault\(|putenv\()")
 
 
 _SETS_BACKEND = re.compile(
@@ -206,7 +217,7 @@ def _clean(text: str) -> tuple[str, list[int]] | None:
             or report_tracebacks.FRAME.match(line)
         ):
             break
-        if line.lstrip().startswith(("!", "%")):
+        if line.lstrip().startswith(("!", "%")) or MAGIC_CALL.match(line):
             continue
         kept.append((index, line))
     while kept and not kept[0][1].strip():

@@ -56,6 +56,15 @@ _KERAS_LIBRARIES = (
     *("deepface", "efficientnet", "autokeras", "spektral", "tensorflowjs", "tf2onnx", "mtcnn"),
     *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
 )
+# Libraries built on Keras whose installed files a traceback runs through, or whose module the
+# claimed error's type names (`keras_tuner.src.errors.FatalError`): the reporter ran them.
+KERAS_LIBRARIES = frozenset(
+    (
+        *_KERAS_LIBRARIES,
+        *("segmentation-models", "keras-tcn", "keras-tuner", "tensorflow-recommenders"),
+        *("tensorflow-model-optimization", "keras-vggface", "retina-face"),
+    )
+)
 _COMMON = ("pandas", "scipy", "matplotlib", "seaborn", "h5py", "flax", "optax")
 # The backends of multi-backend Keras (before 2.4) besides TensorFlow.
 _OLD_BACKENDS = ("theano", "cntk")

@@ -63,7 +63,10 @@ class ReportedError:
         dotted import it cannot find: "No module named 'keras.legacy'" means keras is there."""
         if self.short_type not in ("ModuleNotFoundError", "ImportError"):
             return None
-        match = re.search(r"No module named '(\w+)'", self.message)
+        # Python 2 wrote the name without quotes: "No module named tensorflow".
+        match = re.search(r"No module named '(\w+)'", self.message) or re.search(
+            r"No module named (\w+)\s*$", self.message
+        )
         return match[1] if match else None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from harness.repro.bug_report import (
     code as report_code,
@@ -40,7 +41,7 @@ from harness.repro.bug_report import (
     versions as report_versions,
 )
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
-from harness.repro.bug_report.distributions import distribution_of
+from harness.repro.bug_report.distributions import KERAS_LIBRARIES, distribution_of
 from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
 from harness.repro.bug_report.python_code import with_missing_imports
 
@@ -215,26 +216,21 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         )
     code = _with_its_imports(code)
     keras_json = report_settings.keras_json(found, readable)
-    env = report_settings.env(readable)
-    ran_on = report_tracebacks.keras_3_backend(parts.reporter)
-    backend_notes: tuple[str, ...] = ()
-    if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
-        env["KERAS_BACKEND"] = ran_on
-        backend_notes = (
-            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
-            f"keras/src/backend/{ran_on}/",
-        )
+    env, backend_notes = _variables(readable, code, claim, keras_json, parts.reporter)
     versions = report_versions.read(readable, full=parts.reporter)
     imports = tuple(report_code.imports(code.chosen))
+    ran = PINNED_PACKAGES + tuple(KERAS_LIBRARIES)
     ran_through = [
         name
         for name in map(distribution_of, report_tracebacks.installed_modules(tracebacks))
-        if name in PINNED_PACKAGES and name not in imports
+        if name in ran and name not in imports
     ]
+    # `keras_tuner.src.errors.FatalError`: the type's module is the library that raised it.
+    typed = [claim.type.rsplit(".", 1)[0]] if claim is not None and "." in claim.type else []
     named = [
         name
-        for name in map(distribution_of, report_commands.named_modules(claim))
-        if name in PINNED_PACKAGES and name not in imports and name not in ran_through
+        for name in map(distribution_of, [*report_commands.named_modules(claim), *typed])
+        if name in ran and name not in imports and name not in ran_through
     ]
     python = versions.python
     if python is None:
@@ -265,6 +261,45 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
     )
+
+
+def _variables(
+    readable: str,
+    code: report_code.Reading,
+    claim: ReportedError | None,
+    keras_json: dict[str, Any] | None,
+    reporter: str,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The variables the reporter's process had, and notes on those the report implies."""
+    env = report_settings.env(readable)
+    code_text = code.chosen.text if code.chosen is not None else ""
+    # The code blocks not chosen are blanked out of `readable`: a one-line setting among them
+    # still counts.
+    outside = "\n".join([readable, *(block.text for block in code.others)])
+    elsewhere = report_settings.set_outside_code(outside, code_text, env)
+    env.update(elsewhere)
+    backend_notes = tuple(
+        f"{name}={value}: the report sets it with os.environ outside the code it runs"
+        for name, value in elsewhere.items()
+    )
+    failed = report_settings.backend_from_error(claim)
+    set_elsewhere = "KERAS_BACKEND" in env or "backend" in (keras_json or {})
+    if failed and not (set_elsewhere or report_code.backend_set(code.chosen)):
+        # The reporter's Keras was told to use it somehow; the variable is the one way that
+        # every Keras reads first.
+        env["KERAS_BACKEND"] = failed
+        backend_notes += (
+            f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
+            "load, and the report sets none",
+        )
+    ran_on = report_tracebacks.keras_3_backend(reporter)
+    if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
+        env["KERAS_BACKEND"] = ran_on
+        backend_notes += (
+            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
+            f"keras/src/backend/{ran_on}/",
+        )
+    return env, backend_notes
 
 
 def _with_its_imports(code: report_code.Reading) -> report_code.Reading:

@@ -39,6 +39,9 @@ _PLACEHOLDER = re.compile(
     r"|package(?:[-_]?name)?|pkg|module(?:[-_]?name)?|name|foo|bar|lib(?:rary)?)$",
     re.IGNORECASE,
 )
+# "pip install 2.0-rc issues", "after pip install 2.16": a release number where a distribution's
+# name would be is the sentence's subject, not an install (no distribution on PyPI is one).
+_VERSION_WORD = re.compile(r"^v?\d+(?:\.\d+)*(?:[.-]?(?:a|b|rc|dev|post)\d*)?$", re.IGNORECASE)
 _DROPPED_OPTIONS = {"-q", "-qq", "-qqq", "--quiet", "-v", "--verbose", "--user", "--no-cache-dir"}
 _DROPPED_WITH_ARG = {"--progress-bar", "--root-user-action", "--cache-dir"}
 _DROPPED_OPTIONS |= {"--disable-pip-version-check", "--no-warn-script-location"}
@@ -200,7 +203,7 @@ def _step(options: list[str], rest: str) -> str | None:
             if word in _KEPT_WITH_ARG and index + 1 < len(words):
                 kept.append(words[index + 1])
                 index += 1
-        elif _PLACEHOLDER.match(word):
+        elif _PLACEHOLDER.match(word) or _VERSION_WORD.match(word):
             break  # "pip install --upgrade xxx", "pip install <package>": a pattern, not a run
         elif _REQUIREMENT.match(word):
             kept.append(word)

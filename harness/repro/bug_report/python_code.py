@@ -79,6 +79,13 @@ def does_something(code: str) -> bool:
 _MODULES_BY_NAME = frozenset(("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"))
 
 
+# A notebook's `!pip install x` / `%pip` / `%env` line as IPython shows it in a traceback or
+# an exported script: a shell command or a magic, read as a step or setting, not as code.
+MAGIC_CALL = re.compile(
+    r"^\s*(?:\w+\s*=\s*)?get_ipython\(\)\.(?:system|run_line_magic|run_cell_magic|getoutput)\("
+)
+
+
 def with_missing_imports(code: str) -> tuple[str, list[str]]:
     """The code with an import put first for each name it uses and never binds (`tf` ->
     `import tensorflow as tf`, `platform` -> `import platform`), and the imports added."""

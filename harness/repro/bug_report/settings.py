@@ -75,6 +75,35 @@ def env(readable: str) -> dict[str, str]:
     return found
 
 
+_OS_ENVIRON = re.compile(
+    r"""os\.environ(?:\s*\[\s*['"](?P<name>""" + _KNOWN_NAMES + r""")['"]\s*\]\s*="""
+    r"""|\.setdefault\(\s*['"](?P<default>""" + _KNOWN_NAMES + r""")['"]\s*,)"""
+    r"""\s*['"](?P<value>[\w.,:/=+-]+)['"]"""
+)
+# What Keras raises for a backend it cannot load: Keras 2.2-2.3 and Keras 3 (and keras-core)
+# "Unable to import backend : mxnet", Keras 1 to 2.1 "Unknown backend: mxnet".
+_BACKEND_ERROR = re.compile(r"(?:Unable to import backend\s*:|Unknown backend:)\s*'?(?P<name>\w+)")
+
+
+def set_outside_code(readable: str, code: str, found: dict[str, str]) -> dict[str, str]:
+    """Variables the report sets with `os.environ[...] = ...` in prose, a code span or another
+    snippet, and neither the chosen code (which sets its own before it imports) nor a shell
+    line (`found`) does: the reporter's process had them all the same."""
+    added: dict[str, str] = {}
+    for match in _OS_ENVIRON.finditer(readable):
+        name = match["name"] or match["default"]
+        in_code = any(m["name"] == name or m["default"] == name for m in _OS_ENVIRON.finditer(code))
+        if name not in found and not in_code:
+            added.setdefault(name, match["value"])
+    return added
+
+
+def backend_from_error(error: ReportedError | None) -> str:
+    """The backend Keras says it could not load ("Unable to import backend : mxnet"), or ""."""
+    match = _BACKEND_ERROR.search(error.message) if error is not None else None
+    return match["name"] if match else ""
+
+
 def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
     """A keras.json the reporter showed: after `cat ~/.keras/keras.json`, or a JSON block
     with a `backend` key or introduced as keras.json."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from harness.repro.bug_report import keras_messages
 from harness.repro.bug_report.model import ReportedError
-from harness.repro.bug_report.python_code import with_missing_imports
+from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -370,7 +370,8 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
     elif any(f.kind == "cell" for f in frames):
         cell = next(f for f in frames if f.kind == "cell")
-        code, how = "\n".join(cell.lines), "the notebook cell's lines up to the failing one"
+        lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
+        code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
     elif any(f.kind == "user" for f in frames):
         user = [f for f in frames if f.kind == "user"][-1]
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
