@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urljoin
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
@@ -24,6 +25,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from harness.errors import PackageIndexError
+from harness.wheel_metadata import HttpsFiles, RemoteFiles, wheel_requires
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
 # One release's JSON: its `info.requires_dist` is that release's Requires-Dist (the project
@@ -51,6 +53,16 @@ class Release:
     uploaded: date | None = None
     # Each installable file's name, in the order of `files` (its full wheel tags are in it).
     file_names: tuple[str, ...] = ()
+    # Each installable file's URL, in the same order ('' where the index gave none).
+    file_urls: tuple[str, ...] = ()
+
+    def wheel_urls(self) -> tuple[str, ...]:
+        """URLs of the release's Linux x86_64 and pure-Python wheels."""
+        return tuple(
+            url
+            for name, url in zip(self.file_names, self.file_urls, strict=False)
+            if url and name.endswith(("x86_64.whl", "-any.whl"))
+        )
 
     def out_by(self, day: date | None) -> bool:
         """Whether the release had appeared by `day` (True when either date is unknown)."""
@@ -104,18 +116,33 @@ def https_fetch(ca_bundle: Path | None, *, accept: str = "application/json") -> 
 
 class PackageIndex:
     """PyPI's JSON API, asked at most once per package: the project JSON (`api="json"`), or
-    the Simple API as JSON (`api="simple"`, whose fetch must accept SIMPLE_JSON)."""
+    the Simple API as JSON (`api="simple"`, whose fetch must accept SIMPLE_JSON). `files`
+    reads wheels' METADATA where a release has no JSON (None: not read)."""
 
-    def __init__(self, fetch: Fetch, *, api: Literal["json", "simple"] = "json") -> None:
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        api: Literal["json", "simple"] = "json",
+        files: RemoteFiles | None = None,
+    ) -> None:
         self._fetch = fetch
         self._api = api
+        self._files = files
         self._cache: dict[str, tuple[Release, ...]] = {}
         self._requires: dict[tuple[str, str], tuple[str, ...]] = {}
 
     @classmethod
     def simple(cls, ca_bundle: Path | None) -> PackageIndex:
         """PyPI's Simple API over HTTPS: the index's non-deprecated way to list files."""
-        return cls(https_fetch(ca_bundle, accept=SIMPLE_JSON), api="simple")
+        return cls(
+            https_fetch(ca_bundle, accept=SIMPLE_JSON), api="simple", files=HttpsFiles(ca_bundle)
+        )
+
+    @classmethod
+    def https(cls, ca_bundle: Path | None) -> PackageIndex:
+        """PyPI's project JSON over HTTPS, wheels' METADATA read where a release has no JSON."""
+        return cls(https_fetch(ca_bundle), files=HttpsFiles(ca_bundle))
 
     def releases(self, name: str) -> tuple[Release, ...]:
         """Every release of `name`, oldest first, pre-releases included."""
@@ -125,22 +152,42 @@ class PackageIndex:
         return self._cache[key]
 
     def requirements(self, name: str, version: str) -> tuple[str, ...]:
-        """The Requires-Dist lines of release `version` of `name`, from PyPI's JSON for it
-        (extras and markers included, as written)."""
+        """The Requires-Dist lines of release `version` of `name` (extras and markers
+        included, as written), from PyPI's JSON for it, else from one of its wheels' METADATA."""
         key = (str(canonicalize_name(name)), version)
         if key not in self._requires:
             url = PYPI_RELEASE_JSON.format(name=key[0], version=version)
-            data = self._json(url, missing=f"PyPI has no release {version} of {name!r}")
+            data = self._json(url, missing=None)
+            if data is None:  # some mirrors serve no per-release JSON
+                self._requires[key] = self._wheel_requirements(name, version)
+                return self._requires[key]
             info = data.get("info") if isinstance(data, dict) else None
             found = (info or {}).get("requires_dist") or ()
             self._requires[key] = tuple(str(line) for line in found)
         return self._requires[key]
 
-    def _json(self, url: str, *, missing: str) -> Any:
+    def _wheel_requirements(self, name: str, version: str) -> tuple[str, ...]:
+        release = self.release(name, version)
+        if release is None:
+            raise PackageIndexError(f"PyPI has no release {version} of {name!r}")
+        unread = f"the requirements of {name} {version} could not be read (no JSON for the release"
+        wheels = release.wheel_urls()
+        if self._files is None or not wheels:
+            raise PackageIndexError(f"{unread} and no wheel's METADATA)")
+        try:
+            return wheel_requires(wheels[0], self._files)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise PackageIndexError(f"{unread}; its wheel's METADATA: {reason})") from None
+
+    def _json(self, url: str, *, missing: str | None) -> Any:
+        """The JSON at `url`; on 404, PackageIndexError(`missing`), or None if `missing` is."""
         try:
             return json.loads(self._fetch(url))
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
+                if missing is None:
+                    return None
                 raise PackageIndexError(missing) from None
             raise PackageIndexError(f"{url}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
@@ -154,7 +201,7 @@ class PackageIndex:
         url = (PYPI_SIMPLE if self._api == "simple" else PYPI_JSON).format(name=name)
         data = self._json(url, missing=f"PyPI has no package {name!r}")
         if self._api == "simple":
-            yield from simple_releases(data)
+            yield from simple_releases(data, base=url)
             return
         for text, files in (data.get("releases") or {}).items():
             try:
@@ -171,6 +218,7 @@ class PackageIndex:
                 yanked=bool(files) and all(f.get("yanked") for f in files),
                 uploaded=_first_upload(files),
                 file_names=tuple(str(f["filename"]) for f in usable),
+                file_urls=tuple(_absolute(url, f.get("url")) for f in usable),
             )
 
     def versions(
@@ -254,7 +302,7 @@ def _wheel_tags(filename: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def simple_releases(data: Any) -> Iterable[Release]:
+def simple_releases(data: Any, *, base: str = "") -> Iterable[Release]:
     """Releases from a PEP 691 JSON page: files grouped by the version in their names, every
     version PEP 700's `versions` lists (a release with no file has no Python)."""
     by_version: dict[Version, list[Any]] = {}
@@ -276,7 +324,14 @@ def simple_releases(data: Any) -> Iterable[Release]:
             yanked=bool(files) and all(f.get("yanked") for f in files),
             uploaded=_first_upload(files),
             file_names=tuple(str(f["filename"]) for f in usable),
+            file_urls=tuple(_absolute(base, f.get("url")) for f in usable),
         )
+
+
+def _absolute(base: str, url: object) -> str:
+    """A file's URL as the index gave it, resolved against the page's URL (a mirror may give
+    '../../packages/...'); '' where it gave none."""
+    return urljoin(base, url) if isinstance(url, str) and url else ""
 
 
 def _file_version(filename: str) -> Version | None:

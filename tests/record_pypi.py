@@ -8,16 +8,21 @@ Requires-Dist; the tests read only the recorded files and never the network.
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import urllib.error
 import urllib.request
-import zipfile
-from email.parser import HeaderParser
 from pathlib import Path
 
-from harness.pypi import PYPI_JSON, PYPI_RELEASE_JSON, PYPI_SIMPLE, SIMPLE_JSON, linux_file
+from harness.pypi import (
+    PYPI_JSON,
+    PYPI_RELEASE_JSON,
+    PYPI_SIMPLE,
+    SIMPLE_JSON,
+    PackageIndex,
+    linux_file,
+)
+from harness.wheel_metadata import HttpsFiles, wheel_requires
 
 RECORDED = Path(__file__).parent / "data" / "pypi"
 PACKAGES = (
@@ -104,66 +109,15 @@ def record_simple(names: list[str]) -> None:
         print(f"{path}: {path.stat().st_size} bytes")
 
 
-class _RemoteFile(io.RawIOBase):
-    """A file on an HTTP server read with Range requests, so that zipfile can read one member
-    of a wheel (its METADATA) without downloading the whole wheel."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._pos = 0
-        head = urllib.request.Request(url, method="HEAD")  # noqa: S310 - fixed https URL
-        with urllib.request.urlopen(head, timeout=60) as response:  # noqa: S310
-            self._size = int(response.headers["Content-Length"])
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = base + offset
-        return self._pos
-
-    def read(self, size: int = -1) -> bytes:
-        end = self._size if size < 0 else min(self._size, self._pos + size)
-        if end <= self._pos:
-            return b""
-        request = urllib.request.Request(  # noqa: S310 - fixed https URL
-            self._url, headers={"Range": f"bytes={self._pos}-{end - 1}"}
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            data: bytes = response.read()
-        self._pos += len(data)
-        return data
-
-
 def _wheel_requires(name: str, version: str) -> list[str] | None:
     """Requires-Dist from the METADATA of a Linux x86_64 wheel of the release (for an index
     that does not serve the release's JSON); None for a release with no wheel (an old
     sdist's metadata, which PyPI's JSON gives as null)."""
-    request = urllib.request.Request(  # noqa: S310 - fixed https URL
-        PYPI_SIMPLE.format(name=name), headers={"Accept": SIMPLE_JSON}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        files = json.load(response)["files"]
-    prefix = f"{name.replace('-', '_')}-{version}-".lower()
-    wheels = [
-        f["url"]
-        for f in files
-        if f["filename"].lower().startswith(prefix)
-        and f["filename"].endswith(("x86_64.whl", "-any.whl"))
-    ]
+    release = PackageIndex.https(None).release(name, version)
+    wheels = release.wheel_urls() if release is not None else ()
     if not wheels:
         return None
-    with zipfile.ZipFile(_RemoteFile(wheels[-1])) as wheel:
-        member = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
-        headers = HeaderParser().parsestr(wheel.read(member).decode("utf-8"))
-    return headers.get_all("Requires-Dist") or []
+    return list(wheel_requires(wheels[-1], HttpsFiles(None)))
 
 
 def record_requires(specs: list[str]) -> None:

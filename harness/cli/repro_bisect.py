@@ -17,7 +17,7 @@ from harness.engine.docker_engine import DockerEngine
 from harness.errors import ConfigurationError
 from harness.execute.pipeline import Options, base_resolver, default_ca_bundle
 from harness.execute.ui import Reporter
-from harness.pypi import PackageIndex, https_fetch
+from harness.pypi import PackageIndex
 from harness.repro.bisection import Observation, candidates, parse_range, search, side_by_side
 from harness.repro.github import IssueReference, api_root, fetch_issue
 from harness.repro.github import https_fetch as github_fetch
@@ -98,7 +98,7 @@ def _keras_json(path: Path | None) -> dict[str, Any] | None:
 
 
 def _index() -> PackageIndex:
-    return PackageIndex(https_fetch(default_ca_bundle()))
+    return PackageIndex.https(default_ca_bundle())
 
 
 def _issue(reference: IssueReference) -> Any:
