@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import urllib.error
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 from packaging.version import Version
 
 from harness.pypi import PYPI_SIMPLE, PackageIndex
+from harness.repro.bug_report.parse import extract
+from harness.repro.request import Flags, Request, resolve
 
 # version -> (Requires-Python, wheel filename tag part)
 KERAS = {
@@ -107,6 +110,17 @@ def recorded_index(asked: list[str] | None = None) -> PackageIndex:
         return path.read_bytes()
 
     return PackageIndex(fetch)
+
+
+def request_as_of(text: str, as_of: str) -> Request:
+    """The request a report's text resolves to against the recordings, written on `as_of`."""
+    return resolve(
+        Path("r.md"),
+        extract(text),
+        Flags(),
+        recorded_index(),
+        as_of=datetime.date.fromisoformat(as_of),
+    )
 
 
 def recording_of(asked: str) -> Path:

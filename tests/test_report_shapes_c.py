@@ -10,19 +10,13 @@ from pathlib import Path
 from harness.repro.bug_report.parse import extract
 from harness.repro.reproduce import same_message
 from harness.repro.request import Flags, resolve
-from tests.pypi_fake import recorded_index
+from tests.pypi_fake import recorded_index, request_as_of
 
 OLD_CODE = "```python\nimport keras\nkeras.layers.Dense(2)\n```\n"
 
 
 def resolved(text: str, as_of: str) -> tuple[tuple[str, ...], dict[str, str] | None, str]:
-    request = resolve(
-        Path("r.md"),
-        extract(text),
-        Flags(),
-        recorded_index(),
-        as_of=datetime.date.fromisoformat(as_of),
-    )
+    request = request_as_of(text, as_of)
     return request.steps, request.keras_json, "\n".join(request.assumed)
 
 

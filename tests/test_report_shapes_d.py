@@ -18,17 +18,11 @@ from harness.repro.constraints import constraint_on, fitted
 from harness.repro.pip_version import pip_for
 from harness.repro.request import Flags, resolve
 from harness.repro.session import NEVER, Setting, Setup, build_matrix, with_python
-from tests.pypi_fake import payload, recorded_index
+from tests.pypi_fake import payload, recorded_index, request_as_of
 
 
 def resolved(text: str, as_of: str) -> tuple[str, tuple[str, ...], str]:
-    request = resolve(
-        Path("r.md"),
-        extract(text),
-        Flags(),
-        recorded_index(),
-        as_of=datetime.date.fromisoformat(as_of),
-    )
+    request = request_as_of(text, as_of)
     return request.python, request.steps, "\n".join(request.assumed)
 
 

@@ -4,23 +4,13 @@ a traceback or error runs through."""
 
 from __future__ import annotations
 
-import datetime
-from pathlib import Path
-
 from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.pip_lines import pip_steps
-from harness.repro.request import Flags, resolve
-from tests.pypi_fake import recorded_index
+from tests.pypi_fake import request_as_of
 
 
 def resolved(text: str, as_of: str) -> tuple[str, tuple[str, ...], str]:
-    request = resolve(
-        Path("r.md"),
-        extract(text),
-        Flags(),
-        recorded_index(),
-        as_of=datetime.date.fromisoformat(as_of),
-    )
+    request = request_as_of(text, as_of)
     return request.python, request.steps, "\n".join(request.assumed)
 
 
