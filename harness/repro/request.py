@@ -249,6 +249,16 @@ def _environment(
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
     assumed.extend(found.assumed)
+    unnamed = [name for name, item in wanted.items() if not item.version]
+    if extraction.hosted and unnamed:
+        # No public record says which release a hosted runtime had on a given day; the date
+        # rule is the one the report's own words support, and the listing says so.
+        by = f"as of {day}" if day else "as of today"
+        assumed.append(
+            f"the report ran on {extraction.hosted} and does not name its preinstalled "
+            f"{', '.join(unnamed)}: resolved {by} as any package named without a version "
+            f"({extraction.hosted}'s runtime may have held older releases)"
+        )
     if steps:
         shown = {pin.name for pin in extraction.pins}
         return python, pin_steps(steps, exact, assumed, shown=shown)
@@ -373,6 +383,14 @@ def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
         chosen = ordered[flags.block - 1]
     elif extraction.code is not None:
         chosen = extraction.code
+    elif extraction.code_links:
+        # A notebook behind a link is not fetched (Colab's need their owner's sign-in; builds
+        # reach only PyPI's mirror), and guessing its cells would reproduce another report.
+        raise NothingToRunError(
+            f"{path}: no code to run: the report's code is only behind a link "
+            f"({extraction.code_links[0]}), which the harness does not fetch; pass --script "
+            "FILE with that code"
+        )
     else:
         raise NothingToRunError(
             f"{path}: no code to run (no Python block, python -c line, pasted code or "

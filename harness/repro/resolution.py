@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from harness.errors import ConfigurationError, PackageIndexError
 from harness.pypi import PackageIndex, Release, placeholder
+from harness.repro.bug_report.distributions import brought_by
 from harness.repro.constraints import fitted
 
 DEFAULT_PYTHON = "3.11"
@@ -243,7 +244,15 @@ def settle(
     exact: dict[str, str] = {}
     # The reporter's exact versions first, then partial ones, then none: a version left open
     # is chosen within what those settled before it require (harness/repro/constraints.py).
-    for name, item in sorted(wanted.items(), key=lambda pair: _openness(pair[1])):
+    # Among those equally open, a package another one brings comes after it (NumPy after
+    # TensorFlow): pip chooses it to fit what brings it, not the other way round.
+    brought = {
+        name: name in brought_by({n: w.version or None for n, w in wanted.items() if n != name})
+        for name in wanted
+    }
+    for name, item in sorted(
+        wanted.items(), key=lambda pair: (_openness(pair[1]), brought[pair[0]])
+    ):
         as_of = day
         if implied is not None and not item.exact:
             as_of = implied.for_package(name, assumed)

@@ -74,12 +74,17 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
     if not candidates:
         return Reading(chosen=None, others=(), candidates=(), notes=())
 
-    def score(candidate: Candidate) -> tuple[int, int, int, int, int]:
+    def score(candidate: Candidate) -> tuple[int, int, int, int, int, int]:
         block = candidate.block
         ran = any(line.strip() in failing for line in block.text.splitlines() if line.strip())
+        # A `python -c` that only prints versions and shows no error of its own is what an
+        # issue template tells everyone to run ("You can obtain the TensorFlow version with:
+        # python -c ..."), whatever the words around it: any other check is nearer the report.
+        instruction = block.origin == "python -c" and trivial(block.text) and not candidate.raised
         return (
             int(ran or candidate.raised),
             int(not trivial(block.text)),
+            int(not instruction),
             int(bool(_HINT.search(block.before))),
             _ORIGIN_RANK.get(block.origin, 0),
             len(block.text),
@@ -121,8 +126,11 @@ def trivial(code: str) -> bool:
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             continue
+        # TensorFlow 1.x spells its versions in capitals: `print(tf.GIT_VERSION, tf.VERSION)`.
         if isinstance(node, ast.Expr) and re.search(
-            r"version|__file__|list_physical_devices|backend\(\)", ast.unparse(node)
+            r"version|__file__|list_physical_devices|backend\(\)",
+            ast.unparse(node),
+            re.IGNORECASE,
         ):
             continue
         if _ENVIRON.match(ast.unparse(node)):

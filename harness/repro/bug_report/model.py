@@ -99,4 +99,7 @@ class Extraction:
     # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
     shown_backend: tuple[str, str] | None = None
     as_of: date | None = None  # the day the report was written, when known
+    # Notebooks and gists the report links (its code may be there rather than in the report).
+    code_links: tuple[str, ...] = ()
+    hosted: str = ""  # the hosted notebook service it ran on ("Colab"), else empty
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)

@@ -25,6 +25,7 @@ from harness.repro.bug_report import (
 )
 from harness.repro.bug_report import (
     dates,
+    hosted,
     multi_backend,
     python_version,
 )
@@ -232,6 +233,13 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         for name in map(distribution_of, [*report_commands.named_modules(claim), *typed])
         if name in ran and name not in imports and name not in ran_through
     ]
+    links = hosted.code_links(parts.reporter)
+    # Code shown beside a link to the whole notebook is a part of it; the rest is not read.
+    linked = (
+        (f"the report links its code ({links[0]}): only the code the report shows is run",)
+        if links and code.chosen is not None
+        else ()
+    )
     python = versions.python
     if python is None:
         quoted = "\n".join(line for line in parts.with_quotes.splitlines() if _quoted(line))
@@ -259,7 +267,9 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         code_backend=report_code.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
-        notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
+        code_links=links,
+        hosted=hosted.hosted_on(parts.reporter),
+        notes=(*parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
     )
 
 

@@ -14,10 +14,12 @@ _MINOR = r"(?:3\.\d{1,2}|2\.[67])"
 _PYTHON_FORMS = (
     (
         re.compile(
-            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b)?\s*['\"`]?v?("
+            # A label or brackets may stand between the name and the number: "Python version
+            # (3.8.10)", "python version - 3.10", "Python [3.11]".
+            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b|-(?=\s))?\s*[(\[]?\s*['\"`]?v?("
             + _MINOR
             + r")(?:\.\d+|\.[x*])?"
-            r"(?!\d|\.\d)",  # a sentence's full stop may follow: "Python 3.11.9."
+            r"(?!\d|\.\d)[)\]]?",  # a sentence's full stop may follow: "Python 3.11.9."
             re.IGNORECASE,
         ),
         "",

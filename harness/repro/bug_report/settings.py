@@ -170,7 +170,10 @@ def _standalone(text: str) -> ReportedError | None:
 
 
 def _inline(text: str) -> ReportedError | None:
-    inline = _INLINE_ERROR.search(text)
+    """An error in backticks: the first with its message, else the first. A type named alone
+    ("fails with `AttributeError` on ...") is often spelt out later in full."""
+    spans = list(_INLINE_ERROR.finditer(text))
+    inline = next((m for m in spans if (m["msg"] or "").strip()), spans[0] if spans else None)
     if inline is None:
         return None
     return ReportedError(

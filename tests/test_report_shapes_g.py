@@ -1,0 +1,231 @@
+"""Shapes of reports written in TensorFlow's and tf-keras's issue templates: a Python version
+labelled or in brackets, TensorFlow 1.x's capitalised version checks and the template's own
+`python -c` instructions, and imports that bring one another in a report naming no version."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.repro.bug_report.code import trivial
+from harness.repro.bug_report.hosted import code_links, hosted_on
+from harness.repro.bug_report.parse import extract
+from harness.repro.request import NothingToRunError
+from tests.pypi_fake import request_as_of
+
+
+@pytest.mark.parametrize(
+    ("field", "python"),
+    [
+        ("Python version (3.8.10)", "3.8"),
+        ("Python (3.9.7)", "3.9"),
+        ("python version - 3.10", "3.10"),
+        ("Python [3.11]", "3.11"),
+        ("3.12.4", "3.12"),
+    ],
+)
+def test_a_python_version_field_may_label_or_bracket_its_value(field: str, python: str) -> None:
+    report = f"### Python version\n\n{field}\n\n```python\nimport keras\nkeras.ops.ones(2)\n```\n"
+    found = extract(report).python
+    assert found is not None
+    assert found[0] == python
+
+
+@pytest.mark.parametrize("text", ["python -m pip install keras", "python - <<EOF", "python -3.10"])
+def test_a_command_line_is_not_a_python_version(text: str) -> None:
+    assert extract(f"{text}\n\n```python\nimport keras\nkeras.ops.ones(2)\n```\n").python is None
+
+
+def test_tensorflow_1_capitalised_version_checks_are_checks() -> None:
+    assert trivial("import tensorflow as tf\nprint(tf.GIT_VERSION, tf.VERSION)\n")
+    assert trivial("import keras\nkeras.__version__\n")
+    assert not trivial("import tensorflow as tf\nprint(tf.constant(VERSION))\nf()\n")
+
+
+_TEMPLATE = """**System information**
+- TensorFlow version (use command below): 1.15.5
+- Python version: 3.7
+
+You can collect some of this information using our environment capture script.
+You can also obtain the TensorFlow version with:
+1. TF 1.0: `python -c "import tensorflow as tf; print(tf.GIT_VERSION, tf.VERSION)"`
+2. TF 2.0: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
+
+**Describe the current behavior**
+
+```
+import keras
+```
+
+AttributeError: module 'tensorflow' has no attribute 'get_default_graph'
+"""
+
+
+def test_the_templates_version_commands_lose_to_the_reporters_own_check() -> None:
+    code = extract(_TEMPLATE).code
+    assert code is not None
+    assert code.text == "import keras\n"
+
+
+def test_a_version_command_that_shows_its_error_is_still_the_reporters_code() -> None:
+    report = _TEMPLATE.replace(
+        "```\nimport keras\n```",
+        '```\n$ python -c "import tensorflow as tf; print(tf.version.VERSION)"\n'
+        'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+        "ImportError: libcudart.so.10.0: cannot open shared object file\n```",
+    )
+    code = extract(report).code
+    assert code is not None
+    assert code.text == "import tensorflow as tf; print(tf.version.VERSION)\n"
+
+
+def test_the_only_version_command_of_a_report_is_still_run() -> None:
+    report = _TEMPLATE.split("**Describe", maxsplit=1)[0] + "It crashes at import.\n"
+    code = extract(report).code
+    assert code is not None
+    assert "GIT_VERSION" in code.text
+
+
+_IMPORTS_ONLY = """Running this on a hosted notebook:
+
+```python
+import numpy as np
+import tensorflow as tf
+
+print(tf.keras.layers.Dense(2)(np.ones((1, 3))))
+```
+"""
+
+
+def test_numpy_imported_beside_tensorflow_follows_tensorflow_not_the_other_way() -> None:
+    request = request_as_of(_IMPORTS_ONLY, "2024-08-20")
+    # numpy 2.1.0 was the newest by then; TensorFlow 2.17.0 (the newest) requires numpy<2.
+    assert request.steps == ("numpy==1.26.4 tensorflow==2.17.0",)
+    assumed = "\n".join(request.assumed)
+    assert "tensorflow 2.17.0: the latest release" in assumed
+    assert "numpy 1.26.4, not 2.1.0" in assumed
+
+
+def test_a_package_nothing_else_brings_is_still_the_newest_by_the_date() -> None:
+    report = _IMPORTS_ONLY.replace("import tensorflow as tf\n", "import pandas as pd\n")
+    report = report.replace("tf.keras.layers.Dense(2)(np.ones((1, 3)))", "pd.Series(np.ones(3))")
+    request = request_as_of(report, "2021-03-04")
+    assert request.steps == ("numpy==1.20.1 pandas==1.2.3",)
+
+
+def test_a_type_named_alone_in_backticks_gives_way_to_the_same_error_in_full() -> None:
+    report = (
+        "Training stops with `ValueError` in the first epoch; the message is "
+        "`ValueError: Shapes (None, 3) and (None, 5) are incompatible`.\n\n"
+        "```python\nimport keras\nkeras.ops.ones(2)\n```\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == (
+        "ValueError",
+        "Shapes (None, 3) and (None, 5) are incompatible",
+    )
+    # A type named alone, with no message anywhere, is still a claim of that type.
+    alone = extract(
+        report.replace("; the message is `ValueError: Shapes", "; shapes")
+    ).reported_error
+    assert alone is not None
+    assert (alone.type, alone.message) == ("ValueError", "")
+
+
+_LINK_ONLY = """### TensorFlow version
+
+2.16.1
+
+### Standalone code to reproduce the issue
+
+```shell
+https://colab.research.google.com/drive/1aBcDeFgHiJkLmNoPqRsTuVwXyZ?usp=sharing
+```
+
+### Relevant log output
+
+ValueError: Input 0 of layer "dense" is incompatible with the layer
+"""
+
+
+def test_code_only_behind_a_notebook_link_is_refused_naming_the_link() -> None:
+    with pytest.raises(NothingToRunError) as refused:
+        request_as_of(_LINK_ONLY, "2024-05-02")
+    message = str(refused.value)
+    assert "only behind a link" in message
+    assert (
+        "https://colab.research.google.com/drive/1aBcDeFgHiJkLmNoPqRsTuVwXyZ?usp=sharing" in message
+    )
+    assert "--script FILE" in message
+    # Without the link, the refusal says there is no code at all.
+    with pytest.raises(NothingToRunError) as bare:
+        request_as_of(
+            _LINK_ONLY.replace("https://colab.research.google.com/drive/", "see "), "2024-05-02"
+        )
+    assert "only behind a link" not in str(bare.value)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://gist.github.com/someone/0123abcd",
+        "https://colab.research.google.com/gist/someone/0123abcd/repro.ipynb",
+        "https://www.kaggle.com/code/someone/keras-repro",
+        "https://github.com/someone/proj/blob/main/notebooks/repro.ipynb",
+    ],
+)
+def test_gists_and_notebooks_are_links_to_code(link: str) -> None:
+    assert code_links(f"The notebook: {link}. Thanks!") == (link,)
+
+
+def test_other_links_are_not_code() -> None:
+    text = "See https://github.com/tensorflow/tensorflow/tree/master/tools/tf_env_collect.sh and https://keras.io/api/"
+    assert code_links(text) == ()
+
+
+def test_code_shown_beside_a_link_is_run_and_the_link_noted() -> None:
+    report = _LINK_ONLY.replace(
+        "https://colab",
+        "import keras\nkeras.layers.Dense(2)(keras.ops.ones((1, 3)))\n# https://colab",
+    )
+    request = request_as_of(report, "2024-05-02")
+    assert "keras.layers.Dense(2)" in request.code
+    assert any(a.startswith("the report links its code (https://colab") for a in request.assumed)
+
+
+_ON_COLAB = """Running on Google Colab, default runtime.
+
+```python
+import numpy as np
+import tensorflow as tf
+
+print(tf.keras.layers.Dense(2)(np.ones((1, 3))))
+```
+"""
+
+
+def test_a_hosted_runtime_without_versions_is_resolved_by_the_date_and_said_so() -> None:
+    request = request_as_of(_ON_COLAB, "2024-08-20")
+    assert request.steps == ("numpy==1.26.4 tensorflow==2.17.0",)
+    note = next(a for a in request.assumed if a.startswith("the report ran on Colab"))
+    assert "numpy, tensorflow" in note
+    assert "as of 2024-08-20" in note
+
+
+def test_a_hosted_runtime_with_its_versions_named_needs_no_such_note() -> None:
+    report = _ON_COLAB + "\ntf.__version__ is 2.17.0, numpy 1.26.4\n"
+    request = request_as_of(report, "2024-08-20")
+    assert not any(a.startswith("the report ran on") for a in request.assumed)
+
+
+@pytest.mark.parametrize(
+    ("text", "hosted"),
+    [
+        ("on google collab", "Colab"),
+        ("Colaboratory", "Colab"),
+        ("a Kaggle notebook", "Kaggle"),
+        ("my laptop", ""),
+    ],
+)
+def test_the_hosted_service_is_read_from_its_name(text: str, hosted: str) -> None:
+    assert hosted_on(text) == hosted
