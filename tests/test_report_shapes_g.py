@@ -229,3 +229,32 @@ def test_a_hosted_runtime_with_its_versions_named_needs_no_such_note() -> None:
 )
 def test_the_hosted_service_is_read_from_its_name(text: str, hosted: str) -> None:
     assert hosted_on(text) == hosted
+
+
+_SLIP = """```python
+import keras
+keras.layers.Dense(2)
+```
+
+TensorFlow 2.16.1, keras: 3.31
+"""
+
+
+def test_a_partial_version_no_release_matches_is_left_open_and_said_so() -> None:
+    request = request_as_of(_SLIP, "2024-07-12")
+    # No keras 3.31.x exists; 3.4.1 was the newest by then.
+    assert request.steps == ("tensorflow==2.16.1 keras==3.4.1",)
+    assert any(
+        a.startswith("keras 3.31 not pinned: PyPI has no keras 3.31") for a in request.assumed
+    )
+
+
+def test_a_version_written_exactly_is_kept_even_if_no_release_has_it() -> None:
+    request = request_as_of(_SLIP.replace("keras: 3.31", "pip install keras==3.31.0"), "2024-07-12")
+    assert "keras==3.31.0" in " ".join(request.steps)
+    assert not any("not pinned: PyPI has no" in a for a in request.assumed)
+
+
+def test_a_partial_version_released_after_the_date_is_still_its_first_release() -> None:
+    request = request_as_of(_SLIP.replace("keras: 3.31", "keras 3.4"), "2024-05-01")
+    assert request.steps == ("tensorflow==2.16.1 keras==3.4.0",)

@@ -10,7 +10,7 @@ Pythons released by then.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from packaging.version import InvalidVersion, Version
@@ -230,6 +230,7 @@ def settle(
     for each wanted package, as of `day` or, without one, the day the named versions imply."""
     extracted: list[tuple[str, str]] = []
     assumed: list[str] = []
+    wanted = _without_unknown_versions(wanted, index, assumed)
     implied = None
     if day is None and index is not None:
         implied = implied_dates(wanted.values(), index)
@@ -269,6 +270,28 @@ def settle(
     return Settled(
         python=chosen, exact=in_order, extracted=tuple(extracted), assumed=tuple(assumed)
     )
+
+
+def _without_unknown_versions(
+    wanted: dict[str, Wanted], index: PackageIndex | None, assumed: list[str]
+) -> dict[str, Wanted]:
+    """Partial versions no release of the package matches ("keras: 3.21", for 3.2.1) left
+    open: resolved as a package named without a version, rather than refusing the report
+    over one number. A version written exactly is kept: pip is told what the reporter ran."""
+    if index is None:
+        return wanted
+    kept = dict(wanted)
+    for name, item in wanted.items():
+        if item.exact or not item.version or not index.releases(name):
+            continue
+        if _first(index, name, item.version) is None:
+            assumed.append(
+                f"{name} {item.version} not pinned: PyPI has no {name} {item.version} or "
+                f"{item.version}.x release (removed, or a slip in the report); resolved as a "
+                "package named without a version"
+            )
+            kept[name] = replace(item, version="")
+    return kept
 
 
 def _openness(item: Wanted) -> int:
