@@ -49,6 +49,7 @@ PACKAGES = (
     "keras-tuner",
     "theano",
     "tensorflow-gpu",
+    "tf-nightly",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

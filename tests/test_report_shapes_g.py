@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from harness.repro.bug_report.code import trivial
+from harness.pypi import PackageIndex
+from harness.repro.bug_report.code import runs_nothing, trivial
 from harness.repro.bug_report.hosted import code_links, hosted_on
 from harness.repro.bug_report.parse import extract
-from harness.repro.request import NothingToRunError
-from tests.pypi_fake import request_as_of
+from harness.repro.code_to_run import NothingToRunError
+from harness.repro.nightlies import standing_in
+from harness.repro.resolution import Wanted
+from tests.pypi_fake import fake_index, request_as_of
 
 
 @pytest.mark.parametrize(
@@ -258,3 +261,131 @@ def test_a_version_written_exactly_is_kept_even_if_no_release_has_it() -> None:
 def test_a_partial_version_released_after_the_date_is_still_its_first_release() -> None:
     request = request_as_of(_SLIP.replace("keras: 3.31", "keras 3.4"), "2024-05-01")
     assert request.steps == ("tensorflow==2.16.1 keras==3.4.0",)
+
+
+_WHEEL = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
+
+
+def _nightly_index(nightlies: list[str]) -> PackageIndex:
+    return fake_index(**{"tf-nightly": dict.fromkeys(nightlies, (">=3.9", _WHEEL))})
+
+
+def _wanted(version: str) -> dict[str, Wanted]:
+    return {"tf-nightly": Wanted(name="tf-nightly", version=version, exact=True, why="")}
+
+
+def test_a_nightly_pypi_no_longer_has_gives_way_to_the_first_release_of_its_line() -> None:
+    index = _nightly_index(["2.18.0.dev20240901"])
+    kept, notes = standing_in(_wanted("2.16.0.dev20240115"), index, installed_by_steps=set())
+    assert {n: w.version for n, w in kept.items()} == {"tensorflow": "2.16.1"}
+    assert kept["tensorflow"].exact
+    assert notes == [
+        "tf-nightly 2.16.0.dev20240115 is no longer on PyPI (it keeps only recent nightlies): "
+        "tensorflow 2.16.1, the first release of the line that nightly led to, stands in"
+    ]
+
+
+def test_a_nightly_pypi_still_has_is_installed_as_it_is() -> None:
+    index = _nightly_index(["2.16.0.dev20240115"])
+    kept, notes = standing_in(_wanted("2.16.0.dev20240115"), index, installed_by_steps=set())
+    assert kept == _wanted("2.16.0.dev20240115")
+    assert notes == []
+
+
+def test_a_nightly_the_reporters_own_pip_line_installs_is_left_to_that_line() -> None:
+    index = _nightly_index(["2.18.0.dev20240901"])
+    wanted = _wanted("2.16.0.dev20240115")
+    assert standing_in(wanted, index, installed_by_steps={"tf-nightly"}) == (wanted, [])
+
+
+def test_a_nightly_of_a_line_never_released_stays() -> None:
+    index = _nightly_index(["2.18.0.dev20240901"])
+    wanted = _wanted("2.99.0.dev20300101")
+    assert standing_in(wanted, index, installed_by_steps=set()) == (wanted, [])
+
+
+_DEFINES_ONLY = """### TensorFlow version
+
+2.15.1
+
+### Standalone code to reproduce the issue
+
+```shell
+def export_weights(path, layers):
+    from tensorflow.python.keras import backend_config as cfg
+    return cfg.epsilon()
+```
+
+### Relevant log output
+
+```shell
+Traceback (most recent call last):
+  File "<stdin>", line 1, in <module>
+ImportError: cannot import name 'backend_config' from 'tensorflow.python.keras'
+```
+"""
+
+
+def test_code_that_only_defines_gives_way_to_the_statement_the_error_names() -> None:
+    found = extract(_DEFINES_ONLY)
+    assert found.code is not None
+    assert found.code.text == "from tensorflow.python.keras import backend_config\n"
+    assert [b.text.split("(")[0] for b in found.other_code] == ["def export_weights"]
+    assert any("only defines functions or classes" in note for note in found.notes)
+
+
+def test_code_that_defines_and_calls_is_run_as_shown() -> None:
+    report = _DEFINES_ONLY.replace(
+        "    return cfg.epsilon()\n", "    return cfg.epsilon()\n\nexport_weights('w.h5', [])\n"
+    )
+    found = extract(report)
+    assert found.code is not None
+    assert found.code.text.startswith("def export_weights")
+
+
+def test_code_that_only_defines_stays_when_the_error_names_no_statement() -> None:
+    report = _DEFINES_ONLY.replace(
+        "ImportError: cannot import name 'backend_config' from 'tensorflow.python.keras'",
+        "ValueError: weights file is empty",
+    )
+    found = extract(report)
+    assert found.code is not None
+    assert found.code.text.startswith("def export_weights")
+
+
+@pytest.mark.parametrize(
+    ("code", "nothing"),
+    [
+        ("import keras\nclass Block(Base):\n    pass\n", True),
+        ('"""doc"""\nSIZE = 3\ndef f():\n    return SIZE\n', True),
+        ("def f():\n    pass\nf()\n", False),
+        ("import keras\nmodel = keras.Sequential()\n", False),
+        ("import keras\n", False),
+    ],
+)
+def test_what_runs_nothing(code: str, nothing: bool) -> None:
+    assert runs_nothing(code) is nothing
+
+
+def test_a_comment_beside_a_printed_version_does_not_take_its_value() -> None:
+    report = (
+        "```\n>>> tf.__version__  # the same for tf.keras.__version__\n'2.11.0'\n```\n\n"
+        "```python\nimport tensorflow as tf\ntf.keras.models.load_model('m.keras')\n```\n"
+    )
+    pins = {p.name: p.version for p in extract(report).pins}
+    assert pins == {"tensorflow": "2.11.0"}
+    # A version in a comment alone, with no code before it, is not a printed one.
+    alone = report.replace(">>> tf.__version__  # the same for", "# see")
+    assert {p.name for p in extract(alone).pins} == set()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import tensorflow as tf\nclass Head(tf.keras.layers.Layer):\n    pass\n",
+        "import keras\n@keras.saving.register_keras_serializable()\nclass Head:\n    pass\n",
+        "import keras\ndef f(act=keras.activations.get('relu')):\n    return act\n",
+    ],
+)
+def test_a_definition_whose_header_runs_library_code_runs_something(code: str) -> None:
+    assert not runs_nothing(code)

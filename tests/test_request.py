@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from harness.errors import ConfigurationError
 from harness.repro.bug_report.parse import extract
+from harness.repro.code_to_run import NothingToRunError
 from harness.repro.reproduce import (
     WITHOUT,
     adjacent_minors,
@@ -16,7 +17,7 @@ from harness.repro.reproduce import (
     settings_of,
     variants_of,
 )
-from harness.repro.request import Flags, NothingToRunError, Request, read_source, resolve
+from harness.repro.request import Flags, Request, read_source, resolve
 from harness.repro.request_steps import order
 from harness.results.outcome import Outcome, RaisedError
 from tests.pypi_fake import fake_index, recorded_index

@@ -17,9 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
-from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.repro import git_installs, old_keras
+from harness.repro import git_installs, nightlies, old_keras
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
     brought_by,
@@ -27,6 +26,7 @@ from harness.repro.bug_report.distributions import (
     known_distributions,
 )
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
+from harness.repro.code_to_run import NothingToRunError, code_to_run
 from harness.repro.pip_version import pip_for
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
@@ -40,10 +40,6 @@ from harness.textfiles import read_text
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
 BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 KNOWN_DISTRIBUTIONS = known_distributions(PINNED_PACKAGES)
-
-
-class NothingToRunError(ConfigurationError):
-    """The report has no code to run or no version to install."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,7 +145,7 @@ def resolve(
         extracted.append((f"as of {as_of}", "given"))
     elif extraction.as_of is not None:
         extracted.append((f"as of {extraction.as_of}", "a date in the report"))
-    code, origin = _code(path, extraction, flags)
+    code, origin = code_to_run(path, extraction, script=flags.script, block=flags.block)
     extracted.append(("code", origin))
     assumed.extend(extraction.notes)
     if flags.pip:
@@ -225,6 +221,9 @@ def _environment(
     layout = old_keras.keras_of_the_layout(wanted, extraction)
     wanted.update({"keras": layout} if layout else {})
     wanted.update(_imported(extraction, wanted, assumed))
+    in_steps = {name for step in steps for name in step_pins(step)}
+    wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)
+    assumed.extend(stand_ins)
     if not wanted:
         raise NothingToRunError(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
@@ -367,38 +366,6 @@ def _imported(
             continue
         added[name] = Wanted(name=name, version="", exact=False, why=why)
     return added
-
-
-def _code(path: Path, extraction: Extraction, flags: Flags) -> tuple[str, str]:
-    if flags.script is not None:
-        text = read_text(flags.script, label=f"--script {flags.script}")
-        return text, str(flags.script)
-    candidates = [b for b in (extraction.code, *extraction.other_code) if b is not None]
-    if flags.block is not None:
-        ordered = sorted(candidates, key=lambda b: b.line)
-        if not 1 <= flags.block <= len(ordered):
-            raise NothingToRunError(
-                f"{path}: --block {flags.block}: the report has {len(ordered)} Python blocks"
-            )
-        chosen = ordered[flags.block - 1]
-    elif extraction.code is not None:
-        chosen = extraction.code
-    elif extraction.code_links:
-        # A notebook behind a link is not fetched (Colab's need their owner's sign-in; builds
-        # reach only PyPI's mirror), and guessing its cells would reproduce another report.
-        raise NothingToRunError(
-            f"{path}: no code to run: the report's code is only behind a link "
-            f"({extraction.code_links[0]}), which the harness does not fetch; pass --script "
-            "FILE with that code"
-        )
-    else:
-        raise NothingToRunError(
-            f"{path}: no code to run (no Python block, python -c line, pasted code or "
-            "traceback line); pass --script FILE"
-        )
-    others = len(candidates) - 1
-    note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
-    return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"
 
 
 def as_json(request: Request) -> dict[str, Any]:

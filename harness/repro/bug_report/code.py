@@ -139,6 +139,39 @@ def trivial(code: str) -> bool:
     return True
 
 
+def runs_nothing(code: str) -> bool:
+    """Code that only defines functions and classes (and imports, and assigns constants):
+    run as it is, nothing it defines is called, so no error it was pasted for can occur. A
+    class's bases and a definition's decorators and defaults do run: `class Head(tf.keras.
+    layers.Layer)` fails where `tf.keras` does."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    defines = False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            evaluated = (
+                [*node.bases, *(k.value for k in node.keywords)]
+                if isinstance(node, ast.ClassDef)
+                else [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+            )
+            if node.decorator_list or any(
+                isinstance(n, ast.Attribute | ast.Call) for e in evaluated for n in ast.walk(e)
+            ):
+                return False
+            defines = True
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and not any(
+            isinstance(n, ast.Call) for n in ast.walk(node)
+        ):
+            continue
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring, or `...`
+        elif not isinstance(node, ast.Import | ast.ImportFrom | ast.Pass):
+            return False
+    return defines
+
+
 _ENVIRON = re.compile(r"^os\.(?:environ\[.*\]\s*=|environ\.setdefault\(|putenv\()")
 
 

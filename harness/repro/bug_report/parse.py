@@ -193,6 +193,25 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
             candidates=(),
             notes=(f"code from the prose: `{spanned.text.strip()}`, written as code there",),
         )
+    elif (
+        derived is None
+        and claim is not None
+        and code.chosen is not None
+        and report_code.runs_nothing(code.chosen.text)
+        and (from_claim := report_commands.from_error(claim)) is not None
+    ):
+        # `def f(): from tensorflow.python.keras import __version__` shown beside that very
+        # ImportError: the definition is where the statement lives, but nothing calls it.
+        statements = "; ".join(from_claim.text.strip().splitlines())
+        code = report_code.Reading(
+            chosen=from_claim,
+            others=(code.chosen, *code.others),
+            candidates=code.candidates,
+            notes=(
+                f"code derived from the error: `{statements}` is what {claim.type} names; the "
+                "report's code only defines functions or classes and calls none of them",
+            ),
+        )
     elif derived is None and code.chosen is None and claim is not None:
         derived = report_commands.from_error(claim)
         if derived is not None:

@@ -64,6 +64,9 @@ _BEFORE_OUTPUT = (
 # value after it: on the same line (`# 2.0.1+cu118`, `: 2.16.1`, `printed 2.16.1`), on the next
 # line (a `python -c` run's output), after a notebook's `Out[3]:`, or on an output line after
 # the lines _BEFORE_OUTPUT skips (the value itself possibly commented: `# 2.14.1`).
+_ACCESSOR = re.compile(
+    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+)
 _DUNDER = re.compile(
     r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
     r"[)'\"`;]*[ \t]*"
@@ -262,7 +265,16 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
     """Versions the report's code printed (its output pasted after it)."""
     _printed_together(full, add)
     for match in _DUNDER.finditer(full):
-        name = _printed_name(match["name"])
+        said, accessor = match["name"], match["accessor"]
+        before = full[full.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if "#" in before:
+            # `tf.__version__ #same for tf.keras.__version__`, then `'2.11.0'`: the value is
+            # what the code before the comment printed; the comment only talks about another.
+            shown = _ACCESSOR.search(before.split("#", 1)[0])
+            if shown is None:
+                continue
+            said, accessor = shown["name"], shown["accessor"]
+        name = _printed_name(said)
         if name is None:
             continue
         value = _value_printed(full, match)
@@ -270,7 +282,7 @@ def _printed(full: str, add: Callable[..., None], notes: list[str]) -> None:
             continue
         version, local = value
         printed = version + (local or "")
-        add(name, version, f"`{match['name']}.{match['accessor']}` printed {printed}")
+        add(name, version, f"`{said}.{accessor}` printed {printed}")
         note = (
             f"{canonical(name)} {version}: the local label {local} of the printed "
             f"{printed} dropped (PyPI has only the public release)"
