@@ -103,6 +103,7 @@ class Versions:
     ignored: tuple[str, ...]
     listed: tuple[Pin, ...]  # versions listed of the packages `ignored` names
     named: frozenset[str]  # every distribution the report names, with or without a version
+    conda: tuple[str, ...] = ()  # distributions its `conda install` lines name
     notes: tuple[str, ...] = ()  # what reading them took (a local version label dropped, ...)
 
 
@@ -120,7 +121,7 @@ def read(readable: str, *, full: str) -> Versions:
     for step in steps:
         named.update(step_names(step))
     named.update(_conda_names(readable))
-    python, python_notes = python_version.said(version_roles.without_artifacts(readable))
+    python, python_notes = python_version.said(version_roles.without_unpinned(readable))
     return Versions(
         python=python,
         pins=pins,
@@ -129,6 +130,7 @@ def read(readable: str, *, full: str) -> Versions:
         ignored=ignored,
         listed=listed,
         named=frozenset(named),
+        conda=tuple(dict.fromkeys(_conda_names(readable))),
         notes=(*notes, *joined, *python_notes),
     )
 
@@ -219,6 +221,10 @@ def _from_prose(
         role = found.of(position)
         if role == "artifact":
             notes.append(f'{canonical(name)} {version} not pinned: "{words}" is a file\'s')
+        elif role == "requirement":
+            note = f'{canonical(name)} {version} not pinned: "{words}" states a requirement'
+            if note not in notes:
+                notes.append(note)
         elif role == "other":
             other.append((name, version, words))
         else:
@@ -375,10 +381,14 @@ def _row_like(line: str) -> bool:
 
 
 def _conda_names(readable: str) -> list[str]:
+    """The Keras-related distributions `conda install`/`conda create` lines name, up to where
+    a command written into a sentence ends (`conda install keras` then "to install ...")."""
     names = []
     for match in _CONDA_INSTALL.finditer(readable):
         for word in match["rest"].split():
-            name = word.partition("=")[0]
+            name = word.strip("`'\"").partition("=")[0].rstrip(".,;:)")
             if not word.startswith("-") and canonical(name) in PINNED_PACKAGES:
                 names.append(canonical(name))
+            if word.endswith(("`", "'", '"', ".", ",", ";", ")")):
+                break
     return names
