@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.config import yamlsource
 from harness.pypi import PackageIndex
 from harness.repro import git_installs, nightlies, old_keras
+from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
     brought_by,
@@ -224,20 +225,17 @@ def _environment(
     in_steps = {name for step in steps for name in step_pins(step)}
     wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)
     assumed.extend(stand_ins)
+    if not wanted and only_the_missing_module(extraction, assumed):
+        alone = settle({}, index, day=day, python=python_3(flags.python, extraction, assumed))
+        extracted.extend(alone.extracted)
+        assumed.extend(alone.assumed)
+        return alone.python, ()
     if not wanted:
         raise NothingToRunError(
             f"{path}: no package named or imported (pip freeze, 'TensorFlow version: X', "
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
-    python_said = (flags.python, "given") if flags.python else extraction.python
-    if python_said is not None and python_said[0].startswith("2.") and not flags.python:
-        # No base image runs Python 2: each makes a venv and installs pip 24, neither of
-        # which Python 2 has. Versions are resolved for the Python 3 that will run instead.
-        assumed.append(
-            f"Python {python_said[0]} ({python_said[1]}) not used: no base image runs Python 2; "
-            "the Python is chosen as for a report that names none"
-        )
-        python_said = None
+    python_said = python_3(flags.python, extraction, assumed)
     found = settle(wanted, index, day=day, python=python_said)
     backend = old_keras.backend_wanted(found.exact, extraction, assumed)
     if backend is not None:
@@ -281,6 +279,9 @@ def _named(
                 exact=version is not None,
                 why="as written" if version else "the report installs it without a version",
             )
+    conda = "the report installs it with conda"  # PyPI's release of the same name stands in
+    for name in extraction.conda_installs:
+        wanted.setdefault(name, Wanted(name=name, version="", exact=False, why=conda))
     family = [p for p in extraction.pins if _family_name(p)]
     for pin in extraction.pins:
         extracted.append((f"{pin.name} {pin.version}", pin.source))

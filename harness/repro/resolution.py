@@ -23,6 +23,7 @@ from harness.repro.constraints import fitted
 DEFAULT_PYTHON = "3.11"
 # First release of each CPython: a report cannot have used a Python released after it.
 PYTHON_RELEASED = {
+    "3.5": date(2015, 9, 13),
     "3.6": date(2016, 12, 23),
     "3.7": date(2018, 6, 27),
     "3.8": date(2019, 10, 14),
@@ -34,7 +35,7 @@ PYTHON_RELEASED = {
 }
 # Tried in this order: the default first, then its neighbours (base images for 3.9, 3.11 and
 # 3.13 can be built here from Debian), then older Pythons for older packages.
-PREFERENCE = ("3.11", "3.10", "3.12", "3.9", "3.13", "3.8", "3.7", "3.6")
+PREFERENCE = ("3.11", "3.10", "3.12", "3.9", "3.13", "3.8", "3.7", "3.6", "3.5")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +131,12 @@ def choose_python(
     """A Python every wanted package installs on, and why it was chosen."""
     released = [p for p in PREFERENCE if as_of is None or PYTHON_RELEASED[p] <= as_of]
     names = ", ".join(f"{w.name} {w.version}".strip() for w in wanted)
+    if not wanted and released and released[0] != DEFAULT_PYTHON:
+        # Nothing to install: the Python of the day is the one the reporter could have had.
+        return released[0], (
+            f"Python {released[0]}: the report names no Python version; the first of "
+            f"{', '.join(released)} (Pythons released by {as_of})"
+        )
     if index is None or not wanted:
         return DEFAULT_PYTHON, f"Python {DEFAULT_PYTHON}: the report names no Python version"
     # A Python with releases out by the report's date first (TensorFlow 2.4.1 on 3.8 in

@@ -72,9 +72,13 @@ def build_matrix(
     """The in-memory matrix of one snippet across `setups` x `settings` on one Python."""
     environments: dict[str, Environment] = {}
     for setup in setups:
+        # Python alone (a report whose error is that the one module its code needs is
+        # missing): an environment has at least one step, and reinstalling the venv's own pip
+        # adds nothing to it.
+        steps = setup.steps or (f"pip=={pip_for(python)[0]}",)
         try:
             environments[setup.name] = Environment.model_validate(
-                {"description": setup.description, "steps": [{"pip": s} for s in setup.steps]}
+                {"description": setup.description, "steps": [{"pip": s} for s in steps]}
             )
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")

@@ -63,6 +63,10 @@ class ReportedError:
         dotted import it cannot find: "No module named 'keras.legacy'" means keras is there."""
         if self.short_type not in ("ModuleNotFoundError", "ImportError"):
             return None
+        # Keras 2.4 says so when `import tensorflow` fails (absent, or older than 2.2 and
+        # without the module it imports): TensorFlow absent shows the same error.
+        if re.match(r"Keras requires TensorFlow \d", self.message):
+            return "tensorflow"
         # Python 2 wrote the name without quotes: "No module named tensorflow".
         match = re.search(r"No module named '(\w+)'", self.message) or re.search(
             r"No module named (\w+)\s*$", self.message
@@ -77,6 +81,7 @@ class Extraction:
     python: tuple[str, str] | None = None  # (version, source)
     pins: tuple[Pin, ...] = ()
     pip_steps: tuple[str, ...] = ()  # `pip install ...` arguments, in order
+    conda_installs: tuple[str, ...] = ()  # distributions `conda install` lines name
     # Installs from git in those steps, each written there as its distribution's bare name.
     git_installs: tuple[GitInstall, ...] = ()
     env: dict[str, str] = field(default_factory=dict)

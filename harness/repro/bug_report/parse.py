@@ -267,6 +267,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         python=python,
         pins=versions.pins,
         pip_steps=versions.steps,
+        conda_installs=versions.conda,
         git_installs=versions.git,
         env=env,
         keras_json=keras_json,

@@ -21,7 +21,14 @@ _PIP = re.compile(
 _UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
 _CHAIN = re.compile(r"\s*(?:&&|\|\|)\s*|;\s+")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
-ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
+# An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`
+# in it is the library's advice ("Install TensorFlow via `pip install tensorflow`"), not a run.
+ERROR_LINE = re.compile(r"^\s*(?:#+\s+|>\s*|\*\*)?[A-Za-z_][\w.]*(?:Error|Exception)\b")
+# The same advice as a traceback shows the library's source: a string literal on its own line,
+# possibly behind IPython's line number (`      7         'Install TensorFlow via ...')`).
+_STRING_LINE = re.compile(
+    r"^\s*(?:-*>\s*)?(?:\d+\s+)?(?P<quote>['\"])[^'\"\n]*\bpip\b[^\n]*(?P=quote)\s*[),]*\s*$"
+)
 _REQUIREMENT = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,.-]+\])?"
     r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
@@ -160,7 +167,7 @@ def pip_steps(readable: str) -> tuple[str, ...]:
             step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])))
             if step and step not in steps:
                 steps.append(step)
-        if _PIP_NOISE.search(line) or ERROR_LINE.match(line):
+        if _PIP_NOISE.search(line) or ERROR_LINE.match(line) or _STRING_LINE.match(line):
             continue
         # `pip install -U pip && pip install tf-nightly && python -c ...`: each command of a
         # chain is its own line (one pip's arguments end where the next command starts).

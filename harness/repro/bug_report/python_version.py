@@ -26,8 +26,9 @@ _PYTHON_FORMS = (
     ),
     # `/usr/lib/python2.7/site-packages`, `.../lib/python3.10/...`
     (re.compile(r"(?<![\w.])python(" + _MINOR + r")(?!\d|\.\d)", re.IGNORECASE), "path "),
-    # `C:\Python27\lib\...`, `...\Python312\Lib\site-packages`
-    (re.compile(r"[\\/]Python(3\d{1,2}|2[67])(?:-32)?[\\/]", re.IGNORECASE), "path "),
+    # `C:\Python27\lib\...`, `...\Python312\Lib\site-packages`, and a cmd prompt in it
+    # (`C:\Users\me\AppData\Local\Programs\Python\Python36>python -c ...`).
+    (re.compile(r"[\\/]Python(3\d{1,2}|2[67])(?:-32)?(?:[\\/]|>)", re.IGNORECASE), "path "),
     # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
     (re.compile(r"[\\/]Python[\\/](" + _MINOR + r")(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
     (re.compile(r"-cp(3\d{1,2}|2[67])-"), "wheel tag "),
@@ -57,9 +58,10 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
     for pattern, kind in _PYTHON_FORMS:
         for match in pattern.finditer(readable):
             version = match[1] if "." in match[1] else f"{match[1][0]}.{match[1][1:]}"
-            if roles.of(match.start()) == "other":
+            role = roles.of(match.start())
+            if role == "other":
                 passed_over.setdefault(version, match[0].strip())
-            elif chosen is None:
+            elif chosen is None and role != "requirement":
                 chosen = (version, f'{kind}"{match[0].strip()}"')
     notes = tuple(
         f'Python {version} not used: "{words}" names another Python than the failing one'

@@ -186,7 +186,14 @@ _UNTYPED_MESSAGES = (
     (re.compile(r"\bmodule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
     (re.compile(r"\bNo module named '[\w.]+'"), "ModuleNotFoundError"),
     (
-        re.compile(r"\bcannot import name '\w+' from (?:partially initialized module )?'[\w.]+'"),
+        re.compile(
+            r"\bcannot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
+        ),
+        "ImportError",
+    ),
+    # Python 2's words, and a reporter's retelling of them: "No module named keras".
+    (
+        re.compile(r"\bNo module named [A-Za-z_][\w.]*(?=[\s`'\".,;:!?)]|$)", re.IGNORECASE),
         "ImportError",
     ),
 )

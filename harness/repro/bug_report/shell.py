@@ -34,7 +34,7 @@ def python_c(text: str) -> list[Candidate]:
         code = text[start:end]
         if quote == '"':
             code = re.sub(r"\\([\"\\$`])", r"\1", code)
-        parsed = parse_prefix(code.splitlines())
+        parsed = _wrapped(code) or parse_prefix(code.splitlines())
         if parsed is None:
             continue
         line = text.count("\n", 0, match.start()) + 1
@@ -65,6 +65,20 @@ def python_c(text: str) -> list[Candidate]:
                 )
             )
     return out
+
+
+def _wrapped(code: str) -> str | None:
+    """A one-line program a console wrapped at its width (Windows' cmd breaks
+    `python -c "import tensorflow as tf;print(...)"` after `import`), joined again; None when
+    its lines are Python's own or the program is not one line wrapped."""
+    if "\n" not in code or parse_prefix(code.splitlines()) == code.strip() + "\n":
+        return None
+    joined = code.replace("\r", "").replace("\n", "")
+    try:
+        ast.parse(joined)
+    except SyntaxError:
+        return None
+    return joined.strip() + "\n"
 
 
 _COMMAND_LINE = re.compile(

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import keras_messages
+from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
 
@@ -129,7 +130,7 @@ def parse(text: str) -> list[Traceback]:
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
-            message = (error["msg"] or "").strip()
+            message = without_markup_left((error["msg"] or "").strip())
             if keras_messages.is_wrapped(message):
                 message = keras_messages.inner(_wrapped_message(lines, index))
             found.append(

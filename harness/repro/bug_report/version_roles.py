@@ -4,7 +4,8 @@
 not an install: those versions are never pinned. "It worked fine with TF 2.15", "after
 upgrading from 2.15.1", "downgrading to keras 3.3.3 fixes it", "keras 3.3.3 works just fine"
 name another version than the one that fails: pinned only when the report gives that package
-no other version.
+no other version. "Keras requires TensorFlow 2.2 or higher", "needs at least Python 3.8" state
+a requirement, whatever is installed: never pinned either.
 """
 
 from __future__ import annotations
@@ -79,6 +80,22 @@ _FRONTED_OTHER = re.compile(
 # "no longer working in TF 2.16.1", "doesn't work with keras 3": the failing version after all.
 _NEGATED = re.compile(r"(?:\bno\s+longer|\bnot|n't|\bnever|\bstopped|\bceased)\s+$", re.IGNORECASE)
 _NEGATION = re.compile(r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b", re.IGNORECASE)
+# A requirement, not an install: "TensorFlow 2.2 or higher" (Keras 2.4's own ImportError says
+# it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8".
+_OR_NEWER = (
+    r"[ \t]*(?:\+(?![\w.+])|(?:or|and)\s+(?:higher|later|newer|above|greater|up(?:wards?)?"
+    r"|more\s+recent)\b)"
+)
+_REQUIREMENT = re.compile(
+    r"(?P<at_least>(?:>=|≥|\bat\s+least|\bminimum(?:\s+version)?(?:\s+of)?)\s*"
+    + _THE
+    + r")?"
+    + _MENTIONS
+    + r"(?P<or_newer>"
+    + _OR_NEWER
+    + r")?",
+    re.IGNORECASE,
+)
 # "upgrading from TensorFlow 2.15.1 to 2.16.1": the version upgraded to is the named package's.
 _UPGRADE_TO = re.compile(
     r"\bfrom\s+(?P<name>"
@@ -113,6 +130,7 @@ class Roles:
     """Character spans of a text whose named versions are not the environment's."""
 
     artifact: tuple[tuple[int, int], ...]  # a file's versions: never pinned
+    requirement: tuple[tuple[int, int], ...]  # "2.2 or higher": never pinned
     other: tuple[tuple[int, int], ...]  # another version than the failing one
     # versions named only by the package before them: (name, version, the words)
     targets: tuple[tuple[str, str, str], ...] = ()
@@ -120,9 +138,11 @@ class Roles:
     failing_python: tuple[tuple[str, str], ...] = ()
 
     def of(self, position: int) -> str:
-        """'artifact', 'other' or '' for a version read at `position`."""
+        """'artifact', 'requirement', 'other' or '' for a version read at `position`."""
         if any(start <= position < end for start, end in self.artifact):
             return "artifact"
+        if any(start <= position < end for start, end in self.requirement):
+            return "requirement"
         if any(start <= position < end for start, end in self.other):
             return "other"
         return ""
@@ -159,16 +179,22 @@ def roles(text: str) -> Roles:
     pythons = [(version, words) for name, version, words in failing if name.lower() == "python"]
     return Roles(
         artifact=tuple(artifact),
+        requirement=tuple(
+            m.span("mentions")
+            for m in _REQUIREMENT.finditer(text)
+            if m["at_least"] is not None or m["or_newer"] is not None
+        ),
         other=tuple(other),
         targets=tuple(targets),
         failing_python=tuple(pythons),
     )
 
 
-def without_artifacts(text: str) -> str:
-    """`text` with a file's versions blanked (line lengths kept)."""
+def without_unpinned(text: str) -> str:
+    """`text` with a file's versions and requirements blanked (line lengths kept)."""
     chars = list(text)
-    for start, end in roles(text).artifact:
+    found = roles(text)
+    for start, end in (*found.artifact, *found.requirement):
         chars[start:end] = [c if c == "\n" else " " for c in chars[start:end]]
     return "".join(chars)
 
