@@ -41,7 +41,7 @@ def constraint_on(
     specifier = SpecifierSet()
     by: list[str] = []
     for other, version in others.items():
-        for line in index.requirements(other, version):
+        for line in index.requirements(other, version, python=python):
             try:
                 requirement = Requirement(line)
             except InvalidRequirement:
@@ -143,7 +143,7 @@ def _refusal(
     """What release `version` of `name` requires that `others` do not satisfy, if anything
     (nothing when its requirements cannot be read: pip will say)."""
     try:
-        lines = index.requirements(name, version)
+        lines = index.requirements(name, version, python=python)
     except PackageIndexError:
         return None
     settled = {canonicalize_name(n): v for n, v in others.items()}
