@@ -9,7 +9,8 @@ import pytest
 
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.parse import blocks, extract
-from harness.repro.bug_report.tracebacks import derived_code, parse
+from harness.repro.bug_report.traceback_facts import derived_code
+from harness.repro.bug_report.tracebacks import parse
 from harness.repro.reproduce import claim_of, verdict
 from harness.repro.request import Flags, resolve
 from harness.results.outcome import Outcome, RaisedError

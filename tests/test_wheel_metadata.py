@@ -7,6 +7,7 @@ import json
 import os
 import urllib.error
 import zipfile
+from collections.abc import Mapping
 from email.message import Message
 
 import pytest
@@ -168,7 +169,7 @@ def _wheel_with(requires: tuple[str, ...]) -> bytes:
 
 # One release, built on each Python against another NumPy: requirements differ by wheel, not
 # by marker (as with packages whose build pins the NumPy it compiled against).
-BY_PYTHON = {
+BY_PYTHON: dict[str, tuple[str, ...]] = {
     "tool-1.0-cp38-cp38-manylinux2010_x86_64.whl": ("numpy>=1.17.3",),
     "tool-1.0-cp311-cp311-manylinux_2_17_x86_64.whl": ("numpy>=1.23.2",),
     "tool-1.0-cp39-abi3-manylinux_2_17_x86_64.whl": ("numpy>=1.19.3",),
@@ -176,7 +177,7 @@ BY_PYTHON = {
 }
 
 
-def _by_python_index(wheels: dict[str, tuple[str, ...]]) -> tuple[PackageIndex, FakeFiles]:
+def _by_python_index(wheels: Mapping[str, tuple[str, ...]]) -> tuple[PackageIndex, FakeFiles]:
     base = "https://pypi.org/packages/ab/cd/"
     files = FakeFiles({base + name: _wheel_with(requires) for name, requires in wheels.items()})
     return _index(files, {name: "../../packages/ab/cd/" + name for name in wheels}), files
@@ -220,7 +221,9 @@ def test_the_constraint_on_numpy_follows_the_wheel_for_the_python() -> None:
 
 
 def test_no_wheel_for_the_python_falls_back_to_the_first_linux_wheel() -> None:
-    only = {"tool-1.0-cp312-cp312-manylinux_2_17_x86_64.whl": ("numpy>=1.26",)}
+    only: dict[str, tuple[str, ...]] = {
+        "tool-1.0-cp312-cp312-manylinux_2_17_x86_64.whl": ("numpy>=1.26",)
+    }
     index, _ = _by_python_index(only)
 
     # The release does not install on 3.9, but its requirements are still the best known.

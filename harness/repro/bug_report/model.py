@@ -100,3 +100,4 @@ class Extraction:
     shown_backend: tuple[str, str] | None = None
     as_of: date | None = None  # the day the report was written, when known
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)
+    no_code: str = ""  # why the report has no code to run, when it has none and that is known

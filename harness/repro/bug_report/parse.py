@@ -27,6 +27,7 @@ from harness.repro.bug_report import (
     dates,
     multi_backend,
     python_version,
+    traceback_facts,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -222,7 +223,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     ran = PINNED_PACKAGES + tuple(KERAS_LIBRARIES)
     ran_through = [
         name
-        for name in map(distribution_of, report_tracebacks.installed_modules(tracebacks))
+        for name in map(distribution_of, traceback_facts.installed_modules(tracebacks))
         if name in ran and name not in imports
     ]
     # `keras_tuner.src.errors.FatalError`: the type's module is the library that raised it.
@@ -252,7 +253,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         keras_layout=(
             ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
-            if report_tracebacks.keras_2_13_layout(tracebacks)
+            if traceback_facts.keras_2_13_layout(tracebacks)
             else None
         ),
         error_packages=tuple(dict.fromkeys(named)),
@@ -260,6 +261,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
+        no_code=code.no_code,
     )
 
 
@@ -292,12 +294,11 @@ def _variables(
             f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
             "load, and the report sets none",
         )
-    ran_on = report_tracebacks.keras_3_backend(reporter)
+    ran_on = traceback_facts.keras_3_backend(reporter)
     if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
-        env["KERAS_BACKEND"] = ran_on
+        env["KERAS_BACKEND"] = ran_on[0]
         backend_notes += (
-            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
-            f"keras/src/backend/{ran_on}/",
+            f"KERAS_BACKEND={ran_on[0]}: the report shows Keras running from {ran_on[1]}",
         )
     return env, backend_notes
 
