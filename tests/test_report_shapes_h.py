@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.repro import keras3_backend
 from harness.repro.bug_report import traceback_facts, tracebacks
+from harness.repro.bug_report.model import Extraction, ReportedError
 from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.python_code import with_missing_imports
 from harness.repro.request import Flags, NothingToRunError, resolve
+from tests.pypi_fake import request_as_of
 
 SHORT = """\
 tests/test_shapes.py:9: in test_widen
@@ -188,3 +191,44 @@ def test_keras_core_paths_show_the_backend_too(path: str, backend: str) -> None:
     assert found[1] == path.removeprefix("site-packages/").rsplit("/", 1)[0] + "/"
     # Keras 2's backend modules are files, not directories: no backend read from them.
     assert traceback_facts.keras_3_backend("site-packages/keras/backend/numpy_backend.py") is None
+
+
+def _backend(exact: dict[str, str], **given: object) -> tuple[str | None, list[str]]:
+    assumed: list[str] = []
+    wanted = keras3_backend.backend_wanted(exact, Extraction(**given), assumed)  # type: ignore[arg-type]
+    return (wanted.name if wanted else None), assumed
+
+
+def test_keras_3_gets_the_backend_it_ran_on_beside_it() -> None:
+    assert _backend({"keras": "3.3.3"})[0] == "tensorflow"
+    assert _backend({"keras-core": "0.1.7"})[0] == "tensorflow"
+    # The backend the report sets, wherever it sets it.
+    assert _backend({"keras": "3.3.3"}, keras_json={"backend": "jax"})[0] == "jax"
+    assert _backend({"keras": "3.3.3"}, env={"KERAS_BACKEND": "torch"})[0] == "torch"
+    assert _backend({"keras": "3.3.3"}, code_backend="jax")[0] == "jax"
+    # Already there, or brought by another (a TensorFlow build brings `import tensorflow`).
+    assert _backend({"keras": "3.3.3", "tensorflow-cpu": "2.16.1"})[0] is None
+    assert _backend({"keras": "3.3.3", "tf-nightly": "2.17.0.dev20240501"})[0] is None
+    # No package of its own (numpy), not Keras 3, or nothing pinned at all.
+    assert _backend({"keras": "3.3.3"}, env={"KERAS_BACKEND": "numpy"})[0] is None
+    assert _backend({"keras": "2.15.0"})[0] is None
+    assert _backend({"numpy": "1.26.4"})[0] is None
+
+
+def test_a_backend_the_error_says_is_missing_is_not_added_beside_keras_3() -> None:
+    missing = ReportedError(type="ModuleNotFoundError", message="No module named 'tensorflow'")
+    name, assumed = _backend({"keras": "3.3.3"}, reported_error=missing)
+    assert name is None
+    assert assumed == [
+        "tensorflow not installed beside keras 3.3.3: the report's error is that it is missing"
+    ]
+
+
+def test_the_backend_beside_keras_3_0_is_the_tensorflow_of_the_day() -> None:
+    # January 2024: no TensorFlow out then requires Keras 3; Keras 3.0 went over TF 2.15.
+    report = "```python\nimport keras\nkeras.ops.ones(2)\n```\n\nkeras==3.0.2 on Python 3.11\n"
+    request = request_as_of(report, "2024-01-10")
+    assert request.steps == ("tensorflow==2.15.0.post1", "keras==3.0.2")
+    assert any("installed over it" in a for a in request.assumed)
+    # Once TensorFlow 2.16 is out it is the one, in the same step.
+    assert request_as_of(report, "2024-04-01").steps == ("keras==3.0.2 tensorflow==2.16.1",)

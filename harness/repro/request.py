@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.config import yamlsource
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
-from harness.repro import git_installs, old_keras
+from harness.repro import git_installs, keras3_backend, old_keras
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
     brought_by,
@@ -240,7 +240,9 @@ def _environment(
         )
         python_said = None
     found = settle(wanted, index, day=day, python=python_said)
-    backend = old_keras.backend_wanted(found.exact, extraction, assumed)
+    backend = old_keras.backend_wanted(found.exact, extraction, assumed) or (
+        keras3_backend.backend_wanted(found.exact, extraction, assumed)
+    )
     if backend is not None:
         # Resolved again with the backend: it may narrow the Python (TensorFlow 1.x has no
         # wheels for 3.8 and later).
