@@ -4,6 +4,7 @@ keras_core's backend directories."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from harness.repro import keras3_backend
 from harness.repro.bug_report import traceback_facts, tracebacks
 from harness.repro.bug_report.model import Extraction, ReportedError
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.pip_lines import pip_steps
 from harness.repro.bug_report.python_code import with_missing_imports
 from harness.repro.request import Flags, NothingToRunError, resolve
 from tests.pypi_fake import request_as_of
@@ -232,3 +234,25 @@ def test_the_backend_beside_keras_3_0_is_the_tensorflow_of_the_day() -> None:
     assert any("installed over it" in a for a in request.assumed)
     # Once TensorFlow 2.16 is out it is the one, in the same step.
     assert request_as_of(report, "2024-04-01").steps == ("keras==3.0.2 tensorflow==2.16.1",)
+
+
+def test_uv_tool_run_is_read_as_uvx() -> None:
+    line = "uv tool run --isolated --with keras-hub --with 'tensorflow==2.19.*' python -c 'x'"
+    assert pip_steps(line) == ("keras-hub tensorflow==2.19.*",)
+
+
+def test_uvs_exclude_newer_wins_over_the_day_the_report_was_written() -> None:
+    report = (
+        "```\nuv run --exclude-newer 2024-06-01 --with keras --with tensorflow-cpu "
+        "python -c 'import keras'\n```\n\nValueError: boom\n"
+    )
+    request = request_as_of(report, "2024-06-24")
+    assert request.as_of == datetime.date(2024, 6, 1)
+    assert request.steps == ("keras==3.3.3 tensorflow-cpu==2.16.1",)
+    assert (
+        "as of 2024-06-01",
+        "uv's --exclude-newer in the report; not 2024-06-24, given",
+    ) in request.extracted
+    # Without it, the day given is the day.
+    plain = request_as_of(report.replace("--exclude-newer 2024-06-01 ", ""), "2024-06-24")
+    assert plain.as_of == datetime.date(2024, 6, 24)

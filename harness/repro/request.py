@@ -35,6 +35,7 @@ from harness.repro.resolution import (
     is_exact,
     settle,
 )
+from harness.repro.resolution_day import resolution_day
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -141,14 +142,11 @@ def resolve(
     """Exact values for one environment; refuses (one line) only when nothing can be run.
 
     `as_of` is the day the report was written when the caller knows it (`--as-of`, an
-    issue's creation date); it wins over a date written in the report."""
-    extracted: list[tuple[str, str]] = []
+    issue's creation date); it wins over a date written in the report, not over the day the
+    report's own resolver stopped at (uv's --exclude-newer)."""
+    day, said = resolution_day(as_of, extraction)
+    extracted: list[tuple[str, str]] = [said] if said else []
     assumed: list[str] = []
-    day = as_of or extraction.as_of
-    if as_of is not None:
-        extracted.append((f"as of {as_of}", "given"))
-    elif extraction.as_of is not None:
-        extracted.append((f"as of {extraction.as_of}", "a date in the report"))
     code, origin = _code(path, extraction, flags)
     extracted.append(("code", origin))
     assumed.extend(extraction.notes)

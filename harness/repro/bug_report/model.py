@@ -99,5 +99,7 @@ class Extraction:
     # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
     shown_backend: tuple[str, str] | None = None
     as_of: date | None = None  # the day the report was written, when known
+    # The day its own resolver stopped at (uv's --exclude-newer), which wins over `as_of`.
+    resolved_on: date | None = None
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)
     no_code: str = ""  # why the report has no code to run, when it has none and that is known

@@ -260,6 +260,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         code_backend=report_code.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
+        resolved_on=dates.resolved_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *versions.notes, *backend_notes),
         no_code=code.no_code,
     )
