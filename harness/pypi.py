@@ -64,6 +64,23 @@ class Release:
             if url and name.endswith(("x86_64.whl", "-any.whl"))
         )
 
+    def wheel_url_for(self, python: str | None) -> str | None:
+        """The URL of the Linux x86_64 or pure-Python wheel pip would pick on CPython `python`
+        ('3.11'): its own cpXY build first, then an abi3 build for an older CPython (the
+        newest), then a py3 wheel; else, or with no Python, the first wheel. None if there is
+        none. Wheels of one release may declare different requirements (each is built on its
+        own Python), so the one for the request's Python is the one to read."""
+        urls = self.wheel_urls()
+        if not urls or python is None:
+            return urls[0] if urls else None
+        ranked: list[tuple[tuple[int, int], str]] = []
+        for name, url in zip(self.file_names, self.file_urls, strict=False):
+            if url in urls:
+                rank = _wheel_rank(name, python)
+                if rank is not None:
+                    ranked.append((rank, url))
+        return max(ranked, key=lambda pair: pair[0])[1] if ranked else urls[0]
+
     def out_by(self, day: date | None) -> bool:
         """Whether the release had appeared by `day` (True when either date is unknown)."""
         return day is None or self.uploaded is None or self.uploaded <= day
@@ -90,6 +107,33 @@ class Release:
         if limits and not any(admits(r, python) for r in limits):
             return f"requires Python {' or '.join(limits)}"
         return f"no wheel for Python {python} on Linux x86_64"
+
+
+def _wheel_rank(filename: str, python: str) -> tuple[int, int] | None:
+    """How well a wheel fits CPython `python` ('3.11'), higher better: (2, 0) its own cpXY
+    build, (1, Y) an abi3 build for CPython 3.Y <= the target, (0, 0) a py3 wheel; None for a
+    wheel that does not install there."""
+    try:
+        _, _, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return None
+    wanted = "cp" + python.replace(".", "")
+    minor = int(python.split(".")[1])
+    best: tuple[int, int] | None = None
+    for tag in tags:
+        if tag.platform != "any" and "x86_64" not in tag.platform:
+            continue
+        rank: tuple[int, int] | None = None
+        if tag.interpreter == wanted and tag.abi != "abi3":
+            rank = (2, 0)
+        elif tag.abi == "abi3" and tag.interpreter.startswith("cp3"):
+            built_for = int(tag.interpreter[3:] or 0)
+            rank = (1, built_for) if built_for <= minor else None
+        elif tag.interpreter in ("py3", "py2.py3") or tag.interpreter == f"py3{minor}":
+            rank = (0, 0)
+        if rank is not None and (best is None or rank > best):
+            best = rank
+    return best
 
 
 def admits(requires: str, python: str) -> bool:
@@ -131,6 +175,8 @@ class PackageIndex:
         self._files = files
         self._cache: dict[str, tuple[Release, ...]] = {}
         self._requires: dict[tuple[str, str], tuple[str, ...]] = {}
+        # Read from a wheel's METADATA, by the wheel's URL: one release's wheels may differ.
+        self._wheel_requires: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def simple(cls, ca_bundle: Path | None) -> PackageIndex:
@@ -151,31 +197,36 @@ class PackageIndex:
             self._cache[key] = tuple(sorted(self._load(key), key=lambda r: r.version))
         return self._cache[key]
 
-    def requirements(self, name: str, version: str) -> tuple[str, ...]:
+    def requirements(
+        self, name: str, version: str, *, python: str | None = None
+    ) -> tuple[str, ...]:
         """The Requires-Dist lines of release `version` of `name` (extras and markers
-        included, as written), from PyPI's JSON for it, else from one of its wheels' METADATA."""
+        included, as written), from PyPI's JSON for it, else from the METADATA of the wheel
+        pip would install on CPython `python` (any wheel when None)."""
         key = (str(canonicalize_name(name)), version)
         if key not in self._requires:
             url = PYPI_RELEASE_JSON.format(name=key[0], version=version)
             data = self._json(url, missing=None)
             if data is None:  # some mirrors serve no per-release JSON
-                self._requires[key] = self._wheel_requirements(name, version)
-                return self._requires[key]
+                return self._wheel_requirements(name, version, python)
             info = data.get("info") if isinstance(data, dict) else None
             found = (info or {}).get("requires_dist") or ()
             self._requires[key] = tuple(str(line) for line in found)
         return self._requires[key]
 
-    def _wheel_requirements(self, name: str, version: str) -> tuple[str, ...]:
+    def _wheel_requirements(self, name: str, version: str, python: str | None) -> tuple[str, ...]:
         release = self.release(name, version)
         if release is None:
             raise PackageIndexError(f"PyPI has no release {version} of {name!r}")
         unread = f"the requirements of {name} {version} could not be read (no JSON for the release"
-        wheels = release.wheel_urls()
-        if self._files is None or not wheels:
+        wheel = release.wheel_url_for(python)
+        if self._files is None or wheel is None:
             raise PackageIndexError(f"{unread} and no wheel's METADATA)")
+        if wheel in self._wheel_requires:
+            return self._wheel_requires[wheel]
         try:
-            return wheel_requires(wheels[0], self._files)
+            self._wheel_requires[wheel] = wheel_requires(wheel, self._files)
+            return self._wheel_requires[wheel]
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise PackageIndexError(f"{unread}; its wheel's METADATA: {reason})") from None

@@ -9,7 +9,8 @@ import pytest
 
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.parse import blocks, extract
-from harness.repro.bug_report.tracebacks import derived_code, parse
+from harness.repro.bug_report.traceback_facts import derived_code
+from harness.repro.bug_report.tracebacks import parse
 from harness.repro.reproduce import claim_of, verdict
 from harness.repro.request import Flags, resolve
 from harness.results.outcome import Outcome, RaisedError
@@ -307,8 +308,11 @@ def test_with_no_date_open_versions_are_resolved_as_of_the_releases_the_report_n
     keras3 = resolve(
         Path("r.md"), extract("keras 3\n\n```python\nimport keras\n```\n"), Flags(), index
     )
-    assert keras3.steps == ("keras==3.4.1",)
-    assert not any(said.startswith("as of ") for said in keras3.assumed)
+    # Its default backend, left open, is resolved as of the first 3.x release, as any open
+    # package beside a partial version is; Keras itself is not dated by it.
+    assert keras3.steps == ("keras==3.4.1 tensorflow==2.16.1",)
+    dated = [said for said in keras3.assumed if said.startswith("as of ")]
+    assert dated and all("cannot predate keras 3.0.5" in said for said in dated)
 
 
 def test_a_version_written_with_double_equals_in_prose_is_exact() -> None:

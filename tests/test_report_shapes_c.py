@@ -66,8 +66,9 @@ def test_no_backend_is_added_where_the_report_installs_one_or_keras_needs_none()
     assert steps == ("keras==2.2.4 tensorflow-gpu==1.12.0",)
     steps, _, _ = resolved("Keras 2.11.0, TensorFlow 2.11.0\n" + OLD_CODE, "2023-01-10")
     assert steps == ("keras==2.11.0 tensorflow==2.11.0",)
+    # Keras 3 needs no old backend beside it, only its default one (repro/keras3_backend.py).
     steps, _, _ = resolved("Keras 3.3.3\n" + OLD_CODE, "2024-05-01")
-    assert steps == ("keras==3.3.3",)
+    assert steps == ("keras==3.3.3 tensorflow==2.16.1",)
 
 
 def test_python_2_is_read_from_paths_prose_and_sys_version() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.pypi import PackageIndex
-from harness.repro.bug_report.code import runs_nothing, trivial
+from harness.repro.bug_report.code_facts import runs_nothing, trivial
 from harness.repro.bug_report.hosted import code_links, hosted_on
 from harness.repro.bug_report.parse import extract
 from harness.repro.code_to_run import NothingToRunError

@@ -7,13 +7,14 @@ import json
 import os
 import urllib.error
 import zipfile
+from collections.abc import Mapping
 from email.message import Message
 
 import pytest
 
 from harness.errors import PackageIndexError
 from harness.pypi import PackageIndex
-from harness.repro.constraints import fitted
+from harness.repro.constraints import constraint_on, fitted
 from harness.wheel_metadata import wheel_requires
 
 METADATA = (
@@ -154,3 +155,76 @@ def test_open_package_left_unchecked_says_the_true_reason() -> None:
         "numpy 1.20.1 not checked against the other packages' requirements: the requirements"
         " of tool 1.0 could not be read (no JSON for the release and no wheel's METADATA)"
     )
+
+
+def _wheel_with(requires: tuple[str, ...]) -> bytes:
+    """A small wheel whose METADATA declares `requires`."""
+    lines = "".join(f"Requires-Dist: {line}\n" for line in requires)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as wheel:
+        wheel.writestr("tool/__init__.py", "")
+        wheel.writestr("tool-1.0.dist-info/METADATA", f"Name: tool\nVersion: 1.0\n{lines}\n")
+    return buffer.getvalue()
+
+
+# One release, built on each Python against another NumPy: requirements differ by wheel, not
+# by marker (as with packages whose build pins the NumPy it compiled against).
+BY_PYTHON: dict[str, tuple[str, ...]] = {
+    "tool-1.0-cp38-cp38-manylinux2010_x86_64.whl": ("numpy>=1.17.3",),
+    "tool-1.0-cp311-cp311-manylinux_2_17_x86_64.whl": ("numpy>=1.23.2",),
+    "tool-1.0-cp39-abi3-manylinux_2_17_x86_64.whl": ("numpy>=1.19.3",),
+    "tool-1.0-py3-none-any.whl": ("numpy",),
+}
+
+
+def _by_python_index(wheels: Mapping[str, tuple[str, ...]]) -> tuple[PackageIndex, FakeFiles]:
+    base = "https://pypi.org/packages/ab/cd/"
+    files = FakeFiles({base + name: _wheel_with(requires) for name, requires in wheels.items()})
+    return _index(files, {name: "../../packages/ab/cd/" + name for name in wheels}), files
+
+
+@pytest.mark.parametrize(
+    ("python", "wanted"),
+    [
+        ("3.8", "numpy>=1.17.3"),  # its own cp38 build
+        ("3.11", "numpy>=1.23.2"),  # its own cp311 build, over the abi3 one
+        ("3.10", "numpy>=1.19.3"),  # no cp310 build: the abi3 one built for 3.9
+        ("3.7", "numpy"),  # abi3 for 3.9 does not install on 3.7: the pure-Python wheel
+    ],
+)
+def test_the_wheel_read_is_the_one_for_the_requests_python(python: str, wanted: str) -> None:
+    index, files = _by_python_index(BY_PYTHON)
+
+    assert index.requirements("tool", "1.0", python=python) == (wanted,)
+    assert {url.rsplit("/", 1)[1] for url in files.asked} <= {
+        name + suffix for name in BY_PYTHON for suffix in ("", ".metadata")
+    }
+
+
+def test_each_python_reads_its_own_wheel_once() -> None:
+    index, files = _by_python_index(BY_PYTHON)
+
+    first = index.requirements("tool", "1.0", python="3.8")
+    asked = len(files.asked)
+    assert index.requirements("tool", "1.0", python="3.8") == first
+    assert len(files.asked) == asked  # cached by wheel
+    assert index.requirements("tool", "1.0", python="3.11") != first
+
+
+def test_the_constraint_on_numpy_follows_the_wheel_for_the_python() -> None:
+    index, _ = _by_python_index(BY_PYTHON)
+
+    on_38 = constraint_on("numpy", {"tool": "1.0"}, index, "3.8")
+    on_311 = constraint_on("numpy", {"tool": "1.0"}, index, "3.11")
+
+    assert (str(on_38.specifier), str(on_311.specifier)) == (">=1.17.3", ">=1.23.2")
+
+
+def test_no_wheel_for_the_python_falls_back_to_the_first_linux_wheel() -> None:
+    only: dict[str, tuple[str, ...]] = {
+        "tool-1.0-cp312-cp312-manylinux_2_17_x86_64.whl": ("numpy>=1.26",)
+    }
+    index, _ = _by_python_index(only)
+
+    # The release does not install on 3.9, but its requirements are still the best known.
+    assert index.requirements("tool", "1.0", python="3.9") == ("numpy>=1.26",)

@@ -40,10 +40,10 @@ def code_to_run(
             "FILE with that code"
         )
     else:
-        raise NothingToRunError(
-            f"{path}: no code to run (no Python block, python -c line, pasted code or "
-            "traceback line); pass --script FILE"
+        why = extraction.no_code or (
+            "no Python block, python -c line, pasted code or traceback line"
         )
+        raise NothingToRunError(f"{path}: no code to run ({why}); pass --script FILE")
     others = len(candidates) - 1
     note = f" (of {others + 1} Python blocks; choose another with --block N)" if others else ""
     return chosen.text.rstrip() + "\n", f"{path.name}:{chosen.line}{note}"

@@ -41,7 +41,7 @@ def constraint_on(
     specifier = SpecifierSet()
     by: list[str] = []
     for other, version in others.items():
-        for line in index.requirements(other, version):
+        for line in index.requirements(other, version, python=python):
             try:
                 requirement = Requirement(line)
             except InvalidRequirement:
@@ -82,10 +82,13 @@ def fitted(
     *,
     python: str,
     as_of: date | None,
+    later: bool = True,
 ) -> tuple[str, str | None]:
     """`version` of `name` (an open version, resolved to `prefix`'s newest), or, when `others`
     require another or it requires other versions of them, the newest release by `as_of`
-    (else the oldest after it) that fits both ways; with the assumption that says so."""
+    (else, when `later`, the oldest after it) that fits both ways; with the assumption that
+    says so. Without `later`, none fitting by then keeps `version`: the others were installed
+    over it, as pip lets a second step do."""
     try:
         constraint = constraint_on(name, others, index, python)
     except PackageIndexError as exc:
@@ -103,15 +106,20 @@ def fitted(
         and constraint.specifier.contains(release.version)
     ]
     by_then = sorted((v for v in allowed if _out_by(index, name, v, as_of)), reverse=True)
-    later = [v for v in allowed if v not in by_then]
+    after = [v for v in allowed if v not in by_then] if later else []
     reasons = list(constraint.by)
-    for candidate in (*by_then, *later)[:_TRIED]:
+    for candidate in (*by_then, *after)[:_TRIED]:
         refusal = _refusal(name, str(candidate), others, index, python)
         if refusal is None:
             return _chosen(
-                name, str(candidate), version, reasons, late=candidate in later, as_of=as_of
+                name, str(candidate), version, reasons, late=candidate in after, as_of=as_of
             )
         reasons.append(refusal)
+    if not later:
+        return version, (
+            f"{name} {version}: none out by {as_of} fits the other packages, which were "
+            f"installed over it ({'; '.join(reasons)})"
+        )
     return version, f"{name} {version} kept: no release fits ({'; '.join(reasons)})"
 
 
@@ -143,7 +151,7 @@ def _refusal(
     """What release `version` of `name` requires that `others` do not satisfy, if anything
     (nothing when its requirements cannot be read: pip will say)."""
     try:
-        lines = index.requirements(name, version)
+        lines = index.requirements(name, version, python=python)
     except PackageIndexError:
         return None
     settled = {canonicalize_name(n): v for n, v in others.items()}

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.pypi import PackageIndex
-from harness.repro import git_installs, nightlies, old_keras
+from harness.repro import git_installs, keras3_backend, nightlies, old_keras
 from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
@@ -36,6 +36,7 @@ from harness.repro.resolution import (
     is_exact,
     settle,
 )
+from harness.repro.resolution_day import resolution_day
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -138,14 +139,11 @@ def resolve(
     """Exact values for one environment; refuses (one line) only when nothing can be run.
 
     `as_of` is the day the report was written when the caller knows it (`--as-of`, an
-    issue's creation date); it wins over a date written in the report."""
-    extracted: list[tuple[str, str]] = []
+    issue's creation date); it wins over a date written in the report, not over the day the
+    report's own resolver stopped at (uv's --exclude-newer)."""
+    day, said = resolution_day(as_of, extraction)
+    extracted: list[tuple[str, str]] = [said] if said else []
     assumed: list[str] = []
-    day = as_of or extraction.as_of
-    if as_of is not None:
-        extracted.append((f"as of {as_of}", "given"))
-    elif extraction.as_of is not None:
-        extracted.append((f"as of {extraction.as_of}", "a date in the report"))
     code, origin = code_to_run(path, extraction, script=flags.script, block=flags.block)
     extracted.append(("code", origin))
     assumed.extend(extraction.notes)
@@ -237,7 +235,9 @@ def _environment(
         )
     python_said = python_3(flags.python, extraction, assumed)
     found = settle(wanted, index, day=day, python=python_said)
-    backend = old_keras.backend_wanted(found.exact, extraction, assumed)
+    backend = old_keras.backend_wanted(found.exact, extraction, assumed) or (
+        keras3_backend.backend_wanted(found.exact, extraction, assumed)
+    )
     if backend is not None:
         # Resolved again with the backend: it may narrow the Python (TensorFlow 1.x has no
         # wheels for 3.8 and later).

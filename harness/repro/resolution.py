@@ -46,6 +46,10 @@ class Wanted:
     version: str
     exact: bool
     why: str  # what the report said, for the assumption
+    # When no release out by the report's date fits the packages settled before it, the
+    # first one after it (True), or the newest by then all the same (False: the others were
+    # installed over it, as a TensorFlow 2.15 under a Keras 3.0 was).
+    later: bool = True
 
 
 def is_exact(version: str) -> bool:
@@ -268,7 +272,14 @@ def settle(
         version, fit = newest, None
         if not item.exact and index is not None and exact:
             version, fit = fitted(
-                name, item.version, newest, exact, index, python=chosen, as_of=as_of
+                name,
+                item.version,
+                newest,
+                exact,
+                index,
+                python=chosen,
+                as_of=as_of,
+                later=item.later,
             )
         # Another version than the newest by then says why itself.
         assumed.extend(a for a in (assumption if version == newest else None, fit) if a)

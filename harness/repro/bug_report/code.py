@@ -4,12 +4,12 @@ field, or, when there is nothing else, what a traceback shows of it."""
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
+from harness.repro.bug_report import pytest_output, traceback_facts
 from harness.repro.bug_report import tracebacks as report_tracebacks
-from harness.repro.bug_report.distributions import distribution_of
+from harness.repro.bug_report.code_facts import trivial
 from harness.repro.bug_report.model import CodeBlock
 from harness.repro.bug_report.python_code import (
     MAGIC_CALL,
@@ -45,13 +45,15 @@ class Reading:
     others: tuple[CodeBlock, ...]
     candidates: tuple[Candidate, ...]
     notes: tuple[str, ...]
+    # Why no code was taken from the traceback, when none was chosen.
+    no_code: str = ""
 
 
 def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> Reading:
     """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
     candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
     tracebacks = report_tracebacks.parse(claim_text)
-    failing = report_tracebacks.failing_lines(tracebacks)
+    failing = traceback_facts.failing_lines(tracebacks)
     # Code that only prints versions is not what failed: what the traceback shows is nearer.
     only_checks = all(
         trivial(c.block.text)
@@ -60,7 +62,7 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
         for c in candidates
     )
     if only_checks:
-        derived = report_tracebacks.derived_code(tracebacks)
+        derived = traceback_facts.derived_code(tracebacks)
         if derived is not None:
             code, how = derived
             block = CodeBlock(info="python", text=code, line=1, origin="traceback")
@@ -72,7 +74,14 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
                 notes=(f"code derived from the traceback: {how}",),
             )
     if not candidates:
-        return Reading(chosen=None, others=(), candidates=(), notes=())
+        installed = traceback_facts.only_installed(tracebacks)
+        why = (
+            f"its traceback shows only installed code, from `{installed}` on, not the "
+            "reporter's call that reached it"
+            if installed
+            else ""
+        )
+        return Reading(chosen=None, others=(), candidates=(), notes=(), no_code=why)
 
     def score(candidate: Candidate) -> tuple[int, int, int, int, int, int]:
         block = candidate.block
@@ -116,99 +125,6 @@ def without_code(text: str, reading: Reading) -> str:
     return "\n".join(out)
 
 
-def trivial(code: str) -> bool:
-    """Code that only imports, prints versions and sets variables: a check, not the failing
-    code."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return True
-    for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        # TensorFlow 1.x spells its versions in capitals: `print(tf.GIT_VERSION, tf.VERSION)`.
-        if isinstance(node, ast.Expr) and re.search(
-            r"version|__file__|list_physical_devices|backend\(\)",
-            ast.unparse(node),
-            re.IGNORECASE,
-        ):
-            continue
-        if _ENVIRON.match(ast.unparse(node)):
-            continue  # a setting (`os.environ["KERAS_BACKEND"] = "jax"`), read as a variable
-        return False
-    return True
-
-
-def runs_nothing(code: str) -> bool:
-    """Code that only defines functions and classes (and imports, and assigns constants):
-    run as it is, nothing it defines is called, so no error it was pasted for can occur. A
-    class's bases and a definition's decorators and defaults do run: `class Head(tf.keras.
-    layers.Layer)` fails where `tf.keras` does."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return False
-    defines = False
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            evaluated = (
-                [*node.bases, *(k.value for k in node.keywords)]
-                if isinstance(node, ast.ClassDef)
-                else [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
-            )
-            if node.decorator_list or any(
-                isinstance(n, ast.Attribute | ast.Call) for e in evaluated for n in ast.walk(e)
-            ):
-                return False
-            defines = True
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and not any(
-            isinstance(n, ast.Call) for n in ast.walk(node)
-        ):
-            continue
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            continue  # a docstring, or `...`
-        elif not isinstance(node, ast.Import | ast.ImportFrom | ast.Pass):
-            return False
-    return defines
-
-
-_ENVIRON = re.compile(r"^os\.(?:environ\[.*\]\s*=|environ\.setdefault\(|putenv\()")
-
-
-_SETS_BACKEND = re.compile(
-    r"""os\.environ(?:\s*\[\s*['"]KERAS_BACKEND['"]\s*\]\s*=|\.setdefault\(\s*['"]KERAS_BACKEND['"]\s*,)"""
-    r"""\s*['"](?P<backend>\w+)['"]"""
-)
-
-
-def backend_set(block: CodeBlock | None) -> str:
-    """The Keras backend the code itself selects (`os.environ["KERAS_BACKEND"] = "torch"`)."""
-    match = _SETS_BACKEND.search(block.text) if block is not None else None
-    return match["backend"] if match else ""
-
-
-def imports(block: CodeBlock | None) -> list[str]:
-    """Distributions the code imports (standard library left out), in order."""
-    if block is None:
-        return []
-    try:
-        tree = ast.parse(block.text)
-    except SyntaxError:
-        return []
-    found: list[str] = []
-    for node in ast.walk(tree):
-        modules = []
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules = [node.module]
-        for module in modules:
-            name = distribution_of(module)
-            if name and name not in found:
-                found.append(name)
-    return found
-
-
 def _from_blocks(found: list[CodeBlock]) -> list[Candidate]:
     out: list[Candidate] = []
     for block in found:
@@ -229,12 +145,26 @@ def _from_blocks(found: list[CodeBlock]) -> list[Candidate]:
                         origin=origin,
                     ),
                     lines=frozenset(block.line + index for index in kept),
+                    raised=_session_raised(block.text),
                 )
             )
             continue
         numbered = [(block.line + i, line) for i, line in enumerate(block.text.splitlines())]
         out.extend(_runs(numbered, before=block.before))
     return out
+
+
+def _session_raised(text: str) -> bool:
+    """Whether a REPL or notebook session pasted as one block shows a traceback after a
+    prompt: what was typed there raised (`>>> from keras.engine import x`, then the traceback
+    of `File "<stdin>"`, which shows no source line of its own)."""
+    prompted = False
+    for line in text.splitlines():
+        if re.match(r"^\s*(?:>>>|In \[\d*\]:)", line):
+            prompted = True
+        elif prompted and "Traceback (most recent call last)" in line:
+            return True
+    return False
 
 
 def _clean(text: str) -> tuple[str, list[int]] | None:
@@ -341,10 +271,43 @@ def _close(runs: list[list[tuple[int, str]]], current: list[tuple[int, str]]) ->
         runs.append(current)
 
 
+def _indented_run(lines: list[str], index: int) -> int:
+    """How many indented lines follow line `index`."""
+    count = 0
+    for line in lines[index + 1 :]:
+        if not line[:1].isspace() or not line.strip():
+            break
+        count += 1
+    return count
+
+
 def _traceback_lines(numbered: list[tuple[int, str]]) -> set[int]:
     """Lines of pasted tracebacks: their source lines are not code to run."""
     printed = report_tracebacks.printed_lines([line for _, line in numbered])
     skip = {numbered[index][0] for index in printed}
+    lines = [line for _, line in numbered]
+    section = False  # in a test's section before its first frame: the arguments' values
+    for index, (number, line) in enumerate(numbered):
+        # pytest's frames, their source lines, its `E` lines and its rules.
+        if pytest_output.SECTION.match(line):
+            section = True
+        if section:
+            skip.add(number)
+        if pytest_output.FRAME.match(line):
+            section = False
+            skip.add(number)
+            skip.update(n for n, _ in numbered[index + 1 : index + 1 + _indented_run(lines, index)])
+        elif pytest_output.ERROR.match(line) or pytest_output.is_rule(line):
+            skip.add(number)
+        elif pytest_output.LOCATION.match(line) and pytest_output.source_above(lines, index):
+            section = False
+            skip.add(number)
+            first = index - 1
+            while first >= 0 and (
+                not lines[first].strip() or re.match(r"^(?:[> ]   |E )", lines[first])
+            ):
+                skip.add(numbered[first][0])
+                first -= 1
     inside = False
     for number, line in numbered:
         if "Traceback (most recent call last)" in line or re.match(r'^\s*File "', line):

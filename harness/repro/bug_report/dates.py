@@ -20,6 +20,13 @@ _DATE_FIELD = re.compile(
 )
 
 
+def resolved_on(text: str) -> date | None:
+    """uv's `--exclude-newer DATE` in a command the report ran: the reporter's resolver took
+    nothing uploaded after it, whenever the report was written."""
+    newer = _EXCLUDE_NEWER.search(text)
+    return _date_in(newer[1]) if newer is not None else None
+
+
 def written_on(text: str) -> date | None:
     """A date the report gives itself: uv's `--exclude-newer`, a `date:`/`created:` field,
     else the latest ISO date

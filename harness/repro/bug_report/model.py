@@ -107,4 +107,7 @@ class Extraction:
     # Notebooks and gists the report links (its code may be there rather than in the report).
     code_links: tuple[str, ...] = ()
     hosted: str = ""  # the hosted notebook service it ran on ("Colab"), else empty
+    # The day its own resolver stopped at (uv's --exclude-newer), which wins over `as_of`.
+    resolved_on: date | None = None
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)
+    no_code: str = ""  # why the report has no code to run, when it has none and that is known

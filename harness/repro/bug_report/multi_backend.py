@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from harness.repro.bug_report.tracebacks import Traceback, installed_modules
+from harness.repro.bug_report.traceback_facts import installed_modules
+from harness.repro.bug_report.tracebacks import Traceback
 
 # The import names of the backends, as Keras's messages and file names spell them.
 BACKENDS = {"tensorflow": "tensorflow", "theano": "theano", "cntk": "cntk"}

@@ -24,10 +24,12 @@ from harness.repro.bug_report import (
     code as report_code,
 )
 from harness.repro.bug_report import (
+    code_facts,
     dates,
     hosted,
     multi_backend,
     python_version,
+    traceback_facts,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -197,7 +199,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         derived is None
         and claim is not None
         and code.chosen is not None
-        and report_code.runs_nothing(code.chosen.text)
+        and code_facts.runs_nothing(code.chosen.text)
         and (from_claim := report_commands.from_error(claim)) is not None
     ):
         # `def f(): from tensorflow.python.keras import __version__` shown beside that very
@@ -238,11 +240,11 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     keras_json = report_settings.keras_json(found, readable)
     env, backend_notes = _variables(readable, code, claim, keras_json, parts.reporter)
     versions = report_versions.read(readable, full=parts.reporter)
-    imports = tuple(report_code.imports(code.chosen))
+    imports = tuple(code_facts.imports(code.chosen))
     ran = PINNED_PACKAGES + tuple(KERAS_LIBRARIES)
     ran_through = [
         name
-        for name in map(distribution_of, report_tracebacks.installed_modules(tracebacks))
+        for name in map(distribution_of, traceback_facts.installed_modules(tracebacks))
         if name in ran and name not in imports
     ]
     # `keras_tuner.src.errors.FatalError`: the type's module is the library that raised it.
@@ -280,16 +282,18 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         keras_layout=(
             ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
-            if report_tracebacks.keras_2_13_layout(tracebacks)
+            if traceback_facts.keras_2_13_layout(tracebacks)
             else None
         ),
         error_packages=tuple(dict.fromkeys(named)),
-        code_backend=report_code.backend_set(code.chosen),
+        code_backend=code_facts.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
         code_links=links,
         hosted=hosted.hosted_on(parts.reporter),
+        resolved_on=dates.resolved_on(parts.reporter),
         notes=(*parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
+        no_code=code.no_code,
     )
 
 
@@ -314,7 +318,7 @@ def _variables(
     )
     failed = report_settings.backend_from_error(claim)
     set_elsewhere = "KERAS_BACKEND" in env or "backend" in (keras_json or {})
-    if failed and not (set_elsewhere or report_code.backend_set(code.chosen)):
+    if failed and not (set_elsewhere or code_facts.backend_set(code.chosen)):
         # The reporter's Keras was told to use it somehow; the variable is the one way that
         # every Keras reads first.
         env["KERAS_BACKEND"] = failed
@@ -322,12 +326,11 @@ def _variables(
             f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
             "load, and the report sets none",
         )
-    ran_on = report_tracebacks.keras_3_backend(reporter)
-    if ran_on and "KERAS_BACKEND" not in env and not report_code.backend_set(code.chosen):
-        env["KERAS_BACKEND"] = ran_on
+    ran_on = traceback_facts.keras_3_backend(reporter)
+    if ran_on and "KERAS_BACKEND" not in env and not code_facts.backend_set(code.chosen):
+        env["KERAS_BACKEND"] = ran_on[0]
         backend_notes += (
-            f"KERAS_BACKEND={ran_on}: the report shows Keras running from "
-            f"keras/src/backend/{ran_on}/",
+            f"KERAS_BACKEND={ran_on[0]}: the report shows Keras running from {ran_on[1]}",
         )
     return env, backend_notes
 

@@ -16,9 +16,10 @@ _PIP = re.compile(
     r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
     r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
 )
-# `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X`: the packages
+# `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X` (and `uv tool
+# run`, which uvx is short for): the packages
 # that run's environment gets (`uv pip install` reads as a pip line).
-_UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
+_UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+(?:tool\s+)?run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
 _CHAIN = re.compile(r"\s*(?:&&|\|\|)\s*|;\s+")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
 # An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`

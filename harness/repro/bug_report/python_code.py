@@ -112,7 +112,35 @@ def with_missing_imports(code: str) -> tuple[str, list[str]]:
             added.append(f"import {name}")
         elif name == BACKEND_ALIAS and (backend := _backend_import(code)) is not None:
             added.append(backend)
-    return "\n".join([*added, code]) if added else code, added
+    if not added:
+        return code, added
+    lines = code.splitlines()
+    after = _settings_prefix(tree)
+    return "\n".join([*lines[:after], *added, *lines[after:]]) + (
+        "\n" if code.endswith("\n") else ""
+    ), added
+
+
+_SETTING = re.compile(r"^os\.(?:environ\[.*\]\s*=|environ\.setdefault\(|putenv\()")
+
+
+def _settings_prefix(tree: ast.Module) -> int:
+    """How many lines the code's opening settings take: imports and `os.environ[...] = ...`
+    up to the last such setting (or `from __future__` import). An import put back must come
+    after them: Keras reads KERAS_BACKEND, and TensorFlow TF_USE_LEGACY_KERAS, once, when
+    first imported."""
+    end = 0
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            end = node.end_lineno or end  # must stay first
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.Assign | ast.Expr) and _SETTING.match(ast.unparse(node)):
+            end = node.end_lineno or end
+            continue
+        break
+    return end
 
 
 _TF_KERAS = re.compile(

@@ -67,7 +67,9 @@ def env(readable: str) -> dict[str, str]:
         for match in _BARE.finditer(line):
             lead, trail = line[: match.start()], line[match.end() :]
             quoted = lead.endswith("`") and "`" in line[match.end() - 1 : match.end() + 1]
-            if quoted or (_LEAD.match(lead) and _TRAIL.match(trail)):
+            # Alone on its line, or opening a code span, before a command it prefixes:
+            # `KERAS_BACKEND=torch pytest tests/` mid-sentence is the command that was run.
+            if quoted or ((_LEAD.match(lead) or lead.endswith("`")) and _TRAIL.match(trail)):
                 found.setdefault(match["name"], match["value"])
         field = _FIELD.match(line)
         if field:

@@ -11,10 +11,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-from harness.repro.bug_report import keras_messages
+from harness.repro.bug_report import keras_messages, pytest_output
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
-from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -57,6 +56,7 @@ class Frame:
     lines: tuple[str, ...]  # its source line(s); a notebook cell's lines up to the arrow
     kind: str  # stdin | string | cell | user | library
     module_level: bool = False  # running a module's own lines: the module was being imported
+    pytest: bool = False  # as pytest prints it: the first of the reporter's frames is the test
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +74,7 @@ def parse(text: str) -> list[Traceback]:
     frames: list[Frame] = []
     inside = False
     header: str | None = None  # the type IPython's header names
-    lines = without_block_indent([_unquote(line) for line in text.splitlines()])
+    lines = _readable(text)
     index = 0
 
     def cut_short() -> Traceback:
@@ -91,35 +91,24 @@ def parse(text: str) -> list[Traceback]:
             header = typed["type"] if typed else None
             index += 1
             continue
+        step = _pytest_line(lines, index, frames, inside=inside)
+        if step is not None:
+            index, ended, inside = step
+            if ended is not None:
+                found.append(ended)
+                inside, frames, header = False, [], None
+            continue
         frame = _FRAME.match(line)
         if frame:
             inside = True
-            source = lines[index + 1].strip() if index + 1 < len(lines) else ""
-            usable = source and not _FRAME.match(lines[index + 1]) and not ERROR_LINE.match(source)
-            frames.append(
-                Frame(
-                    file=frame["file"],
-                    lines=(source,) if usable else (),
-                    kind=_kind(frame["file"]),
-                    module_level=frame["func"] == "<module>",
-                )
-            )
+            frames.append(_python_frame(frame, lines, index))
             index += 1
             continue
         cell = _CELL_FRAME.match(line) if inside or _headless_library(lines, index) else None
         if cell:
             inside = True
-            numbered, index = _numbered(lines, index + 1)
-            path = cell["path"] or cell["old"] or ""
-            library = bool(path) and bool(_LIBRARY.search(path))
-            frames.append(
-                Frame(
-                    file=path or "cell",
-                    lines=numbered,
-                    kind="library" if library else "cell",
-                    module_level=" in " not in line or " in <module>" in line,
-                )
-            )
+            notebook_frame, index = _notebook_frame(cell, lines, index)
+            frames.append(notebook_frame)
             continue
         if not inside and _headless_cell(lines, index):
             # A notebook frame pasted without its header or its file line: numbered lines
@@ -130,20 +119,132 @@ def parse(text: str) -> list[Traceback]:
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
-            message = without_markup_left((error["msg"] or "").strip())
-            if keras_messages.is_wrapped(message):
-                message = keras_messages.inner(_wrapped_message(lines, index))
-            found.append(
-                Traceback(
-                    frames=tuple(frames),
-                    error=ReportedError(type=error["type"], message=message),
-                )
-            )
+            found.append(Traceback(frames=tuple(frames), error=_error(error, lines, index)))
             inside, frames, header = False, [], None
         index += 1
     if inside and (frames or header):
         found.append(cut_short())
     return found
+
+
+def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[Frame, int]:
+    """An IPython frame whose line is at `index`, and the index after its numbered lines."""
+    numbered, after = _numbered(lines, index + 1)
+    path = cell["path"] or cell["old"] or ""
+    library = bool(path) and bool(_LIBRARY.search(path))
+    line = lines[index]
+    frame = Frame(
+        file=path or "cell",
+        lines=numbered,
+        kind="library" if library else "cell",
+        module_level=" in " not in line or " in <module>" in line,
+    )
+    return frame, after
+
+
+def _error(error: re.Match[str], lines: list[str], index: int) -> ReportedError:
+    """The exception a traceback ends with, Keras 3's wrapped message read through."""
+    message = without_markup_left((error["msg"] or "").strip())
+    if keras_messages.is_wrapped(message):
+        message = keras_messages.inner(_wrapped_message(lines, index))
+    return ReportedError(type=error["type"], message=message)
+
+
+def _readable(text: str) -> list[str]:
+    """The text's lines as a traceback is read: Markdown quotes and indented blocks undone."""
+    raw = text.splitlines()
+    # pytest marks a frame's failing line with `>` at the margin, not a Markdown quote.
+    tested = any(pytest_output.ERROR.match(line) for line in raw)
+    return without_block_indent([_unquote(line, pytest=tested) for line in raw])
+
+
+def _python_frame(frame: re.Match[str], lines: list[str], index: int) -> Frame:
+    """A frame as Python prints it (`File "x.py", line 3, in f`), its source on the next line."""
+    source = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    usable = source and not _FRAME.match(lines[index + 1]) and not ERROR_LINE.match(source)
+    return Frame(
+        file=frame["file"],
+        lines=(source,) if usable else (),
+        kind=_kind(frame["file"]),
+        module_level=frame["func"] == "<module>",
+    )
+
+
+def _pytest_line(
+    lines: list[str], index: int, frames: list[Frame], *, inside: bool
+) -> tuple[int, Traceback | None, bool] | None:
+    """A line of pytest's traceback format at `index`, if it is one: the next index, the
+    traceback it ends (its `E` lines) and whether a traceback is now being read; a frame it
+    gives is appended to `frames`."""
+    line = lines[index]
+    if pytest_output.is_rule(line):
+        return index + 1, None, inside
+    tested = pytest_output.FRAME.match(line)
+    if tested:
+        frames.append(_pytest_frame(tested["file"], tested["func"], lines, index))
+        return index + 1, None, True
+    located = pytest_output.LOCATION.match(line)
+    if located and pytest_output.source_above(lines, index):
+        frames.append(_pytest_frame(located["file"], "", lines, index, above=True))
+        return index + 1, None, True
+    if pytest_output.ERROR.match(line) and (inside or _located_after(lines, index)):
+        ended, index = _pytest_error(frames, lines, index)
+        return index, ended, False
+    return None
+
+
+def _located_after(lines: list[str], index: int) -> bool:
+    """Whether the `E` lines at `index` are followed by the long format's location line that
+    names the type (the paste starts at the failing test's source, with no frame before)."""
+    after = index
+    while after < len(lines) and (
+        pytest_output.ERROR.match(lines[after]) or not lines[after].strip()
+    ):
+        after += 1
+    located = pytest_output.LOCATION.match(lines[after]) if after < len(lines) else None
+    return bool(located and located["type"])
+
+
+def _pytest_frame(
+    file: str, func: str, lines: list[str], index: int, *, above: bool = False
+) -> Frame:
+    """A frame as pytest prints it: its source under the frame's line (short format) or
+    above its location line (long format)."""
+    source = pytest_output.source_above(lines, index) if above else ()
+    if not above:
+        source = pytest_output.frame_source(lines, index)
+    return Frame(
+        file=file,
+        lines=source,
+        kind=_kind(file),
+        module_level=func == "<module>",
+        pytest=True,
+    )
+
+
+def _pytest_error(frames: list[Frame], lines: list[str], index: int) -> tuple[Traceback, int]:
+    """The traceback pytest's `E   ` lines at `index` end: the exception on the first of
+    them (a Keras 3 wrapped message read through its following `E` lines), and in the long
+    format the location line after them, which is the raising frame's and names the type
+    (`.../hdf5_format.py:811: ValueError`; an assertion's `E` lines give no type)."""
+    run: list[str] = []
+    while index < len(lines) and (match := pytest_output.ERROR.match(lines[index])):
+        run.append(match["rest"])
+        index += 1
+    error = ERROR_LINE.match(run[0].strip())
+    kind = error["type"] if error else None
+    message = (error["msg"] or "").strip() if error else run[0].strip()
+    if error and keras_messages.is_wrapped(message):
+        message = keras_messages.inner(_wrapped_message([r.strip() for r in run], 0))
+    after = index
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    located = pytest_output.LOCATION.match(lines[after]) if after < len(lines) else None
+    if located and located["type"]:
+        frames = [*frames, _pytest_frame(located["file"], "", lines, after, above=True)]
+        kind, index = kind or located["type"], after + 1
+    reported = ReportedError(type=kind, message=message) if kind else None
+    return Traceback(frames=tuple(frames), error=reported), index
 
 
 def _wrapped_message(lines: list[str], index: int) -> str:
@@ -236,9 +337,11 @@ def without_block_indent(lines: list[str]) -> list[str]:
     return out
 
 
-def _unquote(line: str) -> str:
+def _unquote(line: str, *, pytest: bool = False) -> str:
     stripped = line.lstrip()
     quoted = stripped.startswith(">") and not stripped.startswith(">>>")
+    if pytest and pytest_output.MARKED.match(line):
+        return line
     return re.sub(r"^\s*>\s?", "", line) if quoted else line
 
 
@@ -287,111 +390,3 @@ def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
         if traceback.error is not None:
             return traceback.error
     return None
-
-
-_INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
-
-
-# Keras 2.13 to 2.15 keep their model code under keras/src/engine/; Keras 2.12 and older have
-# keras/engine/, Keras 3 no engine package at all (keras/src/models/, keras/src/layers/).
-_KERAS_2_13_ENGINE = re.compile(r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]engine[\\/]")
-
-
-def keras_2_13_layout(tracebacks: list[Traceback]) -> bool:
-    """Whether a frame runs through Keras 2.13-2.15's installed `keras/src/engine/`."""
-    return any(
-        _KERAS_2_13_ENGINE.search(frame.file)
-        for traceback in tracebacks
-        for frame in traceback.frames
-    )
-
-
-# Keras 3 imports one backend package, the one it runs on: an installed path in
-# keras/src/backend/jax/ (a frame, a warning's or a compiler note's location) means JAX was the
-# backend. Not tensorflow/: TF-backed preprocessing layers import it under every backend.
-_KERAS_3_BACKEND = re.compile(
-    r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]backend[\\/](?P<name>jax|torch|numpy)[\\/]"
-)
-
-
-def keras_3_backend(text: str) -> str | None:
-    """The backend whose package an installed Keras 3 path in `text` is in (jax, torch, numpy)."""
-    match = _KERAS_3_BACKEND.search(text)
-    return match["name"] if match else None
-
-
-def installed_modules(tracebacks: list[Traceback]) -> list[str]:
-    """The top-level modules whose installed files the tracebacks' frames run through."""
-    found: list[str] = []
-    for traceback in tracebacks:
-        for frame in traceback.frames:
-            match = _INSTALLED_PACKAGE.search(frame.file)
-            if match and match["top"] not in found:
-                found.append(match["top"])
-    return found
-
-
-def failing_lines(tracebacks: list[Traceback]) -> set[str]:
-    """Source lines of the reporter's own frames: the code that raised."""
-    return {
-        line.strip()
-        for traceback in tracebacks
-        for frame in traceback.frames
-        if frame.kind != "library"
-        for line in frame.lines
-        if line.strip()
-    }
-
-
-_MODULE_PATH = re.compile(
-    r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<path>[A-Za-z_][\w\\/]*?)(?:[\\/]__init__)?\.py$"
-)
-
-
-def _imported_module(tracebacks: list[Traceback]) -> str | None:
-    """The module being imported when a traceback of installed code only starts at the top
-    level of that module (`.../site-packages/transformers/models/bart/modeling_tf_bart.py",
-    line 25, in <module>`): importing it is what the reporter's code did."""
-    for traceback in reversed(tracebacks):
-        if not traceback.frames or traceback.error is None:
-            continue
-        first = traceback.frames[0]
-        match = _MODULE_PATH.search(first.file)
-        if first.module_level and match:
-            return re.sub(r"[\\/]", ".", match["path"])
-        return None
-    return None
-
-
-def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
-    """A minimal script from the frames, and how it was derived."""
-    frames = [f for t in tracebacks for f in t.frames if f.lines]
-    typed = [f.lines[0] for f in frames if f.kind in ("stdin", "string")]
-    if typed:
-        code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
-    elif any(f.kind == "cell" for f in frames):
-        cell = next(f for f in frames if f.kind == "cell")
-        lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
-        code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
-    elif any(f.kind == "user" for f in frames):
-        user = [f for f in frames if f.kind == "user"][-1]
-        code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
-        if code.rstrip().endswith(":"):
-            # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
-            code, how = f"{code}\n    pass", how + " (its block's body left empty)"
-    else:
-        imported = _imported_module(tracebacks)
-        if imported is None:
-            return None
-        code, how = (
-            f"import {imported}",
-            (f"importing `{imported}`, the installed module the traceback starts in"),
-        )
-    code, added = with_missing_imports(code)
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return None
-    if added:
-        how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
-    return code + "\n", how

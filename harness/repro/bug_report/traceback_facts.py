@@ -1,0 +1,155 @@
+"""What a pasted traceback tells beyond its error: the code that failed (the lines typed at
+`<stdin>`, a notebook cell's, a pytest test's, the reporter's own frame, or the module being
+imported), the installed packages it runs through, and the Keras layout and backend their
+paths show."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from harness.repro.bug_report import pytest_output
+from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
+from harness.repro.bug_report.tracebacks import Traceback
+
+_INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
+
+
+# Keras 2.13 to 2.15 keep their model code under keras/src/engine/; Keras 2.12 and older have
+# keras/engine/, Keras 3 no engine package at all (keras/src/models/, keras/src/layers/).
+_KERAS_2_13_ENGINE = re.compile(r"(?:site|dist)-packages[\\/]keras[\\/]src[\\/]engine[\\/]")
+
+
+def keras_2_13_layout(tracebacks: list[Traceback]) -> bool:
+    """Whether a frame runs through Keras 2.13-2.15's installed `keras/src/engine/`."""
+    return any(
+        _KERAS_2_13_ENGINE.search(frame.file)
+        for traceback in tracebacks
+        for frame in traceback.frames
+    )
+
+
+# Keras 3 imports one backend package, the one it runs on: an installed path in
+# keras/src/backend/jax/ (a frame, a warning's or a compiler note's location) means JAX was the
+# backend. Not tensorflow/: TF-backed preprocessing layers import it under every backend.
+# keras_core, Keras 3 before its release under the keras name, reads KERAS_BACKEND the same
+# way: keras_core/src/backend/jax/ (keras_core/backend/jax/ in its first releases).
+_KERAS_3_BACKEND = re.compile(
+    r"(?:site|dist)-packages[\\/](?P<dir>(?:keras[\\/]src|keras_core(?:[\\/]src)?)[\\/]backend"
+    r"[\\/](?P<name>jax|torch|numpy)[\\/])"
+)
+
+
+def keras_3_backend(text: str) -> tuple[str, str] | None:
+    """The backend whose package an installed Keras 3 path in `text` is in (jax, torch,
+    numpy), and that package's directory as the path writes it (`keras/src/backend/jax/`)."""
+    match = _KERAS_3_BACKEND.search(text)
+    return (match["name"], match["dir"].replace("\\", "/")) if match else None
+
+
+def installed_modules(tracebacks: list[Traceback]) -> list[str]:
+    """The top-level modules whose installed files the tracebacks' frames run through."""
+    found: list[str] = []
+    for traceback in tracebacks:
+        for frame in traceback.frames:
+            match = _INSTALLED_PACKAGE.search(frame.file)
+            if match and match["top"] not in found:
+                found.append(match["top"])
+    return found
+
+
+def failing_lines(tracebacks: list[Traceback]) -> set[str]:
+    """Source lines of the reporter's own frames: the code that raised."""
+    return {
+        line.strip()
+        for traceback in tracebacks
+        for frame in traceback.frames
+        if frame.kind != "library"
+        for line in frame.lines
+        if line.strip()
+    }
+
+
+_MODULE_PATH = re.compile(
+    r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<path>[A-Za-z_][\w\\/]*?)(?:[\\/]__init__)?\.py$"
+)
+
+
+_IMPORT_MACHINERY = re.compile(r"^<frozen importlib\.|[\\/]importlib[\\/]__init__\.py$")
+
+
+def only_installed(tracebacks: list[Traceback]) -> str | None:
+    """Where a traceback of installed code only starts, when no frame is the reporter's
+    and none runs a module's top level (`keras/src/trainers/trainer.py` in `fit()`): the call
+    that reached it is not in the report, so there is no code to take from it."""
+    for traceback in reversed(tracebacks):
+        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        if not frames or traceback.error is None:
+            continue
+        if any(f.kind != "library" for f in frames) or _imported_module([traceback]):
+            return None
+        return frames[0].file
+    return None
+
+
+def _imported_module(tracebacks: list[Traceback]) -> str | None:
+    """The module being imported when a traceback of installed code only starts at the top
+    level of that module (`.../site-packages/transformers/models/bart/modeling_tf_bart.py",
+    line 25, in <module>`): importing it is what the reporter's code did."""
+    for traceback in reversed(tracebacks):
+        # Python's import machinery (`<frozen importlib._bootstrap>`, importlib's
+        # import_module) runs first when a module is imported by name: the module it imports
+        # is the first frame after it.
+        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        if not frames or traceback.error is None:
+            continue
+        first = frames[0]
+        match = _MODULE_PATH.search(first.file)
+        if first.module_level and match:
+            return re.sub(r"[\\/]", ".", match["path"])
+        return None
+    return None
+
+
+def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
+    """A minimal script from the frames, and how it was derived."""
+    frames = [f for t in tracebacks for f in t.frames if f.lines]
+    typed = [f.lines[0] for f in frames if f.kind in ("stdin", "string")]
+    if typed:
+        code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
+    elif any(f.kind == "cell" for f in frames):
+        cell = next(f for f in frames if f.kind == "cell")
+        lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
+        code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
+    elif tested := [f for f in frames if f.pytest and f.kind == "user"]:
+        # pytest's first frame of the reporter's is the test; a collection error starts in
+        # pytest's own frames, then the test module's.
+        test = next((f for f in tested if pytest_output.is_test_file(f.file)), tested[0])
+        body, name = pytest_output.test_body(test.lines)
+        code = "\n".join(body)
+        what = f"test `{name}`" if name else "frame"
+        how = f"the lines of the {what} in the reporter's `{test.file}`, as pytest shows them"
+        if re.search(r"\bself\.", code):
+            how += " (a test class's method: the report does not show the class behind `self`)"
+    elif any(f.kind == "user" for f in frames):
+        user = [f for f in frames if f.kind == "user"][-1]
+        code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
+        if code.rstrip().endswith(":"):
+            # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
+            code, how = f"{code}\n    pass", how + " (its block's body left empty)"
+    else:
+        imported = _imported_module(tracebacks)
+        if imported is None:
+            return None
+        code, how = (
+            f"import {imported}",
+            (f"importing `{imported}`, the installed module the traceback starts in"),
+        )
+    code, added = with_missing_imports(code)
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    if added:
+        how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
+    return code + "\n", how
