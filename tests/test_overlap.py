@@ -82,20 +82,27 @@ class GatedEngine(FakeEngine):
         super().__init__(failing=failing, runner=runner)
         self.gates: dict[str, Callable[[], bool]] = {}
         self.events: list[str] = []
+        # What started, in order, with the ends of builds ("built X") among them.
+        self.started: list[str] = []
         self.gate_timed_out: list[str] = []
         self.lock = threading.Lock()
         # Builds and cells in flight together, and the most there were at once.
         self.in_flight = 0
         self.most_in_flight = 0
+        self.builds_in_flight = 0
+        self.most_builds_in_flight = 0
 
-    def _enter(self) -> None:
+    def _enter(self, *, build: bool = False) -> None:
         with self.lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.builds_in_flight += build
+            self.most_builds_in_flight = max(self.most_builds_in_flight, self.builds_in_flight)
 
-    def _leave(self) -> None:
+    def _leave(self, *, build: bool = False) -> None:
         with self.lock:
             self.in_flight -= 1
+            self.builds_in_flight -= build
 
     def build(
         self,
@@ -109,20 +116,25 @@ class GatedEngine(FakeEngine):
     ) -> BuildResult:
         name = environment_of(context)
         gate = self.gates.get(name)
-        self._enter()
+        self._enter(build=True)
+        with self.lock:
+            self.started.append(f"building {name}")
         try:
             if gate is not None and not _wait_for(gate):
                 self.gate_timed_out.append(name)
             time.sleep(0.02)
             result = super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
         finally:
-            self._leave()
+            self._leave(build=True)
         with self.lock:
             self.events.append(f"built {name}")
+            self.started.append(f"built {name}")
         return result
 
     def run(self, spec: RunSpec) -> RunResult:
         self._enter()
+        with self.lock:
+            self.started.append(f"running {spec.cell_id}")
         try:
             time.sleep(0.02)
             result = super().run(spec)
@@ -179,8 +191,10 @@ def test_an_environment_s_cells_run_while_a_later_one_still_builds(tmp_path: Pat
     assert engine.gate_timed_out == []
     first_early_cell = next(i for i, e in enumerate(engine.events) if e.startswith("ran "))
     assert first_early_cell < engine.events.index("built slow")
-    # Builds and cells share one budget of -j: never more than two at once.
+    # Builds and cells share one budget of -j: never more than two at once, and with two
+    # slots one build at a time (the other slot is the cells').
     assert engine.most_in_flight == 2
+    assert engine.most_builds_in_flight == 1
     outcomes = {o.cell_id: o.status for o in run_dir.outcomes()}
     assert len(outcomes) == 8
     assert [s for c, s in outcomes.items() if "/tf-9.9/" in c] == ["build_failed"] * 2
@@ -196,9 +210,24 @@ def test_a_refused_build_is_recorded_while_others_still_build(tmp_path: Path) ->
     engine.gates["slow"] = lambda: (
         sum(line["status"] == "build_failed" for line in recorded(tmp_path)) == 2
     )
-    run_dir = run(tmp_path, engine)
+    # Three slots: two builds at once (at most jobs - 1), `tf-9.9` beside `slow`.
+    run_dir = run(tmp_path, engine, jobs=3)
     assert engine.gate_timed_out == []
+    assert engine.most_builds_in_flight == 2
     assert len(list(run_dir.outcomes())) == 8
+
+
+def test_a_build_goes_before_cells_waiting_for_the_same_slot(tmp_path: Path) -> None:
+    engine = GatedEngine()
+    # When `slow` ends, its cells and the next build want its slot: the build gets it. A cell
+    # may start on the other slot meanwhile, but no second one.
+    engine.gates["slow"] = lambda: any(e.startswith("ran py3.11/early/") for e in engine.events)
+    run(tmp_path, engine)
+    assert engine.gate_timed_out == []
+    after_slow = engine.started[engine.started.index("built slow") + 1 :]
+    next_build = next(i for i, e in enumerate(after_slow) if e.startswith("building "))
+    started_first = [e for e in after_slow[:next_build] if e.startswith("running ")]
+    assert len(started_first) <= 1, engine.started
 
 
 def test_with_one_job_every_build_comes_before_any_cell(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -154,7 +154,7 @@ def build_images(
     instead: Instead | None = None,
     known: Mapping[tuple[str, str], ImageRecord] | None = None,
     stopping: Callable[[], bool] = lambda: False,
-    slots: threading.Semaphore | None = None,
+    slot: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
     """Build what is missing, `jobs` at a time; records come back in the order of `specs`.
 
@@ -162,12 +162,12 @@ def build_images(
     environments it extends; where it gives None, the environment is built as an image.
     `known` holds records had already (environments found ready): they are neither built nor
     reported again, and those that extend them find them. Once `stopping` says so, no build
-    starts: Interrupted is raised instead. Each build holds one of `slots`, if given, while it
-    runs: a budget it shares with the cells of the images already made.
+    starts: Interrupted is raised instead. Each build holds a `slot`, if given, while it runs:
+    a budget it shares with the cells of the images already made.
     """
 
     def one(spec: ImageSpec, extends: Sequence[tuple[ImageSpec, ImageRecord]] = ()) -> ImageRecord:
-        with slots or contextlib.nullcontext():
+        with slot() if slot else contextlib.nullcontext():
             # Checked once the slot is had: the wait for it may have outlasted the run.
             _unless_stopping(spec, stopping)
             record = made(spec, extends)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,15 +65,19 @@ class Executor(Protocol):
 
 class LocalExecutor:
     """Cells in containers of one engine, `jobs` at a time on this process's threads (fewer
-    while builds hold some of the `slots` they share)."""
+    while builds hold some of the slots they share)."""
 
     def __init__(
-        self, runner: ContainerRunner, *, jobs: int, slots: threading.Semaphore | None = None
+        self,
+        runner: ContainerRunner,
+        *,
+        jobs: int,
+        slot: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         self._runner = runner
         self._jobs = jobs
-        # A budget shared with the builds still running: each cell holds one slot.
-        self._slots = slots
+        # A budget shared with the builds still running: each cell holds a slot while it runs.
+        self._slot = slot
         self._feeder: threading.Thread | None = None
 
     def run(self, batches: Iterable[Batch]) -> Iterator[Outcome]:
@@ -132,5 +137,5 @@ class LocalExecutor:
         self._runner.release()
 
     def _one(self, job: CellJob) -> Outcome:
-        with self._slots or contextlib.nullcontext():
+        with self._slot() if self._slot else contextlib.nullcontext():
             return outcome_of_job(job, self._runner.run(job.spec))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from harness.execute.interrupts import stop_on_signals
 from harness.execute.planning import RunPlan, start_run
 from harness.execute.recorder import Recorder
 from harness.execute.runner import Payload
+from harness.execute.slots import Slots
 from harness.execute.ui import Reporter
 from harness.results import table
 from harness.results.rundir import CellWriter, RunDir
@@ -104,7 +104,7 @@ def build_all(
     resolver: BaseResolver | None = None,
     on_ready: Callable[[ImageRecord], None] = lambda record: None,
     stopping: Callable[[], bool] = lambda: False,
-    slots: threading.Semaphore | None = None,
+    slots: Slots | None = None,
 ) -> dict[tuple[str, str], ImageRecord]:
     """Every image the cells need; unbuildable ones come back as failed records.
 
@@ -210,7 +210,7 @@ def build_all(
             instead=instead,
             known=known,
             stopping=stopping,
-            slots=slots,
+            slot=slots.build if slots else None,
         )
 
     try:
@@ -305,10 +305,10 @@ def execute(
     meta = run.read_meta()
     sweep_dead_runs(engine, reporter.note)
     announce(engine, plan, meta, reporter)
-    # One budget of `jobs` slots for builds and cells together: two installs at once are much
-    # slower than an install beside cells (docs/performance.md, "Cells while others build").
-    slots = threading.BoundedSemaphore(options.jobs)
-    executor = executor or LocalExecutor(engine, jobs=options.jobs, slots=slots)
+    # One budget of `jobs` slots for builds and cells together, builds first (harness/execute/
+    # slots.py): two installs at once are much slower than an install beside cells.
+    slots = Slots(options.jobs)
+    executor = executor or LocalExecutor(engine, jobs=options.jobs, slot=slots.cell)
     payload = Payload.prepare(run.path / "payload", matrix)
     with stop_on_signals(reporter.note) as stop:
         progress = reporter.cells(len(plan.cells))
