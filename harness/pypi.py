@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from harness.errors import PackageIndexError
+from harness.tls import https_context
 from harness.wheel_metadata import HttpsFiles, RemoteFiles, wheel_requires
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
@@ -147,7 +147,7 @@ def admits(requires: str, python: str) -> bool:
 
 def https_fetch(ca_bundle: Path | None, *, accept: str = "application/json") -> Fetch:
     """A fetcher over HTTPS that trusts `ca_bundle` (the host's pip CA) when given."""
-    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    context = https_context(ca_bundle)
 
     def fetch(url: str) -> bytes:
         request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - fixed https URL

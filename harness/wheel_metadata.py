@@ -8,13 +8,14 @@ read with HTTP Range requests as pip's lazy wheel does (a few kilobytes of a 400
 from __future__ import annotations
 
 import io
-import ssl
 import urllib.error
 import urllib.request
 import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import Protocol
+
+from harness.tls import https_context
 
 # Read once from the end of a wheel: the end-of-central-directory record and, for most wheels,
 # the whole central directory, so zipfile's small reads there cost no extra request.
@@ -42,7 +43,7 @@ class HttpsFiles:
     """RemoteFiles over HTTPS, trusting `ca_bundle` (the host's pip CA) when given."""
 
     def __init__(self, ca_bundle: Path | None) -> None:
-        self._context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+        self._context = https_context(ca_bundle)
 
     def _open(self, url: str, byte_range: str | None = None) -> tuple[bytes, str | None]:
         """The body, and the Content-Range header (None: the server sent the whole file)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 
 from harness import __version__
 from harness.errors import ConfigurationError, IssueTrackerError
+from harness.tls import https_context
 
 API = "https://api.github.com"
 # At most 100 comments per page is the API's own limit.
@@ -116,7 +116,7 @@ def api_request(url: str, token: str | None) -> urllib.request.Request:
 
 def https_fetch(token: str | None, ca_bundle: Path | None) -> Fetch:
     """A fetcher for the API that sends `token` (GITHUB_TOKEN) and trusts `ca_bundle`."""
-    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    context = https_context(ca_bundle)
 
     def fetch(url: str) -> bytes:
         request = api_request(url, token)
