@@ -55,7 +55,9 @@ LAYERED = MATRIX.replace(
 ONLY_TWO = MATRIX.replace("  late: {steps: [keras==3.11.0]}\n", "").replace(
     "  tf-9.9: {steps: [tensorflow-cpu==9.9]}\n", ""
 )
-WAIT_S = 10.0
+# A gate that holds waits this long at most: long enough for a loaded CI machine to deliver a
+# signal and stop the run (10 s once was not), short enough that a broken gate fails the test.
+WAIT_S = 30.0
 
 
 def _ok(spec: RunSpec) -> RunResult:
@@ -295,6 +297,8 @@ def test_a_build_cut_short_by_the_stop_is_not_remembered_as_refused(tmp_path: Pa
     engine.gates["late"] = lambda: engine.stopped > 0
     with pytest.raises(Interrupted):
         run(tmp_path, engine)
+    # Had the gate given up waiting for the stop, `slow` would have failed as pip refusing it.
+    assert engine.gate_timed_out == []
     refused = tmp_path / "results" / ".cache" / "builds"
     assert not refused.exists() or list(refused.iterdir()) == []
     run_dir = RunDir.open(tmp_path / "results", None)
