@@ -84,8 +84,6 @@ class GatedEngine(FakeEngine):
         super().__init__(failing=failing, runner=runner)
         self.gates: dict[str, Callable[[], bool]] = {}
         self.events: list[str] = []
-        # What started, in order, with the ends of builds ("built X") among them.
-        self.started: list[str] = []
         self.gate_timed_out: list[str] = []
         self.lock = threading.Lock()
         # Builds and cells in flight together, and the most there were at once.
@@ -119,8 +117,6 @@ class GatedEngine(FakeEngine):
         name = environment_of(context)
         gate = self.gates.get(name)
         self._enter(build=True)
-        with self.lock:
-            self.started.append(f"building {name}")
         try:
             if gate is not None and not _wait_for(gate):
                 self.gate_timed_out.append(name)
@@ -130,13 +126,10 @@ class GatedEngine(FakeEngine):
             self._leave(build=True)
         with self.lock:
             self.events.append(f"built {name}")
-            self.started.append(f"built {name}")
         return result
 
     def run(self, spec: RunSpec) -> RunResult:
         self._enter()
-        with self.lock:
-            self.started.append(f"running {spec.cell_id}")
         try:
             time.sleep(0.02)
             result = super().run(spec)
@@ -217,19 +210,6 @@ def test_a_refused_build_is_recorded_while_others_still_build(tmp_path: Path) ->
     assert engine.gate_timed_out == []
     assert engine.most_builds_in_flight == 2
     assert len(list(run_dir.outcomes())) == 8
-
-
-def test_a_build_goes_before_cells_waiting_for_the_same_slot(tmp_path: Path) -> None:
-    engine = GatedEngine()
-    # When `slow` ends, its cells and the next build want its slot: the build gets it. A cell
-    # may start on the other slot meanwhile, but no second one.
-    engine.gates["slow"] = lambda: any(e.startswith("ran py3.11/early/") for e in engine.events)
-    run(tmp_path, engine)
-    assert engine.gate_timed_out == []
-    after_slow = engine.started[engine.started.index("built slow") + 1 :]
-    next_build = next(i for i, e in enumerate(after_slow) if e.startswith("building "))
-    started_first = [e for e in after_slow[:next_build] if e.startswith("running ")]
-    assert len(started_first) <= 1, engine.started
 
 
 def test_with_one_job_every_build_comes_before_any_cell(tmp_path: Path) -> None:

@@ -43,6 +43,17 @@ def _settle() -> None:
     time.sleep(0.2)
 
 
+def _until(slots: Slots, **use: int) -> None:
+    """Wait until the slots are used as `use` says (threads reach their waits in their time)."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        now = slots.use()
+        if all(getattr(now, key) == value for key, value in use.items()):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"slots never became {use}: {slots.use()}")
+
+
 def test_a_freed_slot_goes_to_the_waiting_build_before_the_waiting_cell() -> None:
     slots = Slots(3)
     log: list[str] = []
@@ -51,9 +62,8 @@ def test_a_freed_slot_goes_to_the_waiting_build_before_the_waiting_cell() -> Non
     for holder in (build, *cells):
         assert holder.holding.wait(WAIT_S)
     waiting_cell = Holder("cell-3", slots.cell, log)
-    _settle()
     waiting_build = Holder("build-2", slots.build, log)
-    _settle()
+    _until(slots, held=3, builds_waiting=1, cells_waiting=1)
     assert not waiting_cell.holding.is_set() and not waiting_build.holding.is_set()
 
     cells[0].release()
@@ -75,6 +85,7 @@ def test_one_build_at_a_time_with_two_jobs_or_fewer(jobs: int) -> None:
     first = Holder("build-1", slots.build, log)
     assert first.holding.wait(WAIT_S)
     second = Holder("build-2", slots.build, log)
+    _until(slots, builds_waiting=1)
     _settle()
     # A free slot (with two jobs) is kept for cells rather than a second install.
     assert not second.holding.is_set()
@@ -94,7 +105,7 @@ def test_cells_take_every_slot_while_no_build_waits() -> None:
     for holder in cells:
         assert holder.holding.wait(WAIT_S)
     third = Holder("cell-3", slots.cell, log)
-    _settle()
+    _until(slots, cells_waiting=1)
     assert not third.holding.is_set()
     for holder in cells:
         holder.release()
@@ -108,7 +119,7 @@ def test_a_cell_is_not_held_back_by_a_build_that_may_not_start() -> None:
     build = Holder("build-1", slots.build, log)
     assert build.holding.wait(WAIT_S)
     waiting_build = Holder("build-2", slots.build, log)
-    _settle()
+    _until(slots, builds_waiting=1)
     # The second build is over the limit, so the free slot is the cell's.
     cell = Holder("cell-1", slots.cell, log)
     assert cell.holding.wait(WAIT_S)

@@ -19,6 +19,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Use:
+    """How the slots are used at one moment."""
+
+    held: int  # slots held, by builds and cells
+    builds: int  # of them, by builds
+    builds_waiting: int
+    cells_waiting: int
 
 
 class Slots:
@@ -32,7 +43,13 @@ class Slots:
         self._held = 0
         self._builds = 0
         self._builds_waiting = 0
+        self._cells_waiting = 0
         self._changed = threading.Condition()
+
+    def use(self) -> Use:
+        """How the slots are used now."""
+        with self._changed:
+            return Use(self._held, self._builds, self._builds_waiting, self._cells_waiting)
 
     @contextmanager
     def build(self) -> Iterator[None]:
@@ -57,7 +74,11 @@ class Slots:
     def cell(self) -> Iterator[None]:
         """Hold a slot for one cell while the block runs."""
         with self._changed:
-            self._changed.wait_for(self._cell_may_start)
+            self._cells_waiting += 1
+            try:
+                self._changed.wait_for(self._cell_may_start)
+            finally:
+                self._cells_waiting -= 1
             self._held += 1
         try:
             yield
