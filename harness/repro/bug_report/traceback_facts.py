@@ -10,7 +10,7 @@ import re
 
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
-from harness.repro.bug_report.tracebacks import Traceback
+from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
 
@@ -111,6 +111,54 @@ def _imported_module(tracebacks: list[Traceback]) -> str | None:
     return None
 
 
+_RAISE = re.compile(r"^\s*raise\b")
+
+
+def _own_frame(tracebacks: list[Traceback]) -> Frame | None:
+    """The innermost frame of the reporter's own code. In a chained traceback whose last
+    part ends at a `raise` of the reporter's (`raise RuntimeError(...) from e`), the code
+    gave up there, and run alone that line would raise by itself: the call that failed is
+    in the part it was handling."""
+    for traceback in reversed(tracebacks):
+        own = [f for f in traceback.frames if f.kind == "user" and f.lines]
+        if own and traceback.chained and _RAISE.match(own[-1].lines[0]):
+            continue
+        if own:
+            return own[-1]
+    return None
+
+
+_CELL_NUMBER = re.compile(r"^Cell In\s*\[(?P<n>\d+)\]|^<ipython-input-(?P<old>\d+)-")
+
+
+def _earlier_cells(outer: Frame, frames: list[Frame]) -> tuple[str, list[str]]:
+    """The definitions that cells run before `outer` show in its traceback, and those cells
+    (`Cell In[5]` calling `run`, which `Cell In[3]` defined): the outer cell alone would
+    only raise NameError. A cell whose lines shown are not whole statements (cut inside a
+    body) is left out."""
+    number = _CELL_NUMBER.match(outer.file)
+    if number is None:
+        return "", []
+    seen = {outer.file}
+    found: list[tuple[int, str, str]] = []
+    for frame in frames:
+        match = _CELL_NUMBER.match(frame.file)
+        if frame.kind != "cell" or match is None or frame.file in seen:
+            continue
+        seen.add(frame.file)
+        text = "\n".join(line for line in frame.lines if not MAGIC_CALL.match(line))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        defines = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.Import)
+        if tree.body and all(isinstance(node, (*defines, ast.ImportFrom)) for node in tree.body):
+            label = f"In[{match['n'] or match['old']}]"
+            found.append((int(match["n"] or match["old"]), text, label))
+    found.sort()
+    return "\n".join(text for _, text, _ in found), [label for _, _, label in found]
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -121,6 +169,10 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         cell = next(f for f in frames if f.kind == "cell")
         lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
         code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
+        defined, cells = _earlier_cells(cell, frames)
+        if defined:
+            code = f"{defined}\n{code}"
+            how += f", after what {' and '.join(cells)} defined (its lines the traceback shows)"
     elif tested := [f for f in frames if f.pytest and f.kind == "user"]:
         # pytest's first frame of the reporter's is the test; a collection error starts in
         # pytest's own frames, then the test module's.
@@ -131,8 +183,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         how = f"the lines of the {what} in the reporter's `{test.file}`, as pytest shows them"
         if re.search(r"\bself\.", code):
             how += " (a test class's method: the report does not show the class behind `self`)"
-    elif any(f.kind == "user" for f in frames):
-        user = [f for f in frames if f.kind == "user"][-1]
+    elif (user := _own_frame(tracebacks)) is not None:
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
         if code.rstrip().endswith(":"):
             # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
