@@ -403,3 +403,20 @@ def test_an_inner_cell_cut_inside_a_body_is_left_out() -> None:
     assert derived is not None
     assert "def shout" not in derived[0] and "layer(v[0])" not in derived[0]
     assert derived[0].rstrip().endswith("shout(xs)")
+
+
+def test_the_base_exception_class_ends_a_traceback_too() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/u/dl.py", line 3, in <module>\n'
+        '    keras.utils.get_file("a", origin="http://x/a.zip")\n'
+        "Exception: URL fetch failure on http://x/a.zip: 404 -- Not Found\n"
+    )
+    [parsed] = tracebacks.parse(text)
+    assert parsed.error is not None
+    assert (parsed.error.type, parsed.error.message) == (
+        "Exception",
+        "URL fetch failure on http://x/a.zip: 404 -- Not Found",
+    )
+    # Prose that starts with "Exception" and a word is no error line.
+    assert tracebacks.ERROR_LINE.match("Exceptions: none seen") is None

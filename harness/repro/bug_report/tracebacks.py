@@ -30,8 +30,9 @@ _CELL_FRAME = re.compile(
     r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
+# The base class itself too: `Exception: URL fetch failure on ...` (keras.utils.get_file).
 ERROR_LINE = re.compile(
-    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration))"
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration)|Exception)"
     r"(?::\s?(?P<msg>.*))?$"
 )
 # Installed code: site-packages, a Python's own lib, or any tree under a `pythonX.Y` directory
