@@ -138,6 +138,8 @@ def test_a_location_field_that_is_not_an_install_still_names_no_python() -> None
         ("- keras - 2.6.0", "keras", "2.6.0"),
         ("* tensorflow – 2.7.1", "tensorflow", "2.7.1"),
         ("keras: 2.6.0", "keras", "2.6.0"),
+        ("Keras version- 2.6.0", "keras", "2.6.0"),
+        ("- keras -- 2.6.0", "keras", "2.6.0"),
         ("* Keras==2.6.0 ", "keras", "2.6.0"),
         ("tensorflow verison 2.6.0", "tensorflow", "2.6.0"),
         ("numpy vesion 1.19.5", "numpy", "1.19.5"),
@@ -420,3 +422,26 @@ def test_the_base_exception_class_ends_a_traceback_too() -> None:
     )
     # Prose that starts with "Exception" and a word is no error line.
     assert tracebacks.ERROR_LINE.match("Exceptions: none seen") is None
+
+
+def test_older_ipython_cells_calling_cells_and_colabs_linked_ones() -> None:
+    old = (
+        "ValueError                                Traceback (most recent call last)\n"
+        "<ipython-input-8-3f2a> in <module>()\n"
+        "      1 xs = np.ones((2, 2))\n"
+        "----> 2 shout(xs)\n"
+        "\n"
+        "<ipython-input-6-91bc> in shout(v)\n"
+        "      1 def shout(v):\n"
+        "----> 2     return keras.layers.Dense(3)(v[0])\n"
+        "\n"
+        "ValueError: bad rank\n"
+    )
+    linked = old.replace("<ipython-input-6-91bc>", "[<ipython-input-6-91bc>](https://x)")
+    ipython_8_0 = old.replace("<ipython-input-8-3f2a> in <module>()", "Input In [8], in <module>")
+    ipython_8_0 = ipython_8_0.replace("<ipython-input-6-91bc> in", "Input In [6], in")
+    for text in (old, linked, ipython_8_0):
+        derived = derived_code(tracebacks.parse(text))
+        assert derived is not None
+        assert derived[0].index("def shout(v):") < derived[0].index("shout(xs)")
+        assert "In[6]" in derived[1]

@@ -128,7 +128,9 @@ def _own_frame(tracebacks: list[Traceback]) -> Frame | None:
     return None
 
 
-_CELL_NUMBER = re.compile(r"^Cell In\s*\[(?P<n>\d+)\]|^<ipython-input-(?P<old>\d+)-")
+# `Cell In[5]` (IPython 8.4 on; `Input In [5]` before it); older IPython's
+# `<ipython-input-5-9a7e...>`, Colab's as a Markdown link to it.
+_CELL_NUMBER = re.compile(r"^(?:Cell|Input) In\s*\[(?P<n>\d+)\]|<ipython-input-(?P<old>\d+)-")
 
 
 def _earlier_cells(outer: Frame, frames: list[Frame]) -> tuple[str, list[str]]:
@@ -136,13 +138,13 @@ def _earlier_cells(outer: Frame, frames: list[Frame]) -> tuple[str, list[str]]:
     (`Cell In[5]` calling `run`, which `Cell In[3]` defined): the outer cell alone would
     only raise NameError. A cell whose lines shown are not whole statements (cut inside a
     body) is left out."""
-    number = _CELL_NUMBER.match(outer.file)
+    number = _CELL_NUMBER.search(outer.file)
     if number is None:
         return "", []
     seen = {outer.file}
     found: list[tuple[int, str, str]] = []
     for frame in frames:
-        match = _CELL_NUMBER.match(frame.file)
+        match = _CELL_NUMBER.search(frame.file)
         if frame.kind != "cell" or match is None or frame.file in seen:
             continue
         seen.add(frame.file)

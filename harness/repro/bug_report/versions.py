@@ -49,8 +49,9 @@ _PROSE = re.compile(
     + r"\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
     # an old template's field: "TensorFlow version and how it was installed (source or binary)"
     r"(?:\s*and\s+how\s+it\s+was\s+installed\s*(?:\([^)\n]*\))?)?)?"
-    # a separator: "keras: 2.6.0", "keras = 2.6.0", "keras - 2.6.0" (a list's dash, spaced)
-    r"[ \t]*(?:[:=]+|(?<=\s)[-\u2013\u2014](?=[ \t]+v?\d+\.\d)|\bis\b|\bwas\b|\bv\b)?"
+    # a separator: "keras: 2.6.0", "keras = 2.6.0", "keras - 2.6.0", "Keras version- 2.6.0" (a
+    # dash before a dotted version; "keras-2.6.0" is read as a distribution's file name)
+    r"[ \t]*(?:[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b)?"
     r"[ \t]*\(?[ \t]*['\"`]?" + _VERSION + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
