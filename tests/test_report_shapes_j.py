@@ -405,6 +405,7 @@ def test_an_inner_cell_cut_inside_a_body_is_left_out() -> None:
     assert derived is not None
     assert "def shout" not in derived[0] and "layer(v[0])" not in derived[0]
     assert derived[0].rstrip().endswith("shout(xs)")
+    assert "In[6], which it calls, is shown only in part" in derived[1]
 
 
 def test_the_base_exception_class_ends_a_traceback_too() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
@@ -133,32 +134,45 @@ def _own_frame(tracebacks: list[Traceback]) -> Frame | None:
 _CELL_NUMBER = re.compile(r"^(?:Cell|Input) In\s*\[(?P<n>\d+)\]|<ipython-input-(?P<old>\d+)-")
 
 
-def _earlier_cells(outer: Frame, frames: list[Frame]) -> tuple[str, list[str]]:
-    """The definitions that cells run before `outer` show in its traceback, and those cells
-    (`Cell In[5]` calling `run`, which `Cell In[3]` defined): the outer cell alone would
-    only raise NameError. A cell whose lines shown are not whole statements (cut inside a
-    body) is left out."""
-    number = _CELL_NUMBER.search(outer.file)
-    if number is None:
-        return "", []
+@dataclass(frozen=True, kw_only=True)
+class EarlierCells:
+    """What cells run before the outer one define, as its traceback shows them."""
+
+    code: str = ""  # their definitions, in the order the cells ran
+    labels: tuple[str, ...] = ()  # those cells ("In[3]")
+    cut: tuple[str, ...] = ()  # cells shown only in part (cut inside a body), left out
+
+
+def _earlier_cells(outer: Frame, frames: list[Frame]) -> EarlierCells:
+    """The definitions that cells run before `outer` show in its traceback (`Cell In[5]`
+    calling `run`, which `Cell In[3]` defined): the outer cell alone would only raise
+    NameError. A cell whose lines shown are not whole statements is left out, and named."""
+    if _CELL_NUMBER.search(outer.file) is None:
+        return EarlierCells()
     seen = {outer.file}
     found: list[tuple[int, str, str]] = []
+    cut: list[str] = []
+    defines = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.Import)
     for frame in frames:
         match = _CELL_NUMBER.search(frame.file)
         if frame.kind != "cell" or match is None or frame.file in seen:
             continue
         seen.add(frame.file)
+        label = f"In[{match['n'] or match['old']}]"
         text = "\n".join(line for line in frame.lines if not MAGIC_CALL.match(line))
         try:
             tree = ast.parse(text)
         except SyntaxError:
+            cut.append(label)
             continue
-        defines = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.Import)
         if tree.body and all(isinstance(node, (*defines, ast.ImportFrom)) for node in tree.body):
-            label = f"In[{match['n'] or match['old']}]"
             found.append((int(match["n"] or match["old"]), text, label))
     found.sort()
-    return "\n".join(text for _, text, _ in found), [label for _, _, label in found]
+    return EarlierCells(
+        code="\n".join(text for _, text, _ in found),
+        labels=tuple(label for _, _, label in found),
+        cut=tuple(cut),
+    )
 
 
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
@@ -171,10 +185,12 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         cell = next(f for f in frames if f.kind == "cell")
         lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
         code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
-        defined, cells = _earlier_cells(cell, frames)
-        if defined:
-            code = f"{defined}\n{code}"
-            how += f", after what {' and '.join(cells)} defined (its lines the traceback shows)"
+        earlier = _earlier_cells(cell, frames)
+        if earlier.code:
+            code = f"{earlier.code}\n{code}"
+            how += f", after what {' and '.join(earlier.labels)} defined (its lines shown)"
+        if earlier.cut:
+            how += f" ({' and '.join(earlier.cut)}, which it calls, is shown only in part)"
     elif tested := [f for f in frames if f.pytest and f.kind == "user"]:
         # pytest's first frame of the reporter's is the test; a collection error starts in
         # pytest's own frames, then the test module's.
