@@ -4,7 +4,7 @@ failing version written after them, and tracebacks pasted as indented Markdown c
 from __future__ import annotations
 
 from harness.repro.bug_report.parse import extract
-from harness.repro.bug_report.tracebacks import without_block_indent
+from harness.repro.bug_report.pasted_lines import without_block_indent
 
 
 def test_a_python_that_works_is_not_the_failing_python() -> None:

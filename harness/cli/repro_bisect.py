@@ -21,6 +21,7 @@ from harness.pypi import PackageIndex
 from harness.repro.bisection import Observation, candidates, parse_range, search, side_by_side
 from harness.repro.github import IssueReference, api_root, fetch_issue
 from harness.repro.github import https_fetch as github_fetch
+from harness.repro.python_fit import pins_fit
 from harness.repro.report_source import read_report
 from harness.repro.reproduce import (
     claim_of,
@@ -217,7 +218,7 @@ def repro(  # click passes every option by keyword
     engine = DockerEngine.connect(reporter.command)
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
     resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
-    usable, note = usable_python(resolver, request.python)
+    usable, note = usable_python(resolver, request.python, pins_fit(request.steps, index))
     if note:
         reporter.note(f"  assumed: {note}")
         request = with_python(request, usable, note)

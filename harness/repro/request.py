@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,14 @@ from harness.repro.bug_report.distributions import (
 )
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
+from harness.repro.later_pins import released_later
 from harness.repro.pip_version import pip_for
+from harness.repro.python_fit import fitting_python
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
     Wanted,
+    installs_on,
     is_exact,
     settle,
 )
@@ -234,6 +238,14 @@ def _environment(
             "pip install ..., import ...); pass --pip 'keras==3.12.0'"
         )
     python_said = python_3(flags.python, extraction, assumed)
+    if python_said is not None and python_said[1] != "given" and index is not None:
+        fitted_python, moved = fitting_python(
+            python_said[0], list(wanted.values()), partial(installs_on, index=index)
+        )
+        if moved is not None:
+            extracted.append((f"Python {python_said[0]}", python_said[1]))
+            assumed.append(moved)
+            python_said = (fitted_python, "given")
     found = settle(wanted, index, day=day, python=python_said)
     backend = old_keras.backend_wanted(found.exact, extraction, assumed) or (
         keras3_backend.backend_wanted(found.exact, extraction, assumed)
@@ -246,6 +258,7 @@ def _environment(
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
     assumed.extend(found.assumed)
+    assumed.extend(released_later(wanted.values(), index, day))
     unnamed = [name for name, item in wanted.items() if not item.version]
     if extraction.hosted and unnamed:
         # No public record says which release a hosted runtime had on a given day; the date
@@ -279,6 +292,9 @@ def _named(
                 exact=version is not None,
                 why="as written" if version else "the report installs it without a version",
             )
+    for name, words in extraction.latest:
+        why = f'the report says "{words}"'
+        wanted.setdefault(name, Wanted(name=name, version="", exact=False, why=why))
     conda = "the report installs it with conda"  # PyPI's release of the same name stands in
     for name in extraction.conda_installs:
         wanted.setdefault(name, Wanted(name=name, version="", exact=False, why=conda))

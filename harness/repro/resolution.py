@@ -169,6 +169,11 @@ def choose_python(
     )
 
 
+def installs_on(wanted: Wanted, python: str, index: PackageIndex) -> bool:
+    """Whether any release `wanted` names (whenever it came out) has files for `python`."""
+    return _installs(wanted, python, index, None)
+
+
 def _installs(
     wanted: Wanted, python: str, index: PackageIndex, as_of: date | None, *, strict: bool = False
 ) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -130,13 +130,18 @@ def cells_of(matrix: Matrix) -> tuple[Cell, ...]:
     )
 
 
-def usable_python(resolver: BaseResolver, python: str) -> tuple[str, str | None]:
-    """`python`, or the nearest Python a base image can be had for here, with the reason."""
+def usable_python(
+    resolver: BaseResolver, python: str, fits: Callable[[str], bool] = lambda _: True
+) -> tuple[str, str | None]:
+    """`python`, or the nearest Python a base image can be had for here, with the reason.
+    Of those, one the request's pinned releases have files for (`fits`) comes first."""
     try:
         resolver.ensure(python)
     except BaseImageError as first:
         minor = int(python.split(".")[1])
-        for candidate in sorted(DEBIAN_SUITES, key=lambda v: abs(int(v.split(".")[1]) - minor)):
+        for candidate in sorted(
+            DEBIAN_SUITES, key=lambda v: (not fits(v), abs(int(v.split(".")[1]) - minor))
+        ):
             try:
                 resolver.ensure(candidate)
             except BaseImageError:

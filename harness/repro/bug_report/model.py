@@ -109,5 +109,7 @@ class Extraction:
     hosted: str = ""  # the hosted notebook service it ran on ("Colab"), else empty
     # The day its own resolver stopped at (uv's --exclude-newer), which wins over `as_of`.
     resolved_on: date | None = None
+    # Packages named as "the latest" without a version ("the latest tensorflow"): (name, words).
+    latest: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()  # what reading it took (code derived from a traceback, ...)
     no_code: str = ""  # why the report has no code to run, when it has none and that is known

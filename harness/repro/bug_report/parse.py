@@ -26,6 +26,7 @@ from harness.repro.bug_report import (
 from harness.repro.bug_report import (
     code_facts,
     dates,
+    fix_parts,
     hosted,
     multi_backend,
     python_version,
@@ -45,6 +46,7 @@ from harness.repro.bug_report import (
 )
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import KERAS_LIBRARIES, distribution_of
+from harness.repro.bug_report.latest_named import latest_named
 from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
 from harness.repro.bug_report.python_code import with_missing_imports
 
@@ -82,6 +84,8 @@ def split(text: str) -> Parts:
     fence: str | None = None
     own = True
     comments = 0
+    fixing = False  # in the reporter's own fix ("Solution:", "EDIT: solved by ...")
+    fixes: list[int] = []
     for index, line in enumerate(lines):
         match = _FENCE.match(line)
         if fence is None and match:
@@ -93,19 +97,35 @@ def split(text: str) -> Parts:
             if (_BREAK.match(line) and previous_blank) or _COMMENT.match(line):
                 comments += 1
                 own = bool(_COMMENT.match(line) and _OWN.search(line))
+                fixing = False
                 mine.append("")
                 quoted.append("")
                 continue
-        keep = own and (fence is not None or not _quoted(line))
+            if own and not fixing and fix_parts.opens_fix(_unquoted(line)):
+                fixing = True
+                fixes.append(index + 1)
+            elif fixing and fix_parts.next_section(line):
+                fixing = False
+        keep = own and not fixing and (fence is not None or not _quoted(line))
         mine.append(line if keep else "")
-        quoted.append(line if own else "")
+        quoted.append(line if own and not fixing else "")
     notes = ["later comments by others are not read as the report"] if comments else []
+    if fixes:
+        where = ", ".join(str(number) for number in fixes)
+        notes.append(
+            f"the reporter's own fix (from line {where} to the next heading) is not read as the "
+            "reproduction: its code and pip lines are what cured the error"
+        )
     return Parts(
         reporter=_form_fields("\n".join(mine)),
         with_quotes=_form_fields("\n".join(quoted)),
         comments=comments,
         notes=notes,
     )
+
+
+def _unquoted(line: str) -> str:
+    return re.sub(r"^\s*>\s?", "", line) if _quoted(line) else line
 
 
 def _quoted(line: str) -> bool:
@@ -292,6 +312,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         code_links=links,
         hosted=hosted.hosted_on(parts.reporter),
         resolved_on=dates.resolved_on(parts.reporter),
+        latest=latest_named(readable),
         notes=(*parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
         no_code=code.no_code,
     )

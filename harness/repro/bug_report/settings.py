@@ -139,10 +139,18 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     A traceback cut short before its last line still names the type in IPython's header;
     its message is then taken where the report quotes it (`SomeError: message` anywhere, or
     a quoted string after "shows", "says", "error"...), else left empty: a type-only claim."""
-    last = tracebacks.claimed(tracebacks.parse(text))
+    parsed = tracebacks.parse(text)
+    last = tracebacks.claimed(parsed)
     if last is not None and last.source != "header":
         return last
-    found = [_standalone(text), _inline(text), _from_title(title), _in_prose(text)]
+    # A chained traceback cut before its last exception: the errors it handled on the way
+    # are not the one the reporter got, which only the report's words can give.
+    handled = {(e.type, e.message) for e in tracebacks.superseded(parsed)}
+    found = [
+        c
+        for c in (_standalone(text), _inline(text), _from_title(title), _in_prose(text))
+        if c is None or (c.type, c.message) not in handled
+    ]
     if last is None:
         return next((c for c in found if c is not None), None)
     candidates = [*found, _in_sentence(text, last.short_type)]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
-from harness.repro.bug_report.tracebacks import Traceback
+from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
 
@@ -111,6 +112,69 @@ def _imported_module(tracebacks: list[Traceback]) -> str | None:
     return None
 
 
+_RAISE = re.compile(r"^\s*raise\b")
+
+
+def _own_frame(tracebacks: list[Traceback]) -> Frame | None:
+    """The innermost frame of the reporter's own code. In a chained traceback whose last
+    part ends at a `raise` of the reporter's (`raise RuntimeError(...) from e`), the code
+    gave up there, and run alone that line would raise by itself: the call that failed is
+    in the part it was handling."""
+    for traceback in reversed(tracebacks):
+        own = [f for f in traceback.frames if f.kind == "user" and f.lines]
+        if own and traceback.chained and _RAISE.match(own[-1].lines[0]):
+            continue
+        if own:
+            return own[-1]
+    return None
+
+
+# `Cell In[5]` (IPython 8.4 on; `Input In [5]` before it); older IPython's
+# `<ipython-input-5-9a7e...>`, Colab's as a Markdown link to it.
+_CELL_NUMBER = re.compile(r"^(?:Cell|Input) In\s*\[(?P<n>\d+)\]|<ipython-input-(?P<old>\d+)-")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarlierCells:
+    """What cells run before the outer one define, as its traceback shows them."""
+
+    code: str = ""  # their definitions, in the order the cells ran
+    labels: tuple[str, ...] = ()  # those cells ("In[3]")
+    cut: tuple[str, ...] = ()  # cells shown only in part (cut inside a body), left out
+
+
+def _earlier_cells(outer: Frame, frames: list[Frame]) -> EarlierCells:
+    """The definitions that cells run before `outer` show in its traceback (`Cell In[5]`
+    calling `run`, which `Cell In[3]` defined): the outer cell alone would only raise
+    NameError. A cell whose lines shown are not whole statements is left out, and named."""
+    if _CELL_NUMBER.search(outer.file) is None:
+        return EarlierCells()
+    seen = {outer.file}
+    found: list[tuple[int, str, str]] = []
+    cut: list[str] = []
+    defines = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.Import)
+    for frame in frames:
+        match = _CELL_NUMBER.search(frame.file)
+        if frame.kind != "cell" or match is None or frame.file in seen:
+            continue
+        seen.add(frame.file)
+        label = f"In[{match['n'] or match['old']}]"
+        text = "\n".join(line for line in frame.lines if not MAGIC_CALL.match(line))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            cut.append(label)
+            continue
+        if tree.body and all(isinstance(node, (*defines, ast.ImportFrom)) for node in tree.body):
+            found.append((int(match["n"] or match["old"]), text, label))
+    found.sort()
+    return EarlierCells(
+        code="\n".join(text for _, text, _ in found),
+        labels=tuple(label for _, _, label in found),
+        cut=tuple(cut),
+    )
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -121,6 +185,12 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         cell = next(f for f in frames if f.kind == "cell")
         lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
         code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
+        earlier = _earlier_cells(cell, frames)
+        if earlier.code:
+            code = f"{earlier.code}\n{code}"
+            how += f", after what {' and '.join(earlier.labels)} defined (its lines shown)"
+        if earlier.cut:
+            how += f" ({' and '.join(earlier.cut)}, which it calls, is shown only in part)"
     elif tested := [f for f in frames if f.pytest and f.kind == "user"]:
         # pytest's first frame of the reporter's is the test; a collection error starts in
         # pytest's own frames, then the test module's.
@@ -131,8 +201,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         how = f"the lines of the {what} in the reporter's `{test.file}`, as pytest shows them"
         if re.search(r"\bself\.", code):
             how += " (a test class's method: the report does not show the class behind `self`)"
-    elif any(f.kind == "user" for f in frames):
-        user = [f for f in frames if f.kind == "user"][-1]
+    elif (user := _own_frame(tracebacks)) is not None:
         code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
         if code.rstrip().endswith(":"):
             # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from harness.repro.bug_report import keras_messages, pytest_output
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
+from harness.repro.bug_report.pasted_lines import FENCE_LINE, readable
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -29,16 +30,25 @@ _CELL_FRAME = re.compile(
     r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
 )
 _NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
+# The base class itself too: `Exception: URL fetch failure on ...` (keras.utils.get_file).
 ERROR_LINE = re.compile(
-    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration))"
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration)|Exception)"
     r"(?::\s?(?P<msg>.*))?$"
 )
 # Installed code: site-packages, a Python's own lib, or any tree under a `pythonX.Y` directory
 # (Colab's `/tensorflow-1.15.2/python3.7/tensorflow_core/...`).
+# A console script pip wrote for an installed package's entry point is installed code too:
+# `.../envs/x/bin/tool` (no extension), Windows' `...\\Scripts\\tool-script.py`.
 _LIBRARY = re.compile(
     r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]"
-    r"|[\\/]python\d\.\d+[\\/]",
+    r"|[\\/]python\d\.\d+[\\/]"
+    r"|[\\/]bin[\\/][\w-]+$|[\\/]Scripts[\\/](?:[\w-]+-script\.pyw?|[\w-]+)$",
     re.IGNORECASE,
+)
+# Between the parts of a chained traceback: the part after it was raised last.
+_CHAIN = re.compile(
+    r"^\s*(?:During handling of the above exception, another exception occurred"
+    r"|The above exception was the direct cause of the following exception)\s*:?\s*$"
 )
 # IPython's header names the exception even when the paste is cut before its last line:
 # `ModuleNotFoundError                       Traceback (most recent call last)`.
@@ -65,6 +75,9 @@ class Traceback:
 
     frames: tuple[Frame, ...]
     error: ReportedError | None
+    # Raised while handling the one before ("During handling of the above exception, another
+    # exception occurred:", "The above exception was the direct cause of ...").
+    chained: bool = False
 
 
 def parse(text: str) -> list[Traceback]:
@@ -74,19 +87,23 @@ def parse(text: str) -> list[Traceback]:
     frames: list[Frame] = []
     inside = False
     header: str | None = None  # the type IPython's header names
-    lines = _readable(text)
+    lines = readable(text)
     index = 0
+    chain_said = chained = False
 
     def cut_short() -> Traceback:
         error = None if header is None else ReportedError(type=header, message="", source="header")
-        return Traceback(frames=tuple(frames), error=error)
+        return Traceback(frames=tuple(frames), error=error, chained=chained)
 
     while index < len(lines):
         line = lines[index]
+        if _CHAIN.match(line):
+            chain_said = True
         if _HEADER in line:
             if inside and (frames or header):
                 found.append(cut_short())
             inside, frames = True, []
+            chained, chain_said = chain_said and bool(found), False
             typed = _TYPED_HEADER.match(line)
             header = typed["type"] if typed else None
             index += 1
@@ -104,27 +121,35 @@ def parse(text: str) -> list[Traceback]:
             frames.append(_python_frame(frame, lines, index))
             index += 1
             continue
-        cell = _CELL_FRAME.match(line) if inside or _headless_library(lines, index) else None
-        if cell:
-            inside = True
-            notebook_frame, index = _notebook_frame(cell, lines, index)
+        notebook = _notebook_step(lines, index, inside=inside)
+        if notebook is not None:
+            notebook_frame, index = notebook
             frames.append(notebook_frame)
-            continue
-        if not inside and _headless_cell(lines, index):
-            # A notebook frame pasted without its header or its file line: numbered lines
-            # with an arrow (`---> 20 x = keras.applications`), then the error.
-            numbered, index = _numbered(lines, index)
-            frames.append(Frame(file="cell", lines=numbered, kind="cell"))
             inside = True
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
-            found.append(Traceback(frames=tuple(frames), error=_error(error, lines, index)))
-            inside, frames, header = False, [], None
+            raised = _error(error, lines, index)
+            found.append(Traceback(frames=tuple(frames), error=raised, chained=chained))
+            inside, frames, header, chained = False, [], None, False
         index += 1
     if inside and (frames or header):
         found.append(cut_short())
     return found
+
+
+def _notebook_step(lines: list[str], index: int, *, inside: bool) -> tuple[Frame, int] | None:
+    """The IPython frame starting at `index`, if one does, and the index after it."""
+    line = lines[index]
+    cell = _CELL_FRAME.match(line) if inside or _headless_library(lines, index) else None
+    if cell:
+        return _notebook_frame(cell, lines, index)
+    if not inside and _headless_cell(lines, index):
+        # A notebook frame pasted without its header or its file line: numbered lines
+        # with an arrow (`---> 20 x = keras.applications`), then the error.
+        numbered, after = _numbered(lines, index)
+        return Frame(file="cell", lines=numbered, kind="cell"), after
+    return None
 
 
 def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[Frame, int]:
@@ -133,8 +158,9 @@ def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[
     path = cell["path"] or cell["old"] or ""
     library = bool(path) and bool(_LIBRARY.search(path))
     line = lines[index]
+    numbered_cell = re.match(r"Cell In\s*\[\d*\]", line)
     frame = Frame(
-        file=path or "cell",
+        file=path or (numbered_cell[0] if numbered_cell else "cell"),
         lines=numbered,
         kind="library" if library else "cell",
         module_level=" in " not in line or " in <module>" in line,
@@ -148,14 +174,6 @@ def _error(error: re.Match[str], lines: list[str], index: int) -> ReportedError:
     if keras_messages.is_wrapped(message):
         message = keras_messages.inner(_wrapped_message(lines, index))
     return ReportedError(type=error["type"], message=message)
-
-
-def _readable(text: str) -> list[str]:
-    """The text's lines as a traceback is read: Markdown quotes and indented blocks undone."""
-    raw = text.splitlines()
-    # pytest marks a frame's failing line with `>` at the margin, not a Markdown quote.
-    tested = any(pytest_output.ERROR.match(line) for line in raw)
-    return without_block_indent([_unquote(line, pytest=tested) for line in raw])
 
 
 def _python_frame(frame: re.Match[str], lines: list[str], index: int) -> Frame:
@@ -256,7 +274,7 @@ def _wrapped_message(lines: list[str], index: int) -> str:
     for line in lines[index + 1 : index + 40]:
         if re.match(r"^\s*Arguments received by ", line):
             return "\n".join(message)
-        if _FENCE_LINE.match(line) or _HEADER in line:
+        if FENCE_LINE.match(line) or _HEADER in line:
             break
         message.append(line)
     return message[0]
@@ -312,39 +330,6 @@ def _headless_cell(lines: list[str], index: int) -> bool:
     return False
 
 
-_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
-
-
-def without_block_indent(lines: list[str]) -> list[str]:
-    """`lines` with Markdown's indented code blocks (four spaces, after a blank line, outside
-    a fence) moved back to the margin: a traceback pasted that way is the same traceback, its
-    exception line and notebook frames at the margin as the reader expects them."""
-    out: list[str] = []
-    fenced = False
-    in_block = False
-    for line in lines:
-        if _FENCE_LINE.match(line):
-            fenced, in_block = not fenced, False
-        elif not fenced:
-            if not line.strip():
-                out.append(line)
-                continue
-            indented = line.startswith("    ") or line.startswith("\t")
-            starts = indented and (not out or not out[-1].strip())
-            in_block = indented and (in_block or starts)
-        margin = 0 if fenced or not in_block else 1 if line.startswith("\t") else 4
-        out.append(line[margin:])
-    return out
-
-
-def _unquote(line: str, *, pytest: bool = False) -> str:
-    stripped = line.lstrip()
-    quoted = stripped.startswith(">") and not stripped.startswith(">>>")
-    if pytest and pytest_output.MARKED.match(line):
-        return line
-    return re.sub(r"^\s*>\s?", "", line) if quoted else line
-
-
 def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
     """A notebook frame's numbered source lines, up to and including the arrow's; and past
     it, the lines that finish the statement the arrow points at (`----> 3 model.fit(x,` then
@@ -383,9 +368,25 @@ def _kind(file: str) -> str:
     return "library" if _LIBRARY.search(file) or file.startswith("<") else "user"
 
 
+def superseded(tracebacks: list[Traceback]) -> tuple[ReportedError, ...]:
+    """The errors of a chained traceback whose last part is cut before its exception line:
+    they were handled, and another exception, which the paste does not show, was raised."""
+    if not tracebacks or tracebacks[-1].error is not None or not tracebacks[-1].chained:
+        return ()
+    earlier: list[ReportedError] = []
+    for traceback in reversed(tracebacks[:-1]):
+        if traceback.error is not None:
+            earlier.append(traceback.error)
+        if not traceback.chained:
+            break
+    return tuple(earlier)
+
+
 def claimed(tracebacks: list[Traceback]) -> ReportedError | None:
     """What the user saw last: the exception line of the last traceback that shows one (a
     traceback cut short gives only the type its IPython header names, message empty)."""
+    if superseded(tracebacks):
+        return None
     for traceback in reversed(tracebacks):
         if traceback.error is not None:
             return traceback.error

@@ -44,6 +44,14 @@ _FILE_SUBJECT = re.compile(
     r"\b(?:model|file|weights|checkpoint|savedmodel|h5|hdf5|artifact)s?\b|\.(?:h5|keras|pb|hdf5)\b",
     re.IGNORECASE,
 )
+# A file named with the version that made it, without a verb: "the weights by keras 2.9.0",
+# "model.h5 (by keras 2.9.0)", "my model from TF 2.10" (the noun right before: "the Model
+# class from keras 3" names where a class comes from, not a file's history).
+_FILE_BY = re.compile(
+    r"(?:\b(?:model|weights|checkpoint|savedmodel|h5|hdf5|file)s?\b|\.(?:h5|keras|pb|hdf5)\b)"
+    r"\s*\(?\s*(?:by|from)\s+" + _THE + _MENTIONS,
+    re.IGNORECASE,
+)
 # Another version than the failing one: one that works, the one upgraded from, the one a
 # downgrade goes back to.
 _OTHER = re.compile(
@@ -157,6 +165,7 @@ def roles(text: str) -> Roles:
             if not _FILE_SUBJECT.search(text, sentence_start, match.start()):
                 continue
         artifact.append(match.span("mentions"))
+    artifact += [match.span("mentions") for match in _FILE_BY.finditer(text)]
     working = [
         match
         for match in _OTHER.finditer(text)
@@ -213,5 +222,16 @@ _LOCATION_FIELD = re.compile(
 
 
 def without_locations(text: str) -> str:
-    """`text` with the values of fields that name a file's place blanked (lengths kept)."""
-    return _LOCATION_FIELD.sub(lambda m: m["label"] + " " * len(m["value"]), text)
+    """`text` with the values of fields that name a file's place blanked (lengths kept). A
+    place inside an install (`pip show`'s `Location: .../python3.10/site-packages`) is the
+    environment's, and kept: its path names the Python."""
+
+    def blanked(match: re.Match[str]) -> str:
+        if _INSTALLED_PLACE.search(match["value"]):
+            return match[0]
+        return match["label"] + " " * len(match["value"])
+
+    return _LOCATION_FIELD.sub(blanked, text)
+
+
+_INSTALLED_PLACE = re.compile(r"[\\/](?:site|dist)-packages\b", re.IGNORECASE)

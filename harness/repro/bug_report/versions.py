@@ -39,15 +39,20 @@ _LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:
 _ALIAS_WORDS = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)
 )
+# "version" as reports also type it ("tensorflow verison 2.6.0", "numpy vesion 1.19.5").
+_VERSION_WORD = r"(?:version|verison|vesion|verion|versoin|vresion|varsion)"
 _PROSE = re.compile(
     r"(?<![\w.\-/\\])(?P<name>" + _ALIAS_WORDS + r")(?![\w-])"
     # then "version", "version (use command below)" or "version I am using is"
-    r"(?:\s*\(?\s*version\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
+    r"(?:\s*\(?\s*"
+    + _VERSION_WORD
+    + r"\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
     # an old template's field: "TensorFlow version and how it was installed (source or binary)"
     r"(?:\s*and\s+how\s+it\s+was\s+installed\s*(?:\([^)\n]*\))?)?)?"
-    r"[ \t]*(?:[:=]+|\bis\b|\bwas\b|\bv\b)?[ \t]*\(?[ \t]*['\"`]?"
-    + _VERSION
-    + r"(?:\.[x*])?(?!\w|\.\w)",
+    # a separator: "keras: 2.6.0", "keras = 2.6.0", "keras - 2.6.0", "Keras version- 2.6.0" (a
+    # dash before a dotted version; "keras-2.6.0" is read as a distribution's file name)
+    r"[ \t]*(?:[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b)?"
+    r"[ \t]*\(?[ \t]*['\"`]?" + _VERSION + r"(?:\.[x*])?(?!\w|\.\w)",
     re.IGNORECASE,
 )
 # A name and its version written together: "tf2.0.0", "TF2.16", "keras2.4.3" (a dot required:
@@ -57,9 +62,33 @@ _GLUED = re.compile(
     r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])",  # ASCII: "用tf2.0.0出现" is glued to words, not a name
     re.IGNORECASE,
 )
+# A distribution's name and version joined by a dash, as sdist and wheel names spell them
+# without their extension: "tensorflow-2.15.0", "keras-3.3.3", "tf-nightly-2.7.0.dev20210806".
+# A dot is required ("keras-3" is no release). pip's own lines that name releases this way
+# ("Successfully uninstalled keras-2.15.0", "Uninstalling ...") are read elsewhere or not at all.
+_DASHED = re.compile(
+    r"(?<![\w.\-/\\])(?P<name>"
+    + _ALIAS_WORDS
+    + r"|tf-nightly|keras-nightly)-"
+    + r"(?P<version>\d+\.\d+(?:\.\d+){0,2}(?:(?:rc|\.dev|\.post)\d+)?)"
+    r"(?![\w-]|\.\w)",
+    re.IGNORECASE,
+)
+_PIP_OUTPUT_LINE = re.compile(
+    r"^\W*(?:Successfully|Uninstalling|Attempting|Found existing|Installing collected|"
+    r"Collecting|Downloading|Requirement already|Using cached|Building|Created wheel|Stored)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 # `git describe` output before the release it built, as TensorFlow's template asks for it
 # (`tf.version.GIT_VERSION, tf.version.VERSION`): "v2.16.1-19-g810f233968c 2.16.2" is 2.16.2.
 _GIT_DESCRIBE = re.compile(r"\bv\d+\.\d+\.\d+(?:-rc\d+)?-\d+-g[0-9a-f]{7,40}[ \t]+(?=v?\d)")
+# `pip show NAME`'s first two fields: "Name: tensorflow" then "Version: 2.15.0".
+_PIP_SHOW = re.compile(
+    r"^[ \t]*Name:[ \t]*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)[ \t]*\n[ \t]*Version:[ \t]*"
+    + _VERSION
+    + r"[ \t]*$",
+    re.MULTILINE,
+)
 _INSTALLED = re.compile(r"Successfully installed\s+(?P<list>.+)$", re.MULTILINE)
 _SATISFIED = re.compile(
     r"Requirement already satisfied:\s*(?P<name>[A-Za-z0-9][\w.-]*)[^\n]*?\((?P<version>\d[\w.]*)\)"
@@ -161,6 +190,8 @@ def _pins(
             pins[key] = Pin(name=key, version=version, source=source)
 
     _listings(readable, add)
+    for match in _PIP_SHOW.finditer(readable):
+        add(match["name"], match[2], f"`pip show`: Name: {match['name']}, Version: {match[2]}")
     for wheel in wheels(readable):
         pin = add if wheel.where is None else partial(from_pip, where=wheel.where)
         pin(wheel.name, wheel.version, f"wheel `{wheel.file}`")
@@ -191,6 +222,11 @@ def _from_prose(
     said = [
         *((m["name"], m[2], " ".join(m[0].split()), m.start()) for m in _PROSE.finditer(prose)),
         *((m["name"], m["version"], m[0], m.start()) for m in _GLUED.finditer(prose)),
+        *(
+            (m["name"], m["version"], m[0], m.start())
+            for m in _DASHED.finditer(prose)
+            if not _PIP_OUTPUT_LINE.match(prose, prose.rfind("\n", 0, m.start()) + 1)
+        ),
     ]
     found = version_roles.roles(prose)
     said += [(name, version, words, -1) for name, version, words in found.targets]
@@ -198,7 +234,9 @@ def _from_prose(
     for name, version, words, position in said:
         role = found.of(position)
         if role == "artifact":
-            notes.append(f'{canonical(name)} {version} not pinned: "{words}" is a file\'s')
+            note = f'{canonical(name)} {version} not pinned: "{words}" is a file\'s'
+            if note not in notes:
+                notes.append(note)
         elif role == "requirement":
             note = f'{canonical(name)} {version} not pinned: "{words}" states a requirement'
             if note not in notes:

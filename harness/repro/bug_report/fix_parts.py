@@ -1,0 +1,63 @@
+"""The part of a report where the reporter tells their own fix: "Solution:", "**Fix**",
+"EDIT: solved by ...", "I changed `X` to `Y` and it works now", "After pip install
+keras==2.6.0 this problem is resolved".
+
+Its code is the code that works and its `pip install` lines the upgrade that cured it: read as
+the reproduction, they would run the fix instead of the failure. Such a part runs from its
+marker to the next heading (a template's next section) or the end of the reporter's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A heading or a bold label that opens the fix: "## Solution", "**Fix:**", "Workaround: ...".
+_FIX_LABEL = re.compile(
+    r"^\s*(?:#{1,6}\s*|[-*]\s+)?(?:\*\*|__)?\s*(?:my\s+|the\s+|possible\s+|suggested\s+)?"
+    r"(?:solution|solved|fix|fixed|workaround|resolution|resolved|how\s+i\s+(?:fixed|solved)\s+it)"
+    r"\s*(?:\*\*|__)?\s*(?:[:：]|\bby\b|(?:\*\*|__)?\s*$)",
+    re.IGNORECASE,
+)
+# "EDIT: solved by ...", "UPDATE 2: fixed it with", "Edit - the workaround is ...".
+_EDIT_FIXED = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:edit|update|edited|updated)\s*\d*\s*(?:\*\*|__)?\s*"
+    r"[:：-]\s*(?:\*\*|__)?[^\n]{0,40}?\b(?:solved|fixed|resolved|workaround|solution)\b",
+    re.IGNORECASE,
+)
+# "I changed `X` to `Y` and it works", "I replaced A with B, which solved it".
+_CHANGED = re.compile(
+    r"^\s*(?:so\s+|then\s+)?I\s+(?:changed|replaced|switched|swapped)\b[^\n]*\b(?:to|with)\b"
+    r"[^\n]*\b(?:works?|worked|working|solved|fixed|resolved|fixes)\b",
+    re.IGNORECASE,
+)
+# "After pip install keras==2.6.0 this problem is resolved", "downgrading to numpy 1.26 fixed
+# it": an action, then the words that say it cured the error (and no "but" after them).
+_FIXED_BY = re.compile(
+    r"\b(?:pip3?\s+install|install(?:ed|ing)?|upgrad\w*|downgrad\w*|chang\w*|replac\w*|"
+    r"switch\w*|setting|pinn\w*)\b[^\n]*?"
+    r"(?:\b(?:is|was|got|has\s+been|gets)\s+(?:resolved|solved|fixed)\b"
+    r"|\b(?:fixe[sd]|solve[sd]|resolve[sd])\s+(?:it|this|that|the\s+(?:problem|issue|error))\b"
+    r"|\b(?:works?|worked)\s+now\b|\bnow\s+works?\b)",
+    re.IGNORECASE,
+)
+_BUT = re.compile(r"\b(?:but|however|although|though|except|still)\b", re.IGNORECASE)
+_NOT_WORKING = re.compile(r"(?:\bnot|n't|\bnever|\bstill)\s+(?:\w+\s+)?(?:work|solve|fix)", re.I)
+# A heading or a bold line alone: where a template's next section starts.
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S|(?:\*\*|__)[^*_\n]+(?:\*\*|__)\s*:?\s*$)")
+
+
+def opens_fix(line: str) -> bool:
+    """Whether `line` (outside code) starts the reporter's own fix."""
+    if _FIX_LABEL.match(line):
+        return True
+    if _NOT_WORKING.search(line):
+        return False  # "EDIT: still not fixed", "I changed X to Y but it doesn't work"
+    if _EDIT_FIXED.match(line) or _CHANGED.match(line):
+        return True
+    fixed = _FIXED_BY.search(line)
+    return fixed is not None and not _BUT.search(line, fixed.start())
+
+
+def next_section(line: str) -> bool:
+    """Whether `line` (outside code) is a heading that ends a fix part."""
+    return bool(_HEADING.match(line)) and not opens_fix(line)
