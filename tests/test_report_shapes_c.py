@@ -60,14 +60,14 @@ def test_a_backend_shown_that_is_not_keras_s_default_is_installed_and_set() -> N
     assert "the report shows Keras 2.1.2 on Theano, not its default TensorFlow" in assumed
 
 
-def test_no_backend_is_added_where_the_report_installs_one_or_keras_needs_none() -> None:
+def test_no_backend_is_added_where_the_report_installs_one() -> None:
     text = "Python 3.6\n$ pip install keras==2.2.4 tensorflow-gpu==1.12.0\n" + OLD_CODE
     steps, _, _ = resolved(text, "2018-11-20")
     assert steps == ("keras==2.2.4 tensorflow-gpu==1.12.0",)
     steps, _, _ = resolved("Keras 2.11.0, TensorFlow 2.11.0\n" + OLD_CODE, "2023-01-10")
     assert steps == ("keras==2.11.0 tensorflow==2.11.0",)
-    steps, _, _ = resolved("Keras 3.3.3\n" + OLD_CODE, "2024-05-01")
-    assert steps == ("keras==3.3.3",)
+    steps, _, _ = resolved("Keras 3.3.3, torch 2.3.0\n" + OLD_CODE, "2024-05-01")
+    assert steps == ("keras==3.3.3 torch==2.3.0",)
 
 
 def test_python_2_is_read_from_paths_prose_and_sys_version() -> None:

@@ -97,11 +97,12 @@ def test_standalone_keras_2_gets_the_tensorflow_of_its_minor() -> None:
     _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + KERAS_2_CODE, "2023-04-18")
     assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
     assert "TensorFlow 2.11 is the one that requires Keras 2.11" in assumed
-    # A TensorFlow the report installs is left as it is; Keras 3 and Keras < 2.6 are not this.
+    # A TensorFlow the report installs is left as it is; Keras 3 gets the TensorFlow that
+    # fits it (tests/test_repro_real_shapes.py), not one of its own minor.
     _, steps, _ = resolved("keras 2.11.0, tensorflow-cpu 2.11.0\n" + KERAS_2_CODE, "2023-04-18")
     assert steps == ("keras==2.11.0 tensorflow-cpu==2.11.0",)
     _, steps, _ = resolved("keras 3.1.0\n" + KERAS_2_CODE, "2024-04-18")
-    assert steps == ("keras==3.1.0",)
+    assert steps == ("keras==3.1.0 tensorflow==2.16.1",)
 
 
 def test_an_open_package_fits_what_it_requires_of_the_pinned_ones() -> None:

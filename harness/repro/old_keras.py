@@ -13,11 +13,18 @@ Keras 2.6 to 2.15 is tf.keras's code in a package of its own: it imports TensorF
 declares no requirement at all (their wheels' METADATA has no Requires-Dist), while each
 TensorFlow 2.6-2.15 requires the Keras of its own minor. A report that names one of them and
 no TensorFlow had the TensorFlow of that minor: it is added, the newest patch by the date.
+
+Keras 3 requires no backend either (its wheels' Requires-Dist names none of TensorFlow, JAX or
+PyTorch) and imports TensorFlow, its default, unless KERAS_BACKEND or keras.json says another.
+A report against Keras 3 whose error is not that backend missing had it installed: TensorFlow
+is added, as of the date, unless the report sets another backend (whose package the variable's
+own rule adds) or installs one.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -77,7 +84,7 @@ def backend_wanted(
     report's error is that the backend is missing, said in `assumed`)."""
     keras = _keras(exact)
     if keras is None:
-        return _tensorflow_of_its_minor(exact)
+        return _tensorflow_of_its_minor(exact) or _backend_of_keras_3(exact, extraction, assumed)
     backend, why, said = _chosen(keras, extraction)
     provided = _PROVIDES[backend] if said else tuple(p for ps in _PROVIDES.values() for p in ps)
     if any(name in exact for name in provided):
@@ -117,6 +124,56 @@ def _tensorflow_of_its_minor(exact: dict[str, str]) -> Wanted | None:
         why=f"Keras {keras} imports TensorFlow and requires none; TensorFlow {minor} is the one "
         f"that requires Keras {minor}",
     )
+
+
+# What provides each Keras 3 backend's import; the numpy and openvino backends import JAX's
+# or their own package, and a report that sets one of them is left as it is.
+_KERAS_3_BACKENDS = (*_PROVIDES["tensorflow"], "jax", "jaxlib", "torch")
+
+
+def _backend_of_keras_3(
+    exact: dict[str, str], extraction: Extraction, assumed: list[str]
+) -> Wanted | None:
+    """TensorFlow, Keras 3's default backend, for a Keras 3 installed without any backend
+    and a report that sets none, unless the report's error is that TensorFlow is missing."""
+    try:
+        keras = Version(exact["keras"]) if "keras" in exact else None
+    except InvalidVersion:
+        return None
+    if keras is None or keras < _KERAS_3 or any(name in exact for name in _KERAS_3_BACKENDS):
+        return None
+    setting = extraction.env.get("KERAS_BACKEND") or (extraction.keras_json or {}).get("backend")
+    if setting not in (None, "tensorflow"):
+        return None
+    error = extraction.reported_error
+    if error is not None and error.missing_module == "tensorflow":
+        assumed.append(
+            f"tensorflow not installed beside Keras {keras}: the report's error is that it is "
+            "missing"
+        )
+        return None
+    return Wanted(
+        name="tensorflow",
+        version="",
+        exact=False,
+        why=f"Keras {keras} runs on a backend installed beside it and requires none: the "
+        "report sets none and its error is not that one is missing; TensorFlow is Keras 3's "
+        "default",
+    )
+
+
+def keras_kept(wanted: dict[str, Wanted], exact: dict[str, str]) -> dict[str, Wanted]:
+    """Keras left open and settled to a Keras 3, kept in its major when TensorFlow is added
+    beside it: open packages are settled brought-after-bringer, and TensorFlow before 2.16
+    brings Keras 2, so the backend added for a Keras 3 would otherwise turn it into one."""
+    keras = wanted.get("keras")
+    if keras is None or keras.version or "keras" not in exact:
+        return {}
+    try:
+        major = Version(exact["keras"]).major
+    except InvalidVersion:
+        return {}
+    return {"keras": replace(keras, version=str(major))} if major >= _KERAS_3.major else {}
 
 
 def keras_of_the_layout(wanted: dict[str, Wanted], extraction: Extraction) -> Wanted | None:

@@ -244,6 +244,7 @@ def _environment(
         # Resolved again with the backend: it may narrow the Python (TensorFlow 1.x has no
         # wheels for 3.8 and later).
         wanted[backend.name] = backend
+        wanted.update(old_keras.keras_kept(wanted, found.exact))
         found = settle(wanted, index, day=day, python=python_said)
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
