@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 
 from harness.repro.bug_report.parse import extract
-from harness.repro.reproduce import same_message
+from harness.repro.claim_match import same_message
 from harness.repro.request import Flags, resolve
 from tests.pypi_fake import recorded_index, request_as_of
 

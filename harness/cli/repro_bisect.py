@@ -21,6 +21,7 @@ from harness.pypi import PackageIndex
 from harness.repro.bisection import Observation, candidates, parse_range, search, side_by_side
 from harness.repro.github import IssueReference, api_root, fetch_issue
 from harness.repro.github import https_fetch as github_fetch
+from harness.repro.installed import read_freeze
 from harness.repro.report_source import read_report
 from harness.repro.reproduce import (
     claim_of,
@@ -245,7 +246,14 @@ def repro(  # click passes every option by keyword
             resolver=resolver,
         )
     text = markdown(
-        request, matrix, outcomes, variants, run_dir=run_dir, note=note, label=source.label
+        request,
+        matrix,
+        outcomes,
+        variants,
+        run_dir=run_dir,
+        note=note,
+        label=source.label,
+        installed=read_freeze(run_dir, request.python, outcomes[0].environment),
     )
     write_atomic(run_dir / "repro.md", text)
     click.echo(text)
