@@ -278,7 +278,7 @@ def _dated_index(uploads: dict[str, dict[str, str]]) -> PackageIndex:
                     "upload_time_iso_8601": f"{day}T12:00:00Z",
                 }
             ]
-            for version, day in uploads[name].items()
+            for version, day in uploads.get(name, {}).items()
         }
         return json.dumps({"releases": releases}).encode()
 

@@ -65,9 +65,9 @@ def test_no_backend_is_added_where_the_report_installs_one() -> None:
     steps, _, _ = resolved(text, "2018-11-20")
     assert steps == ("keras==2.2.4 tensorflow-gpu==1.12.0",)
     steps, _, _ = resolved("Keras 2.11.0, TensorFlow 2.11.0\n" + OLD_CODE, "2023-01-10")
-    assert steps == ("keras==2.11.0 tensorflow==2.11.0",)
+    assert steps == ("keras==2.11.0 tensorflow==2.11.0 numpy==1.24.1",)
     steps, _, _ = resolved("Keras 3.3.3, torch 2.3.0\n" + OLD_CODE, "2024-05-01")
-    assert steps == ("keras==3.3.3 torch==2.3.0",)
+    assert steps == ("keras==3.3.3 torch==2.3.0 numpy==1.26.4",)
 
 
 def test_python_2_is_read_from_paths_prose_and_sys_version() -> None:

@@ -208,7 +208,7 @@ def test_keras_3_named_without_a_backend_gets_tensorflow_its_default() -> None:
 def test_keras_3_keeps_its_backend_missing_where_that_is_the_report() -> None:
     text = KERAS_3_ONLY + "\n```\nModuleNotFoundError: No module named 'tensorflow'\n```\n"
     request = request_as_of(text, "2024-05-01")
-    assert request.steps == ("keras==3.3.3",)
+    assert request.steps == ("keras==3.3.3 numpy==1.26.4",)
     assert any(
         said.startswith("tensorflow not installed beside Keras 3.3.3") for said in request.assumed
     )
@@ -222,10 +222,12 @@ def test_keras_3_on_another_backend_gets_that_one_not_tensorflow() -> None:
 
 def test_an_open_keras_3_stays_keras_3_beside_the_tensorflow_added_for_it() -> None:
     # December 2023: Keras 3 was out, and TensorFlow 2.15 (which requires Keras 2.15) the
-    # newest; the reporter's Keras 3 went over it, as a second step.
+    # newest; TensorFlow settled first would bring Keras 2 back.
     text = "```\nAttributeError: module 'keras.utils' has no attribute 'stack_utils'\n```\n"
     request = request_as_of(text, "2023-12-20")
-    assert request.steps == ("tensorflow==2.15.0.post1", "keras==3.0.1")
+    pins = dict(word.split("==") for step in request.steps for word in step.split())
+    assert pins["keras"] == "3.0.1"
+    assert "tensorflow" in pins
 
 
 # -- the written report ---------------------------------------------------------------------
@@ -317,3 +319,33 @@ def test_the_report_lists_the_libraries_its_steps_install(tmp_path: Path) -> Non
         note=None,
     )
     assert "**Installed versions:** keras 3.6.0, numpy 2.1.3\n" in without
+
+
+# -- NumPy of the report's day --------------------------------------------------------------
+
+TF_CODE = "```python\nimport tensorflow as tf\nprint(tf.constant(1))\n```\n"
+
+
+def test_numpy_is_pinned_as_of_the_day_where_pip_would_bring_numpy_2() -> None:
+    # TensorFlow 2.11 requires numpy>=1.20 with no upper bound: pip today picks a NumPy 2,
+    # under which TensorFlow 2.11 cannot import. The report's day had NumPy 1.24.
+    request = request_as_of("TensorFlow 2.11.0, Python 3.10\n" + TF_CODE, "2023-01-20")
+    assert request.steps == ("tensorflow==2.11.0 numpy==1.24.1",)
+    assert any(
+        said.startswith("numpy 1.24.1: ") and "which allows NumPy 2, not out by 2023-01-20" in said
+        for said in request.assumed
+    ), request.assumed
+
+
+def test_numpy_is_left_to_pip_where_it_cannot_be_a_numpy_2() -> None:
+    # TensorFlow 2.15 requires numpy<2; a report after NumPy 2.0 may well have had it.
+    capped = request_as_of("TensorFlow 2.15.1, Python 3.11\n" + TF_CODE, "2024-04-01")
+    assert capped.steps == ("tensorflow==2.15.1",)
+    later = request_as_of("TensorFlow 2.17.0, Python 3.11\n" + TF_CODE, "2024-08-20")
+    assert later.steps == ("tensorflow==2.17.0",)
+
+
+def test_numpy_rides_in_the_reporter_s_own_step_that_brings_it() -> None:
+    text = "```\n$ pip install -q tensorflow==2.11.0\n```\n\n" + TF_CODE
+    request = request_as_of(text, "2023-01-20")
+    assert request.steps == ("tensorflow==2.11.0 numpy==1.24.1",)  # -q is noise, dropped

@@ -27,6 +27,7 @@ from harness.repro.bug_report.distributions import (
 )
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
+from harness.repro.numpy_of_its_day import numpy_wanted
 from harness.repro.pip_version import pip_for
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
@@ -246,6 +247,10 @@ def _environment(
         wanted[backend.name] = backend
         wanted.update(old_keras.keras_kept(wanted, found.exact))
         found = settle(wanted, index, day=day, python=python_said)
+    numpy = numpy_wanted(found.exact, wanted, index, day=day, python=found.python)
+    if numpy is not None:
+        wanted["numpy"] = numpy
+        found = settle(wanted, index, day=day, python=python_said)
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
     assumed.extend(found.assumed)
@@ -261,7 +266,8 @@ def _environment(
         )
     if steps:
         shown = {pin.name for pin in extraction.pins}
-        return python, pin_steps(steps, exact, assumed, shown=shown)
+        riders = frozenset({"numpy"} if numpy is not None else ())
+        return python, pin_steps(steps, exact, assumed, shown=shown, riders=riders)
     return python, order(exact, assumed)
 
 
