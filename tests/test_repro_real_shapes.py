@@ -12,17 +12,26 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from harness.pypi import PackageIndex
 from harness.repro.bug_report.model import ReportedError
+from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.shell import named_modules
 from harness.repro.claim_match import comparable, same_message
 from harness.repro.installed import freeze_versions, named_in, read_freeze
 from harness.repro.reproduce import REPORTED, Variant, claim_of, markdown
-from harness.repro.request import Request
+from harness.repro.request import Flags, Request, resolve
 from harness.repro.session import Setting, Setup, build_matrix
 from harness.repro.undefined_names import bound_names, never_defined
 from harness.repro.verdict import outcome_line, verdict
 from harness.results.outcome import Frame, Outcome, RaisedError
-from tests.pypi_fake import request_as_of
+from tests.pypi_fake import (
+    KERAS,
+    NO_REQUIREMENTS,
+    TENSORFLOW,
+    payload,
+    release_json,
+    request_as_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPET_FILE = "/keras-matrix/scenarios/snippet.py"
@@ -349,3 +358,51 @@ def test_numpy_rides_in_the_reporter_s_own_step_that_brings_it() -> None:
     text = "```\n$ pip install -q tensorflow==2.11.0\n```\n\n" + TF_CODE
     request = request_as_of(text, "2023-01-20")
     assert request.steps == ("tensorflow==2.11.0 numpy==1.24.1",)  # -q is noise, dropped
+
+
+# -- a library the report shows installed ---------------------------------------------------
+
+VOXEL_TRACEBACK = (
+    "```python\nimport voxel_nets\n```\n\n```\nTraceback (most recent call last):\n"
+    '  File "/home/kim/work/run.py", line 1, in <module>\n    import voxel_nets\n'
+    '  File "/home/kim/venv/lib/python3.11/site-packages/voxel_nets/blocks.py", line 2, '
+    "in <module>\n    from keras.src.legacy import backend\n"
+    "ModuleNotFoundError: No module named 'keras.src.legacy'\n```\n"
+)
+
+
+def _index_with_voxel_nets() -> PackageIndex:
+    """The fake PyPI of keras and tensorflow, and a voxel-nets 0.3.0 (wheel named as pip
+    names it, with an underscore)."""
+    known = {"keras": KERAS, "tensorflow": TENSORFLOW}
+    wheel = {"0.3.0": (">=3.9", "py3-none-any")}
+
+    def fetch(url: str) -> bytes:
+        if release_json(url):
+            return NO_REQUIREMENTS
+        name = url.rstrip("/").split("/")[-2]
+        return payload("voxel_nets", wheel) if name == "voxel-nets" else payload(name, known[name])
+
+    return PackageIndex(fetch)
+
+
+def test_a_library_the_traceback_shows_installed_is_installed_where_pypi_has_it() -> None:
+    index = _index_with_voxel_nets()
+    request = resolve(Path("r.md"), extract(VOXEL_TRACEBACK), Flags(), index)
+    assert "voxel-nets==0.3.0" in request.steps[0].split()
+    assert any(
+        "traceback shows `voxel_nets` installed (its files in site-packages)" in said
+        for said in request.assumed
+    )
+
+
+def test_a_library_pypi_does_not_have_stays_out_and_the_listing_says_so() -> None:
+    request = request_as_of(VOXEL_TRACEBACK, "2025-06-01")  # the recordings hold no voxel-nets
+    assert not any("voxel" in step for step in request.steps)
+    assert "voxel-nets not installed: imported, but not a known PyPI distribution" in (
+        request.assumed
+    )
+    # Imported but not shown installed (a module of the reporter's own): never looked up.
+    own = VOXEL_TRACEBACK.replace("site-packages/voxel_nets", "work/voxel_nets")
+    request = resolve(Path("r.md"), extract(own), Flags(), _index_with_voxel_nets())
+    assert not any("voxel" in step for step in request.steps)

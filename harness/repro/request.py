@@ -36,6 +36,7 @@ from harness.repro.resolution import (
     is_exact,
     settle,
 )
+from harness.repro.shown_installed import installed_elsewhere
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -221,7 +222,7 @@ def _environment(
     wanted = _named(extraction, extracted, assumed)
     layout = old_keras.keras_of_the_layout(wanted, extraction)
     wanted.update({"keras": layout} if layout else {})
-    wanted.update(_imported(extraction, wanted, assumed))
+    wanted.update(_imported(extraction, wanted, assumed, index))
     in_steps = {name for step in steps for name in step_pins(step)}
     wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)
     assumed.extend(stand_ins)
@@ -335,7 +336,10 @@ def _family_name(pin: Pin) -> bool:
 
 
 def _imported(
-    extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
+    extraction: Extraction,
+    wanted: dict[str, Wanted],
+    assumed: list[str],
+    index: PackageIndex | None,
 ) -> dict[str, Wanted]:
     """Packages the code imports, its traceback runs through or its backend setting needs,
     that the report never names, unless a named package brings them or the claimed error is
@@ -353,7 +357,8 @@ def _imported(
     backend = BACKEND_PACKAGES.get(setting)
     if backend:
         reasons.setdefault(backend, f"KERAS_BACKEND={setting} needs it")
-    for name, why in reasons.items():
+    for name, reason in reasons.items():
+        why = reason
         if name in wanted or name in brought:
             continue
         if missing is not None and name == distribution_of(missing):
@@ -363,8 +368,11 @@ def _imported(
             )
             continue
         if name not in KNOWN_DISTRIBUTIONS:
-            assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
-            continue
+            shown = installed_elsewhere(name, extraction.installed_modules, index)
+            if shown is None:
+                assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
+                continue
+            why = shown
         listed = next((pin for pin in extraction.listed if pin.name == name), None)
         if listed is not None:
             added[name] = Wanted(

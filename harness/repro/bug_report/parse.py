@@ -277,6 +277,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
+        installed_modules=tuple(report_tracebacks.installed_modules(tracebacks)),
         keras_layout=(
             ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
             if report_tracebacks.keras_2_13_layout(tracebacks)
