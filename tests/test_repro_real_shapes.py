@@ -406,3 +406,32 @@ def test_a_library_pypi_does_not_have_stays_out_and_the_listing_says_so() -> Non
     own = VOXEL_TRACEBACK.replace("site-packages/voxel_nets", "work/voxel_nets")
     request = resolve(Path("r.md"), extract(own), Flags(), _index_with_voxel_nets())
     assert not any("voxel" in step for step in request.steps)
+
+
+# -- what a library imported before it failed -----------------------------------------------
+
+LIBRARY_FRAME = """```
+File ~/miniconda3/envs/lab/lib/site-packages/face_nets/models.py:21
+     18 from keras.layers import Conv2D, Dense, \\
+     19     Flatten
+     20 from keras_applications.imagenet_utils import preprocess_input
+---> 21 from keras.utils import stack_utils
+
+ImportError: cannot import name 'stack_utils' from 'keras.utils
+```
+"""
+
+
+def test_what_a_library_imported_before_its_failing_line_was_installed() -> None:
+    found = extract("```python\nimport face_nets.models\n```\n\n" + LIBRARY_FRAME)
+    assert found.imported_before == ("keras", "keras-applications")
+    request = request_as_of(
+        "```python\nimport face_nets.models\n```\n\n" + LIBRARY_FRAME, "2025-06-01"
+    )
+    assert any(
+        said.startswith("keras-applications ") and "imported it before the failing line" in said
+        for said in request.assumed
+    ), request.assumed
+    # A frame that is not running a module's top level (a function's body) says nothing.
+    inside = LIBRARY_FRAME.replace("models.py:21", "models.py:21, in build()")
+    assert extract(inside).imported_before == ()

@@ -351,14 +351,17 @@ def _imported(
     reasons = dict.fromkeys(extraction.imports, "the code imports it; the report names no version")
     for name in extraction.traceback_packages:
         reasons.setdefault(name, "its installed files are in the report's traceback")
+    for name in extraction.imported_before:
+        reasons.setdefault(
+            name, "the library in the report's traceback imported it before the failing line"
+        )
     for name in extraction.error_packages:
         reasons.setdefault(name, "the report's error names its module")
     setting = extraction.env.get("KERAS_BACKEND") or extraction.code_backend
     backend = BACKEND_PACKAGES.get(setting)
     if backend:
         reasons.setdefault(backend, f"KERAS_BACKEND={setting} needs it")
-    for name, reason in reasons.items():
-        why = reason
+    for name, said in reasons.items():
         if name in wanted or name in brought:
             continue
         if missing is not None and name == distribution_of(missing):
@@ -367,12 +370,10 @@ def _imported(
                 "it is missing"
             )
             continue
-        if name not in KNOWN_DISTRIBUTIONS:
-            shown = installed_elsewhere(name, extraction.installed_modules, index)
-            if shown is None:
-                assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
-                continue
-            why = shown
+        known = name in KNOWN_DISTRIBUTIONS
+        why = said if known else installed_elsewhere(name, extraction, index, assumed)
+        if why is None:
+            continue
         listed = next((pin for pin in extraction.listed if pin.name == name), None)
         if listed is not None:
             added[name] = Wanted(

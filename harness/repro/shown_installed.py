@@ -13,21 +13,22 @@ from packaging.utils import canonicalize_name
 
 from harness.errors import PackageIndexError
 from harness.pypi import PackageIndex
+from harness.repro.bug_report.model import Extraction
 
 
 def installed_elsewhere(
-    name: str, installed_modules: tuple[str, ...], index: PackageIndex | None
+    name: str, extraction: Extraction, index: PackageIndex | None, assumed: list[str]
 ) -> str | None:
-    """Why distribution `name`, imported and unknown here, is installed, or None: the report's
-    traceback shows its module under site-packages and PyPI has a project of that name."""
-    module = next((m for m in installed_modules if canonicalize_name(m) == name), None)
-    if module is None or index is None:
-        return None
+    """Why distribution `name`, imported and unknown here, is installed: the report's
+    traceback shows its module under site-packages and PyPI has a project of that name. None,
+    said in `assumed`, otherwise."""
+    module = next((m for m in extraction.installed_modules if canonicalize_name(m) == name), None)
     try:
-        releases = index.releases(name)
+        releases = index.releases(name) if module is not None and index is not None else ()
     except PackageIndexError:
-        return None
+        releases = ()
     if not releases:
+        assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
         return None
     return (
         f"the report's traceback shows `{module}` installed (its files in site-packages), "

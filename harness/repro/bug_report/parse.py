@@ -26,6 +26,7 @@ from harness.repro.bug_report import (
 from harness.repro.bug_report import (
     dates,
     hosted,
+    library_imports,
     multi_backend,
     python_version,
 )
@@ -278,6 +279,15 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
         installed_modules=tuple(report_tracebacks.installed_modules(tracebacks)),
+        imported_before=tuple(
+            dict.fromkeys(
+                name
+                for name in map(
+                    distribution_of, library_imports.imported_before_failing(tracebacks)
+                )
+                if name and name not in imports
+            )
+        ),
         keras_layout=(
             ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
             if report_tracebacks.keras_2_13_layout(tracebacks)
