@@ -50,6 +50,7 @@ PACKAGES = (
     "theano",
     "tensorflow-gpu",
     "tf-nightly",
+    "keras-applications",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

@@ -157,7 +157,8 @@ def test_the_repro_report_shows_the_hostile_text_and_only_its_own_tags(tmp_path:
     own |= {"<details><summary>Reproduce anywhere</summary>"}
     rendered = assert_markdown_inert(text, own_html=own)
     codes = code_texts(text)
-    assert f"{TYPE}: {one_line(MESSAGE)}" in codes  # the outcome
+    # The outcome: a message over several lines by its first, the rest in the traceback.
+    assert f"{TYPE}: {MESSAGE.splitlines()[0]}" in codes
     assert TRACEBACK in codes
     assert request.code in codes
     assert f"{TYPE_NAME}: {one_line(MESSAGE)[:80]}" in codes  # the neighbours' table

@@ -11,8 +11,9 @@ from harness.pypi import PackageIndex
 from harness.repro.bug_report.parse import blocks, extract
 from harness.repro.bug_report.traceback_facts import derived_code
 from harness.repro.bug_report.tracebacks import parse
-from harness.repro.reproduce import claim_of, verdict
+from harness.repro.reproduce import claim_of
 from harness.repro.request import Flags, resolve
+from harness.repro.verdict import verdict
 from harness.results.outcome import Outcome, RaisedError
 from tests.pypi_fake import NO_REQUIREMENTS, release_json
 
@@ -278,7 +279,7 @@ def _dated_index(uploads: dict[str, dict[str, str]]) -> PackageIndex:
                     "upload_time_iso_8601": f"{day}T12:00:00Z",
                 }
             ]
-            for version, day in uploads[name].items()
+            for version, day in uploads.get(name, {}).items()
         }
         return json.dumps({"releases": releases}).encode()
 

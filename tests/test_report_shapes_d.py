@@ -95,9 +95,10 @@ KERAS_2_CODE = "```python\nimport keras\nkeras.layers.Dense(2)\n```\n"
 
 def test_standalone_keras_2_gets_the_tensorflow_of_its_minor() -> None:
     _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + KERAS_2_CODE, "2023-04-18")
-    assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
+    assert steps == ("keras==2.11.0 tensorflow==2.11.1 numpy==1.24.2",)
     assert "TensorFlow 2.11 is the one that requires Keras 2.11" in assumed
-    # A TensorFlow the report installs is left as it is; Keras 3 and Keras < 2.6 are not this.
+    # A TensorFlow the report installs is left as it is; Keras 3 gets the TensorFlow that
+    # fits it (tests/test_repro_real_shapes.py), not one of its own minor.
     _, steps, _ = resolved("keras 2.11.0, tensorflow-cpu 2.11.0\n" + KERAS_2_CODE, "2023-04-18")
     assert steps == ("keras==2.11.0 tensorflow-cpu==2.11.0",)
     # Keras 3 gets no TensorFlow of its minor, only its default backend's newest release.
@@ -109,7 +110,7 @@ def test_an_open_package_fits_what_it_requires_of_the_pinned_ones() -> None:
     # TensorFlow 2.12.0 was the newest on 2023-04-18, but it requires keras>=2.12,<2.13.
     code = "```python\nimport tensorflow as tf\nimport keras\n```\n"
     _, steps, assumed = resolved("keras 2.11.0, Python 3.10\n" + code, "2023-04-18")
-    assert steps == ("keras==2.11.0 tensorflow==2.11.1",)
+    assert steps == ("keras==2.11.0 tensorflow==2.11.1 numpy==1.24.2",)
     assert "tensorflow 2.12.0 requires keras" in assumed
 
 

@@ -29,11 +29,11 @@ def test_a_backend_the_error_says_is_missing_is_not_installed_beside_old_keras()
         "Using TensorFlow backend.\nModuleNotFoundError: No module named 'tensorflow'\n```\n"
     )
     python, steps, assumed = resolved(report, "2019-03-01")
-    assert (python, steps) == ("3.6", ("keras==2.2.4",))
+    assert (python, steps) == ("3.6", ("keras==2.2.4 numpy==1.16.2",))
     assert "tensorflow not installed beside Keras 2.2.4" in assumed
     # Python 2 wrote the module without quotes; the same absence.
     _, steps, _ = resolved(report.replace("'tensorflow'", "tensorflow"), "2019-03-01")
-    assert steps == ("keras==2.2.4",)
+    assert steps == ("keras==2.2.4 numpy==1.16.2",)
     # Another module missing: the backend is still there, as the report shows.
     _, steps, _ = resolved(report.replace("'tensorflow'", "'h5py'"), "2019-03-01")
     assert steps[0].startswith("tensorflow==1.")
@@ -115,7 +115,7 @@ def test_a_gpu_build_in_a_conda_listing_is_installed_as_itself() -> None:
     )
     code = "```python\nimport tensorflow as tf\ntf.keras.Model()\n```\n"
     python, steps, _ = resolved(listing + code, "2019-01-11")
-    assert (python, steps) == ("3.6", ("tensorflow-gpu==1.4.0",))
+    assert (python, steps) == ("3.6", ("tensorflow-gpu==1.4.0 numpy==1.15.4",))
     # Without the listing, the import is TensorFlow itself.
     _, steps, _ = resolved("Python 3.6\n\n" + code, "2019-01-11")
     assert steps == ("tensorflow==1.12.0",)

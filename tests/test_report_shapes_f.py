@@ -67,7 +67,7 @@ def test_keras_s_requires_tensorflow_error_leaves_tensorflow_out() -> None:
     error = ReportedError(type="ImportError", message="Keras requires TensorFlow 2.2 or higher.")
     assert error.missing_module == "tensorflow"
     request = request_as_of(KERAS_24_CELL, "2021-04-20")
-    assert request.steps == ("keras==2.4.3",)
+    assert request.steps == ("keras==2.4.3 numpy==1.20.2",)
     assumed = "\n".join(request.assumed)
     assert "tensorflow not installed beside Keras 2.4.3: the report's error" in assumed
     # Another ImportError of Keras 2.4 still gets the TensorFlow it runs on.
@@ -149,7 +149,7 @@ def test_a_report_from_before_python_3_6_runs_on_3_5() -> None:
         type="ImportError", message="No module named tensorflow"
     )
     request = request_as_of(report, "2016-10-02")
-    assert (request.python, request.steps) == ("3.5", ("keras==1.1.0",))
+    assert (request.python, request.steps) == ("3.5", ("keras==1.1.0 numpy==1.11.1",))
     # A message with its own backticks keeps them.
     paired = report.replace("tensorflow`_", "`tensorflow`")
     assert extract(paired).reported_error == ReportedError(
@@ -177,7 +177,7 @@ def test_conda_install_in_a_sentence_names_what_it_installs() -> None:
     request = resolve(
         Path("r.md"), found, Flags(), recorded_index(), as_of=datetime.date(2017, 3, 10)
     )
-    assert request.steps == ("keras==1.2.2 tensorflow==1.0.1",)
+    assert request.steps == ("keras==1.2.2 tensorflow==1.0.1 numpy==1.12.0",)
     assert any("installs it with conda" in a for a in request.assumed)
     # A conda line's options and a channel are not packages; the command ends with its span.
     assert extract("`conda install -c conda-forge keras` then pandas").conda_installs == ("keras",)

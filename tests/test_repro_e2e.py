@@ -1,11 +1,12 @@
-"""Five bug reports, written the way people write them, run end to end by `harness repro`
-against the real engine: each must reproduce the error its reporter pasted, and the Markdown
-report must say so. One arrives as a file, one on standard input, one as a GitHub issue
-(from recorded API responses served locally), two more as files.
+"""Six bug reports, written the way people write them, run end to end by `harness repro`
+against the real engine. Five must reproduce the error their reporter pasted, and the Markdown
+report must say so: one arrives as a file, one on standard input, one as a GitHub issue (from
+recorded API responses served locally), two more as files. The sixth shows one line of its
+script, and the report must say the code is incomplete rather than call it another error.
 
 The installs reuse the images other Docker tests build (keras 3.12.0 alone; tensorflow-cpu
 2.15.1 then keras 3.12.0) plus tensorflow-cpu 2.16.2, alone and with keras 2.15.0 over it,
-which share their TensorFlow layer.
+which share their TensorFlow layer, and keras 3.12.0 with namex in one step.
 """
 
 from __future__ import annotations
@@ -129,3 +130,21 @@ def test_keras_3_over_tensorflow_2_15_with_the_legacy_switch(tmp_path: Path) -> 
         "2.15.1",
         "3.12.0",
     )
+
+
+def test_a_report_showing_one_line_of_its_script_is_incomplete_code(tmp_path: Path) -> None:
+    # The report shows the fit line and not the cells that built `regressor`: the snippet stops
+    # at NameError in its own first line, which the verdict calls incomplete code, not another
+    # error. The step names namex, which cells do not record: the image's freeze gives it.
+    report = repro(str(E2E / "keras3_fit_cell_only.md"), tmp_path)
+    assert "**Not reproduced (incomplete code)**: the report shows `AttributeError`" in report
+    assert "it uses `regressor`, which the report's code never defines" in report
+    assert "- step 1: `pip install keras==3.12.0 namex==" in report
+    record = only_cell(tmp_path)
+    assert record["error"]["type"] == "NameError"
+    namex = record["versions"].get("namex")
+    assert namex is None  # not among the packages every cell records
+    freeze = next(tmp_path.glob("*/environments/*.txt")).read_text(encoding="utf-8")
+    (version,) = [line.split("==")[1] for line in freeze.splitlines() if line.startswith("namex==")]
+    assert "**Installed versions:** keras 3.12.0, " in report
+    assert f"namex {version}" in report

@@ -245,7 +245,7 @@ def _index_with_upload_times() -> PackageIndex:
                     "upload_time_iso_8601": f"{day}T18:00:00.000000Z",
                 }
             ]
-            for version, day in uploads[name].items()
+            for version, day in uploads.get(name, {}).items()
         }
         return json.dumps({"releases": releases}).encode()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.repro.bug_report.model import ReportedError
-from harness.repro.reproduce import describe, verdict
 from harness.repro.request import Request
+from harness.repro.verdict import describe, verdict
 from harness.results.outcome import Outcome, RaisedError
 
 MESSAGE = "module 'tf.compat.v2.__internal__' has no attribute 'register_load_context_function'"

@@ -12,15 +12,22 @@ from typing import Any, cast
 import click
 
 from harness.config.matrix_schema import BaseKind
-from harness.config.scenarios import Claim, load_scenario
 from harness.engine.docker_engine import DockerEngine
 from harness.errors import ConfigurationError
 from harness.execute.pipeline import Options, base_resolver, default_ca_bundle
 from harness.execute.ui import Reporter
 from harness.pypi import PackageIndex
-from harness.repro.bisection import Observation, candidates, parse_range, search, side_by_side
+from harness.repro.bisection import (
+    Observation,
+    candidates,
+    parse_range,
+    search,
+    side_by_side,
+    snippet_target,
+)
 from harness.repro.github import IssueReference, api_root, fetch_issue
 from harness.repro.github import https_fetch as github_fetch
+from harness.repro.installed import read_freeze
 from harness.repro.python_fit import pins_fit
 from harness.repro.report_source import read_report
 from harness.repro.reproduce import (
@@ -32,7 +39,6 @@ from harness.repro.reproduce import (
 )
 from harness.repro.request import Flags, as_json, resolve
 from harness.repro.session import (
-    NEVER,
     SNIPPET,
     Setting,
     Setup,
@@ -246,7 +252,14 @@ def repro(  # click passes every option by keyword
             resolver=resolver,
         )
     text = markdown(
-        request, matrix, outcomes, variants, run_dir=run_dir, note=note, label=source.label
+        request,
+        matrix,
+        outcomes,
+        variants,
+        run_dir=run_dir,
+        note=note,
+        label=source.label,
+        installed=read_freeze(run_dir, request.python, outcomes[0].environment),
     )
     write_atomic(run_dir / "repro.md", text)
     click.echo(text)
@@ -295,7 +308,7 @@ def bisect(
 ) -> None:
     """Find the first release of PACKAGE in LOW..HIGH where the snippet's outcome changes."""
     lo, hi = parse_range(versions)
-    snippet, claim = _target(target)
+    snippet, claim = snippet_target(target)
     index = _index()
     usable, skipped = candidates(index, package, lo, hi, python=python, pre=pre)
     reporter = Reporter(verbose=not quiet)
@@ -367,24 +380,6 @@ def bisect(
     write_atomic(root / "bisect.json", json.dumps(data, indent=2) + "\n")
     click.echo(json.dumps(data, indent=2) if as_json_output else text)
     reporter.note(f"wrote {root / 'bisect.md'} and bisect.json")
-
-
-def _target(target: str) -> tuple[Path, Claim]:
-    """A scenario name (scenarios/NAME.py, its claim kept) or a path to any Python file."""
-    path = Path(target)
-    named = Path("scenarios") / f"{target}.py"
-    if not path.is_file() and named.is_file():
-        path = named
-    if not path.is_file():
-        raise ConfigurationError(
-            f"{target}: no such snippet file or scenario (looked for {path} and {named})"
-        )
-    try:
-        return path.resolve(), load_scenario(path.stem, path).claim
-    except ConfigurationError:
-        return path.resolve(), Claim(
-            summary="none", pattern=NEVER
-        )  # a plain snippet has no metadata
 
 
 def _base(value: str) -> BaseKind:

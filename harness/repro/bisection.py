@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from harness.config.scenarios import Claim, load_scenario
 from harness.errors import ConfigurationError
 from harness.pypi import PackageIndex
+from harness.repro.session import NEVER
 from harness.results.markdown_escape import code_span, escape_text, one_line
 from harness.results.outcome import Outcome
 
@@ -215,3 +218,20 @@ def _cell(observation: Observation) -> str:
         if observation.outcome and observation.outcome.image
         else "—"
     )
+
+
+def snippet_target(target: str) -> tuple[Path, Claim]:
+    """A scenario name (scenarios/NAME.py, its claim kept) or a path to any Python file."""
+    path = Path(target)
+    named = Path("scenarios") / f"{target}.py"
+    if not path.is_file() and named.is_file():
+        path = named
+    if not path.is_file():
+        raise ConfigurationError(
+            f"{target}: no such snippet file or scenario (looked for {path} and {named})"
+        )
+    try:
+        return path.resolve(), load_scenario(path.stem, path).claim
+    except ConfigurationError:
+        # A plain snippet has no metadata: no claim, so every outcome is told apart by itself.
+        return path.resolve(), Claim(summary="none", pattern=NEVER)

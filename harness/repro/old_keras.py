@@ -13,6 +13,8 @@ Keras 2.6 to 2.15 is tf.keras's code in a package of its own: it imports TensorF
 declares no requirement at all (their wheels' METADATA has no Requires-Dist), while each
 TensorFlow 2.6-2.15 requires the Keras of its own minor. A report that names one of them and
 no TensorFlow had the TensorFlow of that minor: it is added, the newest patch by the date.
+
+Keras 3's backend is added by harness/repro/keras3_backend.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,10 @@ from harness.build.dockerfile import render
 from harness.config.matrix import Matrix
 from harness.config.scenarios import Claim
 from harness.pypi import PackageIndex
-from harness.repro.bug_report import keras_messages
+from harness.repro.installed import named_in
 from harness.repro.request import Request
 from harness.repro.session import NEVER, SNIPPET, Setting, Setup, environment_name
+from harness.repro.verdict import describe, outcome_line, verdict
 from harness.results.markdown_escape import code_block, code_span, escape_text, one_line
 from harness.results.outcome import Outcome, normalize
 
@@ -126,56 +127,6 @@ def _swap(step: str, name: str, old: str, new: str) -> str:
     return shlex.join(words)
 
 
-def describe(outcome: Outcome) -> str:
-    """A cell's outcome in one line, as the terminal showed it."""
-    if outcome.status == "ok":
-        return "ok (no error)"
-    if outcome.error is not None:
-        # As the terminal showed it: with 3.10+'s "Did you mean" and 3.11+'s notes.
-        return outcome.error.display or f"{outcome.error.type}: {outcome.error.message}"
-    return f"{outcome.status}: {(outcome.reason or '').splitlines()[0] if outcome.reason else ''}"
-
-
-def verdict(request: Request, outcome: Outcome) -> str:
-    """Whether the reported error was reproduced, in one Markdown sentence."""
-    error = request.reported_error
-    if error is None:
-        return "The report quotes no error to compare with."
-    if outcome.error is None:
-        shown = f"the report shows {code_span(error.type, in_table=False)}"
-        return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
-    if outcome.error.short_type != error.short_type:
-        here = code_span(outcome.error.type, in_table=False)
-        return (
-            f"**Not reproduced**: the report shows {code_span(error.type, in_table=False)}, "
-            f"here {here}."
-        )
-    if not error.message:
-        return "**Reproduced**: same exception type; the report shows no message to compare."
-    # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
-    if any(
-        same_message(error.message, printed)
-        for printed in (outcome.error.message, outcome.error.shown)
-    ):
-        return "**Reproduced**: same exception type and message as in the report."
-    return "**Reproduced (type only)**: same exception type, the message differs."
-
-
-def same_message(claimed: str, printed: str) -> bool:
-    """Whether a report's message is the one printed, or its first lines: reports often keep
-    only the line the traceback ends on of a message that goes on over several lines."""
-    if normalize(claimed) == normalize(printed):
-        return True
-    if keras_messages.is_wrapped(printed) and normalize(keras_messages.inner(claimed)) == normalize(
-        keras_messages.inner(printed)
-    ):
-        # Keras 3 wraps a layer's error: a report may quote only the message inside.
-        return True
-    wanted = [normalize(line) for line in claimed.strip().splitlines()]
-    lines = [normalize(line) for line in printed.strip().splitlines()]
-    return len(wanted) < len(lines) and any(wanted) and lines[: len(wanted)] == wanted
-
-
 def markdown(
     request: Request,
     matrix: Matrix,
@@ -185,15 +136,18 @@ def markdown(
     run_dir: Path,
     note: str | None,
     label: str | None = None,
+    installed: Mapping[str, str] | None = None,
 ) -> str:
-    """The report to paste back; `label` names its source (default: the report file's name)."""
+    """The report to paste back; `label` names its source (default: the report file's name);
+    `installed` is the reported environment's `pip freeze` (name -> version), which gives the
+    versions of the packages its steps name beyond those every cell records."""
     first = outcomes[0]
     lines = [
         f"### Reproduction of {code_span(label or request.source.name, in_table=False)}",
         "",
         verdict(request, first),
         "",
-        f"**Outcome:** {code_span(describe(first), in_table=False)}",
+        f"**Outcome:** {outcome_line(first)}",
     ]
     if first.error is not None and first.error.raised_at is not None:
         where = first.error.raised_at
@@ -224,12 +178,12 @@ def markdown(
     if note and note not in request.assumed:  # a Python moved for want of a base is both
         lines.append(f"- note: {note}")
     lines += [f"- assumed: {a}" for a in request.assumed]
-    installed = [
-        f"{escape_text(k)} {escape_text(v)}"
-        for k, v in first.versions.items()
-        if v and k != "python"
-    ]
-    lines += ["", "**Installed versions:** " + (", ".join(installed) or "none recorded")]
+    versions = {k: v for k, v in first.versions.items() if v and k != "python"}
+    for name in named_in(request.steps):
+        if name not in versions and installed and name in installed:
+            versions[name] = installed[name]
+    shown = [f"{escape_text(k)} {escape_text(v)}" for k, v in versions.items()]
+    lines += ["", "**Installed versions:** " + (", ".join(shown) or "none recorded")]
     if first.pip_conflicts:
         conflicts = (f"- {code_span(c, in_table=False)}" for c in first.pip_conflicts)
         lines += ["", "pip reported conflicts:", *conflicts]

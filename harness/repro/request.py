@@ -21,31 +21,21 @@ from harness.config import yamlsource
 from harness.pypi import PackageIndex
 from harness.repro import git_installs, keras3_backend, nightlies, old_keras
 from harness.repro.bare_python import only_the_missing_module, python_3
-from harness.repro.bug_report.aliases import PINNED_PACKAGES
-from harness.repro.bug_report.distributions import (
-    brought_by,
-    distribution_of,
-    known_distributions,
-)
-from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
+from harness.repro.bug_report.parse import CodeBlock, Extraction, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
 from harness.repro.later_pins import released_later
+from harness.repro.numpy_of_its_day import numpy_wanted
 from harness.repro.pip_version import pip_for
 from harness.repro.python_fit import fitting_python
 from harness.repro.request_steps import order, pin_steps, step_pins
 from harness.repro.resolution import (
     DEFAULT_PYTHON,
-    Wanted,
     installs_on,
-    is_exact,
     settle,
 )
 from harness.repro.resolution_day import resolution_day
+from harness.repro.wanted_packages import imported, named
 from harness.textfiles import read_text
-
-# The package a Keras 3 backend imports; the report's backend setting needs it installed.
-BACKEND_PACKAGES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
-KNOWN_DISTRIBUTIONS = known_distributions(PINNED_PACKAGES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,10 +210,10 @@ def _environment(
     extraction, from_git = git_installs.from_pypi(extraction, index)
     assumed.extend(from_git)
     steps = extraction.pip_steps
-    wanted = _named(extraction, extracted, assumed)
+    wanted = named(extraction, extracted, assumed)
     layout = old_keras.keras_of_the_layout(wanted, extraction)
     wanted.update({"keras": layout} if layout else {})
-    wanted.update(_imported(extraction, wanted, assumed))
+    wanted.update(imported(extraction, wanted, assumed, index))
     in_steps = {name for step in steps for name in step_pins(step)}
     wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)
     assumed.extend(stand_ins)
@@ -255,6 +245,10 @@ def _environment(
         # wheels for 3.8 and later).
         wanted[backend.name] = backend
         found = settle(wanted, index, day=day, python=python_said)
+    numpy = numpy_wanted(found.exact, wanted, index, day=day, python=found.python)
+    if numpy is not None:
+        wanted["numpy"] = numpy
+        found = settle(wanted, index, day=day, python=python_said)
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
     assumed.extend(found.assumed)
@@ -271,118 +265,9 @@ def _environment(
         )
     if steps:
         shown = {pin.name for pin in extraction.pins}
-        return python, pin_steps(steps, exact, assumed, shown=shown)
+        riders = frozenset({"numpy"} if numpy is not None else ())
+        return python, pin_steps(steps, exact, assumed, shown=shown, riders=riders)
     return python, order(exact, assumed)
-
-
-def _named(
-    extraction: Extraction, extracted: list[tuple[str, str]], assumed: list[str]
-) -> dict[str, Wanted]:
-    """Every package the report names: in its pip lines (as written), then elsewhere."""
-    steps = extraction.pip_steps
-    wanted: dict[str, Wanted] = {}
-    for step in steps:
-        extracted.append(("step", f"pip install {step}"))
-        for name, version in step_pins(step).items():
-            if name in wanted:
-                continue
-            wanted[name] = Wanted(
-                name=name,
-                version=version or "",
-                exact=version is not None,
-                why="as written" if version else "the report installs it without a version",
-            )
-    for name, words in extraction.latest:
-        why = f'the report says "{words}"'
-        wanted.setdefault(name, Wanted(name=name, version="", exact=False, why=why))
-    conda = "the report installs it with conda"  # PyPI's release of the same name stands in
-    for name in extraction.conda_installs:
-        wanted.setdefault(name, Wanted(name=name, version="", exact=False, why=conda))
-    family = [p for p in extraction.pins if _family_name(p)]
-    for pin in extraction.pins:
-        extracted.append((f"{pin.name} {pin.version}", pin.source))
-        if (pin.name in wanted and wanted[pin.name].exact) or pin in family:
-            continue
-        wanted[pin.name] = Wanted(
-            name=pin.name,
-            version=pin.version,
-            exact=is_exact(pin.version) or _pinned_with_equals(pin),
-            why=f"the report says {pin.version}",
-        )
-    # "Keras 2" / "TF 2" in a sentence names a family; it pins nothing that the other
-    # packages already bring (Keras comes with TensorFlow).
-    brought = brought_by({n: w.version or None for n, w in wanted.items()})
-    for pin in family:
-        installed = wanted.get(pin.name)
-        if installed is not None and not installed.version:
-            # `pip install keras` with "keras v3" in the text: the family the line installs.
-            wanted[pin.name] = Wanted(
-                name=pin.name,
-                version=pin.version,
-                exact=False,
-                why=f"the report installs it without a version and says {pin.version}",
-            )
-        elif pin.name in brought:
-            assumed.append(f"{pin.source} read as a family name: {pin.name} comes with the rest")
-        elif pin.name not in wanted:
-            wanted[pin.name] = Wanted(
-                name=pin.name,
-                version=pin.version,
-                exact=False,
-                why=f"the report says {pin.version}",
-            )
-    return wanted
-
-
-def _pinned_with_equals(pin: Pin) -> bool:
-    """`tensorflow ==1.15` in prose or a freeze line is a pip spec: exactly 1.15.0, as pip
-    reads `==1.15`, not the newest 1.15.x."""
-    return re.search(r"==\s*v?" + re.escape(pin.version) + r"(?![\w.])", pin.source) is not None
-
-
-def _family_name(pin: Pin) -> bool:
-    return pin.source.startswith('"') and "." not in pin.version
-
-
-def _imported(
-    extraction: Extraction, wanted: dict[str, Wanted], assumed: list[str]
-) -> dict[str, Wanted]:
-    """Packages the code imports, its traceback runs through or its backend setting needs,
-    that the report never names, unless a named package brings them or the claimed error is
-    that they are missing."""
-    error = extraction.reported_error
-    missing = error.missing_module if error is not None else None
-    brought = brought_by({n: w.version or None for n, w in wanted.items()})
-    added: dict[str, Wanted] = {}
-    reasons = dict.fromkeys(extraction.imports, "the code imports it; the report names no version")
-    for name in extraction.traceback_packages:
-        reasons.setdefault(name, "its installed files are in the report's traceback")
-    for name in extraction.error_packages:
-        reasons.setdefault(name, "the report's error names its module")
-    setting = extraction.env.get("KERAS_BACKEND") or extraction.code_backend
-    backend = BACKEND_PACKAGES.get(setting)
-    if backend:
-        reasons.setdefault(backend, f"KERAS_BACKEND={setting} needs it")
-    for name, why in reasons.items():
-        if name in wanted or name in brought:
-            continue
-        if missing is not None and name == distribution_of(missing):
-            assumed.append(
-                f"{name} not installed: the code imports it and the report's error is that "
-                "it is missing"
-            )
-            continue
-        if name not in KNOWN_DISTRIBUTIONS:
-            assumed.append(f"{name} not installed: imported, but not a known PyPI distribution")
-            continue
-        listed = next((pin for pin in extraction.listed if pin.name == name), None)
-        if listed is not None:
-            added[name] = Wanted(
-                name=name, version=listed.version, exact=True, why=f"listed as {listed.source}"
-            )
-            continue
-        added[name] = Wanted(name=name, version="", exact=False, why=why)
-    return added
 
 
 def as_json(request: Request) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import shlex
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from harness.repro.bug_report.distributions import brought_by
 from harness.repro.bug_report.pip_lines import words as split_words
 
 
@@ -32,12 +33,19 @@ _TENSORFLOW_BUILDS = ("tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "t
 
 
 def pin_steps(
-    steps: tuple[str, ...], exact: dict[str, str], assumed: list[str], *, shown: set[str]
+    steps: tuple[str, ...],
+    exact: dict[str, str],
+    assumed: list[str],
+    *,
+    shown: set[str],
+    riders: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """The report's own pip lines as written, bare names pinned to the versions it reports.
     Packages it names but installs in none of its lines were there before them (a template's
     "TensorFlow version: 2.16.1" describes the environment the reporter started from), so
-    they are installed first."""
+    they are installed first. `riders` are packages the report never names that pip brought
+    with another (NumPy of the report's day): each is pinned in the first step that installs
+    a package bringing it, where the reporter's pip chose it."""
     used: set[str] = set()
     out: list[str] = []
     for step in steps:
@@ -55,6 +63,11 @@ def pin_steps(
                 words.append(word)
             used.add(name)
         out.append(shlex.join(words))
+    for rider in sorted(riders - used):
+        at = next((n for n, step in enumerate(steps) if rider in brought_by(step_pins(step))), None)
+        if at is not None and rider in exact:
+            out[at] = f"{out[at]} {rider}=={exact[rider]}"
+            used.add(rider)
     before = {name: version for name, version in exact.items() if name not in used}
     build = next((name for name in _TENSORFLOW_BUILDS if name in used), None)
     if build is not None and "tensorflow" in before:

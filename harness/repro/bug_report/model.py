@@ -96,6 +96,11 @@ class Extraction:
     imports: tuple[str, ...] = ()
     # Distributions the pasted traceback runs through (`site-packages/tensorflow/...`).
     traceback_packages: tuple[str, ...] = ()
+    # Every top-level module the pasted traceback shows installed (`site-packages/voxnet/...`),
+    # known to this or not: such a module came from an installed distribution.
+    installed_modules: tuple[str, ...] = ()
+    # Distributions an installed library imported before the line its traceback fails at.
+    imported_before: tuple[str, ...] = ()
     # Distributions whose modules the claimed error names (`module 'keras.utils' has no ...`).
     error_packages: tuple[str, ...] = ()
     # The Keras family a pasted traceback's file layout shows ("2": keras/src/engine/), and how.

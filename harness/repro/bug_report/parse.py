@@ -28,6 +28,7 @@ from harness.repro.bug_report import (
     dates,
     fix_parts,
     hosted,
+    library_imports,
     multi_backend,
     python_version,
     traceback_facts,
@@ -49,6 +50,7 @@ from harness.repro.bug_report.distributions import KERAS_LIBRARIES, distribution
 from harness.repro.bug_report.latest_named import latest_named
 from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
 from harness.repro.bug_report.python_code import with_missing_imports
+from harness.repro.bug_report.title import title_of
 
 __all__ = ["CodeBlock", "Extraction", "Pin", "ReportedError", "blocks", "extract", "prose_of"]
 
@@ -200,7 +202,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     # Versions, steps and settings are read from everything but the code that runs: a Python
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
-    claim = report_settings.claim(parts.with_quotes, title=_title(text))
+    claim = report_settings.claim(parts.with_quotes, title=title_of(text))
     spanned = None
     if code.chosen is None:
         # An import written as a code span is code the reporter ran, claimed error or not.
@@ -300,6 +302,16 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         listed=versions.listed,
         imports=imports,
         traceback_packages=tuple(dict.fromkeys(ran_through)),
+        installed_modules=tuple(traceback_facts.installed_modules(tracebacks)),
+        imported_before=tuple(
+            dict.fromkeys(
+                name
+                for name in map(
+                    distribution_of, library_imports.imported_before_failing(tracebacks)
+                )
+                if name and name not in imports
+            )
+        ),
         keras_layout=(
             ("2", "a traceback through keras/src/engine/, Keras 2.13-2.15's layout")
             if traceback_facts.keras_2_13_layout(tracebacks)
@@ -373,18 +385,3 @@ def _with_its_imports(code: report_code.Reading) -> report_code.Reading:
             "imports it nowhere",
         ),
     )
-
-
-def _title(text: str) -> str:
-    """The report's title: a `title:` field, else a first-line `# ` heading, else the first
-    line when it is short and is not a heading of a template section."""
-    for line in text.splitlines()[:5]:
-        match = re.match(r"^\s*title\s*:\s*(.+)$", line, re.IGNORECASE)
-        if match:
-            return match[1]
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if first.startswith("# "):
-        return first[2:]
-    if first.startswith("#") or len(first) > 200 or _FENCE.match(first):
-        return ""
-    return first

@@ -206,15 +206,18 @@ def _modules(code: str) -> set[str]:
 
 
 # `cannot import name 'ops' from 'keras' (C:\\...\\keras\\__init__.py)`, also `from partially
-# initialized module 'keras.api._v2'` (a circular import)
+# initialized module 'keras.api._v2'` (a circular import). A message pasted up to its module
+# without the closing quote (`from 'keras.utils`, the rest of the line cut) names it too.
 _CANNOT_IMPORT = re.compile(
     r"^cannot import name '(?P<name>\w+)' from (?:partially initialized module )?"
-    r"'(?P<module>[\w.]+)'"
+    r"'(?P<module>[\w.]+)(?:'|\s*$)"
 )
-# `module 'keras.utils' has no attribute 'generic_utils'`
-_NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'")
+# `module 'keras.utils' has no attribute 'generic_utils'` (the last quote may be cut, as above)
+_NO_ATTRIBUTE = re.compile(
+    r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)(?:'|\s*$)"
+)
 # `No module named 'keras.legacy'`: keras is there and lacks `legacy`.
-_NO_SUBMODULE = re.compile(r"^No module named '(?P<module>(?P<parent>[\w.]+)\.\w+)'")
+_NO_SUBMODULE = re.compile(r"^No module named '(?P<module>(?P<parent>[\w.]+)\.\w+)(?:'|\s*$)")
 
 
 def from_error(claim: ReportedError) -> CodeBlock | None:

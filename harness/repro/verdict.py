@@ -1,0 +1,100 @@
+"""The verdict of a repro: the error the report shows against the one the snippet raised."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.utils import canonicalize_name
+
+from harness.repro.bug_report.model import ReportedError
+from harness.repro.claim_match import same_message
+from harness.repro.request import Request
+from harness.repro.session import SNIPPET
+from harness.repro.undefined_names import never_defined
+from harness.results.markdown_escape import code_span
+from harness.results.outcome import Outcome, RaisedError
+
+# The module an ImportError says is missing: `No module named 'keras.src.legacy'`.
+_MISSING = re.compile(r"^No module named '([\w.]+)'")
+
+
+def describe(outcome: Outcome) -> str:
+    """A cell's outcome in one line, as the terminal showed it."""
+    if outcome.status == "ok":
+        return "ok (no error)"
+    if outcome.error is not None:
+        # As the terminal showed it: with 3.10+'s "Did you mean" and 3.11+'s notes.
+        return outcome.error.display or f"{outcome.error.type}: {outcome.error.message}"
+    return f"{outcome.status}: {(outcome.reason or '').splitlines()[0] if outcome.reason else ''}"
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """The outcome as one code span: a message that goes on over several lines (Keras's advice
+    with its own code examples) by its first line, the rest left to the traceback below, where
+    its lines and fences stay as printed."""
+    text = describe(outcome)
+    first, *rest = text.strip().splitlines() or [""]
+    if not rest:
+        return code_span(text, in_table=False)
+    return f"{code_span(first, in_table=False)} (and {len(rest)} more line(s): see the traceback)"
+
+
+def verdict(request: Request, outcome: Outcome) -> str:
+    """Whether the reported error was reproduced, in one Markdown sentence."""
+    error = request.reported_error
+    if error is None:
+        return "The report quotes no error to compare with."
+    if outcome.error is None:
+        shown = f"the report shows {code_span(error.type, in_table=False)}"
+        return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
+    different = _not_reproduced(request, error, outcome.error)
+    if different is not None:
+        return different
+    if not error.message:
+        return "**Reproduced**: same exception type; the report shows no message to compare."
+    # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
+    if any(
+        same_message(error.message, printed)
+        for printed in (outcome.error.message, outcome.error.shown)
+    ):
+        return "**Reproduced**: same exception type and message as in the report."
+    return "**Reproduced (type only)**: same exception type, the message differs."
+
+
+def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError) -> str | None:
+    """The verdict when the snippet raised another type than the report shows, or None. A
+    `NameError` for a name the report's code never defines is code left out of the report,
+    not another error of the environment: the verdict says which."""
+    claimed = code_span(error.type, in_table=False)
+    here = code_span(raised.type, in_table=False)
+    missing = never_defined(request.code, raised, f"{SNIPPET}.py")
+    if missing is not None and error.short_type != raised.short_type:
+        return (
+            f"**Not reproduced (incomplete code)**: the report shows {claimed}; the snippet "
+            f"stopped before it at {here}: it uses {code_span(missing, in_table=False)}, which "
+            "the report's code never defines (made in code the report leaves out). Pass the "
+            "whole script with `--script FILE`."
+        )
+    if raised.short_type != error.short_type:
+        return f"**Not reproduced**: the report shows {claimed}, here {here}."
+    return _another_module_missing(request, error, raised)
+
+
+def _another_module_missing(
+    request: Request, error: ReportedError, raised: RaisedError
+) -> str | None:
+    """The verdict when both errors say a module is missing, but not the same one: the
+    module is what such an error is about, so the same type alone matches nothing."""
+    wanted, found = _MISSING.match(error.message), _MISSING.match(raised.message)
+    if wanted is None or found is None or wanted[1] == found[1]:
+        return None
+    top = canonicalize_name(found[1].split(".")[0])
+    skipped = any(
+        said.split(":")[0] == f"{top} not installed"
+        for said in (a.lower() for a in request.assumed)
+    )
+    why = " (left out of the environment: see the assumptions)" if skipped else ""
+    return (
+        f"**Not reproduced**: the report shows {code_span(error.message, in_table=False)}; "
+        f"here another module is missing, {code_span(found[1], in_table=False)}{why}."
+    )
