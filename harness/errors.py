@@ -49,6 +49,12 @@ class NetworkError(HarnessError):
     return_code = 7
 
 
+class HostResourceError(HarnessError):
+    """This host ran out of something an action needed (disk space): not a result."""
+
+    return_code = 9
+
+
 class PackageIndexError(HarnessError):
     """PyPI could not be asked about releases, or does not know the package (repro, bisect)."""
 

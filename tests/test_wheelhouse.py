@@ -76,3 +76,45 @@ def test_each_file_is_fetched_from_pypi_once(mirror: wheelhouse.Mirror, tmp_path
     assert (tmp_path / "second" / wheel.name).read_bytes() == wheel.read_bytes()
     traffic = wheelhouse.Traffic.read(mirror.cache_dir)
     assert (traffic.fetched, traffic.served) == (size, 2 * size)
+
+
+class _CutShort:
+    """An upstream response that gives one chunk, then fails as a full disk would."""
+
+    def __init__(self) -> None:
+        self.headers = {"Content-Length": "2048"}
+        self.reads = 0
+
+    def __enter__(self) -> _CutShort:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def read(self, size: int) -> bytes:
+        self.reads += 1
+        if self.reads > 1:
+            raise OSError(28, "No space left on device")
+        return b"x" * 1024
+
+
+class _Pip:
+    connected = True
+
+    def start(self, length: int | None) -> None:
+        pass
+
+    def send(self, chunk: bytes) -> None:
+        pass
+
+
+def test_a_download_cut_short_leaves_nothing_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = wheelhouse._Store(tmp_path / "cache")
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: _CutShort())
+    relative = "ab/cd/keras-3.12.0-py3-none-any.whl"
+    with pytest.raises(OSError, match="No space left"):
+        store.serve_file(relative, _Pip())  # type: ignore[arg-type]
+    files = tmp_path / "cache" / "files"
+    assert [p.name for p in files.rglob("*") if p.is_file()] == []

@@ -20,7 +20,8 @@ from harness.textfiles import write_atomic
 
 # "unreachable": the install failed because the package index could not be reached; the
 # environment itself may be fine, so its cells are not recorded as results (resume them later).
-BuildStatus = Literal["reused", "built", "failed", "unreachable"]
+# "host_failed": this host could not hold the install (its disk was full); the same holds.
+BuildStatus = Literal["reused", "built", "failed", "unreachable", "host_failed"]
 # Backoff between attempts after a network failure; the attempts are len(...) + 1.
 NETWORK_RETRY_DELAYS_S: tuple[float, ...] = (10.0, 30.0, 90.0)
 # What pip (urllib3, requests) logs when the index cannot be reached, as opposed to a
@@ -69,6 +70,28 @@ Instead = Callable[[ImageSpec, Sequence[tuple[ImageSpec, ImageRecord]]], ImageRe
 def network_failure(log: str) -> bool:
     """Whether a failed build's log shows the package index was unreachable."""
     return _NETWORK_FAILURE.search(log) is not None
+
+
+# What pip (and the engine) print when the host's disk is full. A wheel the host-side mirror
+# could not finish writing reaches pip cut short, which pip reports as a hash mismatch.
+_HOST_FAILURE = re.compile(
+    r"No space left on device|\[Errno 28\]|Disk quota exceeded"
+    r"|THESE PACKAGES DO NOT MATCH THE HASHES"
+)
+
+
+def host_failure(log: str) -> bool:
+    """Whether a failed build's log shows this host, not pip, failed it (a full disk)."""
+    return _HOST_FAILURE.search(log) is not None
+
+
+def host_failed(record: ImageRecord, reason: str) -> ImageRecord:
+    """`record` as failed by this host: neither a result nor remembered as refused."""
+    return replace(
+        record,
+        status="host_failed",
+        error=f"this host could not hold the install (is its disk full?): {reason}",
+    )
 
 
 # ERROR lines pip prints that do not say why an install failed.
@@ -341,6 +364,8 @@ def build_one(
     record = replace(record, log_path=str(log_path), seconds=seconds)
     if not result.ok:
         reason = pip_reason(result.log, result.error, spec.build_timeout)
+        if host_failure(f"{result.log}\n{result.error or ''}"):
+            return host_failed(record, reason)
         record = replace(record, status="failed", error=reason)
         if failures is not None:
             failures.put(record, spec)

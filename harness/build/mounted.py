@@ -38,6 +38,8 @@ from harness.build.images import (
     BuildStatus,
     ImageRecord,
     Instead,
+    host_failed,
+    host_failure,
     network_failure,
     pip_reason,
 )
@@ -154,7 +156,10 @@ def build_mounted(
         log_path.write_text(log + "\n", encoding="utf-8")
         # The prefix installs pip itself: an index it cannot reach is not the environment's fault.
         status: BuildStatus = "unreachable" if network_failure(log) else "failed"
-        return replace(record, status=status, error=pip_reason(log, log.splitlines()[-1]))
+        reason = pip_reason(log, log.splitlines()[-1])
+        if host_failure(log):
+            return host_failed(record, reason)
+        return replace(record, status=status, error=reason)
     record = replace(record, tag=tag)
     for attempt, delay in enumerate((*job.retry_delays, None), start=1):
         ok, log, error, made = _install(job, spec, cut, tag, parent)
@@ -178,6 +183,8 @@ def build_mounted(
         if made is not None:
             remove(job, tag, made)
         reason = pip_reason(log, error, spec.build_timeout)
+        if host_failure(f"{log}\n{error or ''}"):
+            return replace(host_failed(record, reason), seconds=seconds)
         return replace(record, status="failed", error=reason, seconds=seconds)
     environment_id = (
         "sha256:"

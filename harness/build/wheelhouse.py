@@ -188,18 +188,24 @@ class _Store:
                 partial = target.with_name(target.name + ".partial")
                 request = urllib.request.Request(UPSTREAM_FILES + relative)  # noqa: S310
                 size = 0
-                with (
-                    urllib.request.urlopen(  # noqa: S310 - fixed https upstream
-                        request, context=self.context, timeout=300
-                    ) as response,
-                    partial.open("wb") as out,
-                ):
-                    length = response.headers.get("Content-Length")
-                    client.start(int(length) if length else None)
-                    while chunk := response.read(CHUNK):
-                        out.write(chunk)
-                        client.send(chunk)
-                        size += len(chunk)
+                try:
+                    with (
+                        urllib.request.urlopen(  # noqa: S310 - fixed https upstream
+                            request, context=self.context, timeout=300
+                        ) as response,
+                        partial.open("wb") as out,
+                    ):
+                        length = response.headers.get("Content-Length")
+                        client.start(int(length) if length else None)
+                        while chunk := response.read(CHUNK):
+                            out.write(chunk)
+                            client.send(chunk)
+                            size += len(chunk)
+                except BaseException:
+                    # A download cut short (a full disk, a dropped connection) is never cached,
+                    # and its part is not left to fill the disk further.
+                    partial.unlink(missing_ok=True)
+                    raise
                 partial.replace(target)
                 self.record(fetched=size, file=relative)
                 return size if client.connected else 0

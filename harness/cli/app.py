@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import sys
 import traceback as tracebacks
@@ -53,6 +54,7 @@ from harness.errors import (
     ConfigurationError,
     EngineUnavailableError,
     HarnessError,
+    HostResourceError,
     ResultsError,
 )
 from harness.execute.pipeline import build_all, image_keys
@@ -295,7 +297,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception:  # noqa: BLE001 - a harness bug: its own exit code, never 1
+    except Exception as exc:  # noqa: BLE001 - a harness bug: its own exit code, never 1
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # The disk filled while something was written: not a bug, and what was written
+            # before (finished cells) is kept.
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(
+                f"error: {exc.strerror}{where}: free space, then continue a run with "
+                "`harness run --resume RUN`",
+                err=True,
+            )
+            sys.exit(HostResourceError.return_code)
         tracebacks.print_exc()
         click.echo(
             f"error: an unexpected harness error (a bug; please report it with the traceback "
