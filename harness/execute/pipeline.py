@@ -17,19 +17,14 @@ from harness.config.matrix_schema import BaseKind
 from harness.config.sandbox import Sandbox
 from harness.engine.api import Engine
 from harness.engine.commands import Echo
-from harness.errors import (
-    BaseImageError,
-    HarnessError,
-    HostResourceError,
-    Interrupted,
-    NetworkError,
-)
+from harness.errors import BaseImageError, HarnessError, Interrupted
 from harness.execute.cache import ResultCache
 from harness.execute.dead_runs import owner_of_this_process, sweep_dead_runs
 from harness.execute.executor import Executor, LocalExecutor
 from harness.execute.feed import ImageFeed
 from harness.execute.intake import Intake
 from harness.execute.interrupts import stop_on_signals
+from harness.execute.not_run import cells_not_run
 from harness.execute.planning import RunPlan, start_run
 from harness.execute.recorder import Recorder
 from harness.execute.runner import Payload
@@ -379,27 +374,7 @@ def execute(
             run.write_meta(meta.finish(len(list(run.outcomes()))))
             write_table(run)
             run.mark_latest()
-    full = [r for r in intake.images.values() if r.status == "host_failed"]
-    if full:
-        skipped = sum(
-            cell.image_key in {(r.python, r.environment) for r in full} for cell in plan.cells
-        )
-        raise HostResourceError(
-            f"{skipped} cells not run: py{full[0].python}/{full[0].environment}: "
-            f"{full[0].error}; free space, then continue with "
-            f"`harness run --resume {run.run_id}`"
-        )
-    unreachable = [r for r in intake.images.values() if r.status == "unreachable"]
-    if unreachable:
-        skipped = sum(
-            cell.image_key in {(r.python, r.environment) for r in unreachable}
-            for cell in plan.cells
-        )
-        raise NetworkError(
-            f"{skipped} cells not run: the package index was unreachable while building "
-            f"py{unreachable[0].python}/{unreachable[0].environment}; "
-            f"continue with `harness run --resume {run.run_id}` once the network is back"
-        )
+    cells_not_run(intake.images.values(), plan.cells, run.run_id)
     return run
 
 
