@@ -35,6 +35,7 @@ from harness.repro.resolution import (
     is_exact,
     settle,
 )
+from harness.repro.unreadable_versions import refuse_unreadable_versions
 from harness.textfiles import read_text
 
 # The package a Keras 3 backend imports; the report's backend setting needs it installed.
@@ -218,6 +219,7 @@ def _environment(
 ) -> tuple[str, tuple[str, ...]]:
     """The Python and the pip steps: the reporter's own lines kept as written, every package
     the report names or the code imports pinned."""
+    refuse_unreadable_versions(path, extraction)
     extraction, from_git = git_installs.from_pypi(extraction, index)
     assumed.extend(from_git)
     steps = extraction.pip_steps

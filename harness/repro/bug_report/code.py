@@ -16,12 +16,15 @@ from harness.repro.bug_report.python_code import (
     Candidate,
     does_something,
     parse_prefix,
+    parsed,
 )
 from harness.repro.bug_report.shell import python_c
 
 PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
 _NOT_CODE = ("json", "yaml", "yml", "toml", "ini", "diff", "html", "xml", "csv", "markdown", "md")
-_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|\s+\.\.\.:)\s?(?P<rest>.*)$")
+# IPython's continuation prompt `   ...:` is indented: `(?<=\s)` says so without a second run
+# of spaces (`\s*` then `\s+`), whose every split of a long run would be tried.
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|(?<=\s)\.\.\.:)\s?(?P<rest>.*)$")
 _OUTPUT_PROMPT = re.compile(r"^\s*Out\[\d*\]:")
 _IPYTHON_RULE = re.compile(r"^-{20,}\s*$")
 _STATEMENT = re.compile(
@@ -114,9 +117,8 @@ def without_code(text: str, reading: Reading) -> str:
 def trivial(code: str) -> bool:
     """Code that only imports, prints versions and sets variables: a check, not the failing
     code."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return True
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -150,9 +152,8 @@ def imports(block: CodeBlock | None) -> list[str]:
     """Distributions the code imports (standard library left out), in order."""
     if block is None:
         return []
-    try:
-        tree = ast.parse(block.text)
-    except SyntaxError:
+    tree = parsed(block.text)
+    if tree is None:
         return []
     found: list[str] = []
     for node in ast.walk(tree):
@@ -244,9 +245,7 @@ def _runs(numbered: list[tuple[int, str]], *, before: str | None) -> list[Candid
             _close(runs, current)
             current, transcript = [], False
             continue
-        prompt = (
-            _PROMPT.match(line) if re.match(r"^\s*(?:>>>|In \[|\s+\.\.\.:|\.\.\.)", line) else None
-        )
+        prompt = _PROMPT.match(line) if re.match(r"^\s*(?:>>>|In \[|\.\.\.)", line) else None
         if prompt and (transcript or re.match(r"^\s*(?:>>>|In \[)", line)):
             transcript = True
             if not prompt["rest"].lstrip().startswith(("!", "%")):

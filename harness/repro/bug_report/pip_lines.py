@@ -19,7 +19,7 @@ _PIP = re.compile(
 # `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X`: the packages
 # that run's environment gets (`uv pip install` reads as a pip line).
 _UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
-_CHAIN = re.compile(r"\s*(?:&&|\|\|)\s*|;\s+")
+_CHAIN = re.compile(r"(?<!\s)\s*(?:&&|\|\|)\s*|;\s+")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
 ERROR_LINE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:Error|Exception)\b")
 _REQUIREMENT = re.compile(

@@ -7,13 +7,12 @@ lines up to its arrow, or the innermost frame of the reporter's own script.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import keras_messages
 from harness.repro.bug_report.model import ReportedError
-from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
+from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -193,16 +192,20 @@ def _headless_library(lines: list[str], index: int) -> bool:
     paste's first frame is a library's, and its lines are the library's, not a cell's."""
     match = _CELL_FRAME.match(lines[index])
     path = match["path"] or match["old"] if match else None
-    following = next((line for line in lines[index + 1 :] if line.strip()), "")
-    return bool(path and _LIBRARY.search(path) and _NUMBERED.match(following))
+    if not (path and _LIBRARY.search(path)):
+        return False
+    # By position, not `lines[index + 1 :]` (or islice, which steps over the first lines): a
+    # copy of the rest at every line is quadratic in a long paste.
+    following = next((lines[n] for n in range(index + 1, len(lines)) if lines[n].strip()), "")
+    return bool(_NUMBERED.match(following))
 
 
 def _headless_cell(lines: list[str], index: int) -> bool:
     """Whether a run of numbered source lines with an arrow starts at `index`."""
     if index > 0 and _NUMBERED.match(lines[index - 1]):
         return False
-    for line in lines[index:]:
-        match = _NUMBERED.match(line)
+    for position in range(index, len(lines)):
+        match = _NUMBERED.match(lines[position])
         if match is None:
             return False
         if match["arrow"].strip() and match["code"]:
@@ -262,11 +265,7 @@ def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
 
 
 def _parses(lines: list[str]) -> bool:
-    try:
-        ast.parse("\n".join(lines))
-    except SyntaxError:
-        return False
-    return True
+    return parsed("\n".join(lines)) is not None
 
 
 def _kind(file: str) -> str:
@@ -387,9 +386,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
             (f"importing `{imported}`, the installed module the traceback starts in"),
         )
     code, added = with_missing_imports(code)
-    try:
-        ast.parse(code)
-    except SyntaxError:
+    if parsed(code) is None:
         return None
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"

@@ -25,6 +25,7 @@ from harness.repro.bug_report.pip_lines import (
     wheels,
     with_dependencies,
 )
+from harness.repro.bug_report.python_code import parsed
 
 # `2.6.0-dev20210620` is how a nightly prints itself (`tf.version.VERSION`); pip reads `.dev`.
 # A pre-release is written `2.1.0rc1`, `2.0.0-rc1` (`tf.version.VERSION`) or `2.1.0.rc1`.
@@ -36,7 +37,7 @@ _FREEZE = re.compile(
     + _VERSION
     + r"(?P<local>\+[A-Za-z0-9.]+)?\s*$"
 )
-_LIST_HEADER = re.compile(r"^\s*#?\s*(?:Package|Name)\s+Version\b", re.IGNORECASE)
+_LIST_HEADER = re.compile(r"^\s*(?:#\s*)?(?:Package|Name)\s+Version\b", re.IGNORECASE)
 _LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
 _ALIAS_WORDS = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)
@@ -65,7 +66,7 @@ _BEFORE_OUTPUT = (
 # line (a `python -c` run's output), after a notebook's `Out[3]:`, or on an output line after
 # the lines _BEFORE_OUTPUT skips (the value itself possibly commented: `# 2.14.1`).
 _DUNDER = re.compile(
-    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+    r"(?<![\w.])(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
     r"[)'\"`;]*[ \t]*"
     r"(?:" + _BEFORE_OUTPUT + r"\n\s*(?:#[ \t]*)?(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
@@ -286,10 +287,10 @@ def _printed_together(full: str, add: Callable[..., None]) -> None:
         source = re.sub(r"^\s*(?:>>>|In \[\d*\]:|\$)?\s*", "", line)
         if not source.startswith("print(") or "," not in source:
             continue
-        try:
-            call = ast.parse(source).body[0]
-        except (SyntaxError, IndexError):
+        tree = parsed(source)
+        if tree is None or not tree.body:
             continue
+        call = tree.body[0]
         if not (isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)):
             continue
         fields = re.sub(r"^\s*(?:Out\[\d+\]:)?", "", lines[index + 1]).split()
@@ -318,10 +319,10 @@ def _value_printed(full: str, match: re.Match[str]) -> tuple[str, str | None] | 
     start = full.rfind("\n", 0, match.start()) + 1
     source = full[start : full.find("\n", match.start())]
     source = re.sub(r"^\s*(?:>>>|\.\.\.|In \[\d*\]:|\$)?\s*", "", source)
-    try:
-        call = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
+    tree = parsed(source)
+    if tree is None or not tree.body:
         return match[3], match["local"]
+    call = tree.body[0]
     if not (
         isinstance(call, ast.Expr)
         and isinstance(call.value, ast.Call)
