@@ -34,6 +34,7 @@ from harness.repro.resolution import (
     settle,
 )
 from harness.repro.resolution_day import resolution_day
+from harness.repro.unreadable_versions import refuse_unreadable_versions
 from harness.repro.wanted_packages import imported, named
 from harness.textfiles import read_text
 
@@ -207,6 +208,7 @@ def _environment(
 ) -> tuple[str, tuple[str, ...]]:
     """The Python and the pip steps: the reporter's own lines kept as written, every package
     the report names or the code imports pinned."""
+    refuse_unreadable_versions(path, extraction)
     extraction, from_git = git_installs.from_pypi(extraction, index)
     assumed.extend(from_git)
     steps = extraction.pip_steps

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from harness.errors import ConfigurationError, PackageIndexError
 from harness.pypi import PackageIndex, Release, placeholder
@@ -52,12 +52,19 @@ class Wanted:
     later: bool = True
 
 
+def version_of(text: str) -> Version | None:
+    """`text` as a PEP 440 version, or None when it is not one."""
+    try:
+        return Version(text)
+    except ValueError:  # InvalidVersion, or a part longer than int() reads (4300 digits)
+        return None
+
+
 def is_exact(version: str) -> bool:
     """Whether `version` names one release (three parts, or a pre-release), not a series."""
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        raise ConfigurationError(f"{version!r} is not a version") from None
+    parsed = version_of(version)
+    if parsed is None:
+        raise ConfigurationError(f"{version!r} is not a version")
     return len(parsed.release) >= 3 or parsed.is_prerelease
 
 

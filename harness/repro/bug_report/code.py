@@ -21,7 +21,9 @@ from harness.repro.bug_report.shell import python_c
 
 PYTHON_LANGUAGES = ("python", "py", "python3", "ipython", "ipython3", "pycon", "jupyter")
 _NOT_CODE = ("json", "yaml", "yml", "toml", "ini", "diff", "html", "xml", "csv", "markdown", "md")
-_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|\s+\.\.\.:)\s?(?P<rest>.*)$")
+# IPython's continuation prompt `   ...:` is indented: `(?<=\s)` says so without a second run
+# of spaces (`\s*` then `\s+`), whose every split of a long run would be tried.
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.(?=\s|$)|In \[\d*\]:|(?<=\s)\.\.\.:)\s?(?P<rest>.*)$")
 _OUTPUT_PROMPT = re.compile(r"^\s*Out\[\d*\]:")
 _IPYTHON_RULE = re.compile(r"^-{20,}\s*$")
 _STATEMENT = re.compile(
@@ -215,9 +217,7 @@ def _runs(numbered: list[tuple[int, str]], *, before: str | None) -> list[Candid
             _close(runs, current)
             current, transcript = [], False
             continue
-        prompt = (
-            _PROMPT.match(line) if re.match(r"^\s*(?:>>>|In \[|\s+\.\.\.:|\.\.\.)", line) else None
-        )
+        prompt = _PROMPT.match(line) if re.match(r"^\s*(?:>>>|In \[|\.\.\.)", line) else None
         if prompt and (transcript or re.match(r"^\s*(?:>>>|In \[)", line)):
             transcript = True
             if not prompt["rest"].lstrip().startswith(("!", "%")):

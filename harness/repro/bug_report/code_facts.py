@@ -8,14 +8,14 @@ import re
 
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock
+from harness.repro.bug_report.python_code import parsed
 
 
 def trivial(code: str) -> bool:
     """Code that only imports, prints versions and sets variables: a check, not the failing
     code."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return True
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -38,9 +38,8 @@ def runs_nothing(code: str) -> bool:
     run as it is, nothing it defines is called, so no error it was pasted for can occur. A
     class's bases and a definition's decorators and defaults do run: `class Head(tf.keras.
     layers.Layer)` fails where `tf.keras` does."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return False
     defines = False
     for node in tree.body:
@@ -85,9 +84,8 @@ def imports(block: CodeBlock | None) -> list[str]:
     """Distributions the code imports (standard library left out), in order."""
     if block is None:
         return []
-    try:
-        tree = ast.parse(block.text)
-    except SyntaxError:
+    tree = parsed(block.text)
+    if tree is None:
         return []
     found: list[str] = []
     for node in ast.walk(tree):

@@ -13,9 +13,11 @@ _MONTH_DATE = re.compile(
 _ISO_DATE = re.compile(r"(?<![\d-])(20\d\d)-(\d\d)-(\d\d)(?![\d])")
 # `uv ... --exclude-newer 2025-01-31`: the reporter resolved as of that day themselves.
 _EXCLUDE_NEWER = re.compile(r"--exclude-newer[= ]\s*['\"]?(20\d\d-\d\d-\d\d)")
+# No two runs of spaces side by side (`\s*[:=]?\s*`): on a line of spaces the engine would try
+# every way of sharing the run between them, time growing with the square of its length.
 _DATE_FIELD = re.compile(
-    r"^\s*[-*]?\s*\**(?:date|created(?:_at)?|opened|reported|posted|written)\**\s*(?:on)?\s*[:=]?\s*"
-    r"(?P<value>[^\n]+)$",
+    r"^[ \t]*(?:[-*][ \t]*)?\**(?:date|created(?:_at)?|opened|reported|posted|written)\**"
+    r"\s*(?:on\s*)?(?:[:=]\s*)?(?P<value>\S[^\n]*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 

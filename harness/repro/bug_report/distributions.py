@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 # Import names whose distribution is named differently on PyPI.
 DISTRIBUTION_OF = {
@@ -133,7 +133,7 @@ def _at_least(version: str | None, floor: str) -> bool:
         return True
     try:
         given, least = Version(version), Version(floor)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part longer than int() reads
         return True
     prefix = given.release
     return given >= least or least.release[: len(prefix)] == prefix

@@ -12,21 +12,24 @@ from __future__ import annotations
 import re
 
 # A heading or a bold label that opens the fix: "## Solution", "**Fix:**", "Workaround: ...".
+# Matched against the line without its indentation, and with no two runs of spaces side by
+# side (`\s*(?:\*\*)?\s*`): on a long run of spaces each split of it would be tried.
 _FIX_LABEL = re.compile(
-    r"^\s*(?:#{1,6}\s*|[-*]\s+)?(?:\*\*|__)?\s*(?:my\s+|the\s+|possible\s+|suggested\s+)?"
+    r"(?:#{1,6}|[-*](?=\s))?\s*(?:(?:\*\*|__)\s*)?(?:(?:my|the|possible|suggested)\s+)?"
     r"(?:solution|solved|fix|fixed|workaround|resolution|resolved|how\s+i\s+(?:fixed|solved)\s+it)"
-    r"\s*(?:\*\*|__)?\s*(?:[:：]|\bby\b|(?:\*\*|__)?\s*$)",
+    r"\s*(?:(?:\*\*|__)\s*)?(?:[:：]|\bby\b|$)",
     re.IGNORECASE,
 )
 # "EDIT: solved by ...", "UPDATE 2: fixed it with", "Edit - the workaround is ...".
 _EDIT_FIXED = re.compile(
-    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:edit|update|edited|updated)\s*\d*\s*(?:\*\*|__)?\s*"
-    r"[:：-]\s*(?:\*\*|__)?[^\n]{0,40}?\b(?:solved|fixed|resolved|workaround|solution)\b",
+    r"(?:#{1,6}\s*)?(?:(?:\*\*|__)\s*)?(?:edit|update|edited|updated)\b\s*(?:\d+\s*)?"
+    r"(?:(?:\*\*|__)\s*)?[:：-]\s*(?:(?:\*\*|__)\s*)?[^\n]{0,40}?"
+    r"\b(?:solved|fixed|resolved|workaround|solution)\b",
     re.IGNORECASE,
 )
 # "I changed `X` to `Y` and it works", "I replaced A with B, which solved it".
 _CHANGED = re.compile(
-    r"^\s*(?:so\s+|then\s+)?I\s+(?:changed|replaced|switched|swapped)\b[^\n]*\b(?:to|with)\b"
+    r"(?:so\s+|then\s+)?I\s+(?:changed|replaced|switched|swapped)\b[^\n]*\b(?:to|with)\b"
     r"[^\n]*\b(?:works?|worked|working|solved|fixed|resolved|fixes)\b",
     re.IGNORECASE,
 )
@@ -43,11 +46,12 @@ _FIXED_BY = re.compile(
 _BUT = re.compile(r"\b(?:but|however|although|though|except|still)\b", re.IGNORECASE)
 _NOT_WORKING = re.compile(r"(?:\bnot|n't|\bnever|\bstill)\s+(?:\w+\s+)?(?:work|solve|fix)", re.I)
 # A heading or a bold line alone: where a template's next section starts.
-_HEADING = re.compile(r"^\s*(?:#{1,6}\s+\S|(?:\*\*|__)[^*_\n]+(?:\*\*|__)\s*:?\s*$)")
+_HEADING = re.compile(r"(?:#{1,6}\s+\S|(?:\*\*|__)[^*_\n]+(?:\*\*|__)\s*(?::\s*)?$)")
 
 
 def opens_fix(line: str) -> bool:
     """Whether `line` (outside code) starts the reporter's own fix."""
+    line = line.lstrip()
     if _FIX_LABEL.match(line):
         return True
     if _NOT_WORKING.search(line):
@@ -60,4 +64,4 @@ def opens_fix(line: str) -> bool:
 
 def next_section(line: str) -> bool:
     """Whether `line` (outside code) is a heading that ends a fix part."""
-    return bool(_HEADING.match(line)) and not opens_fix(line)
+    return bool(_HEADING.match(line.lstrip())) and not opens_fix(line)

@@ -15,7 +15,8 @@ from harness.repro.bug_report.tracebacks import Traceback
 
 # The import names of the backends, as Keras's messages and file names spell them.
 BACKENDS = {"tensorflow": "tensorflow", "theano": "theano", "cntk": "cntk"}
-_USING = re.compile(r"^[>\s]*Using (?P<name>TensorFlow|Theano|CNTK) backend\b", re.I | re.M)
+# `[> \t]`, not `[>\s]`: a run of blank lines would be crossed again from each line's start.
+_USING = re.compile(r"^[> \t]*Using (?P<name>TensorFlow|Theano|CNTK) backend\b", re.I | re.M)
 _BACKEND_FILE = re.compile(r"keras[\\/]backend[\\/](?P<name>tensorflow|theano|cntk)_backend\.py")
 
 

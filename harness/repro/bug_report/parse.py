@@ -57,7 +57,7 @@ __all__ = ["CodeBlock", "Extraction", "Pin", "ReportedError", "blocks", "extract
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _BREAK = re.compile(r"^ {0,3}(?:-{3,5}|\*{3,5}|_{3,5})\s*$")
 _COMMENT = re.compile(
-    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:comment\s+(?:by|from)\s+\S+|@?[\w-]+\s+commented\b)",
+    r"^\s*(?:#{1,6}\s*)?(?:(?:\*\*|__)\s*)?(?:comment\s+(?:by|from)\s+\S+|@?[\w-]+\s+commented\b)",
     re.IGNORECASE,
 )
 _OWN = re.compile(r"\((?:author|reporter|op)\)|\bauthor\b|\breporter\b", re.IGNORECASE)

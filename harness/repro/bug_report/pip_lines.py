@@ -20,7 +20,7 @@ _PIP = re.compile(
 # run`, which uvx is short for): the packages
 # that run's environment gets (`uv pip install` reads as a pip line).
 _UV_WITH = re.compile(r"(?<![\w./-])(?:uv\s+(?:tool\s+)?run|uvx)\b(?P<rest>[^\n]*?--with\b[^\n]*)")
-_CHAIN = re.compile(r"\s*(?:&&|\|\|)\s*|;\s+")
+_CHAIN = re.compile(r"(?<!\s)\s*(?:&&|\|\|)\s*|;\s+")
 _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip version", re.IGNORECASE)
 # An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`
 # in it is the library's advice ("Install TensorFlow via `pip install tensorflow`"), not a run.

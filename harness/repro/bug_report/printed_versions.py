@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.pip_lines import canonical
+from harness.repro.bug_report.python_code import parsed
 from harness.repro.bug_report.version_pattern import VERSION as _VERSION
 
 # Lines between a print and its output: log lines, a comment or a label that announces the
@@ -30,7 +31,7 @@ _ACCESSOR = re.compile(
     r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
 )
 _DUNDER = re.compile(
-    r"\b(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
+    r"(?<![\w.])(?P<name>[A-Za-z_][\w.]*?)\.(?P<accessor>__version__\b|version\(\)|VERSION\b)"
     r"[)'\"`;]*[ \t]*"
     r"(?:" + _BEFORE_OUTPUT + r"\n\s*(?:#[ \t]*)?(?:Out\[\d+\]:\s*)?|#\s*"
     r"|(?:[:=,]|->|printed|prints|is|gives|shows|returns)?\s*)"
@@ -76,10 +77,10 @@ def _printed_together(full: str, add: Callable[..., None]) -> None:
         source = re.sub(r"^\s*(?:>>>|In \[\d*\]:|\$)?\s*", "", line)
         if not source.startswith("print(") or "," not in source:
             continue
-        try:
-            call = ast.parse(source).body[0]
-        except (SyntaxError, IndexError):
+        tree = parsed(source)
+        if tree is None or not tree.body:
             continue
+        call = tree.body[0]
         if not (isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)):
             continue
         fields = re.sub(r"^\s*(?:Out\[\d+\]:)?", "", lines[index + 1]).split()
@@ -108,10 +109,10 @@ def _value_printed(full: str, match: re.Match[str]) -> tuple[str, str | None] | 
     start = full.rfind("\n", 0, match.start()) + 1
     source = full[start : full.find("\n", match.start())]
     source = re.sub(r"^\s*(?:>>>|\.\.\.|In \[\d*\]:|\$)?\s*", "", source)
-    try:
-        call = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
+    tree = parsed(source)
+    if tree is None or not tree.body:
         return match[3], match["local"]
+    call = tree.body[0]
     if not (
         isinstance(call, ast.Expr)
         and isinstance(call.value, ast.Call)

@@ -36,6 +36,8 @@ def parse_prefix(lines: list[str]) -> str | None:
         code = textwrap.dedent("\n".join(lines))
         try:
             compiles(code)
+        except TOO_DEEP:
+            return None  # nested past what the parser reads: no prefix of it is worth a retry
         except SyntaxError as exc:
             cut = min((exc.lineno or len(lines)) - 1, len(lines) - 1)
             lines = lines[:cut]
@@ -55,23 +57,43 @@ def _first_line_unindented(lines: list[str]) -> str | None:
     code = lines[0] + "\n" + textwrap.dedent("\n".join(lines[1:]))
     try:
         compiles(code)
-    except SyntaxError:
+    except (SyntaxError, *TOO_DEEP):
         return None
     return code + "\n"
+
+
+# What CPython's parser and compiler raise, besides SyntaxError, for text they cannot read:
+# nesting past their recursion limit (a pasted `((((...` or a 100 000-long `a.b.c...` chain:
+# RecursionError, or MemoryError from the parser's own stack) and, before 3.12, a NUL
+# character (ValueError).
+TOO_DEEP = (RecursionError, MemoryError, ValueError)
 
 
 def compiles(code: str) -> None:
     """Raise SyntaxError unless `code` compiles as a module: parsing alone lets through what
     only the compiler refuses (`return` or `yield` outside a function, the body of a `def`
-    whose header was not Python)."""
+    whose header was not Python). Raises one of TOO_DEEP for what cannot be read at all."""
     compile(code, "<report>", "exec", dont_inherit=True)
+
+
+def parsed(code: str) -> ast.Module | None:
+    """The module `code` parses as, or None when it is not Python the parser can read."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, *TOO_DEEP):
+        return None
+    try:
+        # ast.unparse, which readers call on parts of the tree, recurses as deep as the tree.
+        ast.unparse(tree)
+    except RecursionError:
+        return None
+    return tree
 
 
 def does_something(code: str) -> bool:
     """Whether the code imports or calls anything (not just a listing of values)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return False
     return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
 
@@ -89,9 +111,8 @@ MAGIC_CALL = re.compile(
 def with_missing_imports(code: str) -> tuple[str, list[str]]:
     """The code with an import put first for each name it uses and never binds (`tf` ->
     `import tensorflow as tf`, `platform` -> `import platform`), and the imports added."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return code, []
     bound = set(dir(builtins))
     used: set[str] = set()

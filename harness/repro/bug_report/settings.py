@@ -31,7 +31,9 @@ _EXPLICIT = re.compile(
 )
 _KNOWN_NAMES = "|".join(KNOWN)
 _BARE = re.compile(r"(?P<name>" + _KNOWN_NAMES + r")=" + _VALUE)
-_FIELD = re.compile(r"^\s*[-*]?\s*\**(?P<name>" + _KNOWN_NAMES + r")\**\s*:\s+" + _VALUE + r"\s*$")
+_FIELD = re.compile(
+    r"^\s*(?:[-*]\s*)?\**(?P<name>" + _KNOWN_NAMES + r")\**\s*:\s+" + _VALUE + r"\s*$"
+)
 # Before a bare assignment on its line: a prompt, a bullet, other assignments. After it:
 # nothing, a command it prefixes, or another assignment.
 _LEAD = re.compile(r"^\s*(?:[-*]\s+)?(?:\S*[$#>%]\s*)?(?:[A-Z_][A-Z0-9_]*=\S+\s+)*$")
@@ -106,6 +108,11 @@ def backend_from_error(error: ReportedError | None) -> str:
     return match["name"] if match else ""
 
 
+# json's decoder recurses once per nesting level: a pasted `[[[[...` beyond the recursion
+# limit is no more JSON to read than a syntax error is.
+_NOT_JSON = (ValueError, RecursionError)
+
+
 def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
     """A keras.json the reporter showed: after `cat ~/.keras/keras.json`, or a JSON block
     with a `backend` key or introduced as keras.json."""
@@ -116,7 +123,7 @@ def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
             continue
         try:
             data, _ = decoder.raw_decode(readable, start)
-        except ValueError:
+        except _NOT_JSON:
             continue
         if isinstance(data, dict):
             return data
@@ -125,7 +132,7 @@ def keras_json(found: list[CodeBlock], readable: str) -> dict[str, Any] | None:
             continue
         try:
             data = json.loads(block.text)
-        except ValueError:
+        except _NOT_JSON:
             continue
         if isinstance(data, dict) and ("backend" in data or "keras.json" in block.before):
             return data

@@ -10,7 +10,7 @@ from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock, ReportedError
-from harness.repro.bug_report.python_code import Candidate, parse_prefix
+from harness.repro.bug_report.python_code import Candidate, parse_prefix, parsed
 
 PYTHON_C = re.compile(
     r"(?<![\w./-])python(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?:-[A-Zbu]+\s+)*-c\s*(?P<quote>['\"])"
@@ -164,8 +164,9 @@ def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:
     found: list[tuple[int, str]] = []
     for match in _INLINE_IMPORT.finditer(prose):
         code = match["code"].strip().rstrip(";")
-        if _parses(code) and all(
-            isinstance(node, ast.Import | ast.ImportFrom) for node in ast.parse(code).body
+        tree = parsed(code)
+        if tree is not None and all(
+            isinstance(node, ast.Import | ast.ImportFrom) for node in tree.body
         ):
             found.append((prose.count("\n", 0, match.start()) + 1, code))
     if not found:
@@ -182,11 +183,7 @@ def _known(module: str) -> bool:
 
 
 def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return False
-    return True
+    return parsed(code) is not None
 
 
 def _modules(code: str) -> set[str]:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
-from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
+from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
 from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
@@ -160,9 +160,8 @@ def _earlier_cells(outer: Frame, frames: list[Frame]) -> EarlierCells:
         seen.add(frame.file)
         label = f"In[{match['n'] or match['old']}]"
         text = "\n".join(line for line in frame.lines if not MAGIC_CALL.match(line))
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
+        tree = parsed(text)
+        if tree is None:
             cut.append(label)
             continue
         if tree.body and all(isinstance(node, (*defines, ast.ImportFrom)) for node in tree.body):
@@ -215,9 +214,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
             (f"importing `{imported}`, the installed module the traceback starts in"),
         )
     code, added = with_missing_imports(code)
-    try:
-        ast.parse(code)
-    except SyntaxError:
+    if parsed(code) is None:
         return None
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"

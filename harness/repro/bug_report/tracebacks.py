@@ -7,7 +7,6 @@ lines up to its arrow, or the innermost frame of the reporter's own script.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from harness.repro.bug_report import keras_messages, pytest_output
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.pasted_lines import FENCE_LINE, readable
+from harness.repro.bug_report.python_code import parsed
 
 _HEADER = "Traceback (most recent call last)"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+))?\s*$')
@@ -313,16 +313,20 @@ def _headless_library(lines: list[str], index: int) -> bool:
     paste's first frame is a library's, and its lines are the library's, not a cell's."""
     match = _CELL_FRAME.match(lines[index])
     path = match["path"] or match["old"] if match else None
-    following = next((line for line in lines[index + 1 :] if line.strip()), "")
-    return bool(path and _LIBRARY.search(path) and _NUMBERED.match(following))
+    if not (path and _LIBRARY.search(path)):
+        return False
+    # By position, not `lines[index + 1 :]` (or islice, which steps over the first lines): a
+    # copy of the rest at every line is quadratic in a long paste.
+    following = next((lines[n] for n in range(index + 1, len(lines)) if lines[n].strip()), "")
+    return bool(_NUMBERED.match(following))
 
 
 def _headless_cell(lines: list[str], index: int) -> bool:
     """Whether a run of numbered source lines with an arrow starts at `index`."""
     if index > 0 and _NUMBERED.match(lines[index - 1]):
         return False
-    for line in lines[index:]:
-        match = _NUMBERED.match(line)
+    for position in range(index, len(lines)):
+        match = _NUMBERED.match(lines[position])
         if match is None:
             return False
         if match["arrow"].strip() and match["code"]:
@@ -351,11 +355,7 @@ def _numbered(lines: list[str], index: int) -> tuple[tuple[str, ...], int]:
 
 
 def _parses(lines: list[str]) -> bool:
-    try:
-        ast.parse("\n".join(lines))
-    except SyntaxError:
-        return False
-    return True
+    return parsed("\n".join(lines)) is not None
 
 
 def _kind(file: str) -> str:

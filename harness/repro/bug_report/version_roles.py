@@ -115,7 +115,7 @@ _UPGRADE_TO = re.compile(
 # "works with keras 2.2.2, not with 2.2.3 or 2.2.4": the versions after "not" are the failing
 # ones of the package named before; the newest listed is taken.
 _NOT_WITH = re.compile(
-    r"\s*[,;]?\s*(?:but\s+)?not\s+(?:with|in|on|under|using|for)\s+(?:versions?\s+)?"
+    r"\s*(?:[,;]\s*)?(?:but\s+)?not\s+(?:with|in|on|under|using|for)\s+(?:versions?\s+)?"
     r"(?P<versions>v?\d+(?:\.\d+){1,3}(?:\s*(?:,|or|and|/)\s*v?\d+(?:\.\d+){1,3})*)(?!\w|\.\d)",
     re.IGNORECASE,
 )
@@ -211,8 +211,10 @@ def without_unpinned(text: str) -> str:
 # A template field that names where a file is ("Model saved at: /content/drive/tf2.10/m.h5",
 # "Code location: ~/proj/keras-3.1/train.py"): its value is a path, whatever digits it holds.
 # A field about the install itself ("Python path", "Environment location") is left alone.
+# The label starts at a non-space (`(?=\S)`): else the look-ahead would scan the rest of the
+# line again from every space of a long run of them.
 _LOCATION_FIELD = re.compile(
-    r"^(?P<label>[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?"
+    r"^(?P<label>[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?=\S)"
     r"(?![^:\n]*\b(?:python|env|environment|venv|conda|install\w*|site-packages)\b)"
     r"[^:\n]{0,40}\b(?:saved(?:\s+(?:at|to|in|as|under))?|stored(?:\s+(?:at|in))?|location"
     r"|path|dir|directory|folder|file\s*name|file|notebook|colab|link|url)"

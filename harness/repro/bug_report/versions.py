@@ -34,7 +34,7 @@ _FREEZE = re.compile(
     + _VERSION
     + r"(?P<local>\+[A-Za-z0-9.]+)?\s*$"
 )
-_LIST_HEADER = re.compile(r"^\s*#?\s*(?:Package|Name)\s+Version\b", re.IGNORECASE)
+_LIST_HEADER = re.compile(r"^\s*(?:#\s*)?(?:Package|Name)\s+Version\b", re.IGNORECASE)
 _LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
 _ALIAS_WORDS = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)

@@ -1,0 +1,227 @@
+"""`harness repro` on any text: a dry-run listing, or one line on stderr with the harness's
+exit code, never a traceback; and never time that grows faster than the report.
+
+The reports are composed from fragments (tests/report_fragments.py) and from the hostile
+shapes that once crashed the reader or made a regex backtrack. PyPI is the recording in
+tests/data/pypi: no network."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from harness.cli import repro_bisect as repro_cli
+from harness.cli.app import main
+from harness.errors import ConfigurationError, HarnessError
+from harness.repro.bug_report.parse import extract
+from harness.repro.request import Flags, Request, read_source, resolve
+from tests.pypi_fake import recorded_index
+from tests.report_fragments import report
+
+CODE = "\n```python\nimport keras\nkeras.layers.Dense(1)\n```\n"
+# Fixed examples, no example database: the same reports on every machine and every run.
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def resolved(text: str, tmp_path: Path) -> Request:
+    path = tmp_path / "report.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    extraction, _ = read_source(path)
+    return resolve(path, extraction, Flags(), recorded_index())
+
+
+def refusal(text: str, directory: Path) -> HarnessError | None:
+    """The harness's own error for a report, or None when it resolves; anything else raises."""
+    try:
+        resolved(text, directory)
+    except HarnessError as exc:
+        return exc
+    return None
+
+
+@PROPERTY
+@given(text=report())
+def test_any_report_resolves_or_refuses_in_one_line(
+    text: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    refused = refusal(text, tmp_path_factory.mktemp("r"))
+    assert refused is None or "\n" not in str(refused)
+
+
+# --- Shapes that crashed the reader or the resolution -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "pip install keras==3.0.0rc1rc2",  # two pre-release parts
+        "pip install keras===arbitrary",  # pip's arbitrary equality, no release PyPI has
+        "pip install kera==s",
+        "pip install keras==+",
+        "pip install keras==٣.٣.٣",  # Arabic-Indic digits are \d to a str regex
+        "keras==２.１５.０",  # fullwidth digits in a freeze line
+        "TensorFlow version: ٢.١٦",
+        "tensorflow==" + "9" * 5000,  # past int()'s 4300 digits: ValueError, not InvalidVersion
+        "TensorFlow version: 2." + "1" * 5000,
+        "tensorflow 2.17.0-dev" + "9" * 5000,
+    ],
+)
+def test_a_version_pip_cannot_read_is_one_line_naming_the_report(line: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        resolved(line + CODE, tmp_path)
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'report.md'}: ")
+    assert "is not a version pip reads" in message
+    assert len(message) < 300  # a 5000-digit version is cut, not echoed
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "x = " + "a." * 100_000 + "b",  # RecursionError in the compiler
+        "x = " + "-" * 100_000 + "1",  # MemoryError in the parser
+        "print(" + "(" * 1000 + ")" * 1000 + ")",  # too many nested parentheses
+    ],
+)
+def test_code_nested_past_the_parser_is_no_code_not_a_crash(code: str, tmp_path: Path) -> None:
+    text = f"TensorFlow version: 2.16.1\n\n```python\n{code}\n```\n"
+    with pytest.raises(ConfigurationError, match="no code to run"):
+        resolved(text, tmp_path)
+
+
+def test_code_the_compiler_takes_is_kept_though_too_deep_to_unparse(tmp_path: Path) -> None:
+    # 600 attributes deep: compile() takes it, ast.unparse (which readers call) recurses too deep.
+    code = "import keras\nx = " + "a." * 600 + "b"
+    request = resolved(f"TensorFlow version: 2.16.1\n\n```python\n{code}\n```\n", tmp_path)
+    assert request.code == code + "\n"
+
+
+def test_a_json_block_nested_past_the_decoder_is_not_keras_json(tmp_path: Path) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    for shown in (f"keras.json\n```json\n{nested}\n```", f"$ cat ~/.keras/keras.json\n{{{nested}"):
+        request = resolved(shown + CODE, tmp_path)
+        assert request.keras_json is None
+
+
+# --- Time ---------------------------------------------------------------------------------
+
+Shape = Callable[[int], str]
+
+
+def _log(n: int) -> str:
+    return "\n".join(
+        f"2024-03-0{i % 9 + 1} 12:00:{i % 60:02d}.5: I tensorflow/core/platform/"
+        f"cpu_feature_guard.cc:{i}] This TensorFlow binary is optimized to use available CPU"
+        for i in range(n)
+    )
+
+
+def _traceback(n: int) -> str:
+    frames = (
+        f'  File "/usr/lib/python3.11/site-packages/keras/src/layers/l{i}.py", line {i}, in '
+        f"call\n    x = self.layer{i}(x)"
+        for i in range(n)
+    )
+    return "Traceback (most recent call last):\n" + "\n".join(frames) + "\nValueError: shape"
+
+
+def _seconds(shape: Shape, n: int) -> float:
+    text = shape(n)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        extract(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# Each shape at n and 4n characters (or lines) of the same kind. Linear reading takes about 4
+# times as long; a regex that backtracks over a run takes 16 times or more. The bound is a
+# ratio, so a slow or busy machine does not fail it; 8 leaves room for noise.
+SHAPES: dict[str, tuple[Shape, int]] = {
+    "a pasted log": (_log, 400),
+    "a long traceback": (_traceback, 250),
+    "a line of one word": (lambda n: "x" * n, 20_000),
+    "a line of spaces": (lambda n: " " * n + "x", 2_000),
+    "a line of tabs": (lambda n: "\t" * n + "x", 2_000),
+    "blank lines": (lambda n: "\n" * n + "x", 8_000),
+    "lines of spaces": (lambda n: " \n" * n + "x", 2_000),
+    "a line of words": (lambda n: "tensorflow keras " * (n // 17), 20_000),
+    "a line of dots": (lambda n: "1." * (n // 2), 4_000),
+    "an attribute chain": (lambda n: "x = " + "a." * (n // 2) + "b", 4_000),
+    "spaces after a working version": (lambda n: "works with keras 2.2.2" + " " * n, 2_000),
+    "a line of quotes": (lambda n: "> " * (n // 2) + "x", 4_000),
+}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_reading_time_grows_with_the_report_not_faster(name: str) -> None:
+    shape, n = SHAPES[name]
+    small, large = _seconds(shape, n), _seconds(shape, 4 * n)
+    # Below a few milliseconds the ratio is timer noise.
+    assert large < 0.005 or large / small < 8, f"{name}: {small:.4f}s at n, {large:.4f}s at 4n"
+
+
+# --- The command line ---------------------------------------------------------------------
+
+
+def dry_run(text: str, directory: Path) -> tuple[int, str]:
+    """`harness repro FILE --dry-run` in this process: its exit code and all it printed."""
+    path = directory / "report.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        try:
+            main(["repro", str(path), "--dry-run"])
+            code = 0
+        except SystemExit as exited:
+            code = int(exited.code or 0)
+    out, err = stdout.getvalue(), stderr.getvalue()
+    assert "Traceback" not in out + err
+    if code:
+        # A refusal, never a crash (70) nor "cells changed" (1): one line on stderr.
+        assert code not in (1, 70), err
+        assert out == "" and err.startswith("error: ") and err.count("\n") == 1, err
+    return code, out + err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pip install keras==3.0.0rc1rc2" + CODE,
+        "```python\nx = " + "a." * 5000 + "b\n```\nTensorFlow version: 2.16.1",
+        "<details><summary>log</summary>\r\n\r\n```\r\n\x1b[31mValueError\x1b[0m: 模型 🔥\r\n",
+        "```",
+        "\ufeff> > > ``` ~~~\r" + CODE,
+    ],
+)
+def test_the_command_line_prints_no_traceback(
+    text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(repro_cli, "_index", recorded_index)
+    dry_run(text, tmp_path)
+
+
+@settings(PROPERTY, max_examples=8)
+@given(text=report())
+def test_the_command_line_on_composed_reports(
+    text: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(repro_cli, "_index", recorded_index)
+        dry_run(text, tmp_path_factory.mktemp("r"))
