@@ -8,6 +8,7 @@ import builtins
 import re
 import sys
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.repro.bug_report.aliases import BACKEND_ALIAS, BACKEND_IMPORTS, IMPORT_ALIASES
@@ -86,9 +87,12 @@ MAGIC_CALL = re.compile(
 )
 
 
-def with_missing_imports(code: str) -> tuple[str, list[str]]:
+def with_missing_imports(
+    code: str, shown: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
     """The code with an import put first for each name it uses and never binds (`tf` ->
-    `import tensorflow as tf`, `platform` -> `import platform`), and the imports added."""
+    `import tensorflow as tf`, `platform` -> `import platform`; a name in `shown`, the
+    import the rest of the report shows binding it), and the imports added."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -106,7 +110,9 @@ def with_missing_imports(code: str) -> tuple[str, list[str]]:
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
     added = []
     for name in sorted(used - bound):
-        if name in IMPORT_ALIASES:
+        if shown and name in shown:
+            added.append(shown[name])
+        elif name in IMPORT_ALIASES:
             added.append(IMPORT_ALIASES[name])
         elif name in _MODULES_BY_NAME or name in sys.stdlib_module_names:
             added.append(f"import {name}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.python_code import MAGIC_CALL, with_missing_imports
+from harness.repro.bug_report.shown_names import without_self_target
 from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
@@ -175,6 +176,18 @@ def _earlier_cells(outer: Frame, frames: list[Frame]) -> EarlierCells:
     )
 
 
+def _own_statement(user: Frame) -> tuple[str, str]:
+    """The failing line of the reporter's own frame as a statement to run, and how."""
+    code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
+    value = without_self_target(code)
+    if value is not None:
+        code, how = value, how + " (its assignment's value: the report does not show `self`)"
+    if code.rstrip().endswith(":"):
+        # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
+        code, how = f"{code}\n    pass", how + " (its block's body left empty)"
+    return code, how
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -202,10 +215,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         if re.search(r"\bself\.", code):
             how += " (a test class's method: the report does not show the class behind `self`)"
     elif (user := _own_frame(tracebacks)) is not None:
-        code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
-        if code.rstrip().endswith(":"):
-            # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
-            code, how = f"{code}\n    pass", how + " (its block's body left empty)"
+        code, how = _own_statement(user)
     else:
         imported = _imported_module(tracebacks)
         if imported is None:
