@@ -25,9 +25,7 @@ _WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
 # Spyder's indented `  File ~\anaconda3\Lib\site-packages\x\__init__.py:68 in set_framework`,
 # `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
-# Rendered as HTML and copied back, a report loses what looked like tags (`<module>`) and
-# the leading spaces of numbered lines: `/content/x/model.py in ()`, `in ()` alone for the
-# cell, `24 from x import y`, `---> 25 y = 1`.
+# Copied from rendered HTML: tags lost (`x.py in ()`, `in ()`), numbered lines unindented.
 _CELL_FRAME = re.compile(
     r"^(?:Cell In\s*\[\d*\],? line \d+|\s*File (?P<path>\S+?):\d+(?:,? in .+)?"
     r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)?(?:\(.*\))?|in \(\))\s*$"
@@ -42,8 +40,10 @@ ERROR_LINE = re.compile(
 # (Colab's `/tensorflow-1.15.2/python3.7/tensorflow_core/...`).
 # A console script pip wrote for an installed package's entry point is installed code too:
 # `.../envs/x/bin/tool` (no extension), Windows' `...\\Scripts\\tool-script.py`.
+# An IDE's code running the reporter's (PyCharm's pydev helpers, debugpy) is not theirs.
 _LIBRARY = re.compile(
     r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]"
+    r"|[\\/]helpers[\\/]pydev[\\/]|[\\/]debugpy[\\/]"
     r"|[\\/]python\d\.\d+[\\/]"
     r"|[\\/]bin[\\/][\w-]+$|[\\/]Scripts[\\/](?:[\w-]+-script\.pyw?|[\w-]+)$",
     re.IGNORECASE,

@@ -89,10 +89,11 @@ _FRONTED_OTHER = re.compile(
 _NEGATED = re.compile(r"(?:\bno\s+longer|\bnot|n't|\bnever|\bstopped|\bceased)\s+$", re.IGNORECASE)
 _NEGATION = re.compile(r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b", re.IGNORECASE)
 # A requirement, not an install: "TensorFlow 2.2 or higher" (Keras 2.4's own ImportError says
-# it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8".
+# it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8", "Keras 2.0, as required by keras-vis"
+# (another package's requirement).
 _OR_NEWER = (
     r"[ \t]*(?:\+(?![\w.+])|(?:or|and)\s+(?:higher|later|newer|above|greater|up(?:wards?)?"
-    r"|more\s+recent)\b)"
+    r"|more\s+recent)\b|,?\s*(?:as\s+)?required\s+by\b)"
 )
 _REQUIREMENT = re.compile(
     r"(?P<at_least>(?:>=|≥|\bat\s+least|\bminimum(?:\s+version)?(?:\s+of)?)\s*"
