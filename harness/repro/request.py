@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.pypi import PackageIndex
-from harness.repro import git_installs, keras3_backend, nightlies, old_keras
+from harness.repro import git_installs, keras3_backend, layouts, nightlies, old_keras
 from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
@@ -221,8 +221,7 @@ def _environment(
     assumed.extend(from_git)
     steps = extraction.pip_steps
     wanted = _named(extraction, extracted, assumed)
-    layout = old_keras.keras_of_the_layout(wanted, extraction)
-    wanted.update({"keras": layout} if layout else {})
+    wanted.update(layouts.narrowed(wanted, extraction, index, day))
     wanted.update(_imported(extraction, wanted, assumed))
     in_steps = {name for step in steps for name in step_pins(step)}
     wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)

@@ -311,6 +311,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
             else None
         ),
         error_packages=tuple(dict.fromkeys(named)),
+        old_layouts=traceback_facts.old_layouts(tracebacks, claim.message if claim else ""),
         code_backend=code_facts.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),

@@ -232,3 +232,39 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
     return code + "\n", how
+
+
+# Installed layouts only some releases have, as a traceback's paths or the claimed error's
+# module names show them: the distribution, the first release without it, and what showed it.
+# TensorFlow 1.15-2.1 kept their code in `tensorflow_core`; 1.x named its API modules
+# `tensorflow._api.v1`; multi-backend Keras (up to 2.3) had keras/backend/tensorflow_backend.py
+# and keras/legacy/, both gone from 2.4, which runs on tf.keras.
+_OLD_LAYOUTS = (
+    (
+        re.compile(r"\btensorflow_core\b"),
+        ("tensorflow", "2.2", "`tensorflow_core`, TensorFlow 1.15-2.1's layout"),
+    ),
+    (
+        re.compile(r"\btensorflow[\\/.]_api[\\/.]v1\b"),
+        ("tensorflow", "2.0", "`tensorflow._api.v1`, TensorFlow 1.x's API"),
+    ),
+    (
+        re.compile(
+            r"(?:site|dist)-packages[\\/]keras[\\/](?:backend[\\/]\w+_backend\.py|legacy[\\/])"
+        ),
+        ("keras", "2.4", "`keras/backend/tensorflow_backend.py`, multi-backend Keras's layout"),
+    ),
+)
+
+
+def old_layouts(
+    tracebacks: list[Traceback], claim_message: str
+) -> tuple[tuple[str, str, str], ...]:
+    """(distribution, first release without the layout, what shows it) for each installed
+    layout of older releases that the tracebacks' files or the claimed error's message show."""
+    shown = "\n".join([claim_message, *(frame.file for t in tracebacks for frame in t.frames)])
+    found: list[tuple[str, str, str]] = []
+    for pattern, layout in _OLD_LAYOUTS:
+        if pattern.search(shown) and all(layout[0] != f[0] for f in found):
+            found.append(layout)
+    return tuple(found)
