@@ -88,9 +88,11 @@ def app_frame(tracebacks: list[Traceback], modules: list[str]) -> AppFrame | Non
 
 
 def _statement(lines: tuple[str, ...]) -> tuple[list[str], str] | None:
-    """The frame's failing statement, the last of its lines (and the lines that finish it,
-    or an empty body for a block's header), and the lines shown above it."""
-    for start in range(len(lines) - 1, -1, -1):
+    """The frame's failing statement and the lines shown above it. The lines from the first
+    that starts a part that compiles (a block's header given an empty body) are statements,
+    the last of them the one that failed (the lines after an arrow that finish it, a class's
+    docstring, are its own)."""
+    for start in range(len(lines)):
         text = textwrap.dedent("\n".join(lines[start:])).strip("\n")
         if not text.strip():
             return None
@@ -99,8 +101,32 @@ def _statement(lines: tuple[str, ...]) -> tuple[list[str], str] | None:
                 compiles(candidate)
             except SyntaxError:
                 continue
-            return list(lines[:start]), candidate
+            last = _innermost(ast.parse(candidate).body[-1])
+            shown = candidate.splitlines()
+            above = list(lines[:start]) + shown[: last.lineno - 1]
+            statement = textwrap.dedent("\n".join(shown[last.lineno - 1 : last.end_lineno]))
+            return above, statement
     return None
+
+
+def _innermost(node: ast.stmt) -> ast.stmt:
+    """The statement that failed when a frame's lines end in `node`: the last one inside a
+    block (a function's body runs only when called, an `if`'s only its branch), except a
+    class whose body is only a docstring or `pass`, which fails at its header."""
+    while True:
+        if isinstance(node, ast.ClassDef) and all(
+            isinstance(n, ast.Pass)
+            or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+            for n in node.body
+        ):
+            return node
+        inner = [
+            *(n for field in ("body", "orelse", "finalbody") for n in getattr(node, field, [])),
+            *(n for handler in getattr(node, "handlers", []) for n in handler.body),
+        ]
+        if not inner:
+            return node
+        node = max(inner, key=lambda n: n.end_lineno or n.lineno)
 
 
 def _imports(lines: list[str]) -> tuple[str, ...]:
@@ -153,7 +179,8 @@ def past_application(
     runnable, _ = with_missing_imports(text, bindings(text, claim, keras, constructed(tracebacks)))
     missing = sorted(unbound(runnable))
     where = (
-        f"`{frame.module}` is the application's own package (its repository's code, not on PyPI)"
+        f"`{frame.module}` is no distribution the harness installs (an application's own "
+        "package, from its repository)"
     )
     if missing:
         names = ", ".join(f"`{name}`" for name in missing)
@@ -169,5 +196,5 @@ def past_application(
         f"{where}, so the report's code would stop at importing it"
     )
     # The notes on how the replaced code was found are not this code's.
-    kept = tuple(n for n in code.notes if not n.startswith("code derived from the traceback"))
+    kept = tuple(n for n in code.notes if not n.startswith(("code derived from", "code from")))
     return replace(code, chosen=block, others=(code.chosen, *code.others), notes=(*kept, note))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.repro.bug_report.aliases import BACKEND_ALIAS, BACKEND_IMPORTS, IMPORT_ALIASES
+from harness.repro.bug_report.distributions import KERAS_LIBRARIES
 from harness.repro.bug_report.model import CodeBlock
 
 
@@ -77,7 +78,15 @@ def does_something(code: str) -> bool:
     return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
 
 
-_MODULES_BY_NAME = frozenset(("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"))
+# Modules snippets use by their own name, an earlier cell having imported them: the Keras
+# family, and the libraries built on Keras whose import is their distribution's name
+# (`deeplabcut.train_network(...)`).
+_MODULES_BY_NAME = frozenset(
+    (
+        *("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"),
+        *(name for name in KERAS_LIBRARIES if name.isidentifier()),
+    )
+)
 
 
 # A notebook's `!pip install x` / `%pip` / `%env` line as IPython shows it in a traceback or
