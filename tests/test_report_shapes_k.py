@@ -13,6 +13,7 @@ from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.python_code import with_missing_imports
 from harness.repro.bug_report.settings import claim
+from harness.repro.bug_report.shell import named_modules
 from tests.pypi_fake import request_as_of
 
 LAYER_ERROR = "AttributeError: module 'keras.engine' has no attribute 'Layer'"
@@ -353,3 +354,10 @@ def test_colabs_own_lines_are_left_out_of_the_code() -> None:
     assert found.code.text == "import tensorflow as tf\ntf.zeros((2, 3)).numpy()\n"
     assert "google" not in found.imports and "protobuf" not in found.imports
     assert any("Colab's own lines" in n for n in found.notes)
+
+
+def test_a_module_named_by_a_message_cut_before_its_closing_quote_ran() -> None:
+    cut = ReportedError(type="AttributeError", message="module 'keras.backend' has no attribute 'f")
+    assert named_modules(cut) == ["keras.backend"]
+    other = ReportedError(type="AttributeError", message="'NoneType' object has no attribute 'f'")
+    assert named_modules(other) == []

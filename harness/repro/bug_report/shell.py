@@ -212,7 +212,8 @@ _CANNOT_IMPORT = re.compile(
     r"'(?P<module>[\w.]+)'"
 )
 # `module 'keras.utils' has no attribute 'generic_utils'`
-_NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'")
+# The closing quote optional: a paste cut after the name ("... has no attribute 'get_session").
+_NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'?")
 # `No module named 'keras.legacy'`: keras is there and lacks `legacy`.
 _NO_SUBMODULE = re.compile(r"^No module named '(?P<module>(?P<parent>[\w.]+)\.\w+)'")
 
