@@ -361,3 +361,16 @@ def test_a_module_named_by_a_message_cut_before_its_closing_quote_ran() -> None:
     assert named_modules(cut) == ["keras.backend"]
     other = ReportedError(type="AttributeError", message="'NoneType' object has no attribute 'f'")
     assert named_modules(other) == []
+
+
+def test_an_import_tried_instead_of_another_is_not_the_one_that_failed() -> None:
+    text = (
+        "# module 'tensorflow' has no attribute 'get_default_graph'\n\n"
+        "I tried to put 'from tensorflow.keras import layers' instead of 'from keras import "
+        "layers', no luck. tensorflow 2.0.0, keras 2.2.4.\n"
+    )
+    found = extract(text)
+    assert found.code is not None
+    assert found.code.text == "from keras import layers\n"
+    alone = extract(text.replace(" instead of 'from keras import layers'", ""))
+    assert alone.code is not None and alone.code.text == "from tensorflow.keras import layers\n"
