@@ -328,8 +328,7 @@ def test_frames_copied_from_rendered_html_are_read() -> None:
 
 def test_a_pip_line_an_issue_templates_checklist_advises_is_not_a_step() -> None:
     text = (
-        "- [x] Check that you are up-to-date with the master branch of Keras."
-        " You can update with:\n"
+        "- [x] Be on the newest master of the library. You can update with:\n"
         "pip install git+git://github.com/keras-team/keras.git --upgrade --no-deps\n\n"
         "I ran `pip install keras==2.2.4` first.\n"
     )
