@@ -275,9 +275,12 @@ def test_a_build_cut_short_by_the_stop_is_not_remembered_as_refused(tmp_path: Pa
 
     engine.gates["slow"] = interrupt_then_fail
     engine.gates["late"] = lambda: engine.stopped > 0
+    # Three slots, two builds at once: whichever of `slow` and `late` starts first, the other
+    # can start beside it (with one build at a time, `late` first would wait for a stop that
+    # only `slow` brings).
     with pytest.raises(Interrupted):
-        run(tmp_path, engine)
-    # Had the gate given up waiting for the stop, `slow` would have failed as pip refusing it.
+        run(tmp_path, engine, jobs=3)
+    # Had a gate given up waiting for the stop, `slow` would have failed as pip refusing it.
     assert engine.gate_timed_out == []
     refused = tmp_path / "results" / ".cache" / "builds"
     assert not refused.exists() or list(refused.iterdir()) == []

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.pypi import PackageIndex
-from harness.repro import git_installs, keras3_backend, nightlies, old_keras
+from harness.repro import git_installs, keras3_backend, layouts, nightlies, old_keras
 from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.parse import CodeBlock, Extraction, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
@@ -213,8 +213,7 @@ def _environment(
     assumed.extend(from_git)
     steps = extraction.pip_steps
     wanted = named(extraction, extracted, assumed)
-    layout = old_keras.keras_of_the_layout(wanted, extraction)
-    wanted.update({"keras": layout} if layout else {})
+    wanted.update(layouts.narrowed(wanted, extraction, index, day))
     wanted.update(imported(extraction, wanted, assumed, index))
     in_steps = {name for step in steps for name in step_pins(step)}
     wanted, stand_ins = nightlies.standing_in(wanted, index, installed_by_steps=in_steps)

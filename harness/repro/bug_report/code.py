@@ -5,7 +5,7 @@ field, or, when there is nothing else, what a traceback shows of it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.repro.bug_report import pytest_output, traceback_facts
 from harness.repro.bug_report import tracebacks as report_tracebacks
@@ -53,7 +53,7 @@ class Reading:
 
 def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> Reading:
     """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
-    candidates = [*_from_blocks(found), *python_c(text), *_unfenced(prose)]
+    candidates, colab = _without_colab([*_from_blocks(found), *python_c(text), *_unfenced(prose)])
     tracebacks = report_tracebacks.parse(claim_text)
     failing = traceback_facts.failing_lines(tracebacks)
     # Code that only prints versions is not what failed: what the traceback shows is nearer.
@@ -107,8 +107,38 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
         chosen=best.block,
         others=tuple(c.block for c in ordered if c is not best),
         candidates=tuple(ordered),
-        notes=(),
+        notes=(_COLAB_NOTE,) if best.block.line in colab else (),
     )
+
+
+# Colab's own calls: mounting the user's Drive, uploading files. They need the notebook's
+# runtime and sign-in, and are no part of what fails; `google.colab` is not on PyPI.
+_COLAB_LINE = re.compile(
+    r"^\s*(?:from\s+google\.colab\s+import\b.*|import\s+google\.colab\b.*"
+    r"|(?:drive|files)\.(?:mount|flush_and_unmount|upload|download)\(.*\)\s*(?:#.*)?)$"
+)
+_COLAB_NOTE = (
+    "Colab's own lines (`from google.colab import ...`, `drive.mount(...)`) left out of the "
+    "code: they need Colab's runtime and are no part of what fails"
+)
+
+
+def _without_colab(candidates: list[Candidate]) -> tuple[list[Candidate], set[int]]:
+    """The candidates with Colab's own lines taken out (one left with nothing else is
+    dropped), and the lines where those that had some start."""
+    kept: list[Candidate] = []
+    changed: set[int] = set()
+    for candidate in candidates:
+        lines = candidate.block.text.splitlines()
+        rest = [line for line in lines if not _COLAB_LINE.match(line)]
+        if len(rest) == len(lines):
+            kept.append(candidate)
+            continue
+        if any(line.strip() for line in rest):
+            block = replace(candidate.block, text="\n".join(rest).strip("\n") + "\n")
+            kept.append(replace(candidate, block=block))
+            changed.add(candidate.block.line)
+    return kept, changed
 
 
 def without_code(text: str, reading: Reading) -> str:

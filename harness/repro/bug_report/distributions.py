@@ -48,6 +48,13 @@ DISTRIBUTION_OF = {
     "keras_vggface": "keras-vggface",
     "retinaface": "retina-face",
     "sentence_transformers": "sentence-transformers",
+    # Applications built on Keras that are on PyPI under another name than their import.
+    "tf_keras_vis": "tf-keras-vis",
+    "keras_retinanet": "keras-retinanet",
+    "keras_resnet": "keras-resnet",
+    "keras_ocr": "keras-ocr",
+    "rasa_core": "rasa-core",
+    "IPython": "ipython",
 }
 # Distributions installed when the code imports them and the report names no version (a
 # Keras-based library is what the reporter ran); any other import (a local module, an unknown
@@ -55,6 +62,8 @@ DISTRIBUTION_OF = {
 _KERAS_LIBRARIES = (
     *("deepface", "efficientnet", "autokeras", "spektral", "tensorflowjs", "tf2onnx", "mtcnn"),
     *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
+    *("imageai", "tf-keras-vis", "keras-retinanet", "keras-resnet", "keras-ocr", "rasa-core"),
+    *("deeplabcut", "chatterbot"),
 )
 # Libraries built on Keras whose installed files a traceback runs through, or whose module the
 # claimed error's type names (`keras_tuner.src.errors.FatalError`): the reporter ran them.
@@ -65,7 +74,7 @@ KERAS_LIBRARIES = frozenset(
         *("tensorflow-model-optimization", "keras-vggface", "retina-face"),
     )
 )
-_COMMON = ("pandas", "scipy", "matplotlib", "seaborn", "h5py", "flax", "optax")
+_COMMON = ("pandas", "scipy", "matplotlib", "seaborn", "h5py", "flax", "optax", "imgaug")
 # The backends of multi-backend Keras (before 2.4) besides TensorFlow.
 _OLD_BACKENDS = ("theano", "cntk")
 # What installing a distribution brings along: importing these needs no step of its own.

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 
 _HEADER = re.compile(
-    r"^\s*Exception encountered when calling (?P<where>[^\n]*?)\.(?:[ \t]+|(?=\n)|\Z)"
+    r"^[ \t]*Exception encountered when calling (?P<where>[^\n]*?)\.(?:[ \t]+|(?=\n)|\Z)"
 )
-_ARGUMENTS = re.compile(r"^\s*Arguments received by ", re.MULTILINE)
+_ARGUMENTS = re.compile(r"^[ \t]*Arguments received by ", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

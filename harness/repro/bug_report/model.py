@@ -105,6 +105,8 @@ class Extraction:
     error_packages: tuple[str, ...] = ()
     # The Keras family a pasted traceback's file layout shows ("2": keras/src/engine/), and how.
     keras_layout: tuple[str, str] | None = None
+    # (distribution, first release without it, what shows it): see traceback_facts
+    old_layouts: tuple[tuple[str, str, str], ...] = ()
     code_backend: str = ""  # the KERAS_BACKEND the code sets (`os.environ[...] = "torch"`)
     # The backend a multi-backend Keras reports it ran on ("Using Theano backend."), and where.
     shown_backend: tuple[str, str] | None = None

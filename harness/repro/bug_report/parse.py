@@ -21,9 +21,7 @@ from datetime import date
 from typing import Any
 
 from harness.repro.bug_report import (
-    code as report_code,
-)
-from harness.repro.bug_report import (
+    app_frames,
     code_facts,
     dates,
     fix_parts,
@@ -31,7 +29,11 @@ from harness.repro.bug_report import (
     library_imports,
     multi_backend,
     python_version,
+    shown_names,
     traceback_facts,
+)
+from harness.repro.bug_report import (
+    code as report_code,
 )
 from harness.repro.bug_report import (
     settings as report_settings,
@@ -258,10 +260,13 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
                 f"its {claim.type if claim else 'error'} comes",
             ),
         )
-    code = _with_its_imports(code)
+    versions = report_versions.read(readable, full=parts.reporter)
+    keras = shown_names.shown_keras(parts.with_quotes, tracebacks, claim)
+    known = app_frames.installed_names(versions)
+    code = app_frames.past_application(code, tracebacks, known, claim, keras)
+    code = _with_its_imports(code, shown_names.bindings_for(code.chosen, claim, keras, tracebacks))
     keras_json = report_settings.keras_json(found, readable)
     env, backend_notes = _variables(readable, code, claim, keras_json, parts.reporter)
-    versions = report_versions.read(readable, full=parts.reporter)
     imports = tuple(code_facts.imports(code.chosen))
     ran = PINNED_PACKAGES + tuple(KERAS_LIBRARIES)
     ran_through = [
@@ -318,6 +323,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
             else None
         ),
         error_packages=tuple(dict.fromkeys(named)),
+        old_layouts=traceback_facts.old_layouts(tracebacks, claim.message if claim else ""),
         code_backend=code_facts.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
         as_of=as_of or dates.written_on(parts.reporter),
@@ -368,12 +374,15 @@ def _variables(
     return env, backend_notes
 
 
-def _with_its_imports(code: report_code.Reading) -> report_code.Reading:
+def _with_its_imports(
+    code: report_code.Reading, shown: dict[str, str] | None = None
+) -> report_code.Reading:
     """A snippet uses `tf.` or `platform.` without importing it (its import was in an earlier
-    cell, or left out of the paste): run as is, it would only raise NameError."""
+    cell, or left out of the paste): run as is, it would only raise NameError. `shown` binds
+    names the rest of the report shows the binding of (see shown_names)."""
     if code.chosen is None:
         return code
-    text, added = with_missing_imports(code.chosen.text)
+    text, added = with_missing_imports(code.chosen.text, shown or {})
     if not added:
         return code
     return replace(

@@ -25,6 +25,10 @@ _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip versio
 # An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`
 # in it is the library's advice ("Install TensorFlow via `pip install tensorflow`"), not a run.
 ERROR_LINE = re.compile(r"^\s*(?:#+\s+|>\s*|\*\*)?[A-Za-z_][\w.]*(?:Error|Exception)\b")
+# An issue template's checklist says how to update before reporting ("Check that you are
+# up-to-date with the master branch of Keras. You can update with:" then its `pip install`):
+# what the template advises everyone, not what this reporter ran.
+_ADVICE = re.compile(r"\byou\s+can\s+(?:update|upgrade|install)\b[^\n]*:\s*$", re.IGNORECASE)
 # The same advice as a traceback shows the library's source: a string literal on its own line,
 # possibly behind IPython's line number (`      7         'Install TensorFlow via ...')`).
 _STRING_LINE = re.compile(
@@ -149,7 +153,11 @@ def git_install(word: str) -> GitInstall | None:
 def git_installs(readable: str) -> tuple[GitInstall, ...]:
     """Every install from git on the report's `pip install` lines, in order."""
     found: list[GitInstall] = []
-    for match in _PIP.finditer(re.sub(r"\\[ \t]*\n", " ", readable)):
+    lines = re.sub(r"\\[ \t]*\n", " ", readable).splitlines()
+    run = [
+        line for line, above in zip(lines, ["", *lines], strict=False) if not _ADVICE.search(above)
+    ]
+    for match in _PIP.finditer("\n".join(run)):
         for word in match["rest"].split():
             install = git_install(word)
             if install is not None and install not in found:
@@ -162,7 +170,11 @@ def pip_steps(readable: str) -> tuple[str, ...]:
     behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
     steps: list[str] = []
     readable = re.sub(r"\\[ \t]*\n", " ", readable)  # a shell line continued with `\`
+    previous = ""
     for line in readable.splitlines():
+        advised, previous = bool(_ADVICE.search(previous)), line if line.strip() else previous
+        if advised:
+            continue
         uv = _UV_WITH.search(line)
         if uv is not None:
             step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])))

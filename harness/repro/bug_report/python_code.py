@@ -8,9 +8,11 @@ import builtins
 import re
 import sys
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.repro.bug_report.aliases import BACKEND_ALIAS, BACKEND_IMPORTS, IMPORT_ALIASES
+from harness.repro.bug_report.distributions import KERAS_LIBRARIES
 from harness.repro.bug_report.model import CodeBlock
 
 
@@ -98,7 +100,15 @@ def does_something(code: str) -> bool:
     return any(isinstance(n, ast.Import | ast.ImportFrom | ast.Call) for n in ast.walk(tree))
 
 
-_MODULES_BY_NAME = frozenset(("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"))
+# Modules snippets use by their own name, an earlier cell having imported them: the Keras
+# family, and the libraries built on Keras whose import is their distribution's name
+# (`deeplabcut.train_network(...)`).
+_MODULES_BY_NAME = frozenset(
+    (
+        *("keras", "tensorflow", "numpy", "jax", "torch", "tf_keras"),
+        *(name for name in KERAS_LIBRARIES if name.isidentifier()),
+    )
+)
 
 
 # A notebook's `!pip install x` / `%pip` / `%env` line as IPython shows it in a traceback or
@@ -108,9 +118,12 @@ MAGIC_CALL = re.compile(
 )
 
 
-def with_missing_imports(code: str) -> tuple[str, list[str]]:
+def with_missing_imports(
+    code: str, shown: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
     """The code with an import put first for each name it uses and never binds (`tf` ->
-    `import tensorflow as tf`, `platform` -> `import platform`), and the imports added."""
+    `import tensorflow as tf`, `platform` -> `import platform`; a name in `shown`, the
+    import the rest of the report shows binding it), and the imports added."""
     tree = parsed(code)
     if tree is None:
         return code, []
@@ -127,7 +140,9 @@ def with_missing_imports(code: str) -> tuple[str, list[str]]:
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
     added = []
     for name in sorted(used - bound):
-        if name in IMPORT_ALIASES:
+        if shown and name in shown:
+            added.append(shown[name])
+        elif name in IMPORT_ALIASES:
             added.append(IMPORT_ALIASES[name])
         elif name in _MODULES_BY_NAME or name in sys.stdlib_module_names:
             added.append(f"import {name}")
@@ -165,9 +180,9 @@ def _settings_prefix(tree: ast.Module) -> int:
 
 
 _TF_KERAS = re.compile(
-    r"\b(?:tf|tensorflow)\.keras\b|^\s*from\s+tensorflow\s+import\s+keras\b", re.M
+    r"\b(?:tf|tensorflow)\.keras\b|^[ \t]*from\s+tensorflow\s+import\s+keras\b", re.M
 )
-_KERAS = re.compile(r"^\s*(?:import\s+keras\b|from\s+keras\b)", re.MULTILINE)
+_KERAS = re.compile(r"^[ \t]*(?:import\s+keras\b|from\s+keras\b)", re.MULTILINE)
 
 
 def _backend_import(code: str) -> str | None:

@@ -153,10 +153,9 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     # A chained traceback cut before its last exception: the errors it handled on the way
     # are not the one the reporter got, which only the report's words can give.
     handled = {(e.type, e.message) for e in tracebacks.superseded(parsed)}
+    shown = (_debugger(text), _standalone(text), _inline(text), _from_title(title))
     found = [
-        c
-        for c in (_standalone(text), _inline(text), _from_title(title), _in_prose(text))
-        if c is None or (c.type, c.message) not in handled
+        c for c in (*shown, _in_prose(text)) if c is None or (c.type, c.message) not in handled
     ]
     if last is None:
         return next((c for c in found if c is not None), None)
@@ -172,10 +171,31 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     return last
 
 
+# An IDE's debugger stops on the exception and shows its type, then its message below:
+# VS Code's "Exception has occurred: ImportError" (PyCharm's is a traceback).
+_DEBUGGER = re.compile(
+    # `[ \t]*`, not `\s*`, at the line's start: from every blank line `\s*` would run to the end.
+    r"^[ \t]*Exception has occurred:[ \t]*(?P<type>[A-Za-z_][\w.]*)[ \t]*\n\s*(?P<msg>\S[^\n]*)",
+    re.MULTILINE,
+)
+
+
+def _debugger(text: str) -> ReportedError | None:
+    match = _DEBUGGER.search(text)
+    if match is None or not _error_type(match["type"]):
+        return None
+    message = match["msg"].strip().strip("`")
+    return ReportedError(type=match["type"], message=message, source="debugger")
+
+
 def _standalone(text: str) -> ReportedError | None:
     standalone = None
     for line in text.splitlines():
-        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().strip("`*_").strip()
+        bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip()
+        # A line that is one code span, closed by the sentence's period: "`KeyError: 'x'`."
+        if bare.startswith("`"):
+            bare = re.sub(r"(?<=`)[.,;:!]+$", "", bare)
+        bare = bare.strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
         match = tracebacks.ERROR_LINE.match(bare)
@@ -219,8 +239,11 @@ _UNTYPED_MESSAGES = (
 def _untyped_title(title: str) -> ReportedError | None:
     """A title that is an error's message without its type: "module 'keras.utils' has no
     attribute 'generic_utils'" can only be an AttributeError."""
+    # A title cut after its last name, before the quote that closes it:
+    # "No module named 'keras.engine.topology".
+    cut = re.search(r"'[\w.]+$", title.rstrip()) is not None
     for pattern, kind in _UNTYPED_MESSAGES:
-        match = pattern.search(title)
+        match = pattern.search(title.rstrip() + "'" if cut else title)
         if match is not None:
             return ReportedError(type=kind, message=match[0], source="title, untyped")
     return None

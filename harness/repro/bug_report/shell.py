@@ -125,6 +125,10 @@ _SENTENCE_GOES_ON = re.compile(
     r"|raises?|results?|leads?|shows?)\b)",
     re.IGNORECASE,
 )
+# "I tried 'from tensorflow.keras import backend as K' instead of 'from keras import backend as
+# K'": the import written first is the reporter's attempted fix, the one after "instead of"
+# what failed.
+_REPLACED = re.compile(r"[^\n]{0,30}?\binstead\s+of\b", re.IGNORECASE)
 _NOT_MODULES = frozenset(
     (
         *("the", "a", "an", "it", "this", "that", "these", "those", "my", "our", "your"),
@@ -141,7 +145,7 @@ def from_prose(prose: str) -> CodeBlock | None:
     for match in _PROSE_IMPORT.finditer(prose):
         module = match["module"].rstrip(".").replace("-", "_")
         top = module.split(".")[0].lower()
-        if top in _NOT_MODULES:
+        if top in _NOT_MODULES or _REPLACED.match(prose, match.end("module")):
             continue
         known = _known(top)
         package = match["package"] or ""
@@ -209,10 +213,9 @@ _CANNOT_IMPORT = re.compile(
     r"^cannot import name '(?P<name>\w+)' from (?:partially initialized module )?"
     r"'(?P<module>[\w.]+)(?:'|\s*$)"
 )
-# `module 'keras.utils' has no attribute 'generic_utils'` (the last quote may be cut, as above)
-_NO_ATTRIBUTE = re.compile(
-    r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)(?:'|\s*$)"
-)
+# `module 'keras.utils' has no attribute 'generic_utils'`
+# The closing quote optional: a paste cut after the name ("... has no attribute 'get_session").
+_NO_ATTRIBUTE = re.compile(r"^module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'?")
 # `No module named 'keras.legacy'`: keras is there and lacks `legacy`.
 _NO_SUBMODULE = re.compile(r"^No module named '(?P<module>(?P<parent>[\w.]+)\.\w+)(?:'|\s*$)")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
+from harness.repro.bug_report.shown_names import without_self_target
 from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
@@ -174,6 +175,18 @@ def _earlier_cells(outer: Frame, frames: list[Frame]) -> EarlierCells:
     )
 
 
+def _own_statement(user: Frame) -> tuple[str, str]:
+    """The failing line of the reporter's own frame as a statement to run, and how."""
+    code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
+    value = without_self_target(code)
+    if value is not None:
+        code, how = value, how + " (its assignment's value: the report does not show `self`)"
+    if code.rstrip().endswith(":"):
+        # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
+        code, how = f"{code}\n    pass", how + " (its block's body left empty)"
+    return code, how
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -201,10 +214,7 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         if re.search(r"\bself\.", code):
             how += " (a test class's method: the report does not show the class behind `self`)"
     elif (user := _own_frame(tracebacks)) is not None:
-        code, how = user.lines[0], f"the innermost frame of the reporter's own `{user.file}`"
-        if code.rstrip().endswith(":"):
-            # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
-            code, how = f"{code}\n    pass", how + " (its block's body left empty)"
+        code, how = _own_statement(user)
     else:
         imported = _imported_module(tracebacks)
         if imported is None:
@@ -219,3 +229,39 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     if added:
         how += f", with {' and '.join(f'`{a}`' for a in added)} added for the names it uses"
     return code + "\n", how
+
+
+# Installed layouts only some releases have, as a traceback's paths or the claimed error's
+# module names show them: the distribution, the first release without it, and what showed it.
+# TensorFlow 1.15-2.1 kept their code in `tensorflow_core`; 1.x named its API modules
+# `tensorflow._api.v1`; multi-backend Keras (up to 2.3) had keras/backend/tensorflow_backend.py
+# and keras/legacy/, both gone from 2.4, which runs on tf.keras.
+_OLD_LAYOUTS = (
+    (
+        re.compile(r"\btensorflow_core\b"),
+        ("tensorflow", "2.2", "`tensorflow_core`, TensorFlow 1.15-2.1's layout"),
+    ),
+    (
+        re.compile(r"\btensorflow[\\/.]_api[\\/.]v1\b"),
+        ("tensorflow", "2.0", "`tensorflow._api.v1`, TensorFlow 1.x's API"),
+    ),
+    (
+        re.compile(
+            r"(?:site|dist)-packages[\\/]keras[\\/](?:backend[\\/]\w+_backend\.py|legacy[\\/])"
+        ),
+        ("keras", "2.4", "`keras/backend/tensorflow_backend.py`, multi-backend Keras's layout"),
+    ),
+)
+
+
+def old_layouts(
+    tracebacks: list[Traceback], claim_message: str
+) -> tuple[tuple[str, str, str], ...]:
+    """(distribution, first release without the layout, what shows it) for each installed
+    layout of older releases that the tracebacks' files or the claimed error's message show."""
+    shown = "\n".join([claim_message, *(frame.file for t in tracebacks for frame in t.frames)])
+    found: list[tuple[str, str, str]] = []
+    for pattern, layout in _OLD_LAYOUTS:
+        if pattern.search(shown) and all(layout[0] != f[0] for f in found):
+            found.append(layout)
+    return tuple(found)

@@ -25,11 +25,12 @@ _WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
 # Spyder's indented `  File ~\anaconda3\Lib\site-packages\x\__init__.py:68 in set_framework`,
 # `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
+# Copied from rendered HTML: tags lost (`x.py in ()`, `in ()`), numbered lines unindented.
 _CELL_FRAME = re.compile(
     r"^(?:Cell In\s*\[\d*\],? line \d+|\s*File (?P<path>\S+?):\d+(?:,? in .+)?"
-    r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)(?:\(.*\))?)\s*$"
+    r"|(?P<old>\S.*?) in (?:<module>|<cell line: \d+>|[\w.]+)?(?:\(.*\))?|in \(\))\s*$"
 )
-_NUMBERED = re.compile(r"^(?P<arrow>-*>|\s)\s*(?P<number>\d+)(?: (?P<code>.*))?$")
+_NUMBERED = re.compile(r"^(?P<arrow>-*>|\s|(?=\d))\s*(?P<number>\d+)(?: (?P<code>.*))?$")
 # The base class itself too: `Exception: URL fetch failure on ...` (keras.utils.get_file).
 ERROR_LINE = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration)|Exception)"
@@ -39,8 +40,10 @@ ERROR_LINE = re.compile(
 # (Colab's `/tensorflow-1.15.2/python3.7/tensorflow_core/...`).
 # A console script pip wrote for an installed package's entry point is installed code too:
 # `.../envs/x/bin/tool` (no extension), Windows' `...\\Scripts\\tool-script.py`.
+# An IDE's code running the reporter's (PyCharm's pydev helpers, debugpy) is not theirs.
 _LIBRARY = re.compile(
     r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<frozen|\.egg[\\/]"
+    r"|[\\/]helpers[\\/]pydev[\\/]|[\\/]debugpy[\\/]"
     r"|[\\/]python\d\.\d+[\\/]"
     r"|[\\/]bin[\\/][\w-]+$|[\\/]Scripts[\\/](?:[\w-]+-script\.pyw?|[\w-]+)$",
     re.IGNORECASE,
@@ -66,6 +69,7 @@ class Frame:
     lines: tuple[str, ...]  # its source line(s); a notebook cell's lines up to the arrow
     kind: str  # stdin | string | cell | user | library
     module_level: bool = False  # running a module's own lines: the module was being imported
+    function: str = ""  # the function it runs, as the frame names it (`__init__`)
     pytest: bool = False  # as pytest prints it: the first of the reporter's frames is the test
 
 
@@ -159,11 +163,13 @@ def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[
     library = bool(path) and bool(_LIBRARY.search(path))
     line = lines[index]
     numbered_cell = re.match(r"Cell In\s*\[\d*\]", line)
+    called = re.search(r" in (?P<function>[\w.]+)\(", line)
     frame = Frame(
         file=path or (numbered_cell[0] if numbered_cell else "cell"),
         lines=numbered,
         kind="library" if library else "cell",
         module_level=" in " not in line or " in <module>" in line,
+        function=called["function"] if called else "",
     )
     return frame, after
 
@@ -185,6 +191,7 @@ def _python_frame(frame: re.Match[str], lines: list[str], index: int) -> Frame:
         lines=(source,) if usable else (),
         kind=_kind(frame["file"]),
         module_level=frame["func"] == "<module>",
+        function=(frame["func"] or "").strip(),
     )
 
 

@@ -21,7 +21,7 @@ _NAMES = "|".join(
 # One named version ("keras 2.12", "TF2.10", "tensorflow v2.15.0", "Python 3.8"), and a list
 # of them ("TF 2.10 and Keras 2.10", "tf 2.15/keras 2.15").
 _MENTION = (
-    r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:==|=|:)?\s*[`'\"]?v?\d+(?:\.\d+){0,3}(?:\.[x*])?"
+    r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:(?:==|=|:)\s*)?[`'\"]?v?\d+(?:\.\d+){0,3}(?:\.[x*])?"
     r"(?!\w|\.\d)[`'\"]?"
 )
 _MENTIONS = (
@@ -89,10 +89,11 @@ _FRONTED_OTHER = re.compile(
 _NEGATED = re.compile(r"(?:\bno\s+longer|\bnot|n't|\bnever|\bstopped|\bceased)\s+$", re.IGNORECASE)
 _NEGATION = re.compile(r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b", re.IGNORECASE)
 # A requirement, not an install: "TensorFlow 2.2 or higher" (Keras 2.4's own ImportError says
-# it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8".
+# it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8", "Keras 2.0, as required by keras-vis"
+# (another package's requirement).
 _OR_NEWER = (
     r"[ \t]*(?:\+(?![\w.+])|(?:or|and)\s+(?:higher|later|newer|above|greater|up(?:wards?)?"
-    r"|more\s+recent)\b)"
+    r"|more\s+recent)\b|(?:,\s*)?(?:as\s+)?required\s+by\b)"
 )
 _REQUIREMENT = re.compile(
     r"(?P<at_least>(?:>=|≥|\bat\s+least|\bminimum(?:\s+version)?(?:\s+of)?)\s*"
@@ -119,7 +120,10 @@ _NOT_WITH = re.compile(
     r"(?P<versions>v?\d+(?:\.\d+){1,3}(?:\s*(?:,|or|and|/)\s*v?\d+(?:\.\d+){1,3})*)(?!\w|\.\d)",
     re.IGNORECASE,
 )
-_NAMED = re.compile(r"(?P<name>" + _NAMES + r")\s*(?:version)?\s*(?:==|=|:)?\s*v?\d", re.IGNORECASE)
+# No two runs of spaces side by side (each split of a long run would be tried).
+_NAMED = re.compile(
+    r"(?P<name>" + _NAMES + r")(?:\s*version)?\s*(?:(?:==|=|:)\s*)?v?\d", re.IGNORECASE
+)
 
 
 def _failing_after(text: str, match: re.Match[str]) -> tuple[str, str, str] | None:
