@@ -228,6 +228,10 @@ def test_a_hosted_runtime_with_its_versions_named_needs_no_such_note() -> None:
         ("Colaboratory", "Colab"),
         ("a Kaggle notebook", "Kaggle"),
         ("my laptop", ""),
+        ("it fails locally, not on Google Colab", ""),
+        ("I don't use colab", ""),
+        ("outside of Kaggle, on my own machine", ""),
+        ("not on my laptop but on Colab", "Colab"),
     ],
 )
 def test_the_hosted_service_is_read_from_its_name(text: str, hosted: str) -> None:

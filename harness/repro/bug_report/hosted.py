@@ -26,6 +26,18 @@ def code_links(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(match[0].rstrip(".,;:") for match in _CODE_LINK.finditer(text)))
 
 
+# A service named to say the report did not run there: "locally, not on Google Colab", "I don't
+# use Colab", "outside of Kaggle".
+_NOT_THERE = re.compile(
+    r"(?:\bnot|n't|\bwithout|\boutside(?:\s+of)?|\binstead\s+of)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def hosted_on(text: str) -> str:
-    """The hosted notebook service the report names ("Colab", "Kaggle"), else ''."""
-    return next((name for pattern, name in _HOSTED if pattern.search(text)), "")
+    """The hosted notebook service the report says it ran on ("Colab", "Kaggle"), else ''."""
+    for pattern, name in _HOSTED:
+        for match in pattern.finditer(text):
+            if not _NOT_THERE.search(text[max(0, match.start() - 40) : match.start()]):
+                return name
+    return ""
