@@ -12,6 +12,7 @@ import ast
 import builtins
 import re
 
+from harness.repro.bug_report.python_code import parsed
 from harness.results.outcome import RaisedError
 
 _NOT_DEFINED = re.compile(r"^name '(?P<name>\w+)' is not defined")
@@ -20,9 +21,8 @@ _NOT_DEFINED = re.compile(r"^name '(?P<name>\w+)' is not defined")
 def bound_names(code: str) -> set[str] | None:
     """Every name the code binds anywhere (assignments, imports, definitions, loop and `with`
     targets, parameters), or None where it does not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parsed(code)
+    if tree is None:
         return None
     names: set[str] = set()
     for node in ast.walk(tree):

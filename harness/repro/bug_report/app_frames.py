@@ -18,11 +18,10 @@ from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.code import Reading
 from harness.repro.bug_report.distributions import distribution_of, known_distributions
 from harness.repro.bug_report.model import CodeBlock, ReportedError
-from harness.repro.bug_report.python_code import compiles, parsed, with_missing_imports
+from harness.repro.bug_report.python_code import compiles, parsed, unbound, with_missing_imports
 from harness.repro.bug_report.shown_names import (
     bindings,
     constructed,
-    unbound,
     without_self_target,
 )
 from harness.repro.bug_report.tracebacks import Frame, Traceback

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from harness.repro.bug_report.python_code import parsed
 from harness.repro.bug_report.tracebacks import Traceback
 
 
@@ -33,9 +34,8 @@ def _top_level_imports(lines: tuple[str, ...]) -> list[str]:
     """The absolute imports among `lines` at the module's margin; the first lines may be the
     tail of a statement the paste cut, and are dropped until the rest is Python."""
     for start in range(len(lines)):
-        try:
-            tree = ast.parse("\n".join(lines[start:]))
-        except SyntaxError:
+        tree = parsed("\n".join(lines[start:]))
+        if tree is None:
             continue
         modules: list[str] = []
         for node in tree.body:

@@ -118,15 +118,13 @@ MAGIC_CALL = re.compile(
 )
 
 
-def with_missing_imports(
-    code: str, shown: Mapping[str, str] | None = None
-) -> tuple[str, list[str]]:
-    """The code with an import put first for each name it uses and never binds (`tf` ->
-    `import tensorflow as tf`, `platform` -> `import platform`; a name in `shown`, the
-    import the rest of the report shows binding it), and the imports added."""
+def unbound(code: str) -> set[str]:
+    """The names the code loads and never binds (builtins aside); none if it does not parse."""
     tree = parsed(code)
-    if tree is None:
-        return code, []
+    return set() if tree is None else _unbound_in(tree)
+
+
+def _unbound_in(tree: ast.Module) -> set[str]:
     bound = set(dir(builtins))
     used: set[str] = set()
     for node in ast.walk(tree):
@@ -138,8 +136,20 @@ def with_missing_imports(
             bound.add(node.arg)
         elif isinstance(node, ast.Name):
             (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+    return used - bound
+
+
+def with_missing_imports(
+    code: str, shown: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
+    """The code with an import put first for each name it uses and never binds (`tf` ->
+    `import tensorflow as tf`, `platform` -> `import platform`; a name in `shown`, the
+    import the rest of the report shows binding it), and the imports added."""
+    tree = parsed(code)
+    if tree is None:
+        return code, []
     added = []
-    for name in sorted(used - bound):
+    for name in sorted(_unbound_in(tree)):
         if shown and name in shown:
             added.append(shown[name])
         elif name in IMPORT_ALIASES:

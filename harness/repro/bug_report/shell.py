@@ -34,15 +34,15 @@ def python_c(text: str) -> list[Candidate]:
         code = text[start:end]
         if quote == '"':
             code = re.sub(r"\\([\"\\$`])", r"\1", code)
-        parsed = _wrapped(code) or parse_prefix(code.splitlines())
-        if parsed is None:
+        program = _wrapped(code) or parse_prefix(code.splitlines())
+        if program is None:
             continue
         line = text.count("\n", 0, match.start()) + 1
         before = " ".join(text[: match.start()].splitlines()[-4:])
         out.append(
             Candidate(
                 block=CodeBlock(
-                    info="python -c", text=parsed, line=line, before=before, origin="python -c"
+                    info="python -c", text=program, line=line, before=before, origin="python -c"
                 ),
                 span=(start, end),
                 raised=_raised(_output_after(text, end)),
@@ -74,9 +74,7 @@ def _wrapped(code: str) -> str | None:
     if "\n" not in code or parse_prefix(code.splitlines()) == code.strip() + "\n":
         return None
     joined = code.replace("\r", "").replace("\n", "")
-    try:
-        ast.parse(joined)
-    except SyntaxError:
+    if parsed(joined) is None:
         return None
     return joined.strip() + "\n"
 

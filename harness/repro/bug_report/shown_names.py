@@ -8,10 +8,10 @@ the error names), and the method's object behind a statement taken from a method
 from __future__ import annotations
 
 import ast
-import builtins
 import re
 
 from harness.repro.bug_report.model import CodeBlock, ReportedError
+from harness.repro.bug_report.python_code import unbound
 from harness.repro.bug_report.tracebacks import Traceback
 
 _MODULE_LACKS = re.compile(
@@ -57,26 +57,6 @@ def shown_keras(text: str, tracebacks: list[Traceback], claim: ReportedError | N
     if any(_TF_KERAS_PATH.search(f) for f in files):
         shown.add("tf.keras")
     return shown.pop() if len(shown) == 1 else None
-
-
-def unbound(code: str) -> set[str]:
-    """The names the code loads and never binds (builtins aside)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return set()
-    bound = set(dir(builtins))
-    used: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Name):
-            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-    return used - bound
 
 
 _INSTALLED_MODULE = re.compile(
