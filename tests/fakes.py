@@ -36,15 +36,24 @@ def driver_output(
     return driver.MARKER + json.dumps(record) + "\n"
 
 
+# What pip prints when it refuses an install: no release of that version.
+REFUSED_LOG = (
+    "ERROR: Could not find a version that satisfies the requirement tensorflow-cpu==9.9\n"
+    "ERROR: No matching distribution found for tensorflow-cpu==9.9"
+)
+
+
 class FakeEngine:
-    """An `Engine` in memory: builds succeed unless the tag names a failing environment, and
-    each container's result comes from `runner`."""
+    """An `Engine` in memory: builds succeed unless the tag names a failing environment (whose
+    build prints `failing_log`, pip refusing it by default), and each container's result comes
+    from `runner`."""
 
     def __init__(
         self,
         *,
         failing: frozenset[str] = frozenset(),
         runner: Callable[[RunSpec], RunResult] | None = None,
+        failing_log: str = REFUSED_LOG,
     ) -> None:
         self.images: dict[str, str] = {}
         self.builds: list[str] = []
@@ -61,6 +70,7 @@ class FakeEngine:
         self.files: dict[tuple[str, str], str] = {}
         self.digests: dict[str, str] = {}
         self._failing = failing
+        self._failing_log = failing_log
         self._runner = runner or (
             lambda spec: RunResult(
                 exit_code=0,
@@ -107,13 +117,11 @@ class FakeEngine:
         self.cache_sources[ref] = tuple(cache_from)
         on_line("Step 1/1 : FROM base")
         if any(name in ref for name in self._failing):
-            log = (
-                "ERROR: Could not find a version that satisfies the requirement "
-                "tensorflow-cpu==9.9\n"
-                "ERROR: No matching distribution found for tensorflow-cpu==9.9"
-            )
             return BuildResult(
-                ok=False, image_id=None, log=log, error="The command returned a non-zero code: 1"
+                ok=False,
+                image_id=None,
+                log=self._failing_log,
+                error="The command returned a non-zero code: 1",
             )
         self.images[ref] = f"sha256:{len(self.images)}"
         return BuildResult(ok=True, image_id=self.images[ref], log="Successfully built", error=None)

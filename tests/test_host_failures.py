@@ -4,18 +4,16 @@ disk that fills while results are written ends the run with one line, not a trac
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from harness.build.images import BuildFailures, host_failure
 from harness.cli import app
-from harness.engine.api import BuildResult, LineSink
 from harness.errors import HostResourceError
 from harness.results.rundir import RunDir
 
-from .fakes import FakeEngine
+from .fakes import REFUSED_LOG, FakeEngine
 from .test_build_retries import build, spec
 from .test_pipeline import run
 
@@ -27,44 +25,24 @@ CUT_SHORT = (
     "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have "
     "updated the package versions, please update the hashes.\n"
 )
-REFUSED = "ERROR: No matching distribution found for tensorflow-cpu==9.9\n"
 
 
-class FullDisk(FakeEngine):
-    """Builds of environments named in `full` fail with `log`, as on a host whose disk is full."""
-
-    def __init__(self, log: str, full: frozenset[str]) -> None:
-        super().__init__()
-        self.log = log
-        self.full = full
-
-    def build(
-        self,
-        context: Path,
-        ref: str,
-        labels: Mapping[str, str],
-        on_line: LineSink,
-        build_args: Mapping[str, str] | None = None,
-        *,
-        cache_from: Sequence[str] = (),
-    ) -> BuildResult:
-        if any(name in ref for name in self.full):
-            self.builds.append(ref)
-            return BuildResult(ok=False, image_id=None, log=self.log, error="exit code: 1")
-        return super().build(context, ref, labels, on_line, build_args, cache_from=cache_from)
+def full_disk(log: str) -> FakeEngine:
+    """An engine on a host whose disk is full: `tf-9.9`'s build fails printing `log`."""
+    return FakeEngine(failing=frozenset({"tf-9.9"}), failing_log=log)
 
 
 def test_what_a_full_disk_prints_is_told_from_a_refused_install() -> None:
     assert host_failure(DISK_FULL)
     assert host_failure(CUT_SHORT)
-    assert not host_failure(REFUSED)
+    assert not host_failure(REFUSED_LOG)
 
 
 @pytest.mark.parametrize("log", [DISK_FULL, CUT_SHORT])
 def test_a_build_the_host_failed_is_not_remembered_as_refused(tmp_path: Path, log: str) -> None:
     image = spec(tmp_path, "tf-9.9")
     slept: list[float] = []
-    record, _ = build(tmp_path, FullDisk(log, frozenset({"tf-9.9"})), image, slept)
+    record, _ = build(tmp_path, full_disk(log), image, slept)
     assert record.status == "host_failed"
     assert not record.usable
     assert (record.error or "").startswith("this host could not hold the install")
@@ -75,7 +53,7 @@ def test_a_build_the_host_failed_is_not_remembered_as_refused(tmp_path: Path, lo
 def test_a_run_whose_build_the_host_failed_records_no_cell_of_it_and_says_how_to_go_on(
     tmp_path: Path,
 ) -> None:
-    engine = FullDisk(DISK_FULL, frozenset({"tf-9.9"}))
+    engine = full_disk(DISK_FULL)
     with pytest.raises(HostResourceError) as raised:
         run(tmp_path, engine)
     message = str(raised.value)
