@@ -60,6 +60,10 @@ class Slots:
                 self._changed.wait_for(self._build_may_start)
             finally:
                 self._builds_waiting -= 1
+                # A cell held back for this build may start once it no longer waits (it took
+                # its slot, or it stopped waiting); nothing else would wake that cell until
+                # some slot is freed, which may be the end of this build.
+                self._changed.notify_all()
             self._held += 1
             self._builds += 1
         try:
