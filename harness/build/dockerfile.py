@@ -40,6 +40,8 @@ class ImageSpec:
     constraints: tuple[bytes | None, ...] = ()
     # Seconds each install step may take (the matrix's build_timeout), for the failure's reason.
     build_timeout: int | None = None
+    # pip considers no file uploaded after this (PIP_UPLOADED_PRIOR_TO, set before the installs).
+    uploaded_prior_to: str | None = None
 
     @property
     def tag(self) -> str:
@@ -112,6 +114,7 @@ def render(
 
     `constraints` holds each install step's pins (None: that step unpinned), or nothing."""
     steps = install_steps(matrix, python, environment)
+    uploaded_prior_to = matrix.environments[environment].uploaded_prior_to
     pinned = tuple(constraints) if any(pins is not None for pins in constraints) else ()
     if pinned and len(pinned) != len(steps):
         raise ValueError(f"{environment}: {len(steps)} install steps, {len(pinned)} constraints")
@@ -134,9 +137,17 @@ def render(
             build_timeout=matrix.build_timeout,
             steps=steps,
             step_constraints=in_image,
+            uploaded_prior_to=uploaded_prior_to,
         )
     except jinja2.TemplateError as exc:
         raise ConfigurationError(_template_problem(exc, template_dir)) from None
+    if uploaded_prior_to and "PIP_UPLOADED_PRIOR_TO" not in text:
+        # A matrix's own template from before the key would build today's releases silently.
+        where = (template_dir / TEMPLATE) if template_dir is not None else Path(TEMPLATE)
+        raise ConfigurationError(
+            f"{where}: environment {environment!r} sets uploaded_prior_to, and the template "
+            "never sets PIP_UPLOADED_PRIOR_TO (see the packaged environment.Dockerfile.j2)"
+        )
     digest = hashlib.sha256(text.encode())
     for extra in (ca_bundle, constraints_material(pinned), (base.image_id or "").encode()):
         digest.update(hashlib.sha256(extra or b"").digest())
@@ -151,6 +162,7 @@ def render(
         digest=digest_hex,
         constraints=pinned,
         build_timeout=matrix.build_timeout,
+        uploaded_prior_to=uploaded_prior_to,
     )
 
 

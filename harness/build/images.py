@@ -245,7 +245,7 @@ def build_images(
         # over it) would then sit on a different chain and install everything again. So one
         # image per base is built first (bases in parallel: they share nothing), and the lanes
         # then find those layers ready.
-        first: dict[tuple[str, str, bytes | None], ImageSpec] = {}
+        first: dict[tuple[str, str, bytes | None, str | None], ImageSpec] = {}
         for members in groups:
             first.setdefault(_before_the_installs(members[0]), members[0])
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build") as pool:
@@ -267,9 +267,9 @@ def _unless_stopping(spec: ImageSpec, stopping: Callable[[], bool]) -> None:
         raise Interrupted(f"py{spec.python}/{spec.environment}: not built, the run is stopping")
 
 
-def _before_the_installs(spec: ImageSpec) -> tuple[str, str, bytes | None]:
+def _before_the_installs(spec: ImageSpec) -> tuple[str, str, bytes | None, str | None]:
     """What an image's Dockerfile holds before its first install step depends on these alone."""
-    return (spec.base.image, spec.python, spec.ca_bundle)
+    return (spec.base.image, spec.python, spec.ca_bundle, spec.uploaded_prior_to)
 
 
 def _extends(spec: ImageSpec, earlier: ImageSpec) -> bool:
@@ -292,7 +292,7 @@ def lanes(specs: Sequence[ImageSpec]) -> list[list[ImageSpec]]:
     would hold it twice. Within a lane the shorter installs go first, so that an environment
     that extends another (TF 2.15, then Keras 3 over it) finds that one's layers ready.
     """
-    grouped: dict[tuple[str, str, bytes | None, str | None], list[ImageSpec]] = {}
+    grouped: dict[tuple[str, str, bytes | None, str | None, str | None], list[ImageSpec]] = {}
     for spec in specs:
         first = spec.steps[0] if spec.steps else None
         key = (*_before_the_installs(spec), first)

@@ -3,10 +3,11 @@
 docker-py builds with the classic builder, which has no cache mounts, and every image starts
 with an empty pip cache. Builds therefore install through this mirror instead: it answers
 `/simple/<project>/` from PyPI (small pages, always fresh, with file links rewritten to point
-here) and serves `/files/...` from a cache directory that it fills on the first request. The
-same cache serves every image, every run and the benchmark's host venvs, and it survives image
-rebuilds. It runs as a detached process on the Docker bridge gateway, shared by concurrent
-harness runs, and exits after a while without requests.
+here; in the form pip asks for, so that the JSON API's upload times reach pip's
+`--uploaded-prior-to`) and serves `/files/...` from a cache directory that it fills on the
+first request. The same cache serves every image, every run and the benchmark's host venvs,
+and it survives image rebuilds. It runs as a detached process on the Docker bridge gateway,
+shared by concurrent harness runs, and exits after a while without requests.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import ssl
 import subprocess
 import sys
@@ -32,6 +34,11 @@ UPSTREAM_FILES = "https://files.pythonhosted.org/"
 DEFAULT_PORT = 3141
 IDLE_EXIT_S = 1800.0
 IDENTITY_PATH = "/-/keras-matrix-mirror"
+# What a running mirror speaks, in its identity: 2 passes the client's Accept header to PyPI
+# (the JSON simple API). A mirror left running by an older harness is replaced, since pip's
+# --uploaded-prior-to refuses an index without upload times.
+PROTOCOL = 2
+SIMPLE_HTML = "text/html"
 LEDGER = "ledger.jsonl"
 CHUNK = 1 << 20
 
@@ -87,15 +94,41 @@ class Traffic:
         return Traffic(fetched=self.fetched - other.fetched, served=self.served - other.served)
 
 
-def identify(host: str, port: int, timeout: float = 2.0) -> Path | None:
-    """The cache directory of the mirror answering at host:port, or None if none does."""
+@dataclass(frozen=True)
+class Identity:
+    """What a running mirror says of itself."""
+
+    cache_dir: Path
+    pid: int
+    protocol: int
+
+
+def identify(host: str, port: int, timeout: float = 2.0) -> Identity | None:
+    """The mirror answering at host:port, or None if none does."""
     try:
         with urllib.request.urlopen(
             f"http://{host}:{port}{IDENTITY_PATH}", timeout=timeout
         ) as response:
-            return Path(json.loads(response.read())["cache_dir"])
-    except (OSError, ValueError, KeyError):
+            said = json.loads(response.read())
+            return Identity(
+                cache_dir=Path(said["cache_dir"]),
+                pid=int(said["pid"]),
+                protocol=int(said.get("protocol", 1)),
+            )
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _retire(found: Identity, host: str, port: int, wait_s: float) -> bool:
+    """Stop a mirror of an older protocol; whether the port is free of it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(found.pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if identify(host, port, timeout=0.5) is None:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def ensure(
@@ -104,6 +137,8 @@ def ensure(
     """A mirror at host:port, started detached if none answers; None if another program has it."""
     cache_dir = (cache_dir or default_cache_dir()).resolve()
     found = identify(host, port)
+    if found is not None and found.protocol < PROTOCOL and _retire(found, host, port, wait_s):
+        found = None
     if found is None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         # The launcher binds the port, forks the server off into its own session and exits: the
@@ -137,7 +172,7 @@ def ensure(
         found = identify(host, port)
     if found is None:
         return None
-    return Mirror(url=f"http://{host}:{port}", host=host, cache_dir=found)
+    return Mirror(url=f"http://{host}:{port}", host=host, cache_dir=found.cache_dir)
 
 
 def build_args(gateway: str | None, port: int, say: Callable[[str], None]) -> dict[str, str]:
@@ -168,10 +203,12 @@ class _Store:
         with self._guard, (self.cache_dir / LEDGER).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
 
-    def fetch(self, url: str, accept: str | None = None) -> bytes:
-        request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})  # noqa: S310
+    def fetch(self, url: str, accept: str) -> tuple[bytes, str]:
+        """The body PyPI sends for `url` and its Content-Type."""
+        request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310
         with urllib.request.urlopen(request, context=self.context, timeout=120) as response:  # noqa: S310
-            return bytes(response.read())
+            kind = response.headers.get("Content-Type") or SIMPLE_HTML
+            return bytes(response.read()), kind
 
     def serve_file(self, relative: str, client: _Client) -> int:
         """Send a file from the cache, or from upstream while caching it; the bytes sent.
@@ -253,14 +290,21 @@ class _Handler(BaseHTTPRequestHandler):
         store.last_request = time.monotonic()
         try:
             if self.path == IDENTITY_PATH:
-                identity = {"cache_dir": str(store.cache_dir), "pid": os.getpid()}
+                identity = {
+                    "cache_dir": str(store.cache_dir),
+                    "pid": os.getpid(),
+                    "protocol": PROTOCOL,
+                }
                 self._send(json.dumps(identity).encode(), "application/json")
             elif self.path.startswith("/simple/"):
-                page = store.fetch(
-                    UPSTREAM_INDEX + self.path[len("/simple/") :], accept="text/html"
+                # The page in the form pip asked for: the JSON API carries each file's upload
+                # time, which HTML does not. Its file URLs are absolute in both forms.
+                page, kind = store.fetch(
+                    UPSTREAM_INDEX + self.path[len("/simple/") :],
+                    accept=self.headers.get("Accept") or SIMPLE_HTML,
                 )
                 local = f"http://{self.headers.get('Host') or self.server.public}/files/"
-                self._send(page.replace(UPSTREAM_FILES.encode(), local.encode()), "text/html")
+                self._send(page.replace(UPSTREAM_FILES.encode(), local.encode()), kind)
             elif self.path.startswith("/files/"):
                 relative = self.path[len("/files/") :].split("#", 1)[0]
                 sent = store.serve_file(relative, _Client(self))

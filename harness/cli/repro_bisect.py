@@ -31,13 +31,16 @@ from harness.repro.installed import read_freeze
 from harness.repro.python_fit import pins_fit
 from harness.repro.report_source import read_report
 from harness.repro.reproduce import (
+    Variant,
     claim_of,
+    dated,
+    listing,
     markdown,
     setting_label,
     settings_of,
     variants_of,
 )
-from harness.repro.request import Flags, as_json, resolve
+from harness.repro.request import Flags, Request, as_json, resolve
 from harness.repro.session import (
     SNIPPET,
     Setting,
@@ -161,6 +164,11 @@ def _issue(reference: IssueReference) -> Any:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The day the report was written (YYYY-MM-DD): partial versions mean releases out by then.",
 )
+@click.option(
+    "--today",
+    is_flag=True,
+    help="Resolve what the steps leave open from PyPI today, not as of the report's day.",
+)
 @_common
 def repro(  # click passes every option by keyword
     *,
@@ -176,6 +184,7 @@ def repro(  # click passes every option by keyword
     dry_run: bool,
     as_json_output: bool,
     as_of: datetime | None,
+    today: bool,
     base: str,
     templates: Path,
     results: Path,
@@ -202,16 +211,15 @@ def repro(  # click passes every option by keyword
     day = as_of.date() if as_of else source.as_of
     request = resolve(source.path, source.extraction, flags, index, as_of=day)
     reporter = Reporter(verbose=not quiet)
+
+    def environments(request: Request) -> tuple[list[Variant], Request]:
+        found = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
+        return (list(found), request) if today else dated(found, request, index)
+
+    variants, request = environments(request)
     reporter.note(f"extracted from {source.origin}:")
-    for said in source.notes:
-        reporter.note(f"  {said}")
-    for what, where in request.extracted:
-        reporter.note(f"  {what}  <- {where}")
-    for assumption in request.assumed:
-        reporter.note(f"  assumed: {assumption}")
-    for number, step in enumerate(request.steps, start=1):
-        reporter.note(f"  step {number}: pip install {step}")
-    variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
+    for line in listing(source.notes, request):
+        reporter.note(line)
     for variant in variants[1:]:
         steps = " ; ".join(variant.setup.steps)
         reporter.note(f"  neighbour: {variant.label}: pip install {steps}")
@@ -219,7 +227,8 @@ def repro(  # click passes every option by keyword
         reporter.note(f"  neighbour: each environment {setting_label(setting.name, request)}")
     if dry_run:
         if as_json_output:
-            click.echo(json.dumps(as_json(request), indent=2))
+            said = {**as_json(request), "uploaded_prior_to": variants[0].setup.uploaded_prior_to}
+            click.echo(json.dumps(said, indent=2))
         return
     engine = DockerEngine.connect(reporter.command)
     options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
@@ -229,7 +238,7 @@ def repro(  # click passes every option by keyword
         reporter.note(f"  assumed: {note}")
         request = with_python(request, usable, note)
         # Neighbours are the releases that install on the Python actually used.
-        variants = variants_of(request, index, neighbours=neighbours, cross_major=cross_major)
+        variants, request = environments(request)
     with tempfile.TemporaryDirectory(prefix="keras-repro-") as scratch:
         snippet = Path(scratch) / f"{SNIPPET}.py"
         snippet.write_text(request.code, encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from datetime import date, datetime, timezone
 from typing import Any, Literal, get_args
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -15,6 +16,33 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from harness.config.cells import AXES
 from harness.config.sandbox import Sandbox, parse_size
 from harness.config.tracking import check_template
+
+# The first pip with --uploaded-prior-to (PIP_UPLOADED_PRIOR_TO); it runs on Python 3.9 and later.
+PIP_WITH_UPLOADED_PRIOR_TO = Version("26.0")
+
+
+def utc_moment(value: object) -> str:
+    """A date or datetime (YAML's, or ISO 8601 text) as pip's UTC form, 2021-09-02T00:00:00Z.
+    A date alone is its first moment, in UTC, so that every host reads it alike."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a date or time like 2021-09-02 or 2021-09-02T12:00:00Z"
+            ) from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if not isinstance(value, datetime):
+        # ValueError, not TypeError: pydantic reports only the former as the key's error.
+        raise ValueError(f"{value!r} is not a date or time like 2021-09-02")  # noqa: TRY004
+    moment = (
+        value.replace(tzinfo=timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(timezone.utc)
+    )
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 # Where base images come from: the one spelling of it (matrix.yaml `base:`, --base, Options).
 BaseKind = Literal["auto", "registry", "debian"]
@@ -121,8 +149,16 @@ class Environment(_Model):
     every: Literal["minor", "release"] | None = None
     pre: bool | None = None
     name: str | None = None
+    # Every package as PyPI had it before this moment (pip's --uploaded-prior-to): what the
+    # steps leave open resolves as it did then, not to today's releases.
+    uploaded_prior_to: str | None = None
 
     _python = field_validator("python")(_specifier)
+
+    @field_validator("uploaded_prior_to", mode="before")
+    @classmethod
+    def _moment(cls, value: object) -> str | None:
+        return None if value is None else utc_moment(value)
 
     @field_validator("track")
     @classmethod
@@ -290,6 +326,17 @@ class MatrixFile(_Model):
         except InvalidVersion:
             raise ValueError(f"{value!r} is not a pip version like '24.3.1'") from None
         return value
+
+    @model_validator(mode="after")
+    def _pip_reads_the_moment(self) -> MatrixFile:
+        dated = [n for n, e in self.environments.items() if e.uploaded_prior_to]
+        if dated and Version(self.pip_version) < PIP_WITH_UPLOADED_PRIOR_TO:
+            raise ValueError(
+                f"environment {dated[0]!r} sets uploaded_prior_to, which pip reads from "
+                f"{PIP_WITH_UPLOADED_PRIOR_TO} on: set pip_version to "
+                f"'{PIP_WITH_UPLOADED_PRIOR_TO}' or later (this matrix has {self.pip_version})"
+            )
+        return self
 
     @field_validator("python")
     @classmethod

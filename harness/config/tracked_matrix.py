@@ -144,6 +144,7 @@ def _expand_group(
             else description,
             python=limit,
             steps=(InstallStep(pip=group.pin(release)), *environment.then),
+            uploaded_prior_to=environment.uploaded_prior_to,
         )
     note = (
         f"{name}: {', '.join(unusable)} left out: no wheel for the matrix's Pythons "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -17,6 +17,7 @@ from harness.build.dockerfile import render
 from harness.config.matrix import Matrix
 from harness.config.scenarios import Claim
 from harness.pypi import PackageIndex
+from harness.repro.day_of_pypi import day_of_pypi, said
 from harness.repro.installed import named_in
 from harness.repro.request import Request
 from harness.repro.session import NEVER, SNIPPET, Setting, Setup, environment_name
@@ -35,6 +36,32 @@ class Variant:
 
     setup: Setup
     label: str  # "as reported", "keras 3.11.3 (previous minor)"
+
+
+def listing(notes: Sequence[str], request: Request) -> Iterator[str]:
+    """What was read and assumed, a line each, as printed before anything is built."""
+    yield from (f"  {said}" for said in notes)
+    yield from (f"  {what}  <- {where}" for what, where in request.extracted)
+    yield from (f"  assumed: {assumption}" for assumption in request.assumed)
+    for number, step in enumerate(request.steps, start=1):
+        yield f"  step {number}: pip install {step}"
+
+
+def dated(
+    variants: Sequence[Variant], request: Request, index: PackageIndex | None
+) -> tuple[list[Variant], Request]:
+    """Each variant's install seeing PyPI as of the report's day (day_of_pypi.py), and the
+    request with that said among its assumptions (for the one as reported)."""
+    out = []
+    for number, variant in enumerate(variants):
+        day = day_of_pypi(variant.setup.steps, request.as_of, index, python=request.python)
+        if day is None:
+            out.append(variant)
+            continue
+        if number == 0 and said(day) not in request.assumed:
+            request = replace(request, assumed=(*request.assumed, said(day)))
+        out.append(replace(variant, setup=replace(variant.setup, uploaded_prior_to=day.moment)))
+    return out, request
 
 
 def claim_of(request: Request) -> Claim:

@@ -21,6 +21,7 @@ from harness.engine.commands import Echo
 from harness.errors import BaseImageError, ConfigurationError
 from harness.execute.pipeline import Options, run_matrix
 from harness.execute.ui import Reporter
+from harness.repro.day_of_pypi import DATED_PIP
 from harness.repro.pip_version import pip_for, renoted
 from harness.repro.request import Request
 from harness.results.outcome import Outcome
@@ -36,6 +37,8 @@ class Setup:
     name: str
     steps: tuple[str, ...]
     description: str = ""
+    # PyPI as of this moment for what the steps leave open (day_of_pypi.py); None: today's.
+    uploaded_prior_to: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,14 +74,19 @@ def build_matrix(
 ) -> Matrix:
     """The in-memory matrix of one snippet across `setups` x `settings` on one Python."""
     environments: dict[str, Environment] = {}
+    pip_version = DATED_PIP if any(s.uploaded_prior_to for s in setups) else pip_for(python)[0]
     for setup in setups:
         # Python alone (a report whose error is that the one module its code needs is
         # missing): an environment has at least one step, and reinstalling the venv's own pip
         # adds nothing to it.
-        steps = setup.steps or (f"pip=={pip_for(python)[0]}",)
+        steps = setup.steps or (f"pip=={pip_version}",)
         try:
             environments[setup.name] = Environment.model_validate(
-                {"description": setup.description, "steps": [{"pip": s} for s in steps]}
+                {
+                    "description": setup.description,
+                    "steps": [{"pip": s} for s in steps],
+                    "uploaded_prior_to": setup.uploaded_prior_to,
+                }
             )
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
@@ -110,7 +118,7 @@ def build_matrix(
         template_dir=template_dir,
         python=(python,),
         base="auto",
-        pip_version=pip_for(python)[0],
+        pip_version=pip_version,
         timeout=timeout,
         build_timeout=3600,
         environments=environments,
