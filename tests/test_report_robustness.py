@@ -71,7 +71,6 @@ def test_any_report_resolves_or_refuses_in_one_line(
         "pip install kera==s",
         "pip install keras==+",
         "pip install keras==٣.٣.٣",  # Arabic-Indic digits are \d to a str regex
-        "keras==２.１５.０",  # fullwidth digits in a freeze line
         "TensorFlow version: ٢.١٦",
         "tensorflow==" + "9" * 5000,  # past int()'s 4300 digits: ValueError, not InvalidVersion
         "TensorFlow version: 2." + "1" * 5000,
@@ -163,6 +162,10 @@ SHAPES: dict[str, tuple[Shape, int]] = {
     "an attribute chain": (lambda n: "x = " + "a." * (n // 2) + "b", 4_000),
     "spaces after a working version": (lambda n: "works with keras 2.2.2" + " " * n, 2_000),
     "a line of quotes": (lambda n: "> " * (n // 2) + "x", 4_000),
+    "a line of CJK": (lambda n: "版" * n, 20_000),
+    "names glued to CJK": (lambda n: "用tensorflow版本" * (n // 14), 20_000),
+    "dash-joined words before an import verb": (lambda n: "a-" * (n // 2) + "をインポート", 8_000),
+    "full-width labels": (lambda n: "报错：" * (n // 3) + "ValueError: x", 8_000),
 }
 
 

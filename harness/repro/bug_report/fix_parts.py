@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 
+from harness.repro.bug_report.other_languages import FIX_WORDS
+
 # A heading or a bold label that opens the fix: "## Solution", "**Fix:**", "Workaround: ...".
 # Matched against the line without its indentation, and with no two runs of spaces side by
 # side (`\s*(?:\*\*)?\s*`): on a long run of spaces each split of it would be tried.
 _FIX_LABEL = re.compile(
     r"(?:#{1,6}|[-*](?=\s))?\s*(?:(?:\*\*|__)\s*)?(?:(?:my|the|possible|suggested)\s+)?"
-    r"(?:solution|solved|fix|fixed|workaround|resolution|resolved|how\s+i\s+(?:fixed|solved)\s+it)"
-    r"\s*(?:(?:\*\*|__)\s*)?(?:[:：]|\bby\b|$)",
+    r"(?:solution|solved|fix|fixed|workaround|resolution|resolved|how\s+i\s+(?:fixed|solved)\s+it|"
+    + FIX_WORDS  # "解决办法：", "Solución:"
+    + r")\s*(?:(?:\*\*|__)\s*)?(?:[:：]|\bby\b|$)",
     re.IGNORECASE,
 )
 # "EDIT: solved by ...", "UPDATE 2: fixed it with", "Edit - the workaround is ...".

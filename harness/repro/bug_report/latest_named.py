@@ -9,14 +9,26 @@ from __future__ import annotations
 import re
 
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
+from harness.repro.bug_report.other_languages import (
+    LATEST_WORDS,
+    LATIN_WORD,
+    NAME_START,
+    ascii_punctuation,
+)
 
 _NAMES = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)
 )
-_NAME = r"(?<![\w.\-/\\])(?:" + _NAMES + r")(?![\w-]|\.\d|\s*v?\d)"
+_NAME = NAME_START + r"(?:" + _NAMES + r")(?!-|" + LATIN_WORD + r"|\.\d|\s*v?\d)"
 _LATEST = re.compile(
-    r"\b(?:latest|newest|most\s+recent|current)\s+(?:stable\s+)?(?:(?:version|release)s?\s+of\s+"
-    r"(?:the\s+)?)?(?P<names>" + _NAME + r"(?:\s*(?:,|and|&|/|\+)\s*" + _NAME + r")*)",
+    r"(?:\b(?:latest|newest|most\s+recent|current)\s+(?:stable\s+)?(?:(?:version|release)s?\s+"
+    r"of\s+(?:the\s+)?)?|"
+    + LATEST_WORDS  # "最新tensorflow+最新keras"
+    + r")(?P<names>"
+    + _NAME
+    + r"(?:\s*(?:,|and|&|/|\+|和|与|及|と)\s*"
+    + _NAME
+    + r")*)",
     re.IGNORECASE,
 )
 _ONE = re.compile(_NAME, re.IGNORECASE)
@@ -29,6 +41,7 @@ _NOT_BEFORE = re.compile(
 def latest_named(readable: str) -> tuple[tuple[str, str], ...]:
     """(distribution, the words) for each package named as the latest release."""
     found: dict[str, str] = {}
+    readable = ascii_punctuation(readable)
     for match in _LATEST.finditer(readable):
         if _NOT_BEFORE.search(readable, max(0, match.start() - 20), match.start()):
             continue

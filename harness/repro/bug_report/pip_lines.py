@@ -11,9 +11,11 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
 from harness.repro.bug_report.model import GitInstall
+from harness.repro.bug_report.other_languages import CJK, LATIN_WORD
 
 _PIP = re.compile(
-    r"(?<![\w./-])(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
+    # "执行pip install ...": a CJK word may come right before it
+    r"(?<![./-])(?<!" + LATIN_WORD + r")(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
     r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
 )
 # `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X` (and `uv tool
@@ -192,6 +194,9 @@ def pip_steps(readable: str) -> tuple[str, ...]:
     return tuple(steps)
 
 
+_GLUED_END = re.compile("[`\u3000-\u303f\uff01-\uff5e" + CJK + "]")
+
+
 def _step(options: list[str], rest: str) -> str | None:
     kept: list[str] = []
     words = options + [w for w in re.split(r"\s+", rest.strip()) if w]
@@ -199,6 +204,10 @@ def _step(options: list[str], rest: str) -> str | None:
     requirements = 0
     while index < len(words):
         raw = words[index]
+        # A code span closed, or a sentence in Chinese or Japanese going on, inside the word:
+        # "`pip install 'h5py==2.10.0' --force-reinstall`后重新运行" ends at the backtick.
+        glued = _GLUED_END.search(raw, 1)
+        raw = raw[: glued.start()] + "`" if glued is not None else raw
         word = raw.strip("`'\"")
         if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
             break

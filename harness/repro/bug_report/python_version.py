@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from harness.repro.bug_report import version_roles
+from harness.repro.bug_report.other_languages import IS, LATIN_WORD, OF, VERSION_WORDS
 
 # A Python version: any 3.x, and the Python 2 that old reports run (2.7, and 2.6 before it).
 _MINOR = r"(?:3\.\d{1,2}|2\.[67])"
@@ -16,7 +17,17 @@ _PYTHON_FORMS = (
         re.compile(
             # A label or brackets may stand between the name and the number: "Python version
             # (3.8.10)", "python version - 3.10", "Python [3.11]".
-            r"\bpython(?:\s*version)?\s*(?:[:=]+|\bis\b|-(?=\s))?\s*[(\[]?\s*['\"`]?v?("
+            # Chinese, Japanese and Korean glue it to words ("环境python3.7", "python版本：3.8");
+            # "pyhton" is as often typed.
+            r"(?<!"
+            + LATIN_WORD
+            + r")py(?:th|ht)on(?:\s*(?:"
+            + OF
+            + r"[ \t]*)?(?:version|"
+            + VERSION_WORDS
+            + r"))?\s*(?:[:=]+|\bis\b|"
+            + IS
+            + r"|-(?=\s))?\s*[(\[]?\s*['\"`]?v?("
             + _MINOR
             + r")(?:\.\d+|\.[x*])?"
             r"(?!\d|\.\d)[)\]]?",  # a sentence's full stop may follow: "Python 3.11.9."

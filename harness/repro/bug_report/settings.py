@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.model import CodeBlock, ReportedError
+from harness.repro.bug_report.other_languages import CJK
 
 # Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
 # variable counts when the reporter sets it explicitly (`export`, `set`, `%env`, `$env:`).
@@ -198,12 +199,27 @@ def _standalone(text: str) -> ReportedError | None:
         bare = bare.strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
-        match = tracebacks.ERROR_LINE.match(bare)
+        match = tracebacks.ERROR_LINE.match(_unlabelled(bare))
         if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
             standalone = ReportedError(
                 type=match["type"], message=(match["msg"] or "").strip(), source="error line"
             )
     return standalone
+
+
+# A label in another language than English before an error on its line: "报错：ValueError: x",
+# "エラー: ...", "Ошибка: ...", also with the full-width colon Chinese and Japanese input methods
+# type, there and after the type ("ImportError：cannot import name 'x'"). Only the label and
+# that colon go: the message is kept as typed.
+_LABEL = re.compile(
+    r"^[^\x00-\x7f][^\x00-\x08\x0e-\x1f!-~]{0,29}?[ \t]*[:：][ \t]*"
+    r"(?=[A-Za-z_][\w.]*(?:Error|Exception)\b)"
+)
+_FULL_WIDTH_COLON = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception))[ \t]*：[ \t]*")
+
+
+def _unlabelled(line: str) -> str:
+    return _FULL_WIDTH_COLON.sub(r"\1: ", _LABEL.sub("", line, count=1), count=1).rstrip("。")
 
 
 def _inline(text: str) -> ReportedError | None:
@@ -270,8 +286,13 @@ def _from_title(title: str) -> ReportedError | None:
 
 # An error written into a sentence: "I meet AttributeError: module 'tensorflow' has no
 # attribute 'keras'. I think ...". Only a type ending in Error or Exception, after a space.
+# After a word of a language written without spaces ("出现ValueError: x") or a full-width
+# colon or comma, as well ("报错：ValueError: x").
 _PROSE_ERROR = re.compile(
-    r"(?:^|(?<=\s))(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)):[ \t]+(?P<msg>\S[^\n]*)"
+    # (ASCII names: `\w` would run on through the CJK text from every start after it)
+    r"(?:^|(?<=[\s：，" + CJK + r"]))"
+    r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
+    r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )
 
 
@@ -320,7 +341,7 @@ def _in_sentence(text: str, short_type: str) -> ReportedError | None:
 
 def _without_full_stop(message: str) -> str:
     """A message quoted in a sentence or a title, the sentence's closing period left out."""
-    return message[:-1] if re.search(r"['\")\]\w]\.$", message) else message
+    return message[:-1] if re.search(r"['\")\]\w][.。]$", message) else message
 
 
 def _quoted_message(text: str) -> str | None:

@@ -10,6 +10,12 @@ from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock, ReportedError
+from harness.repro.bug_report.other_languages import (
+    IMPORT_AFTER,
+    IMPORT_BEFORE,
+    LATIN_WORD,
+    PHRASE_ENDS,
+)
 from harness.repro.bug_report.python_code import Candidate, parse_prefix, parsed
 
 PYTHON_C = re.compile(
@@ -106,20 +112,31 @@ def _raised(output: str) -> bool:
     )
 
 
-# "when I import keras", "importing `tf_keras` fails", "导入keras时", "from keras.layers import
-# Dense fails", "Cannot import keras-hub" (a distribution's name: its module is keras_hub).
+# "when I import keras", "importing `tf_keras` fails", "导入keras时", "al importar keras", "при
+# импорте keras", "from keras.layers import Dense fails", "Cannot import keras-hub" (a
+# distribution's name: its module is keras_hub); Japanese and Korean put the verb after it:
+# "kerasをインポートすると", "keras를 import하면".
 _PROSE_IMPORT = re.compile(
     r"(?:\bfrom[ \t]+(?P<package>[A-Za-z_][\w.]*)[ \t]+(?=import[ \t]+\w))?"
-    r"(?:\bimport(?:ing)?[ \t]+|导入[ \t]*)[`'\"“]?"
-    r"(?P<module>[A-Za-z_][A-Za-z0-9_.]*(?:-[A-Za-z][A-Za-z0-9]*)*)[`'\"”]?"
-    r"(?P<after>[^\n]{0,12})",
+    r"(?:\bimport(?:ing)?[ \t]+|"
+    + IMPORT_BEFORE
+    + r")[`'\"“]?"
+    + r"(?P<module>[A-Za-z_][A-Za-z0-9_.]*(?:-[A-Za-z][A-Za-z0-9]*)*)[`'\"”]?(?P<after>[^\n]{0,12})"
+    # (no dashes here: each dash-joined part would start a scan to the run's end)
+    + r"|(?<![.\-])(?<!"
+    + LATIN_WORD
+    + r")[`'\"“]?(?P<object>[A-Za-z_][A-Za-z0-9_.]*)[`'\"”]?(?="
+    + IMPORT_AFTER
+    + r")",
     re.IGNORECASE,
 )
 # An import statement in a code span: "Running `import tensorflow.compat.v2 as tf` causes",
 # "`import keras_hub` triggers:".
 _INLINE_IMPORT = re.compile(r"(?<!`)`(?P<code>(?:import|from)[ \t]+[^`\n]+)`(?!`)")
 _SENTENCE_GOES_ON = re.compile(
-    r"^\s*(?:$|[.,;:!?)时]|(?:it|i|and|then|but|in|on|from|gives?|fails?|causes?|throws?"
+    r"^\s*(?:$|[.,;:!?)"
+    + PHRASE_ENDS
+    + r"]|(?:it|i|and|then|but|in|on|from|gives?|fails?|causes?|throws?"
     r"|raises?|results?|leads?|shows?)\b)",
     re.IGNORECASE,
 )
@@ -141,9 +158,10 @@ def from_prose(prose: str) -> CodeBlock | None:
     """`import X` where the reporter says the error comes at importing X and shows no code:
     a package this knows, or any module name that ends the phrase ("when I import gctf")."""
     for match in _PROSE_IMPORT.finditer(prose):
-        module = match["module"].rstrip(".").replace("-", "_")
+        group = "module" if match["module"] else "object"
+        module = match[group].rstrip(".").replace("-", "_")
         top = module.split(".")[0].lower()
-        if top in _NOT_MODULES or _REPLACED.match(prose, match.end("module")):
+        if top in _NOT_MODULES or _REPLACED.match(prose, match.end(group)):
             continue
         known = _known(top)
         package = match["package"] or ""
@@ -152,7 +170,8 @@ def from_prose(prose: str) -> CodeBlock | None:
             text, known = f"from {package} import {module}", True
         else:
             text = f"import {module}"
-        if known or _SENTENCE_GOES_ON.match(match["after"]):
+        # A name before its verb ("kerasをインポート") is a module: the phrase ends at the verb.
+        if known or match["object"] or _SENTENCE_GOES_ON.match(match["after"]):
             line = prose.count("\n", 0, match.start()) + 1
             return CodeBlock(
                 info="python (from the prose)", text=text + "\n", line=line, origin="prose"

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report.aliases import ALIASES
+from harness.repro.bug_report.other_languages import CJK, LATIN_WORD, WORKS_AFTER
 
 _NAMES = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted((*ALIASES, "python"), key=len, reverse=True)
@@ -22,7 +23,7 @@ _NAMES = "|".join(
 # of them ("TF 2.10 and Keras 2.10", "tf 2.15/keras 2.15").
 _MENTION = (
     r"(?:" + _NAMES + r")(?:\s*version)?\s*(?:(?:==|=|:)\s*)?[`'\"]?v?\d+(?:\.\d+){0,3}(?:\.[x*])?"
-    r"(?!\w|\.\d)[`'\"]?"
+    r"(?!" + LATIN_WORD + r"|\.\d)[`'\"]?"  # a CJK character may follow: "keras 2.2.4可以用"
 )
 _MENTIONS = (
     r"(?P<mentions>" + _MENTION + r"(?:\s*(?:,|and|&|/|\+|with|using)\s*" + _MENTION + r")*)"
@@ -72,6 +73,9 @@ _OTHER_BEFORE = re.compile(
     r"|(?:has|had)\s+no\s+(?:error|issue|problem)s?)\b",
     re.IGNORECASE,
 )
+# The same in Chinese, glued to the versions: "keras==2.2.5解决了", "tensorflow 1.13.0 可以用".
+_OTHER_BEFORE_CJK = re.compile(_MENTIONS + WORKS_AFTER, re.IGNORECASE)
+_ANY_CJK = re.compile(f"[{CJK}]")
 # The same, the version named first: "With TensorFlow 2.15.1, the following code works fine".
 _WORKS = (
     r"\b(?:works?|worked|working|runs?|ran|running|(?:is|was)\s+fine|passe[sd]|succeed(?:s|ed)?"
@@ -177,6 +181,8 @@ def roles(text: str) -> Roles:
     ]
     other = [match.span("mentions") for match in working]
     other += [match.span("mentions") for match in _OTHER_BEFORE.finditer(text)]
+    if _ANY_CJK.search(text):  # (a scan of its own, over every name, for Chinese text only)
+        other += [match.span("mentions") for match in _OTHER_BEFORE_CJK.finditer(text)]
     other += [
         match.span("mentions")
         for match in _FRONTED_OTHER.finditer(text)

@@ -16,6 +16,15 @@ from functools import partial
 from harness.repro.bug_report import python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.model import GitInstall, Pin
+from harness.repro.bug_report.other_languages import (
+    IS,
+    LATIN_WORD,
+    NAME_END,
+    NAME_START,
+    OF,
+    VERSION_WORDS,
+    ascii_punctuation,
+)
 from harness.repro.bug_report.pip_lines import (
     canonical,
     git_installs,
@@ -42,23 +51,37 @@ _ALIAS_WORDS = "|".join(
 # "version" as reports also type it ("tensorflow verison 2.6.0", "numpy vesion 1.19.5").
 _VERSION_WORD = r"(?:version|verison|vesion|verion|versoin|vresion|varsion)"
 _PROSE = re.compile(
-    r"(?<![\w.\-/\\])(?P<name>" + _ALIAS_WORDS + r")(?![\w-])"
-    # then "version", "version (use command below)" or "version I am using is"
-    r"(?:\s*\(?\s*"
+    NAME_START
+    + r"(?P<name>"
+    + _ALIAS_WORDS
+    + r")"
+    + NAME_END
+    # then "version", "version (use command below)", "version I am using is", "的版本是"
+    + r"(?:\s*\(?\s*(?:"
+    + OF
+    + r"[ \t]*)?(?:"
     + _VERSION_WORD
-    + r"\b\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
+    + r"\b|"
+    + VERSION_WORDS
+    + r")\s*(?:\([^)\n]*\))?\s*\)?(?:\s+(?:[\w']+\s+){0,5}?(?:is|was))?"
     # an old template's field: "TensorFlow version and how it was installed (source or binary)"
     r"(?:\s*and\s+how\s+it\s+was\s+installed\s*(?:\([^)\n]*\))?)?)?"
     # a separator: "keras: 2.6.0", "keras = 2.6.0", "keras - 2.6.0", "Keras version- 2.6.0" (a
     # dash before a dotted version; "keras-2.6.0" is read as a distribution's file name)
-    r"[ \t]*(?:[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b)?"
-    r"[ \t]*\(?[ \t]*['\"`]?" + _VERSION + r"(?:\.[x*])?(?!\w|\.\w)",
+    r"[ \t]*(?:[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b|"
+    + IS
+    + r")?[ \t]*\(?[ \t]*['\"`]?"
+    + _VERSION
+    # a CJK character may follow: "keras 2.2.4上不行"
+    + r"(?:\.[x*])?(?!"
+    + LATIN_WORD
+    + r"|\.\w)",
     re.IGNORECASE,
 )
 # A name and its version written together: "tf2.0.0", "TF2.16", "keras2.4.3" (a dot required:
 # "TF2" alone is a family, read by _PROSE when spaced).
 _GLUED = re.compile(
-    r"(?<![A-Za-z0-9_.\-/\\])(?P<name>tf|tensorflow|keras)(?P<version>\d+\.\d+(?:\.\d+)?)"
+    r"(?<![A-Za-z0-9_.\-/\\])(?P<name>tf|tensorflow(?:-gpu|-cpu)?|keras)(?P<version>\d+\.\d+(?:\.\d+)?)"
     r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])",  # ASCII: "用tf2.0.0出现" is glued to words, not a name
     re.IGNORECASE,
 )
@@ -118,6 +141,9 @@ def read(readable: str, *, full: str) -> Versions:
     """`readable`: the report without its code; `full`: with it (for printed versions)."""
     readable = version_roles.without_locations(readable)
     steps = pip_steps(readable)
+    # "python版本：3.8，tensorflow版本：2.3.0": full-width separators read as ASCII ones, one
+    # character for one (positions found in it are the report's).
+    readable = ascii_punctuation(readable)
     stepped = {name for step in steps for name in step_names(step)}
     dependencies: list[tuple[str, str, int]] = []
     pins, ignored, listed, notes = _pins(
