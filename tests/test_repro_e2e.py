@@ -1,8 +1,9 @@
-"""Six bug reports, written the way people write them, run end to end by `harness repro`
+"""Seven bug reports, written the way people write them, run end to end by `harness repro`
 against the real engine. Five must reproduce the error their reporter pasted, and the Markdown
 report must say so: one arrives as a file, one on standard input, one as a GitHub issue (from
 recorded API responses served locally), two more as files. The sixth shows one line of its
-script, and the report must say the code is incomplete rather than call it another error.
+script, and the report must say the code is incomplete rather than call it another error. The
+seventh, dated, must install what its steps leave open as PyPI had it that day.
 
 The installs reuse the images other Docker tests build (keras 3.12.0 alone; tensorflow-cpu
 2.15.1 then keras 3.12.0) plus tensorflow-cpu 2.16.2, alone and with keras 2.15.0 over it,
@@ -29,10 +30,18 @@ pytestmark = pytest.mark.docker
 
 
 def repro(
-    source: str, results: Path, *, stdin: str | None = None, env: dict[str, str] | None = None
+    source: str,
+    results: Path,
+    *,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    more: tuple[str, ...] = (),
 ) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "repro", source, "--results", str(results), "-q"],
+        [
+            *(sys.executable, "-m", "harness", "repro", source),
+            *("--results", str(results), "-q", *more),
+        ],
         input=stdin,
         capture_output=True,
         text=True,
@@ -148,3 +157,18 @@ def test_a_report_showing_one_line_of_its_script_is_incomplete_code(tmp_path: Pa
     (version,) = [line.split("==")[1] for line in freeze.splitlines() if line.startswith("namex==")]
     assert "**Installed versions:** keras 3.12.0, " in report
     assert f"namex {version}" in report
+
+
+def test_what_a_dated_report_leaves_open_resolves_as_of_its_day(tmp_path: Path) -> None:
+    # requests 2.31.0 allows urllib3 and certifi releases of years later; on 2023-12-01 PyPI's
+    # newest were urllib3 2.1.0 and certifi 2023.11.17, and the container must import those.
+    source = str(E2E / "requests_on_its_day.md")
+    report = repro(source, tmp_path, more=("--as-of", "2023-12-01"))
+    assert "resolves as PyPI had it before 2023-12-02T00:00:00Z" in report
+    assert "ENV PIP_UPLOADED_PRIOR_TO=2023-12-02T00:00:00Z" in report  # the Dockerfile to paste
+    record = only_cell(tmp_path)
+    assert record["status"] == "ok"
+    assert "urllib3 2.1.0 certifi 2023.11.17" in record["stdout_tail"]
+    today = repro(source, tmp_path / "today", more=("--as-of", "2023-12-01", "--today"))
+    assert "PIP_UPLOADED_PRIOR_TO" not in today
+    assert "urllib3 2.1.0 " not in only_cell(tmp_path / "today")["stdout_tail"]
