@@ -23,6 +23,7 @@ from typing import Any
 from harness.repro.bug_report import (
     app_frames,
     code_facts,
+    container_logs,
     dates,
     fix_parts,
     hosted,
@@ -196,7 +197,7 @@ def prose_of(text: str) -> str:
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
-    parts = split(text)
+    parts = split(container_logs.in_blocks(text))
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
     code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
+from harness.repro.bug_report.docker_images import image_step, image_tag
 from harness.repro.bug_report.model import GitInstall
 from harness.repro.bug_report.other_languages import CJK, LATIN_WORD
+from harness.repro.bug_report.requirements_files import shown_requirements
 
 _PIP = re.compile(
     # "执行pip install ...": a CJK word may come right before it
@@ -167,9 +169,12 @@ def git_installs(readable: str) -> tuple[GitInstall, ...]:
     return tuple(found)
 
 
-def pip_steps(readable: str) -> tuple[str, ...]:
+def pip_steps(readable: str, files: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """Every `pip install` the reporter ran, in order, as the arguments of a matrix step:
-    behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`."""
+    behind shell prompts, in notebooks (`!pip`, `%pip`), mid-sentence, after `python -m`. A
+    `-r FILE` of a requirements file the report shows (`files`, by base name; read from
+    `readable` when not given) installs that file's lines in the same step."""
+    files = shown_requirements(readable) if files is None else files
     steps: list[str] = []
     readable = re.sub(r"\\[ \t]*\n", " ", readable)  # a shell line continued with `\`
     previous = ""
@@ -177,9 +182,15 @@ def pip_steps(readable: str) -> tuple[str, ...]:
         advised, previous = bool(_ADVICE.search(previous)), line if line.strip() else previous
         if advised:
             continue
+        # `FROM tensorflow/tensorflow:2.16.1`, `docker run ... tensorflow/tensorflow:2.15.0-gpu`:
+        # the image installed its TensorFlow before anything the line or the next ones run.
+        tag = image_tag(line)
+        image = image_step(tag) if tag is not None else None
+        if image is not None and image not in steps:
+            steps.append(image)
         uv = _UV_WITH.search(line)
         if uv is not None:
-            step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])))
+            step = _step([], " ".join(re.findall(r"--with[= ]\s*(\S+)", uv["rest"])), files)
             if step and step not in steps:
                 steps.append(step)
         if _PIP_NOISE.search(line) or ERROR_LINE.match(line) or _STRING_LINE.match(line):
@@ -188,7 +199,7 @@ def pip_steps(readable: str) -> tuple[str, ...]:
         # chain is its own line (one pip's arguments end where the next command starts).
         for command in _CHAIN.split(line):
             for match in _PIP.finditer(command):
-                step = _step(match["opts"].split(), match["rest"])
+                step = _step(match["opts"].split(), match["rest"], files)
                 if step and step not in steps:
                     steps.append(step)
     return tuple(steps)
@@ -197,9 +208,10 @@ def pip_steps(readable: str) -> tuple[str, ...]:
 _GLUED_END = re.compile("[`\u3000-\u303f\uff01-\uff5e" + CJK + "]")
 
 
-def _step(options: list[str], rest: str) -> str | None:
+def _step(options: list[str], rest: str, files: dict[str, tuple[str, ...]]) -> str | None:
     kept: list[str] = []
     words = options + [w for w in re.split(r"\s+", rest.strip()) if w]
+    words = _with_files(words, files)
     index = 0
     requirements = 0
     while index < len(words):
@@ -248,6 +260,24 @@ def _step(options: list[str], rest: str) -> str | None:
     return " ".join(kept)
 
 
+def _with_files(words: list[str], files: dict[str, tuple[str, ...]]) -> list[str]:
+    """The words with each `-r FILE` of a file the report shows replaced by its lines."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index].strip("`'\"")
+        shown = None
+        if word in ("-r", "--requirement") and index + 1 < len(words):
+            shown = files.get(words[index + 1].strip("`'\"").rsplit("/", 1)[-1])
+        if shown is None:
+            out.append(words[index])
+            index += 1
+            continue
+        out.extend(shown)
+        index += 2
+    return out
+
+
 def with_dependencies(
     readable: str, steps: tuple[str, ...], dependencies: list[tuple[str, str, int]]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -257,6 +287,7 @@ def with_dependencies(
     are the same command's: an earlier step of their own would install them before it, and
     left out, today's pip would resolve them to other releases than the report's."""
     added: dict[str, list[str]] = {}
+    files = shown_requirements(readable)
     commands = [
         (m.start(), readable.rfind("\n", 0, m.start()) + 1) for m in _PIP.finditer(readable)
     ]
@@ -265,7 +296,7 @@ def with_dependencies(
         if not starts:
             continue
         line = readable[starts[-1] : (readable.find("\n", starts[-1]) + 1 or len(readable) + 1) - 1]
-        printed_by = pip_steps(line)
+        printed_by = pip_steps(line, files)
         step = printed_by[-1] if printed_by else ""
         pinned = added.setdefault(step, []) if step in steps else None
         if pinned is not None and name not in step_names(" ".join([step, *pinned])):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from harness.repro.bug_report import version_roles
+from harness.repro.bug_report.docker_images import first_image_python
 from harness.repro.bug_report.other_languages import IS, LATIN_WORD, OF, VERSION_WORDS
 
 # A Python version: any 3.x, and the Python 2 that old reports run (2.7, and 2.6 before it).
@@ -43,6 +44,12 @@ _PYTHON_FORMS = (
     # A Windows install under its version: `c:\Developer\Python\3.13.2\Lib\site-packages`.
     (re.compile(r"[\\/]Python[\\/](" + _MINOR + r")(?:\.\d+)?[\\/]", re.IGNORECASE), "path "),
     (re.compile(r"-cp(3\d{1,2}|2[67])-"), "wheel tag "),
+    # A `conda list` row's build string names the Python the package was built for:
+    # `keras  2.10.0  py310haa95532_0`, `tensorflow  2.6.0  mkl_py39h31650da_0`, `py36_0`.
+    (
+        re.compile(r"(?<![A-Za-z0-9.])py(3\d{1,2}|2[67])(?:h[0-9a-f]{7,8})?_\d+(?![\w.])"),
+        "conda build ",
+    ),
     (
         re.compile(r"(?<![\w.])['\"]?(" + _MINOR + r")\.\d+\s*\((?:main|default|tags|v3|heads)"),
         "sys.version ",
@@ -61,6 +68,11 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
     one is never the failing Python, even when the report states no other."""
     roles = version_roles.roles(readable)
     chosen: tuple[str, str] | None = None
+    # The image a report runs (`FROM tensorflow/tensorflow:2.15.0`) ran its code in that image's
+    # Python, whatever else the report says of the machine it was started from.
+    image = first_image_python(readable)
+    if image is not None and roles.of(image[2]) not in ("other", "requirement"):
+        chosen = (image[0], f'the image "{image[1]}" runs Python {image[0]}')
     for version, words in roles.failing_python:
         minor = re.match(_MINOR, version)
         if chosen is None and minor is not None:

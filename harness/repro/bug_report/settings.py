@@ -26,8 +26,12 @@ KNOWN = (
     "PYTHONHASHSEED",
 )
 _VALUE = r"['\"`]?(?P<value>[\w.,:/=+-]*[\w+-])['\"`]?"
+# A Dockerfile's `ENV NAME=value` (or its older `ENV NAME value`) sets it for what runs in the
+# image, as a container's `docker run -e NAME=value` / `--env NAME=value` does (only with `=`:
+# `-e NAME` alone passes the host's value, which the report does not show).
 _EXPLICIT = re.compile(
-    r"(?:\bexport\s+|\bset\s+|%env\s+|%set_env\s+|\$env:)(?P<name>[A-Z_][A-Z0-9_]*)"
+    r"(?:\bexport\s+|\bset\s+|%env\s+|%set_env\s+|\$env:|^[ \t]*ENV[ \t]+"
+    r"|(?<![\w-])(?:-e|--env)(?:[ \t]+|=)(?=[A-Z_][A-Z0-9_]*=))(?P<name>[A-Z_][A-Z0-9_]*)"
     r"(?:\s*=\s*|[ \t]+(?=[^=\s]))" + _VALUE
 )
 _KNOWN_NAMES = "|".join(KNOWN)

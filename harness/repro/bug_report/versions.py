@@ -15,6 +15,7 @@ from functools import partial
 
 from harness.repro.bug_report import python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
+from harness.repro.bug_report.docker_images import image_notes
 from harness.repro.bug_report.model import GitInstall, Pin
 from harness.repro.bug_report.other_languages import (
     IS,
@@ -34,6 +35,7 @@ from harness.repro.bug_report.pip_lines import (
     with_dependencies,
 )
 from harness.repro.bug_report.printed_versions import printed
+from harness.repro.bug_report.requirements_files import installed_notes, shown_requirements
 from harness.repro.bug_report.version_pattern import VERSION as _VERSION
 
 # A freeze line, also as a list item ("- keras==3.0.1", "--tensorflow==1.14.0") and with a
@@ -164,7 +166,13 @@ def read(readable: str, *, full: str) -> Versions:
         listed=listed,
         named=frozenset(named),
         conda=tuple(dict.fromkeys(_conda_names(readable))),
-        notes=(*notes, *joined, *python_notes),
+        notes=(
+            *image_notes(readable),
+            *installed_notes(readable, shown_requirements(readable)),
+            *notes,
+            *joined,
+            *python_notes,
+        ),
     )
 
 
