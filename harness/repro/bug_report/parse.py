@@ -27,6 +27,7 @@ from harness.repro.bug_report import (
     fix_parts,
     hosted,
     library_imports,
+    log_prefixes,
     multi_backend,
     python_version,
     shown_names,
@@ -196,6 +197,7 @@ def prose_of(text: str) -> str:
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
+    raw, text = text, log_prefixes.readable(text)  # a log's timestamps, worker tags, colours
     parts = split(text)
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
@@ -326,7 +328,8 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         old_layouts=traceback_facts.old_layouts(tracebacks, claim.message if claim else ""),
         code_backend=code_facts.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
-        as_of=as_of or dates.written_on(parts.reporter),
+        # A log's timestamps, taken off its lines, still say when it was written.
+        as_of=as_of or dates.written_on(split(raw).reporter),
         code_links=links,
         hosted=hosted.hosted_on(parts.reporter),
         resolved_on=dates.resolved_on(parts.reporter),
