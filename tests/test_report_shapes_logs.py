@@ -84,6 +84,25 @@ def test_a_ci_log_gives_its_pip_output_and_its_workflow_commands_go() -> None:
     assert found.reported_error.type == "ModuleNotFoundError"
 
 
+def test_a_ci_step_gives_its_command_its_variables_and_its_python() -> None:
+    command = 'python -c "import keras; print(keras.ops.logsumexp([1.0, 2.0]))"'
+    step = (
+        f"##[group]Run {command}\n{command}\nshell: /usr/bin/bash -e {{0}}\nenv:\n"
+        "  KERAS_BACKEND: jax\n  pythonLocation: /opt/hostedtoolcache/Python/3.12.3/x64\n"
+        "##[endgroup]\nTraceback (most recent call last):\n"
+        '  File "<string>", line 1, in <module>\n'
+        "TypeError: logsumexp() got an unexpected keyword argument 'axis'"
+    )
+    found = extract(fenced(marked("2024-06-03T08:00:01.1000000Z ", step)))
+    assert found.code is not None
+    assert found.code.text == "import keras; print(keras.ops.logsumexp([1.0, 2.0]))\n"
+    assert found.env == {"KERAS_BACKEND": "jax"}
+    assert found.python is not None
+    assert found.python[0] == "3.12"
+    assert found.reported_error is not None
+    assert found.reported_error.type == "TypeError"
+
+
 def test_a_log_s_timestamps_still_date_the_report() -> None:
     log = marked("2024-05-02T10:11:12.1234567Z ")
     assert extract(fenced(log)).as_of == datetime.date(2024, 5, 2)
@@ -92,6 +111,8 @@ def test_a_log_s_timestamps_still_date_the_report() -> None:
 def test_ray_s_folded_repeats_are_not_part_of_the_message() -> None:
     line = "(TrainWorker pid=7) ValueError: bad shape [repeated 3x across cluster]"
     assert readable(line) == "ValueError: bad shape"
+    # Ray colours its workers' marks; pasted, the colour codes lost their ESC byte.
+    assert readable(f"[2m[36m(TrainWorker pid=7)[0m {line[20:]}") == "ValueError: bad shape"
     # Only on a worker's line: the words alone, elsewhere, are the report's.
     assert readable("see [repeated 3x across cluster]") == "see [repeated 3x across cluster]"
 
