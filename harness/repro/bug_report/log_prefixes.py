@@ -32,7 +32,7 @@ _LINE_MARK = re.compile(
     r"^(?:"
     # An RFC 3339 time with its zone: GitHub Actions, Azure, docker -t, kubectl --timestamps,
     # Jenkins' timestamper (bracketed); GitLab's stream tag (`00O `, `01E+`) after it.
-    r"\[?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)\]?[ \t]"
+    r"\ufeff?\[?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)\]?[ \t]"
     r"(?:\d\d[OE]\+?[ \t])?"
     # Ray's worker: `(pid=1234) `, `(RolloutWorker pid=1234, ip=10.0.0.2) `, `(pid=raylet) `.
     r"|\((?:[\w.:-]+[ \t])?pid=[\w.-]+(?:,[ \t]ip=[\w.:-]+)?\)(?:[ \t]|$)"
@@ -61,6 +61,10 @@ _RUN_MARKS = (
     re.compile(r"^(?:\d\d:\d\d:\d\d[ \t]+)?[A-Za-z][\w.-]*[ \t]+\|(?: |$)"),
     # `docker build`'s (BuildKit's) step and seconds: `#8 12.34 `.
     re.compile(r"^#\d{1,4} \d{1,6}\.\d{1,3}(?: |$)"),
+    # journald: `May 02 10:11:12 gpu-box python3[4412]: `.
+    re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.-]+ [\w.@/-]+(?:\[\d+\])?: "),
+    # A time of day alone: Jenkins' timestamper, a script's own `%H:%M:%S` log.
+    re.compile(r"^\[?\d\d:\d\d:\d\d(?:[.,]\d{1,6})?\]?[ \t]"),
 )
 # `cat -n` (`     3\t`), a pastebin's or bat's gutter (`  3 | `, `  3 │ `), the failing line
 # marked in it (`→ 3│`, `> 3 |`).
