@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from harness.repro.bug_report import (
-    container_logs,
     docker_images,
+    log_prefixes,
     pip_lines,
     python_version,
     settings,
@@ -182,8 +182,8 @@ def test_a_compose_services_output_is_read_without_its_prefix() -> None:
 
 
 def test_lines_of_two_services_keep_their_prefixes() -> None:
-    lines = ["web_1  | starting", "db_1   | ready"]
-    assert container_logs.unprefixed(lines) == lines
+    text = "```\nweb_1  | starting\ndb_1   | ready\n```\n"
+    assert log_prefixes.readable(text) == text
 
 
 # 5. Variables a Dockerfile or a `docker run` sets for what runs in the container.

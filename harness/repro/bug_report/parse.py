@@ -23,11 +23,11 @@ from typing import Any
 from harness.repro.bug_report import (
     app_frames,
     code_facts,
-    container_logs,
     dates,
     fix_parts,
     hosted,
     library_imports,
+    log_prefixes,
     multi_backend,
     python_version,
     shown_names,
@@ -197,7 +197,8 @@ def prose_of(text: str) -> str:
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
-    parts = split(container_logs.in_blocks(text))
+    raw, text = text, log_prefixes.readable(text)  # a log's timestamps, worker tags, colours
+    parts = split(text)
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
     code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
@@ -327,7 +328,8 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         old_layouts=traceback_facts.old_layouts(tracebacks, claim.message if claim else ""),
         code_backend=code_facts.backend_set(code.chosen),
         shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
-        as_of=as_of or dates.written_on(parts.reporter),
+        # A log's timestamps, taken off its lines, still say when it was written.
+        as_of=as_of or dates.written_on(split(raw).reporter),
         code_links=links,
         hosted=hosted.hosted_on(parts.reporter),
         resolved_on=dates.resolved_on(parts.reporter),
