@@ -120,6 +120,28 @@ def test_bisect_finds_where_the_numpy_backend_stops_needing_jax(tmp_path: Path) 
 
 
 @pytest.mark.docker
+def test_bisect_on_each_release_day_installs_that_days_dependencies(tmp_path: Path) -> None:
+    # requests allows certifi releases of years later; on its own day each release got the
+    # certifi of that year, which is what the snippet raises. Today every release would get
+    # today's certifi, and the search would find no change.
+    snippet = tmp_path / "certifi_year.py"
+    snippet.write_text("import certifi\nraise RuntimeError(certifi.__version__[:4])\n")
+    done = harness(
+        *("bisect", str(snippet), "requests", "2.25.1..2.28.0", "--release-day"),
+        *("--results", str(tmp_path / "results"), "-q"),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "installed with PyPI as of the day after its upload" in done.stdout
+    found = json.loads(
+        (tmp_path / "results" / "bisect-requests-2.25.1-2.28.0" / "bisect.json").read_text()
+    )
+    assert found["release_day"] is True
+    tried = {o["version"]: o["error"] for o in found["tried"]}
+    assert tried["2.25.1"] == {"type": "RuntimeError", "message": "2020"}
+    assert tried["2.28.0"] == {"type": "RuntimeError", "message": "2022"}
+
+
+@pytest.mark.docker
 def test_neighbours_show_where_the_outcome_changes(tmp_path: Path) -> None:
     # Keras 3.10.0's numpy backend imports scipy; 3.9.x's imported jax (image ops), and 3.11.x
     # still imports scipy. Without KERAS_BACKEND every Keras 3 looks for TensorFlow.

@@ -165,7 +165,7 @@ def test_what_a_dated_report_leaves_open_resolves_as_of_its_day(tmp_path: Path) 
     source = str(E2E / "requests_on_its_day.md")
     report = repro(source, tmp_path, more=("--as-of", "2023-12-01"))
     assert "resolves as PyPI had it before 2023-12-02T00:00:00Z" in report
-    assert "ENV PIP_UPLOADED_PRIOR_TO=2023-12-02T00:00:00Z" in report  # the Dockerfile to paste
+    assert "RUN PIP_UPLOADED_PRIOR_TO=2023-12-02T00:00:00Z timeout" in report  # the Dockerfile
     record = only_cell(tmp_path)
     assert record["status"] == "ok"
     assert "urllib3 2.1.0 certifi 2023.11.17" in record["stdout_tail"]

@@ -32,6 +32,7 @@ from harness.cli import (
 from harness.cli import (
     run as run_cli,
 )
+from harness.cli.bisect_command import bisect
 from harness.cli.options import (
     BASE_OPT,
     CA_OPT,
@@ -44,7 +45,7 @@ from harness.cli.options import (
     load_noting,
     options_for,
 )
-from harness.cli.repro_bisect import bisect, repro
+from harness.cli.repro_bisect import repro
 from harness.config.cells import AXES
 from harness.engine.api import HARNESS_LABEL
 from harness.engine.commands import echo_to, silent

@@ -17,14 +17,6 @@ from harness.errors import ConfigurationError
 from harness.execute.pipeline import Options, base_resolver, default_ca_bundle
 from harness.execute.ui import Reporter
 from harness.pypi import PackageIndex
-from harness.repro.bisection import (
-    Observation,
-    candidates,
-    parse_range,
-    search,
-    side_by_side,
-    snippet_target,
-)
 from harness.repro.github import IssueReference, api_root, fetch_issue
 from harness.repro.github import https_fetch as github_fetch
 from harness.repro.installed import read_freeze
@@ -43,10 +35,7 @@ from harness.repro.reproduce import (
 from harness.repro.request import Flags, Request, as_json, resolve
 from harness.repro.session import (
     SNIPPET,
-    Setting,
-    Setup,
     build_matrix,
-    environment_name,
     run,
     usable_python,
     with_python,
@@ -79,13 +68,15 @@ COMMON = [
 ]
 
 
-def _common(function: Any) -> Any:
+def common_options(function: Any) -> Any:
+    """The options `repro` and `bisect` share (--base, --templates, --results, -q)."""
     for option in reversed(COMMON):
         function = option(function)
     return function
 
 
-def _env(pairs: tuple[str, ...]) -> dict[str, str]:
+def env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`--env NAME=VALUE` options as a mapping; a pair without `=` is one line's error."""
     env: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -169,7 +160,7 @@ def _issue(reference: IssueReference) -> Any:
     is_flag=True,
     help="Resolve what the steps leave open from PyPI today, not as of the report's day.",
 )
-@_common
+@common_options
 def repro(  # click passes every option by keyword
     *,
     report: str | None,
@@ -200,7 +191,7 @@ def repro(  # click passes every option by keyword
     flags = Flags(
         python=python,
         pip=pip,
-        env=_env(env),
+        env=env_pairs(env),
         keras_json=_keras_json(keras_json),
         script=script,
         block=block,
@@ -231,7 +222,7 @@ def repro(  # click passes every option by keyword
             click.echo(json.dumps(said, indent=2))
         return
     engine = DockerEngine.connect(reporter.command)
-    options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
+    options = Options(base=base_kind(base), template_dir=templates, ca_bundle=default_ca_bundle())
     resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
     usable, note = usable_python(resolver, request.python, pins_fit(request.steps, index))
     if note:
@@ -275,123 +266,8 @@ def repro(  # click passes every option by keyword
     reporter.note(f"wrote {run_dir / 'repro.md'}")
 
 
-@click.command()
-@click.argument("target", metavar="SCENARIO_OR_SNIPPET")
-@click.argument("package")
-@click.argument("versions", metavar="LOW..HIGH")
-@click.option(
-    "--python", default="3.11", show_default=True, help="Python version of every environment."
-)
-@click.option(
-    "--with", "extra", default="", metavar="ARGS", help="More requirements for the same pip step."
-)
-@click.option(
-    "--env",
-    "env",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="An environment variable for the runs.",
-)
-@click.option("--pre", is_flag=True, help="Include pre-releases.")
-@click.option(
-    "--json",
-    "as_json_output",
-    is_flag=True,
-    help="Print the search as JSON (also written to bisect.json).",
-)
-@_common
-def bisect(
-    *,
-    target: str,
-    package: str,
-    versions: str,
-    python: str,
-    extra: str,
-    env: tuple[str, ...],
-    pre: bool,
-    as_json_output: bool,
-    base: str,
-    templates: Path,
-    results: Path,
-    quiet: bool,
-) -> None:
-    """Find the first release of PACKAGE in LOW..HIGH where the snippet's outcome changes."""
-    lo, hi = parse_range(versions)
-    snippet, claim = snippet_target(target)
-    index = _index()
-    usable, skipped = candidates(index, package, lo, hi, python=python, pre=pre)
-    reporter = Reporter(verbose=not quiet)
-    reporter.note(
-        f"{len(usable)} releases of {package} in {lo}..{hi} install on Python {python}: "
-        + ", ".join(str(v) for v in usable)
-    )
-    for version, why in skipped:
-        reporter.note(f"  skipped {package} {version}: {why}")
-    if len(usable) < 2:
-        raise ConfigurationError(
-            f"{package} {lo}..{hi}: fewer than two releases install on Python {python}"
-        )
-    engine = DockerEngine.connect(reporter.command)
-    options = Options(base=_base(base), template_dir=templates, ca_bundle=default_ca_bundle())
-    root = results / f"bisect-{package}-{lo}-{hi}"
-    setting = Setting(name="as-given", env=_env(env))
-    resolver = base_resolver(engine, options, reporter=reporter, echo=reporter.command)
-
-    def observe(version: Any) -> Observation:
-        step = f"{package}=={version} {extra}".strip()
-        matrix = build_matrix(
-            source=snippet,
-            snippet=snippet,
-            python=python,
-            setups=(Setup(name=environment_name((step,)), steps=(step,)),),
-            settings=(setting,),
-            claim=claim,
-            template_dir=templates,
-        )
-        _, outcomes = run(
-            engine,
-            matrix,
-            options,
-            results_root=root,
-            reporter=reporter,
-            echo=reporter.command,
-            resolver=resolver,
-        )
-        found = Observation.of(version, outcomes[0])
-        reporter.note(f"  {package} {version}: {found.skipped or found.key}")
-        return found
-
-    result = search(usable, observe, skipped)
-    lines = [f"### `{snippet.name}`: {package} {lo}..{hi} on Python {python}", ""]
-    if result.before is not None and result.after is not None:
-        before, after = result.before.version, result.after.version
-        lines += [
-            f"The outcome changes between {package} {before} and {after}.",
-            "",
-            side_by_side(package, result),
-        ]
-    else:
-        lines.append(f"No change: every release tried behaves like {package} {usable[0]}.")
-    lines += [
-        "",
-        "Tried: "
-        + ", ".join(
-            f"{o.version} ({'skipped' if o.key is None else 'run'})"
-            for o in sorted(result.observations, key=lambda o: o.version)
-        ),
-    ]
-    lines += [f"Skipped {v}: {why}" for v, why in result.skipped]
-    text = "\n".join(lines) + "\n"
-    root.mkdir(parents=True, exist_ok=True)
-    write_atomic(root / "bisect.md", text)
-    data = {"package": package, "python": python, "range": [str(lo), str(hi)]}
-    data |= result.to_json()
-    write_atomic(root / "bisect.json", json.dumps(data, indent=2) + "\n")
-    click.echo(json.dumps(data, indent=2) if as_json_output else text)
-    reporter.note(f"wrote {root / 'bisect.md'} and bisect.json")
-
-
-def _base(value: str) -> BaseKind:
+def base_kind(value: str) -> BaseKind:
+    """`--base` checked against the kinds of base image there are."""
     if value not in ("auto", "registry", "debian"):
         raise ConfigurationError(f"--base {value!r}: choose auto, registry or debian")
     return cast(BaseKind, value)

@@ -69,6 +69,11 @@ def day_of_pypi(
     )
 
 
+def released(index: PackageIndex, name: str, version: object) -> date | None:
+    """The day PyPI received `name` `version`'s first file (None: not known)."""
+    return _uploaded(index, name, str(version))
+
+
 def _uploaded(index: PackageIndex | None, name: str, pinned: str | None) -> date | None:
     if index is None or pinned is None:
         return None
