@@ -163,6 +163,10 @@ SHAPES: dict[str, tuple[Shape, int]] = {
     "an attribute chain": (lambda n: "x = " + "a." * (n // 2) + "b", 4_000),
     "spaces after a working version": (lambda n: "works with keras 2.2.2" + " " * n, 2_000),
     "a line of quotes": (lambda n: "> " * (n // 2) + "x", 4_000),
+    "a line of entities": (lambda n: "&lt;" * (n // 4), 8_000),
+    "a scraped page's tags": (lambda n: "<p>x</p><br><code>" * (n // 18), 4_000),
+    "a line of curly quotes": (lambda n: "x = “a” + ‘b’ " * (n // 14), 4_000),
+    "typographed options": (lambda n: "pip install" + " –x" * (n // 3), 4_000),
 }
 
 

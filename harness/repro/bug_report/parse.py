@@ -29,6 +29,7 @@ from harness.repro.bug_report import (
     library_imports,
     multi_backend,
     python_version,
+    rendered_text,
     shown_names,
     traceback_facts,
 )
@@ -196,6 +197,8 @@ def prose_of(text: str) -> str:
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
+    # HTML, other markups and a typographer undone first: every reader below reads Markdown.
+    text, rendered = rendered_text.plain(text)
     parts = split(text)
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
@@ -331,7 +334,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         hosted=hosted.hosted_on(parts.reporter),
         resolved_on=dates.resolved_on(parts.reporter),
         latest=latest_named(readable),
-        notes=(*parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
+        notes=(*rendered, *parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
         no_code=code.no_code,
     )
 
