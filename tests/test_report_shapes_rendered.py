@@ -267,6 +267,10 @@ def test_non_breaking_and_zero_width_spaces_are_read_as_spaces() -> None:
     assert code_of(report) == "import keras\nx = keras.ops.ones((2,))\n"
 
 
+def test_an_escaped_non_breaking_space_is_a_space() -> None:
+    assert rendered_text.plain("x&nbsp;=&nbsp;1")[0] == "x = 1"
+
+
 def test_windows_line_ends_are_line_ends() -> None:
     text, notes = rendered_text.plain("a\r\nb\rc")
     assert (text, notes) == ("a\nb\nc", ())
@@ -351,6 +355,19 @@ def test_json_of_something_else_is_left_as_it_is() -> None:
 def test_other_markups_code_blocks_are_fenced_blocks(report: str) -> None:
     found = blocks(rendered_text.plain(report)[0])
     assert [block.text for block in found] == ["import keras\nkeras.ops.eye(-1)"]
+
+
+def test_a_notebook_exported_to_restructuredtext_keeps_cell_and_output_apart() -> None:
+    # nbsphinx writes a cell as `.. code:: ipython3` and its output as `.. parsed-literal::`.
+    report = (
+        ".. code:: ipython3\n\n    import keras\n    keras.ops.eye(-1)\n\n"
+        ".. parsed-literal::\n\n    ValueError: negative dimensions are not allowed\n"
+    )
+    found = blocks(rendered_text.plain(report)[0])
+    assert [(block.info, block.text) for block in found] == [
+        ("ipython3", "import keras\nkeras.ops.eye(-1)"),
+        ("", "ValueError: negative dimensions are not allowed"),
+    ]
 
 
 def test_jira_noformat_holds_a_traceback() -> None:

@@ -66,7 +66,8 @@ _BBCODE_OPEN = re.compile(r"\n?\[code(?:=(?P<lang>[\w+-]{1,20}))?\][ \t]*\n?", r
 _BBCODE_CLOSE = re.compile(r"\n?\[/code\][ \t]*\n?", re.IGNORECASE)
 _JIRA = re.compile(r"\n?\{(?:code(?::(?P<lang>[\w+-]{1,20})[^{}\n]{0,200})?|noformat)\}[ \t]*\n?")
 _RST_DIRECTIVE = re.compile(
-    r"^(?P<indent>[ \t]*)\.\. (?:code-block|code|sourcecode)::[ \t]*(?P<lang>[\w+-]{0,20})[ \t]*$"
+    r"^(?P<indent>[ \t]*)\.\. (?:code-block|code|sourcecode|parsed-literal)::"
+    r"[ \t]*(?P<lang>[\w+-]{0,20})[ \t]*$"
 )
 _RST_OPTION = re.compile(r"^[ \t]+:[\w-]{1,30}:")
 _RST_LITERAL = re.compile(r"^(?P<text>[^\n]*\S)::[ \t]*$")
@@ -80,11 +81,6 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
     if decoded != text:
         notes.append("the report is an email's quoted-printable source: read decoded")
         text = decoded
-    invisible = text.translate(_INVISIBLE)
-    invisible = _ZERO_WIDTH_JOINER.sub("", invisible)
-    if invisible != text:
-        notes.append("non-breaking and zero-width spaces read as spaces (copied from a web page)")
-        text = invisible
     text, found = notebook_json.as_markdown(text)
     if found:
         notes.append(
@@ -100,6 +96,12 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
             "Markdown and its entities (`&lt;`, `&#39;`, `&quot;`) as the characters they "
             "stand for, as Python printed them"
         )
+    # After the entities: `&nbsp;` and a quoted-printable `=C2=A0` are such spaces too.
+    invisible = text.translate(_INVISIBLE)
+    invisible = _ZERO_WIDTH_JOINER.sub("", invisible)
+    if invisible != text:
+        notes.append("non-breaking and zero-width spaces read as spaces (copied from a web page)")
+        text = invisible
     marked = _outside_fences(_outside_fences(text, _from_bbcode_and_jira), _from_rst)
     if marked != text:
         notes.append(
