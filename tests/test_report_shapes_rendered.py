@@ -78,6 +78,11 @@ def test_a_forum_post_in_html_is_read_as_markdown() -> None:
     assert claim_of(post) == ("ValueError", "array split does not result in an equal division")
 
 
+def test_a_language_on_the_pre_tag_names_the_block() -> None:
+    page = '<pre class="lang-py prettyprint-override"><code>import keras\n</code></pre>'
+    assert [block.info for block in blocks(rendered_text.plain(page)[0])] == ["py"]
+
+
 def test_a_scraped_question_s_code_tags_are_blocks_and_inline_code_spans() -> None:
     question = (
         "import keras\n"

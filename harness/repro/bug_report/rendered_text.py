@@ -34,7 +34,7 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 # What a renderer escapes: an entity among these says the text is HTML source.
 _ESCAPED = re.compile(r"&(?:lt|gt|quot|amp|apos|nbsp|#3[49]|#x2[27]|#60|#62);", re.IGNORECASE)
 _PRE_OPEN = re.compile(
-    r"\n?<pre\b[^<>\n]{0,300}>[ \t]*(?:<code\b(?P<attrs>[^<>\n]{0,300})>)?[ \t]*\n?",
+    r"\n?<pre\b[^<>\n]{0,300}>[ \t]*(?:<code\b[^<>\n]{0,300}>)?[ \t]*\n?",
     re.IGNORECASE,
 )
 _PRE_CLOSE = re.compile(r"\n?(?:</code>[ \t]*)?</pre>[ \t]*\n?", re.IGNORECASE)
@@ -89,8 +89,11 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
         )
     html_text = _outside_fences(text, _from_html)
     escaped = _ESCAPED.search(html_text) is not None
-    if html_text != text or escaped:
-        text = _ENTITY.sub(_character, html_text) if escaped else html_text
+    # Layout alone (a GitHub issue's `<details>`, `<img>`) goes without saying; blocks, line
+    # breaks and entities change what is read.
+    said = escaped or html_text.count("```") != text.count("```") or _BREAK.search(text)
+    text = _ENTITY.sub(_character, html_text) if escaped else html_text
+    if said:
         notes.append(
             "the report is HTML (a page's source or a scraped post): its tags read as "
             "Markdown and its entities (`&lt;`, `&#39;`, `&quot;`) as the characters they "
@@ -174,7 +177,7 @@ def _at_its_ends(text: str, changed: str) -> str:
 def _without_tags(text: str) -> str:
 
     def pre_open(match: re.Match[str]) -> str:
-        language = _LANGUAGE.search(match["attrs"] or "")
+        language = _LANGUAGE.search(match[0])
         name = language["name"] if language and language["name"] != "auto" else ""
         return f"\n```{name}\n"
 
