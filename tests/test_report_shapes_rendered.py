@@ -264,6 +264,17 @@ def test_an_email_reply_quoting_the_report_twice_still_gives_its_error() -> None
     )
 
 
+def test_a_frame_s_source_line_joined_to_it_by_rendering_is_read_on_its_own() -> None:
+    report = (
+        '  File "/opt/venv/lib/python3.10/site-packages/keras/utils/__init__.py", line 7, '
+        "in <module>    from keras.utils.np_utils import to_categorical\n"
+        "ModuleNotFoundError: No module named 'keras.utils.np_utils'\n"
+    )
+    text = rendered_text.plain(report)[0]
+    assert text.splitlines()[1] == "    from keras.utils.np_utils import to_categorical"
+    assert code_of(report) == "import keras.utils\n"
+
+
 # 4. Invisible characters and line ends.
 
 

@@ -50,6 +50,13 @@ _LINK = re.compile(
 )
 # Tags of a page's layout, never a name Python prints between angle brackets (`<module>`,
 # `<stdin>`, `<listcomp>`, `<ipython-input-3-...>`): those are no HTML element.
+# Rendered Markdown joins a paste's lines: a frame's source line left on the frame's own line,
+# after the spaces that indented it (`in <module>    import keras_preprocessing`).
+_JOINED_FRAME = re.compile(
+    r"^(?P<frame>[ \t]*File \"[^\"\n]{1,1000}\", line \d{1,7}, in [^\s]{1,200})"
+    r" {2,}(?P<source>\S[^\n]*)$",
+    re.MULTILINE,
+)
 _QUOTE_OPEN = re.compile(r"<blockquote\b[^<>\n]{0,300}>", re.IGNORECASE)
 _QUOTE_CLOSE = "</blockquote>"
 _BLOCK_END = re.compile(
@@ -112,6 +119,10 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
             "`.. code-block::`, a `::` literal block) read as fenced blocks"
         )
         text = marked
+    split = _JOINED_FRAME.sub(lambda m: f"{m['frame']}\n    {m['source']}", text)
+    if split != text:
+        notes.append("a frame's source line joined to it (rendered Markdown) read on its own line")
+        text = split
     text, straightened = typography.straightened(text)
     notes.extend(straightened)
     return text, tuple(notes)
