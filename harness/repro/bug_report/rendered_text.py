@@ -2,10 +2,13 @@
 changed it: the one place `parse.extract` undoes them, each said among the assumptions.
 
 - Windows line ends, non-breaking and zero-width spaces (a web page's `&nbsp;`, a chat's
-  zero-width joiners), which Python rejects in code and nothing else tells from a space.
+  zero-width joiners), which Python rejects in code and nothing else tells from a space; an
+  email's quoted-printable body (`=C2=A0`, lines broken with `=`).
 - HTML: a page's source or a scraped question (`<pre><code>`, `<br>`, `<p>`, inline `<code>`)
-  is Markdown again, and its entities (`&lt;module&gt;`, `&#39;keras&#39;`) the characters they
-  stand for, which Python printed: the claimed message must be the real one to be compared.
+  is Markdown again, a `<blockquote>` a `> ` quote, and its entities (`&lt;module&gt;`,
+  `&#39;keras&#39;`) the characters they stand for, which Python printed: the claimed message
+  must be the real one to be compared.
+- A traceback's frame whose source line rendered Markdown joined to it, split again.
 - Other markups' code blocks: BBCode's `[code]`, Jira's `{code}` / `{noformat}`,
   reStructuredText's `.. code-block::` and `::` literal blocks, a notebook's JSON
   (`notebook_json`), become fenced blocks.
@@ -48,8 +51,6 @@ _LINK = re.compile(
     r"(?P<text>[^<\n]{0,500})</a>",
     re.IGNORECASE,
 )
-# Tags of a page's layout, never a name Python prints between angle brackets (`<module>`,
-# `<stdin>`, `<listcomp>`, `<ipython-input-3-...>`): those are no HTML element.
 # Rendered Markdown joins a paste's lines: a frame's source line left on the frame's own line,
 # after the spaces that indented it (`in <module>    import keras_preprocessing`).
 _JOINED_FRAME = re.compile(
@@ -63,6 +64,8 @@ _BLOCK_END = re.compile(
     r"</(?:p|div|li|ul|ol|h[1-6]|blockquote|summary|details|tr|table|aside|article|section|dd|dt)>",
     re.IGNORECASE,
 )
+# Tags of a page's layout, never a name Python prints between angle brackets (`<module>`,
+# `<stdin>`, `<listcomp>`, `<ipython-input-3-...>`): those are no HTML element.
 _TAG = re.compile(
     r"</?(?:p|div|span|b|i|em|strong|a|ul|ol|li|blockquote|h[1-6]|details|summary|sup|sub|"
     r"kbd|tt|table|tr|td|th|tbody|thead|aside|article|section|img|hr|dl|dt|dd)"
