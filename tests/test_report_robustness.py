@@ -166,6 +166,10 @@ SHAPES: dict[str, tuple[Shape, int]] = {
     "names glued to CJK": (lambda n: "用tensorflow版本" * (n // 14), 20_000),
     "dash-joined words before an import verb": (lambda n: "a-" * (n // 2) + "をインポート", 8_000),
     "full-width labels": (lambda n: "报错：" * (n // 3) + "ValueError: x", 8_000),
+    "a line of entities": (lambda n: "&lt;" * (n // 4), 8_000),
+    "a scraped page's tags": (lambda n: "<p>x</p><br><code>" * (n // 18), 4_000),
+    "a line of curly quotes": (lambda n: "x = “a” + ‘b’ " * (n // 14), 4_000),
+    "typographed options": (lambda n: "pip install" + " –x" * (n // 3), 4_000),
 }
 
 

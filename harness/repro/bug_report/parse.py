@@ -27,7 +27,6 @@ from harness.repro.bug_report import (
     fix_parts,
     hosted,
     library_imports,
-    log_prefixes,
     multi_backend,
     python_version,
     shown_names,
@@ -49,6 +48,7 @@ from harness.repro.bug_report import (
     versions as report_versions,
 )
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
+from harness.repro.bug_report.as_printed import as_printed
 from harness.repro.bug_report.distributions import KERAS_LIBRARIES, distribution_of
 from harness.repro.bug_report.latest_named import latest_named
 from harness.repro.bug_report.model import CodeBlock, Extraction, Pin, ReportedError
@@ -197,7 +197,7 @@ def prose_of(text: str) -> str:
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
-    raw, text = text, log_prefixes.readable(text)  # a log's timestamps, worker tags, colours
+    raw, (text, rendered) = text, as_printed(text)
     parts = split(text)
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
@@ -334,7 +334,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         hosted=hosted.hosted_on(parts.reporter),
         resolved_on=dates.resolved_on(parts.reporter),
         latest=latest_named(readable),
-        notes=(*parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
+        notes=(*rendered, *parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
         no_code=code.no_code,
     )
 

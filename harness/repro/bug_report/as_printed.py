@@ -1,0 +1,13 @@
+"""A report's text as its reporter's program printed it: markup a renderer, a scraper or a
+typographer added undone first (rendered_text.py), then the mark a log puts on each line
+(log_prefixes.py). Every reader after this one reads Markdown."""
+
+from __future__ import annotations
+
+from harness.repro.bug_report import log_prefixes, rendered_text
+
+
+def as_printed(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text to read, and what undoing its rendering changed, to say among the notes."""
+    plain, rendered = rendered_text.plain(text)
+    return log_prefixes.readable(plain), tuple(rendered)
