@@ -112,7 +112,7 @@ def test_a_template_with_more_after_its_installs_is_built_as_an_image(tmp_path: 
     assert split(specs(tmp_path, templates)["a"]) is None
     (templates / "environment.Dockerfile.j2").write_text(
         packaged.replace("RUN (pip check || true)", 'RUN ["true"]').replace(
-            "RUN {% if step_constraints", 'RUN ["timeout"] # {% if step_constraints'
+            "RUN {% if uploaded_prior_to", 'RUN ["timeout"] # {% if uploaded_prior_to'
         )
     )
     assert split(specs(tmp_path, templates)["a"]) is None
