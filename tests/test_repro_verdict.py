@@ -86,3 +86,22 @@ def test_a_report_keeping_the_first_line_of_a_long_message_matches() -> None:
     assert verdict(later, _raised(None, printed)).startswith("**Reproduced (type only)**")
     other = _request(ReportedError(type="AttributeError", message="module 'keras' is broken"))
     assert verdict(other, _raised(None, printed)).startswith("**Reproduced (type only)**")
+
+
+def test_an_environment_that_could_not_be_built_is_not_run_not_unreproduced() -> None:
+    # A release with no files for the Python used (TensorFlow 2.3 on 3.9): the snippet never
+    # ran, so the verdict says nothing of the report's error either way.
+    request = _request(ReportedError(type="TypeError", message="Descriptors cannot be made"))
+    failed = Outcome(
+        run_id="r",
+        cell_id="c",
+        python="3.9",
+        environment="e",
+        backend="reported",
+        scenario="snippet",
+        status="build_failed",
+        error=None,
+    )
+    said = verdict(request, failed)
+    assert said.startswith("**Not run**:")
+    assert "Not reproduced" not in said

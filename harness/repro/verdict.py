@@ -45,8 +45,7 @@ def verdict(request: Request, outcome: Outcome) -> str:
     if error is None:
         return "The report quotes no error to compare with."
     if outcome.error is None:
-        shown = f"the report shows {code_span(error.type, in_table=False)}"
-        return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
+        return _without_error(error, outcome)
     different = _not_reproduced(request, error, outcome.error)
     if different is not None:
         return different
@@ -59,6 +58,19 @@ def verdict(request: Request, outcome: Outcome) -> str:
     ):
         return "**Reproduced**: same exception type and message as in the report."
     return "**Reproduced (type only)**: same exception type, the message differs."
+
+
+def _without_error(error: ReportedError, outcome: Outcome) -> str:
+    shown = f"the report shows {code_span(error.type, in_table=False)}"
+    if outcome.status == "build_failed":
+        # pip found no release for this Python, or a build broke: the snippet never ran, so
+        # nothing was learnt of the report's error (a pin the reporter's own Python had files
+        # for, say); "Not reproduced" would read as the error being absent.
+        return (
+            f"**Not run**: {shown}, but the environment could not be built (see pip's words "
+            "below), so the snippet never ran."
+        )
+    return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
 
 
 def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError) -> str | None:
