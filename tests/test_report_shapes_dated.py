@@ -1,5 +1,5 @@
 """Shapes seen end to end in reports of 2020-2023 (TensorFlow 2.3-2.13, Keras 2.x): a template's
-code field answered in words."""
+code field answered in words, a REPL session that raised twice, a title's capitalised message."""
 
 from __future__ import annotations
 
@@ -70,3 +70,15 @@ def test_a_session_that_raised_once_keeps_its_claim_and_a_script_its_last() -> N
     found = extract(f"```python\nfrom keras.layers import Gone\n```\n{script}")
     assert found.reported_error is not None
     assert found.reported_error.type == "ModuleNotFoundError"
+
+
+# 3. A title that is an error's message with the title's capital: Python's own words.
+
+
+def test_a_capitalised_message_in_the_title_is_python_s_message() -> None:
+    found = extract("# Cannot import name 'Merge' from 'keras.layers'\n\nIt broke.\n")
+    assert found.reported_error is not None
+    assert found.reported_error.type == "ImportError"
+    assert found.reported_error.message == "cannot import name 'Merge' from 'keras.layers'"
+    # A title that only starts like one is no claim.
+    assert extract("# Module loading is slow\n\nIt is.\n").reported_error is None

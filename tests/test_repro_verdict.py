@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from harness.repro.bug_report.model import ReportedError
@@ -105,3 +106,21 @@ def test_an_environment_that_could_not_be_built_is_not_run_not_unreproduced() ->
     said = verdict(request, failed)
     assert said.startswith("**Not run**:")
     assert "Not reproduced" not in said
+
+
+def test_a_module_the_harness_left_out_is_an_incomplete_environment() -> None:
+    # `import deep_mesh` that no known distribution provides: the snippet stops at the import
+    # the harness could not satisfy, before the report's ImportError could happen.
+    request = replace(
+        _request(ReportedError(type="ImportError", message="cannot import name 'x' from 'y'")),
+        assumed=("deep-mesh not installed: imported, but not a known PyPI distribution",),
+    )
+    stopped = _raised(None, message="No module named 'deep_mesh'")
+    stopped = replace(
+        stopped, error=replace(stopped.error, type="ModuleNotFoundError") if stopped.error else None
+    )
+    said = verdict(request, stopped)
+    assert said.startswith("**Not reproduced (incomplete environment)**")
+    assert "`deep_mesh`" in said
+    # A module the harness did install, missing here, is what the environment says.
+    assert verdict(replace(request, assumed=()), stopped).startswith("**Not reproduced**: ")
