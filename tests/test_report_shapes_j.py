@@ -108,6 +108,12 @@ def test_without_a_base_the_python_moves_to_one_the_pins_install_on() -> None:
     assert note is not None and "instead of 3.12" in note
     # Without the pins' say, the nearest base of the two as near (3.11) would be taken.
     assert usable_python(resolver, "3.12")[0] == "3.11"
+    assert "files for no Python here" not in note
+    # Pins no base here has files for (TensorFlow 2.3 beside 3.9-3.13): said, the nearest taken.
+    old = pins_fit(("tensorflow==2.3.0",), fake_index(tensorflow={"2.3.0": (">=3.5", "cp38")}))
+    python, note = usable_python(resolver, "3.8", old)
+    assert python == "3.9"
+    assert note is not None and note.endswith("the pinned releases have files for no Python here")
 
 
 def test_fitting_python_keeps_the_python_when_no_python_fits() -> None:

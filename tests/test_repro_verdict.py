@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from harness.repro.bug_report.model import ReportedError
@@ -86,3 +87,40 @@ def test_a_report_keeping_the_first_line_of_a_long_message_matches() -> None:
     assert verdict(later, _raised(None, printed)).startswith("**Reproduced (type only)**")
     other = _request(ReportedError(type="AttributeError", message="module 'keras' is broken"))
     assert verdict(other, _raised(None, printed)).startswith("**Reproduced (type only)**")
+
+
+def test_an_environment_that_could_not_be_built_is_not_run_not_unreproduced() -> None:
+    # A release with no files for the Python used (TensorFlow 2.3 on 3.9): the snippet never
+    # ran, so the verdict says nothing of the report's error either way.
+    request = _request(ReportedError(type="TypeError", message="Descriptors cannot be made"))
+    failed = Outcome(
+        run_id="r",
+        cell_id="c",
+        python="3.9",
+        environment="e",
+        backend="reported",
+        scenario="snippet",
+        status="build_failed",
+        error=None,
+    )
+    said = verdict(request, failed)
+    assert said.startswith("**Not run**:")
+    assert "Not reproduced" not in said
+
+
+def test_a_module_the_harness_left_out_is_an_incomplete_environment() -> None:
+    # `import deep_mesh` that no known distribution provides: the snippet stops at the import
+    # the harness could not satisfy, before the report's ImportError could happen.
+    request = replace(
+        _request(ReportedError(type="ImportError", message="cannot import name 'x' from 'y'")),
+        assumed=("deep-mesh not installed: imported, but not a known PyPI distribution",),
+    )
+    stopped = _raised(None, message="No module named 'deep_mesh'")
+    stopped = replace(
+        stopped, error=replace(stopped.error, type="ModuleNotFoundError") if stopped.error else None
+    )
+    said = verdict(request, stopped)
+    assert said.startswith("**Not reproduced (incomplete environment)**")
+    assert "`deep_mesh`" in said
+    # A module the harness did install, missing here, is what the environment says.
+    assert verdict(replace(request, assumed=()), stopped).startswith("**Not reproduced**: ")

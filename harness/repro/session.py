@@ -154,7 +154,9 @@ def usable_python(
                 resolver.ensure(candidate)
             except BaseImageError:
                 continue
-            return candidate, f"Python {candidate} instead of {python}: {first}"
+            # Said, so a failed install reads as this machine's limit, not the report's.
+            none = "" if fits(candidate) else "; the pinned releases have files for no Python here"
+            return candidate, f"Python {candidate} instead of {python}: {first}{none}"
         raise
     return python, None
 

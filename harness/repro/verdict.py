@@ -45,8 +45,7 @@ def verdict(request: Request, outcome: Outcome) -> str:
     if error is None:
         return "The report quotes no error to compare with."
     if outcome.error is None:
-        shown = f"the report shows {code_span(error.type, in_table=False)}"
-        return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
+        return _without_error(error, outcome)
     different = _not_reproduced(request, error, outcome.error)
     if different is not None:
         return different
@@ -59,6 +58,19 @@ def verdict(request: Request, outcome: Outcome) -> str:
     ):
         return "**Reproduced**: same exception type and message as in the report."
     return "**Reproduced (type only)**: same exception type, the message differs."
+
+
+def _without_error(error: ReportedError, outcome: Outcome) -> str:
+    shown = f"the report shows {code_span(error.type, in_table=False)}"
+    if outcome.status == "build_failed":
+        # pip found no release for this Python, or a build broke: the snippet never ran, so
+        # nothing was learnt of the report's error (a pin the reporter's own Python had files
+        # for, say); "Not reproduced" would read as the error being absent.
+        return (
+            f"**Not run**: {shown}, but the environment could not be built (see pip's words "
+            "below), so the snippet never ran."
+        )
+    return f"**Not reproduced**: {shown}, here the snippet gave {outcome.status}."
 
 
 def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError) -> str | None:
@@ -75,9 +87,30 @@ def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError)
             "the report's code never defines (made in code the report leaves out). Pass the "
             "whole script with `--script FILE`."
         )
+    left_out = _left_out(request, raised)
+    if left_out is not None and not _MISSING.match(error.message):
+        return (
+            f"**Not reproduced (incomplete environment)**: the report shows {claimed}; the "
+            f"snippet stopped before it at {here}: {code_span(left_out, in_table=False)} was "
+            "left out of the environment (see the assumptions). Add its install with `--pip`."
+        )
     if raised.short_type != error.short_type:
         return f"**Not reproduced**: the report shows {claimed}, here {here}."
     return _another_module_missing(request, error, raised)
+
+
+def _left_out(request: Request, raised: RaisedError) -> str | None:
+    """The module the snippet found missing when the harness itself left its package out
+    (an import it could not map to a PyPI distribution): the run says nothing of the report."""
+    found = _MISSING.match(raised.message)
+    if found is None:
+        return None
+    top = canonicalize_name(found[1].split(".")[0])
+    skipped = any(
+        said.split(":")[0] == f"{top} not installed"
+        for said in (a.lower() for a in request.assumed)
+    )
+    return found[1] if skipped else None
 
 
 def _another_module_missing(
@@ -88,12 +121,9 @@ def _another_module_missing(
     wanted, found = _MISSING.match(error.message), _MISSING.match(raised.message)
     if wanted is None or found is None or wanted[1] == found[1]:
         return None
-    top = canonicalize_name(found[1].split(".")[0])
-    skipped = any(
-        said.split(":")[0] == f"{top} not installed"
-        for said in (a.lower() for a in request.assumed)
+    why = (
+        " (left out of the environment: see the assumptions)" if _left_out(request, raised) else ""
     )
-    why = " (left out of the environment: see the assumptions)" if skipped else ""
     return (
         f"**Not reproduced**: the report shows {code_span(error.message, in_table=False)}; "
         f"here another module is missing, {code_span(found[1], in_table=False)}{why}."

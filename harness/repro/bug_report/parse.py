@@ -29,18 +29,14 @@ from harness.repro.bug_report import (
     library_imports,
     multi_backend,
     python_version,
+    sentence_blocks,
+    session_claims,
     shown_names,
     traceback_facts,
 )
-from harness.repro.bug_report import (
-    code as report_code,
-)
-from harness.repro.bug_report import (
-    settings as report_settings,
-)
-from harness.repro.bug_report import (
-    shell as report_commands,
-)
+from harness.repro.bug_report import code as report_code
+from harness.repro.bug_report import settings as report_settings
+from harness.repro.bug_report import shell as report_commands
 from harness.repro.bug_report import (
     tracebacks as report_tracebacks,
 )
@@ -207,9 +203,12 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     # block sets its own variables when it runs.
     readable = report_code.without_code(parts.reporter, code)
     claim = report_settings.claim(parts.with_quotes, title=title_of(text))
+    claim = session_claims.first_raised(claim, tracebacks, code.chosen)
     spanned = None
     if code.chosen is None:
-        # An import written as a code span is code the reporter ran, claimed error or not.
+        # An import written as a code span is code the reporter ran, claimed error or not; a
+        # template's code field answered in words is prose too.
+        prose = sentence_blocks.with_sentence_blocks(prose, found)
         spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
     derived = None
     if code.chosen is None and spanned is None and claim is not None:

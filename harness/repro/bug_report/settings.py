@@ -240,11 +240,12 @@ def _inline(text: str) -> ReportedError | None:
 
 # Messages whose exception type goes without saying, as titles give them without it.
 _UNTYPED_MESSAGES = (
-    (re.compile(r"\bmodule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
+    # A title's capital is the title's, not Python's: "Module 'x' has no attribute 'y'".
+    (re.compile(r"\b[Mm]odule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
     (re.compile(r"\bNo module named '[\w.]+'"), "ModuleNotFoundError"),
     (
         re.compile(
-            r"\bcannot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
+            r"\b[Cc]annot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
         ),
         "ImportError",
     ),
@@ -265,7 +266,10 @@ def _untyped_title(title: str) -> ReportedError | None:
     for pattern, kind in _UNTYPED_MESSAGES:
         match = pattern.search(title.rstrip() + "'" if cut else title)
         if match is not None:
-            return ReportedError(type=kind, message=match[0], source="title, untyped")
+            message = match[0]
+            if message[:1] in "MC":  # as Python prints it: "module ...", "cannot import ..."
+                message = message[0].lower() + message[1:]
+            return ReportedError(type=kind, message=message, source="title, untyped")
     return None
 
 
