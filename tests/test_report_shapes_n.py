@@ -213,3 +213,13 @@ def test_a_project_shown_but_not_installed_pins_only_single_releases() -> None:
     found = extract(_POETRY + _CODE)
     assert found.pip_steps == ()
     assert {(pin.name, pin.version) for pin in found.pins} == {("numpy", "1.24.3")}
+
+
+def test_a_project_not_installed_gives_only_its_single_release_pins_in_any_form() -> None:
+    table = (
+        '```toml\n[tool.poetry.dependencies]\ntensorflow = "^2.13"\n'
+        'numpy = {version = "1.24.3"}\n```\n'
+    )
+    found = extract(table + _CODE)
+    assert [(pin.name, pin.version) for pin in found.pins] == [("numpy", "1.24.3")]
+    assert found.pip_steps == ()

@@ -118,3 +118,17 @@ _SETUP_CALL = re.compile(r"^[ \t]*(?:setuptools\.)?setup[ \t]*\(", re.M)
 def is_setup_script(code: str) -> bool:
     """A setup.py: how the project is packaged, not code that shows the bug."""
     return _SETUP_IMPORT.search(code) is not None and _SETUP_CALL.search(code) is not None
+
+
+_EXACT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\d[\w.+!]*)")
+
+
+def exact_releases(text: str) -> tuple[tuple[str, str, str], ...]:
+    """The project's requirements that pin one release (`numpy = {version = "1.24.3"}`,
+    `'h5py==3.9.0'`): (name, version, as written), the versions a list not installed gives."""
+    out = []
+    for word in project_requirements(text):
+        match = _EXACT.fullmatch(word)
+        if match is not None:
+            out.append((match["name"].lower().replace("_", "-"), match["version"], word))
+    return tuple(out)
