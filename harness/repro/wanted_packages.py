@@ -9,6 +9,7 @@ import re
 from harness.pypi import PackageIndex
 from harness.repro.bug_report.aliases import PINNED_PACKAGES
 from harness.repro.bug_report.distributions import (
+    bringer_of,
     brought_by,
     distribution_of,
     known_distributions,
@@ -119,6 +120,16 @@ def imported(
     if backend:
         reasons.setdefault(backend, f"KERAS_BACKEND={setting} needs it")
     for name, said in reasons.items():
+        if (
+            name in brought
+            and name not in wanted
+            and name in extraction.imports
+            and name not in KNOWN_DISTRIBUTIONS
+        ):
+            # Said, not left to look unknown: `import certifi` beside `pip install requests`
+            # (NumPy beside TensorFlow goes without saying).
+            versions = {n: w.version or None for n, w in wanted.items()}
+            assumed.append(f"{name}: imported, and comes with {bringer_of(name, versions)}")
         if name in wanted or name in brought:
             continue
         if missing is not None and name == distribution_of(missing):

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from harness.repro.bug_report import pytest_output, traceback_facts
+from harness.repro.bug_report import message_quotes, pytest_output, traceback_facts
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.code_facts import trivial
 from harness.repro.bug_report.model import CodeBlock
+from harness.repro.bug_report.project_files import is_setup_script
 from harness.repro.bug_report.python_code import (
     MAGIC_CALL,
     Candidate,
@@ -54,6 +55,12 @@ class Reading:
 def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> Reading:
     """The code to run, chosen among a report's blocks, `python -c` lines and unfenced prose."""
     candidates, colab = _without_colab([*_from_blocks(found), *python_c(text), *_unfenced(prose)])
+    # Snippets an exception's message quotes (Keras 3's KerasTensor error) are the library's;
+    # a setup.py is how the project is packaged (its requirements are read as a step's).
+    quoted = message_quotes.quoted_lines(text)
+    candidates = [
+        c for c in candidates if not c.lines & quoted and not is_setup_script(c.block.text)
+    ]
     tracebacks = report_tracebacks.parse(claim_text)
     failing = traceback_facts.failing_lines(tracebacks)
     # Code that only prints versions is not what failed: what the traceback shows is nearer.

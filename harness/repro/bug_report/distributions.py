@@ -103,6 +103,7 @@ COMES_WITH: dict[str, tuple[str, ...]] = {
     "scikit-learn": ("numpy", "scipy", "joblib", "threadpoolctl"),
     "pandas": ("numpy", "python-dateutil", "pytz"),
     "opencv-python": ("numpy",),
+    "requests": ("urllib3", "certifi", "idna", "charset-normalizer"),
 }
 
 
@@ -130,6 +131,11 @@ def brought_by(installed: dict[str, str | None]) -> set[str]:
         if name in _TENSORFLOWS and _at_least(version, "2.6"):
             found.add("keras")
     return found
+
+
+def bringer_of(name: str, installed: dict[str, str | None]) -> str | None:
+    """The first of the `installed` distributions that brings `name` along, if one does."""
+    return next((n for n, v in installed.items() if name in brought_by({n: v})), None)
 
 
 _TENSORFLOWS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-macos")

@@ -13,6 +13,7 @@ from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS
 from harness.repro.bug_report.docker_images import image_step, image_tag
 from harness.repro.bug_report.model import GitInstall
 from harness.repro.bug_report.other_languages import CJK, LATIN_WORD
+from harness.repro.bug_report.project_files import POETRY_INSTALL, PROJECT_WORD
 from harness.repro.bug_report.requirements_files import shown_requirements
 
 _PIP = re.compile(
@@ -195,6 +196,8 @@ def pip_steps(readable: str, files: dict[str, tuple[str, ...]] | None = None) ->
                 steps.append(step)
         if _PIP_NOISE.search(line) or ERROR_LINE.match(line) or _STRING_LINE.match(line):
             continue
+        if POETRY_INSTALL.search(line) and (step := _step([], ".", files)) and step not in steps:
+            steps.append(step)  # Poetry installs the project's table, as `pip install .` would
         # `pip install -U pip && pip install tf-nightly && python -c ...`: each command of a
         # chain is its own line (one pip's arguments end where the next command starts).
         for command in _CHAIN.split(line):
@@ -261,20 +264,26 @@ def _step(options: list[str], rest: str, files: dict[str, tuple[str, ...]]) -> s
 
 
 def _with_files(words: list[str], files: dict[str, tuple[str, ...]]) -> list[str]:
-    """The words with each `-r FILE` of a file the report shows replaced by its lines."""
+    """The words with each `-r FILE` of a file the report shows replaced by its lines, and
+    `.` / `-e .` by the requirements of the project it shows (kept under ".")."""
     out: list[str] = []
     index = 0
     while index < len(words):
         word = words[index].strip("`'\"")
-        shown = None
-        if word in ("-r", "--requirement") and index + 1 < len(words):
-            shown = files.get(words[index + 1].strip("`'\"").rsplit("/", 1)[-1])
+        shown, taken = None, 2
+        following = words[index + 1].strip("`'\"") if index + 1 < len(words) else ""
+        if word in ("-r", "--requirement") and following:
+            shown = files.get(following.rsplit("/", 1)[-1])
+        elif word in ("-e", "--editable") and PROJECT_WORD.match(following.rstrip(",;:")):
+            shown = files.get(".")
+        elif PROJECT_WORD.match(word):
+            shown, taken = files.get("."), 1
         if shown is None:
             out.append(words[index])
             index += 1
             continue
         out.extend(shown)
-        index += 2
+        index += taken
     return out
 
 

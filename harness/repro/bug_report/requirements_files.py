@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from harness.repro.bug_report.project_files import project_requirements
+
 # A file's name as reports write it before its contents; its base name is what `-r` names.
 _FILE_NAME = re.compile(
     r"(?<![\w.-])(?:[\w.-]{0,80}/)?(?P<name>[\w.-]{0,80}requirements[\w.-]{0,80}\.(?:txt|in))\b"
@@ -46,6 +48,9 @@ def shown_requirements(text: str) -> dict[str, tuple[str, ...]]:
         if named is not None and words:
             files.setdefault(named, words)
         index = end + 1
+    project = project_requirements(text)
+    if project:
+        files["."] = project  # what `pip install .` / `poetry install` installs
     return files
 
 

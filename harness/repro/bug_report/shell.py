@@ -165,8 +165,11 @@ def from_prose(prose: str) -> CodeBlock | None:
             continue
         known = _known(top)
         package = match["package"] or ""
-        if _known(package) and _parses(f"from {package} import {module}"):
-            # The package a `from X import Y` names is the module that runs.
+        if package and package.split(".")[0].lower() not in _NOT_MODULES:
+            # The package a `from X import Y` names is the module that runs; Y alone is a
+            # name inside it, never a module to import ("after from nbx.run import Grid").
+            if not _parses(f"from {package} import {module}"):
+                continue
             text, known = f"from {package} import {module}", True
         else:
             text = f"import {module}"

@@ -1,9 +1,7 @@
-"""Tracebacks as reports paste them: Python's own, IPython's (old and new), fenced or not.
-
-They give the claimed error (the last exception line) and, when a report shows no code, the
-code that failed: the lines run from `<stdin>` / `<string>` (`python -c`), a notebook cell's
-lines up to its arrow, or the innermost frame of the reporter's own script.
-"""
+"""Tracebacks as reports paste them: Python's own, IPython's (old and new), fenced or not. They
+give the claimed error (the last exception line) and, when a report shows no code, the code
+that failed: the lines run from `<stdin>` / `<string>` (`python -c`), a notebook cell's lines
+up to its arrow, or the innermost frame of the reporter's own script."""
 
 from __future__ import annotations
 
@@ -79,9 +77,7 @@ class Traceback:
 
     frames: tuple[Frame, ...]
     error: ReportedError | None
-    # Raised while handling the one before ("During handling of the above exception, another
-    # exception occurred:", "The above exception was the direct cause of ...").
-    chained: bool = False
+    chained: bool = False  # raised while handling the one before (after a _CHAIN line)
 
 
 def parse(text: str) -> list[Traceback]:
@@ -101,8 +97,7 @@ def parse(text: str) -> list[Traceback]:
 
     while index < len(lines):
         line = lines[index]
-        if _CHAIN.match(line):
-            chain_said = True
+        chain_said = chain_said or _CHAIN.match(line) is not None
         if _HEADER in line:
             if inside and (frames or header):
                 found.append(cut_short())
@@ -121,6 +116,10 @@ def parse(text: str) -> list[Traceback]:
             continue
         frame = _FRAME.match(line)
         if frame:
+            # A part pasted without its header line starts here.
+            chained, chain_said = (
+                (chained, chain_said) if inside else (chain_said and bool(found), False)
+            )
             inside = True
             frames.append(_python_frame(frame, lines, index))
             index += 1
@@ -137,9 +136,10 @@ def parse(text: str) -> list[Traceback]:
             found.append(Traceback(frames=tuple(frames), error=raised, chained=chained))
             inside, frames, header, chained = False, [], None, False
         index += 1
-    if inside and (frames or header):
-        found.append(cut_short())
-    return found
+    # Cut right after "During handling of the above exception ...": its last part is unshown.
+    unshown = Traceback(frames=(), error=None, chained=True) if chain_said and found else None
+    last = cut_short() if inside and (frames or header) else unshown
+    return [*found, last] if last is not None else found
 
 
 def _notebook_step(lines: list[str], index: int, *, inside: bool) -> tuple[Frame, int] | None:

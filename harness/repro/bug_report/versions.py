@@ -35,6 +35,7 @@ from harness.repro.bug_report.pip_lines import (
     with_dependencies,
 )
 from harness.repro.bug_report.printed_versions import printed
+from harness.repro.bug_report.project_files import exact_releases
 from harness.repro.bug_report.requirements_files import installed_notes, shown_requirements
 from harness.repro.bug_report.version_pattern import VERSION as _VERSION
 
@@ -152,6 +153,16 @@ def read(readable: str, *, full: str) -> Versions:
         readable, full, stepped=stepped if steps else None, dependencies=dependencies
     )
     steps, joined = with_dependencies(readable, steps, dependencies)
+    # A project's dependency list no step installs gives the releases it pins, and only those.
+    known = {pin.name for pin in pins} | stepped
+    pins = (
+        *pins,
+        *(
+            Pin(name=name, version=version, source=f"{word} (the project's dependencies)")
+            for name, version, word in exact_releases(readable)
+            if name not in known and name in PINNED_PACKAGES
+        ),
+    )
     named = {pin.name for pin in pins}
     for step in steps:
         named.update(step_names(step))
