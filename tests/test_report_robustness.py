@@ -8,7 +8,6 @@ tests/data/pypi: no network."""
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -21,6 +20,7 @@ from harness.cli.app import main
 from harness.errors import ConfigurationError, HarnessError
 from harness.repro.bug_report.parse import extract
 from harness.repro.request import Flags, Request, read_source, resolve
+from tests.growth import grows_linearly
 from tests.pypi_fake import recorded_index
 from tests.report_fragments import report
 
@@ -136,16 +136,6 @@ def _traceback(n: int) -> str:
     return "Traceback (most recent call last):\n" + "\n".join(frames) + "\nValueError: shape"
 
 
-def _seconds(shape: Shape, n: int) -> float:
-    text = shape(n)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        extract(text)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 # Each shape at n and 4n characters (or lines) of the same kind. Linear reading takes about 4
 # times as long; a regex that backtracks over a run takes 16 times or more. The bound is a
 # ratio, so a slow or busy machine does not fail it; 8 leaves room for noise.
@@ -176,9 +166,9 @@ SHAPES: dict[str, tuple[Shape, int]] = {
 @pytest.mark.parametrize("name", SHAPES)
 def test_reading_time_grows_with_the_report_not_faster(name: str) -> None:
     shape, n = SHAPES[name]
-    small, large = _seconds(shape, n), _seconds(shape, 4 * n)
-    # Below a few milliseconds the ratio is timer noise.
-    assert large < 0.005 or large / small < 8, f"{name}: {small:.4f}s at n, {large:.4f}s at 4n"
+    small, large = shape(n), shape(4 * n)
+    linear, said = grows_linearly(lambda: extract(small), lambda: extract(large), rounds=3)
+    assert linear, f"{name}: {said}"
 
 
 # --- The command line ---------------------------------------------------------------------

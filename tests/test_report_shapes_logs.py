@@ -7,13 +7,13 @@ are."""
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Callable
 
 import pytest
 
 from harness.repro.bug_report.log_prefixes import readable
 from harness.repro.bug_report.parse import extract
+from tests.growth import grows_linearly
 
 TRACEBACK = (
     "Traceback (most recent call last):\n"
@@ -277,15 +277,6 @@ def test_a_report_without_a_log_is_left_as_it_is() -> None:
 # 4. Time: as the log grows, not faster.
 
 
-def _seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        readable(text)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.parametrize(
     ("name", "shape", "n"),
     [
@@ -300,5 +291,6 @@ def _seconds(text: str) -> float:
 def test_taking_marks_off_grows_with_the_text(
     name: str, shape: Callable[[int], str], n: int
 ) -> None:
-    small, large = _seconds(shape(n)), _seconds(shape(4 * n))
-    assert large < 0.005 or large / small < 8, f"{name}: {small:.4f}s at n, {large:.4f}s at 4n"
+    small, large = shape(n), shape(4 * n)
+    linear, said = grows_linearly(lambda: readable(small), lambda: readable(large))
+    assert linear, f"{name}: {said}"
