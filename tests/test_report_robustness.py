@@ -166,6 +166,11 @@ SHAPES: dict[str, tuple[Shape, int]] = {
     "names glued to CJK": (lambda n: "用tensorflow版本" * (n // 14), 20_000),
     "dash-joined words before an import verb": (lambda n: "a-" * (n // 2) + "をインポート", 8_000),
     "full-width labels": (lambda n: "报错：" * (n // 3) + "ValueError: x", 8_000),
+    "pip installs in one line": (lambda n: "pip install x " * (n // 14), 8_000),
+    "uninstall lines": (
+        lambda n: "pip uninstall -y keras\n" * (n // 23) + "pip install keras",
+        8_000,
+    ),
 }
 
 
