@@ -152,6 +152,7 @@ def test_same_with_a_later_version_keeps_the_version_the_report_gives() -> None:
     )
     found = extract(report)
     assert [(p.name, p.version) for p in found.pins] == [("tensorflow", "2.16.1")]
+    assert any(note.startswith("tensorflow 2.17.0 (named in an edit") for note in found.notes)
 
 
 def test_a_second_error_after_the_reporter_s_fix_leaves_the_first_claimed() -> None:
