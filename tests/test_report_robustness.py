@@ -160,6 +160,11 @@ SHAPES: dict[str, tuple[Shape, int]] = {
     "a scraped page's tags": (lambda n: "<p>x</p><br><code>" * (n // 18), 4_000),
     "a line of curly quotes": (lambda n: "x = “a” + ‘b’ " * (n // 14), 4_000),
     "typographed options": (lambda n: "pip install" + " –x" * (n // 3), 4_000),
+    "pip installs in one line": (lambda n: "pip install x " * (n // 14), 8_000),
+    "uninstall lines": (
+        lambda n: "pip uninstall -y keras\n" * (n // 23) + "pip install keras",
+        8_000,
+    ),
 }
 
 

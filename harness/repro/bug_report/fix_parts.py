@@ -38,12 +38,23 @@ _CHANGED = re.compile(
 )
 # "After pip install keras==2.6.0 this problem is resolved", "downgrading to numpy 1.26 fixed
 # it": an action, then the words that say it cured the error (and no "but" after them).
-_FIXED_BY = re.compile(
+# A later comment or edit in other words: "At last, I used tensorflow 2.5.0 instead, which works
+# fine", "I updated the library (4.0.0) and it doesn't give me that error anymore", "after I
+# reinstalled it the error messages are gone", "downgrading worked for me".
+_ACTION = re.compile(
     r"\b(?:pip3?\s+install|install(?:ed|ing)?|upgrad\w*|downgrad\w*|chang\w*|replac\w*|"
-    r"switch\w*|setting|pinn\w*)\b[^\n]*?"
-    r"(?:\b(?:is|was|got|has\s+been|gets)\s+(?:resolved|solved|fixed)\b"
+    r"switch\w*|setting|pinn\w*|used|reinstall\w*|updat(?:e|ed|ing)|went\s+(?:back|with))\b",
+    re.IGNORECASE,
+)
+_CURED = re.compile(
+    r"\b(?:is|was|got|has\s+been|gets)\s+(?:resolved|solved|fixed)\b"
     r"|\b(?:fixe[sd]|solve[sd]|resolve[sd])\s+(?:it|this|that|the\s+(?:problem|issue|error))\b"
-    r"|\b(?:works?|worked)\s+now\b|\bnow\s+works?\b)",
+    r"|\b(?:works?|worked)\s+now\b|\bnow\s+works?\b|\bworked\s+for\s+me\b"
+    r"|\b(?:which|and)\s+(?:now\s+)?(?:(?:it|that)\s+)?(?:now\s+)?(?:works?|worked)\s+"
+    r"(?:fine|well|perfectly)\b"
+    r"|\b(?:problem|issue|error)s?(?:\s+messages?)?\s+(?:is|are|was|were)\s+gone\b"
+    r"|\b(?:doesn't|does\s+not|don't|do\s+not)\s+(?:give|show|throw|raise|get)\b[^\n]{0,40}?"
+    r"\banymore\b",
     re.IGNORECASE,
 )
 _BUT = re.compile(r"\b(?:but|however|although|though|except|still)\b", re.IGNORECASE)
@@ -61,8 +72,12 @@ def opens_fix(line: str) -> bool:
         return False  # "EDIT: still not fixed", "I changed X to Y but it doesn't work"
     if _EDIT_FIXED.match(line) or _CHANGED.match(line):
         return True
-    fixed = _FIXED_BY.search(line)
-    return fixed is not None and not _BUT.search(line, fixed.start())
+    # An action, then (after it) the words that say it cured the error: two searches, not one
+    # pattern with a run between them, which would scan to the line's end from each action.
+    action = _ACTION.search(line)
+    if action is None or _CURED.search(line, action.end()) is None:
+        return False
+    return not _BUT.search(line, action.start())
 
 
 def next_section(line: str) -> bool:

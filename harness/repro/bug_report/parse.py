@@ -212,7 +212,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
     derived = None
     if code.chosen is None and spanned is None and claim is not None:
-        derived = report_commands.from_prose(prose)
+        derived = report_commands.from_prose(prose, claim=claim.message)
     if spanned is not None:
         code = report_code.Reading(
             chosen=spanned,

@@ -21,6 +21,8 @@ _PIP = re.compile(
     r"(?<![./-])(?<!" + LATIN_WORD + r")(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
     r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
 )
+# Where a `pip install` starts, its arguments left to the caller.
+_PIP_HEAD = re.compile(_PIP.pattern.removesuffix(r"(?P<rest>[^\n]*)"))
 # `uv run --with keras_cv --with tensorflow-cpu python -c ...`, `uvx --with X` (and `uv tool
 # run`, which uvx is short for): the packages
 # that run's environment gets (`uv pip install` reads as a pip line).
@@ -201,11 +203,22 @@ def pip_steps(readable: str, files: dict[str, tuple[str, ...]] | None = None) ->
         # `pip install -U pip && pip install tf-nightly && python -c ...`: each command of a
         # chain is its own line (one pip's arguments end where the next command starts).
         for command in _CHAIN.split(line):
-            for match in _PIP.finditer(command):
-                step = _step(match["opts"].split(), match["rest"], files)
+            for opts, rest in _pip_commands(command):
+                step = _step(opts.split(), rest, files)
                 if step and step not in steps:
                     steps.append(step)
     return tuple(steps)
+
+
+def _pip_commands(command: str) -> list[tuple[str, str]]:
+    """Each `pip install` of a line as (its options, its arguments), a sentence's several too
+    ("I ran `pip install tensorflow==2.16.1`, then `pip install tf-keras==2.16.0`"): one's
+    arguments run to where the next starts (found in one pass: a line stays linear)."""
+    heads = list(_PIP_HEAD.finditer(command))
+    ends = [head.start() for head in heads[1:]] + [len(command)] * bool(heads)
+    return [
+        (head["opts"], command[head.end() : end]) for head, end in zip(heads, ends, strict=True)
+    ]
 
 
 _GLUED_END = re.compile("[`\u3000-\u303f\uff01-\uff5e" + CJK + "]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
@@ -154,9 +155,26 @@ _NOT_MODULES = frozenset(
 )
 
 
-def from_prose(prose: str) -> CodeBlock | None:
+def from_prose(prose: str, *, claim: str = "") -> CodeBlock | None:
     """`import X` where the reporter says the error comes at importing X and shows no code:
-    a package this knows, or any module name that ends the phrase ("when I import gctf")."""
+    a package this knows, or any module name that ends the phrase ("when I import gctf").
+    Of several, the first, unless a later one imports the module the claimed error names: a
+    report that changes as it goes ("I can import keras now, but 'from keras.model import
+    Sequential' raises No module named 'keras.model'") claims what its last statement raised."""
+    found = list(_prose_imports(prose))
+    words = set(re.findall(r"[\w.]+", claim))
+    # A package this knows: "DLL load failed while importing _pywrap_tensorflow_internal"
+    # names the module, and the reporter imported tensorflow.
+    named = [
+        b
+        for b in found
+        if parsed(b.text) is not None and _known(b.text.split()[1]) and (_modules(b.text) & words)
+    ]
+    chosen = named or found
+    return chosen[0] if chosen else None
+
+
+def _prose_imports(prose: str) -> Iterator[CodeBlock]:
     for match in _PROSE_IMPORT.finditer(prose):
         group = "module" if match["module"] else "object"
         module = match[group].rstrip(".").replace("-", "_")
@@ -176,10 +194,9 @@ def from_prose(prose: str) -> CodeBlock | None:
         # A name before its verb ("kerasをインポート") is a module: the phrase ends at the verb.
         if known or match["object"] or _SENTENCE_GOES_ON.match(match["after"]):
             line = prose.count("\n", 0, match.start()) + 1
-            return CodeBlock(
+            yield CodeBlock(
                 info="python (from the prose)", text=text + "\n", line=line, origin="prose"
             )
-    return None
 
 
 def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:

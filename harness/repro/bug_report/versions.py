@@ -37,6 +37,8 @@ from harness.repro.bug_report.pip_lines import (
 from harness.repro.bug_report.printed_versions import printed
 from harness.repro.bug_report.project_files import exact_releases
 from harness.repro.bug_report.requirements_files import installed_notes, shown_requirements
+from harness.repro.bug_report.uninstalls import uninstall_notes
+from harness.repro.bug_report.update_versions import update_notes
 from harness.repro.bug_report.version_pattern import VERSION as _VERSION
 
 # A freeze line, also as a list item ("- keras==3.0.1", "--tensorflow==1.14.0") and with a
@@ -180,6 +182,8 @@ def read(readable: str, *, full: str) -> Versions:
         notes=(
             *image_notes(readable),
             *installed_notes(readable, shown_requirements(readable)),
+            *uninstall_notes(readable),
+            *update_notes(readable, pins),
             *notes,
             *joined,
             *python_notes,
