@@ -13,7 +13,8 @@ from harness.build.dockerfile import render
 from harness.config.matrix import load_matrix
 from harness.config.matrix_schema import utc_moment
 from harness.errors import ConfigurationError
-from harness.repro.day_of_pypi import DATED_PIP, day_of_pypi
+from harness.repro.day_of_pypi import day_of_pypi
+from harness.repro.pip_version import DATED_PIP
 from harness.repro.reproduce import Variant, dated
 from harness.repro.request import Flags, read_source, resolve
 from harness.repro.session import Setup

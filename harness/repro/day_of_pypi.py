@@ -20,12 +20,8 @@ from packaging.version import InvalidVersion, Version
 from harness.config.matrix_schema import utc_moment
 from harness.errors import PackageIndexError
 from harness.pypi import PackageIndex
+from harness.repro.pip_version import DATED_PIP, runs_dated_pip
 from harness.repro.request_steps import step_pins
-
-# The pip a dated environment gets: the first with --uploaded-prior-to, which still runs on
-# Python 3.9 (26.1 and later need 3.10).
-DATED_PIP = "26.0.1"
-_OLDEST_PYTHON = (3, 9)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,12 +31,6 @@ class DayOfPypi:
 
     moment: str
     why: str | None = None
-
-
-def runs_dated_pip(python: str) -> bool:
-    """Whether pip 26.0.1 runs on CPython `python` ('3.9')."""
-    major, minor = (int(part) for part in python.split(".")[:2])
-    return (major, minor) >= _OLDEST_PYTHON
 
 
 def day_of_pypi(

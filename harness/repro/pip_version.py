@@ -11,10 +11,23 @@ from __future__ import annotations
 
 PIP_VERSION = "24.3.1"
 _NEWEST_FOR = {"3.7": "24.0", "3.6": "21.3.1", "3.5": "20.3.4"}
+# The pip of a dated environment (day_of_pypi.py): the first with --uploaded-prior-to, which
+# still runs on Python 3.9 (26.1 and later need 3.10).
+DATED_PIP = "26.0.1"
+_DATED_PIP_FROM = (3, 9)
 
 
-def pip_for(python: str) -> tuple[str, str | None]:
-    """The pip to install on CPython `python` ('3.7'), and why when it is not PIP_VERSION."""
+def runs_dated_pip(python: str) -> bool:
+    """Whether DATED_PIP runs on CPython `python` ('3.9')."""
+    major, minor = (int(part) for part in python.split(".")[:2])
+    return (major, minor) >= _DATED_PIP_FROM
+
+
+def pip_for(python: str, *, dated: bool = False) -> tuple[str, str | None]:
+    """The pip to install on CPython `python` ('3.7'), and why when it is not PIP_VERSION;
+    DATED_PIP where the environment sees PyPI as of a day (said by day_of_pypi.said)."""
+    if dated:
+        return DATED_PIP, None
     older = _NEWEST_FOR.get(python)
     if older is None:
         return PIP_VERSION, None

@@ -21,7 +21,6 @@ from harness.engine.commands import Echo
 from harness.errors import BaseImageError, ConfigurationError
 from harness.execute.pipeline import Options, run_matrix
 from harness.execute.ui import Reporter
-from harness.repro.day_of_pypi import DATED_PIP
 from harness.repro.pip_version import pip_for, renoted
 from harness.repro.request import Request
 from harness.results.outcome import Outcome
@@ -74,7 +73,7 @@ def build_matrix(
 ) -> Matrix:
     """The in-memory matrix of one snippet across `setups` x `settings` on one Python."""
     environments: dict[str, Environment] = {}
-    pip_version = DATED_PIP if any(s.uploaded_prior_to for s in setups) else pip_for(python)[0]
+    pip_version = pip_for(python, dated=any(s.uploaded_prior_to for s in setups))[0]
     for setup in setups:
         # Python alone (a report whose error is that the one module its code needs is
         # missing): an environment has at least one step, and reinstalling the venv's own pip
