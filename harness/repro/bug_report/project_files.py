@@ -26,9 +26,23 @@ _REQUIREMENT = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,. -]+\])?"
     r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
 )
-_OTHER_SYSTEM = re.compile(
+# An entry only for another system than the Linux the harness builds on: Poetry's own
+# `platform = "darwin"` or a marker in its `markers = "..."`.
+_POETRY_OTHER_SYSTEM = re.compile(
     r"\b(?:sys_platform|platform_system|platform)\s*==?\s*['\"]?(?:win32|Windows|darwin|Darwin)"
 )
+# The same in a PEP 508 marker (`; sys_platform == "win32"`), as requirements files and
+# setup.py write it.
+_MARKER_OTHER_SYSTEM = re.compile(
+    r"\b(?:sys_platform|platform_system)\s*==\s*['\"](?:win32|Windows|darwin|Darwin)"
+)
+
+
+def for_other_system(marker: str) -> bool:
+    """Whether a requirement's PEP 508 marker limits it to Windows or macOS."""
+    return _MARKER_OTHER_SYSTEM.search(marker) is not None
+
+
 # `poetry install`, `pip install .`, `pip install -e .` (also `./` and `".[dev]"`).
 POETRY_INSTALL = re.compile(r"(?:^|[\s`$>!])poetry\s+install\b")
 PROJECT_WORD = re.compile(r"^\.(?:/)?(?:\[[\w,.-]+\])?$")
@@ -56,7 +70,7 @@ def _poetry(text: str) -> tuple[str, ...]:
             match is None
             or match["name"].lower() == "python"
             or _OPTIONAL.search(line)
-            or _OTHER_SYSTEM.search(line)
+            or _POETRY_OTHER_SYSTEM.search(line)
         ):
             continue
         spec = pep440(match["spec"] if match["spec"] is not None else match["dict"])
@@ -75,7 +89,7 @@ def _setup_py(text: str) -> tuple[str, ...]:
         word = re.sub(r"\s+", "", requirement)
         if not _REQUIREMENT.match(word):
             return ()  # not a literal list of requirements (a variable, a comprehension)
-        if not _OTHER_SYSTEM.search(marker):
+        if not for_other_system(marker):
             words.append(word)
     return tuple(words)
 

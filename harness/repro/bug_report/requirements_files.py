@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from harness.repro.bug_report.project_files import project_requirements
+from harness.repro.bug_report.project_files import for_other_system, project_requirements
 
 # A file's name as reports write it before its contents; its base name is what `-r` names.
 _FILE_NAME = re.compile(
@@ -23,10 +23,6 @@ _LINE = re.compile(
     r"(?:[ \t]*,[ \t]*(?:===?|~=|!=|<=?|>=?)[ \t]*[\w.*+!-]+)*)?$"
 )
 _OPTION = re.compile(r"^(?:-[a-z]|--[a-z][\w-]*)(?:[ =]\S+)?$")
-# A requirement only for another system than the Linux the harness builds on.
-_OTHER_SYSTEM = re.compile(
-    r"\b(?:sys_platform|platform_system)\s*==\s*['\"](?:win32|Windows|darwin|Darwin)"
-)
 
 
 def shown_requirements(text: str) -> dict[str, tuple[str, ...]]:
@@ -83,7 +79,7 @@ def _requirement_words(body: list[str]) -> tuple[str, ...] | None:
         if not _LINE.match(line):
             return None
         requirements += 1
-        if not _OTHER_SYSTEM.search(marker):
+        if not for_other_system(marker):
             words.append(re.sub(r"[ \t]+", "", line))
     return tuple(words) if requirements else None
 
