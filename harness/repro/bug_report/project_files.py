@@ -1,8 +1,9 @@
 """A project's own dependency list a report shows: Poetry's `[tool.poetry.dependencies]` table
-(`tensorflow = "^2.13.0"`, `keras = {version = "~3.1"}`) or a `setup.py`'s
-`install_requires=[...]`. `poetry install`, `pip install .` and `pip install -e .` install
-those requirements, in one step; Poetry's caret and tilde become the PEP 440 ranges they mean
-(`^2.13.0` is `>=2.13.0,<3.0.0`, `~2.13` is `>=2.13,<2.14`)."""
+(`tensorflow = "^2.13.0"`, `keras = {version = "~3.1"}`), a pyproject's PEP 621 `[project]`
+`dependencies = [...]` or a `setup.py`'s `install_requires=[...]`. `poetry install`, `uv sync`,
+`pdm install`, `pip install .` and `pip install -e .` install those requirements, in one step;
+Poetry's caret and tilde become the PEP 440 ranges they mean (`^2.13.0` is `>=2.13.0,<3.0.0`,
+`~2.13` is `>=2.13,<2.14`)."""
 
 from __future__ import annotations
 
