@@ -203,3 +203,25 @@ def test_lines_of_two_services_keep_their_prefixes() -> None:
 )
 def test_container_settings(line: str, variables: dict[str, str]) -> None:
     assert settings.env(line) == variables
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "FROM nvcr.io/nvidia/tensorflow:23.03-tf2-py3",
+        "docker run --gpus all -it --rm nvcr.io/nvidia/tensorflow:22.12-tf2-py3 bash",
+        "    image: nvcr.io/nvidia/tensorflow:24.01-tf2-py3",
+    ],
+)
+def test_an_ngc_image_installs_nothing_and_the_listing_says_its_tag_is_not_read(
+    line: str,
+) -> None:
+    assert pip_lines.pip_steps(line) == ()
+    assert python_version.python_of(line) is None
+    (note,) = docker_images.image_notes(line)
+    assert note.startswith("the image nvcr.io/nvidia/tensorflow:")
+    assert "is not read" in note
+
+
+def test_an_ngc_image_only_named_gives_no_note() -> None:
+    assert docker_images.image_notes("It works on nvcr.io/nvidia/tensorflow:23.03-tf2-py3.") == ()

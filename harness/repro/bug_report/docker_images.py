@@ -22,11 +22,21 @@ from packaging.version import InvalidVersion, Version
 # in a sentence, "with `FROM tensorflow/tensorflow:2.15.0` it fails"), Singularity's `From:`, a
 # compose file's `image:`, or a `docker run`/`pull`/`create` (`nvidia-docker`, `podman`), whose
 # options come before the image.
-_IMAGE = re.compile(
+_RUNS = (
     r"(?:(?:^[ \t]*|`)(?:FROM|From:|(?:-[ \t]*)?image:)[ \t]+(?:--platform=\S+[ \t]+)?"
     r"|\b(?:docker|nvidia-docker|podman)[ \t]+(?:container[ \t]+)?(?:run|pull|create)\b"
     r"[^\n]{0,400}?)"
-    r"['\"]?(?:docker\.io/)?tensorflow/tensorflow(?::(?P<tag>[\w.-]+))?(?![\w/.:-])",
+)
+_IMAGE = re.compile(
+    _RUNS + r"['\"]?(?:docker\.io/)?tensorflow/tensorflow(?::(?P<tag>[\w.-]+))?(?![\w/.:-])",
+    re.IGNORECASE | re.MULTILINE,
+)
+# NVIDIA's NGC image (`nvcr.io/nvidia/tensorflow:23.03-tf2-py3`) carries NVIDIA's own build of
+# TensorFlow (`2.11.0+nv23.3`), not a PyPI release, and its tag names NVIDIA's monthly release,
+# not TensorFlow's: which TensorFlow and Python each month shipped is only in NVIDIA's release
+# notes, not kept here, so the tag is not read, and the listing says so.
+_NGC = re.compile(
+    _RUNS + r"['\"]?(?P<image>nvcr\.io/nvidia/tensorflow(?::[\w.-]+)?)(?![\w/.:-])",
     re.IGNORECASE | re.MULTILINE,
 )
 _TAG = re.compile(r"^(?P<version>\d+\.\d+(?:\.\d+)?(?:rc\d+)?)?(?P<flavour>(?:-[a-z0-9]+)*)$")
@@ -108,6 +118,15 @@ def image_notes(readable: str) -> tuple[str, ...]:
             if step is not None
             else f"the image tensorflow/tensorflow:{tag} installs no TensorFlow release "
             "(a -devel image builds it from source)"
+        )
+        if said not in notes:
+            notes.append(said)
+    for match in _NGC.finditer(readable):
+        said = (
+            f"the image {match['image']} is not read: NVIDIA's images carry NVIDIA's own build "
+            "of TensorFlow, not a PyPI release, and their tags name NVIDIA's monthly release; "
+            "the TensorFlow and Python the report names elsewhere are used, else chosen as for "
+            "a report that names none"
         )
         if said not in notes:
             notes.append(said)

@@ -276,6 +276,11 @@ def _step(options: list[str], rest: str, files: dict[str, tuple[str, ...]]) -> s
     return " ".join(kept)
 
 
+def _bare(word: str) -> str:
+    """A word without the code span's closing backtick and the sentence's mark after it."""
+    return re.sub(r"`[.,;:!?)]*$", "", word).rstrip(",;:")
+
+
 def _with_files(words: list[str], files: dict[str, tuple[str, ...]]) -> list[str]:
     """The words with each `-r FILE` of a file the report shows replaced by its lines, and
     `.` / `-e .` by the requirements of the project it shows (kept under ".")."""
@@ -287,9 +292,10 @@ def _with_files(words: list[str], files: dict[str, tuple[str, ...]]) -> list[str
         following = words[index + 1].strip("`'\"") if index + 1 < len(words) else ""
         if word in ("-r", "--requirement") and following:
             shown = files.get(following.rsplit("/", 1)[-1])
-        elif word in ("-e", "--editable") and PROJECT_WORD.match(following.rstrip(",;:")):
+        # a code span closed mid-sentence: "with `pip install -e .`, then"
+        elif word in ("-e", "--editable") and PROJECT_WORD.match(_bare(following)):
             shown = files.get(".")
-        elif PROJECT_WORD.match(word):
+        elif PROJECT_WORD.match(_bare(word)):
             shown, taken = files.get("."), 1
         if shown is None:
             out.append(words[index])

@@ -1,12 +1,15 @@
 """A project's own dependency list a report shows: Poetry's `[tool.poetry.dependencies]` table
-(`tensorflow = "^2.13.0"`, `keras = {version = "~3.1"}`) or a `setup.py`'s
-`install_requires=[...]`. `poetry install`, `pip install .` and `pip install -e .` install
-those requirements, in one step; Poetry's caret and tilde become the PEP 440 ranges they mean
-(`^2.13.0` is `>=2.13.0,<3.0.0`, `~2.13` is `>=2.13,<2.14`)."""
+(`tensorflow = "^2.13.0"`, `keras = {version = "~3.1"}`), a pyproject's PEP 621 `[project]`
+`dependencies = [...]` or a `setup.py`'s `install_requires=[...]`. `poetry install`, `uv sync`,
+`pdm install`, `pip install .` and `pip install -e .` install those requirements, in one step;
+Poetry's caret and tilde become the PEP 440 ranges they mean (`^2.13.0` is `>=2.13.0,<3.0.0`,
+`~2.13` is `>=2.13,<2.14`)."""
 
 from __future__ import annotations
 
 import re
+
+from harness.repro.bug_report.pyproject import project_table_list
 
 # The main table, a group's (`poetry install` installs every group not marked optional) and
 # Poetry 1.1's dev table.
@@ -21,7 +24,8 @@ _POETRY_LINE = re.compile(
 )
 _OPTIONAL = re.compile(r"\boptional\s*=\s*true\b")
 _INSTALL_REQUIRES = re.compile(r"\binstall_requires\s*=\s*\[(?P<body>[^\]]{0,20000})\]")
-_STRING = re.compile(r"['\"](?P<text>[^'\"\n]{1,200})['\"]")
+# A quoted item; a marker's own quotes are the other kind (`"pandas; sys_platform == 'win32'"`).
+_STRING = re.compile(r"\"(?P<text>[^\"\n]{1,200})\"|'(?P<single>[^'\n]{1,200})'")
 _REQUIREMENT = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,. -]+\])?"
     r"(?:(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+(?:,(?:===?|~=|!=|<=?|>=?)[\w.*+!-]+)*)?$"
@@ -43,15 +47,17 @@ def for_other_system(marker: str) -> bool:
     return _MARKER_OTHER_SYSTEM.search(marker) is not None
 
 
-# `poetry install`, `pip install .`, `pip install -e .` (also `./` and `".[dev]"`).
-POETRY_INSTALL = re.compile(r"(?:^|[\s`$>!])poetry\s+install\b")
+# `poetry install`, `uv sync`, `pdm install`; `pip install .`, `pip install -e .` (also `./`
+# and `".[dev]"`).
+POETRY_INSTALL = re.compile(r"(?:^|[\s`$>!])(?:poetry\s+install|uv\s+sync|pdm\s+install)\b")
 PROJECT_WORD = re.compile(r"^\.(?:/)?(?:\[[\w,.-]+\])?$")
 
 
 def project_requirements(text: str) -> tuple[str, ...]:
-    """The requirements of the project the report shows, as pip's words: Poetry's table, else
-    a setup.py's `install_requires`; none when it shows neither."""
-    return _poetry(text) or _setup_py(text)
+    """The requirements of the project the report shows, as pip's words: Poetry's table and a
+    pyproject's `[project]` `dependencies` (Poetry 2 writes both), else a setup.py's
+    `install_requires`; none when it shows neither."""
+    return (_poetry(text) + pep621_dependencies(text)) or _setup_py(text)
 
 
 def _poetry(text: str) -> tuple[str, ...]:
@@ -81,17 +87,29 @@ def _poetry(text: str) -> tuple[str, ...]:
 
 def _setup_py(text: str) -> tuple[str, ...]:
     match = _INSTALL_REQUIRES.search(text)
-    if match is None:
-        return ()
+    return () if match is None else literal_requirements(match["body"])
+
+
+def literal_requirements(body: str) -> tuple[str, ...]:
+    """The quoted PEP 508 requirements of a list's body, as pip's words; none when one of its
+    items is not a literal requirement (a variable, a comprehension)."""
     words: list[str] = []
-    for string in _STRING.finditer(match["body"]):
-        requirement, _, marker = string["text"].partition(";")
+    for string in _STRING.finditer(body):
+        text = string["text"] if string["text"] is not None else string["single"]
+        requirement, _, marker = text.partition(";")
         word = re.sub(r"\s+", "", requirement)
         if not _REQUIREMENT.match(word):
             return ()  # not a literal list of requirements (a variable, a comprehension)
         if not for_other_system(marker):
             words.append(word)
     return tuple(words)
+
+
+def pep621_dependencies(text: str) -> tuple[str, ...]:
+    """A pyproject's `[project]` table's `dependencies = [...]` (PEP 621), as pip's words;
+    `[project.optional-dependencies]` install only with their extra and are not read."""
+    body = project_table_list(text, "dependencies")
+    return () if body is None else literal_requirements(body)
 
 
 def pep440(spec: str) -> str | None:

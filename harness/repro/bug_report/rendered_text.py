@@ -22,7 +22,7 @@ import quopri
 import re
 from collections.abc import Callable
 
-from harness.repro.bug_report import notebook_json, typography
+from harness.repro.bug_report import markdown_eaten, notebook_json, typography
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INVISIBLE = str.maketrans(
@@ -126,6 +126,8 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
     if split != text:
         notes.append("a frame's source line joined to it (rendered Markdown) read on its own line")
         text = split
+    text, eaten = markdown_eaten.restored(text)
+    notes.extend(eaten)
     text, straightened = typography.straightened(text)
     notes.extend(straightened)
     return text, tuple(notes)

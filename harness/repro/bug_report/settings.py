@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from harness.repro.bug_report import tracebacks
@@ -159,9 +160,8 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     # are not the one the reporter got, which only the report's words can give.
     handled = {(e.type, e.message) for e in tracebacks.superseded(parsed)}
     shown = (_debugger(text), _standalone(text), _inline(text), _from_title(title))
-    found = [
-        c for c in (*shown, _in_prose(text)) if c is None or (c.type, c.message) not in handled
-    ]
+    prose = (_in_prose(text), _untyped_in_prose(text))
+    found = [c for c in (*shown, *prose) if c is None or (c.type, c.message) not in handled]
     if last is None:
         return next((c for c in found if c is not None), None)
     candidates = [*found, _in_sentence(text, last.short_type)]
@@ -242,7 +242,11 @@ def _inline(text: str) -> ReportedError | None:
 _UNTYPED_MESSAGES = (
     # A title's capital is the title's, not Python's: "Module 'x' has no attribute 'y'".
     (re.compile(r"\b[Mm]odule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
-    (re.compile(r"\bNo module named '[\w.]+'"), "ModuleNotFoundError"),
+    # with Python's aside when the parent is a module: "; 'keras.backend' is not a package"
+    (
+        re.compile(r"\bNo module named '[\w.]+'(?:; '[\w.]+' is not a package)?"),
+        "ModuleNotFoundError",
+    ),
     (
         re.compile(
             r"\b[Cc]annot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
@@ -298,27 +302,53 @@ def _from_title(title: str) -> ReportedError | None:
 # colon or comma, as well ("报错：ValueError: x").
 _PROSE_ERROR = re.compile(
     # (ASCII names: `\w` would run on through the CJK text from every start after it)
-    r"(?:^|(?<=[\s：，" + CJK + r"]))"
+    r"(?:^|(?<=[\s：，" + CJK + r"])|(?<=[\s：，" + CJK + r"][\"“]))"
     r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
     r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )
 
 
-def _in_prose(text: str) -> ReportedError | None:
-    """The first error a sentence names with its message, when nothing else gives one."""
+def _prose_lines(text: str) -> Iterator[str]:
+    """The lines outside fences and indented code: `except ValueError: pass` names no error
+    anyone got."""
     fence = ""
     for line in text.splitlines():
         marker = re.match(r"^\s{0,3}(`{3,}|~{3,})", line)
         if marker:
             fence = "" if fence and marker[1].startswith(fence) else fence or marker[1]
-            continue
-        if fence or line.startswith(("    ", "\t")):
-            continue  # code: `except ValueError: pass` names no error anyone got
+        elif not fence and not line.startswith(("    ", "\t")):
+            yield line
+
+
+def _in_prose(text: str) -> ReportedError | None:
+    """The first error a sentence names with its message, when nothing else gives one."""
+    for line in _prose_lines(text):
         match = _PROSE_ERROR.search(line)
         if match is None or re.search(r"\b(?:except|raise)\s+$", line[: match.start()]):
             continue
         message = _without_full_stop(_sentence_message(match["msg"]).strip().strip('`*"'))
         return ReportedError(type=match["type"], message=message, source="sentence")
+    return None
+
+
+# A sentence that says it reports the message: Chinese, Japanese or Korean prose around it
+# ("该句会报 No module named 'x' 错误", "No module named 'x' というエラーが出ます"), or English
+# words of getting one ("I get No module named 'x' when ...").
+_REPORTS = re.compile(
+    r"[" + CJK + r"]|\b(?:get|gets|got|getting|shows?|says?|throws?|raises?|gives?|errors?)\b",
+    re.IGNORECASE,
+)
+
+
+def _untyped_in_prose(text: str) -> ReportedError | None:
+    """A message whose type goes without saying (`No module named 'x.y'`), written into a
+    sentence that says it was reported, when the report gives no typed error anywhere."""
+    for raw in _prose_lines(text):
+        line = re.sub(f"(?<=[{CJK}])(?=[A-Za-z])", " ", raw)  # "报错No module named"
+        for pattern, kind in _UNTYPED_MESSAGES:
+            match = pattern.search(line)
+            if match is not None and _REPORTS.search(line[: match.start()] + line[match.end() :]):
+                return ReportedError(type=kind, message=match[0], source="sentence")
     return None
 
 

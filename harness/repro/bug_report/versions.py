@@ -36,6 +36,7 @@ from harness.repro.bug_report.pip_lines import (
 )
 from harness.repro.bug_report.printed_versions import printed
 from harness.repro.bug_report.project_files import exact_releases
+from harness.repro.bug_report.project_python import project_python
 from harness.repro.bug_report.requirements_files import installed_notes, shown_requirements
 from harness.repro.bug_report.uninstalls import uninstall_notes
 from harness.repro.bug_report.update_versions import update_notes
@@ -170,6 +171,7 @@ def read(readable: str, *, full: str) -> Versions:
         named.update(step_names(step))
     named.update(_conda_names(readable))
     python, python_notes = python_version.said(version_roles.without_unpinned(readable))
+    python = python or project_python(readable)
     return Versions(
         python=python,
         pins=pins,
