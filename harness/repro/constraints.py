@@ -83,6 +83,7 @@ def fitted(
     python: str,
     as_of: date | None,
     later: bool = True,
+    within: str = "",
 ) -> tuple[str, str | None]:
     """`version` of `name` (an open version, resolved to `prefix`'s newest), or, when `others`
     require another or it requires other versions of them, the newest release by `as_of`
@@ -104,6 +105,7 @@ def fitted(
         and not placeholder(release.version)
         and release.version.release[: len(wanted)] == wanted
         and constraint.specifier.contains(release.version)
+        and release.version in SpecifierSet(within)
     ]
     by_then = sorted((v for v in allowed if _out_by(index, name, v, as_of)), reverse=True)
     after = [v for v in allowed if v not in by_then] if later else []

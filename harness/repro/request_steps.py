@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -25,6 +26,28 @@ def step_pins(step: str) -> dict[str, str | None]:
         match = re.search(r"===?([\w.+!-]+)$", word)
         exact = match[1] if match and "," not in word and "*" not in word else None
         found[str(canonicalize_name(name))] = exact
+    return found
+
+
+def step_ranges(step: str) -> dict[str, str]:
+    """name -> the range a step installs within, where it pins no one release
+    (`"tensorflow<2.16"`, `keras>=3,<3.5`, `tensorflow==2.15.*`): pip installs the newest
+    release in it, so the Python and the other packages are chosen to fit that release."""
+    found: dict[str, str] = {}
+    for word in split_words(step):
+        if word.startswith("-"):
+            continue
+        try:
+            requirement = Requirement(word)
+        except InvalidRequirement:
+            continue
+        specifier = requirement.specifier
+        only = next(iter(specifier)) if len(specifier) == 1 else None
+        if not specifier or (
+            only is not None and only.operator in ("==", "===") and "*" not in only.version
+        ):
+            continue
+        found[str(canonicalize_name(requirement.name))] = str(specifier)
     return found
 
 

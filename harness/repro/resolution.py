@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.errors import ConfigurationError, PackageIndexError
@@ -50,6 +51,8 @@ class Wanted:
     # first one after it (True), or the newest by then all the same (False: the others were
     # installed over it, as a TensorFlow 2.15 under a Keras 3.0 was).
     later: bool = True
+    # The range a pip line installs it within (`<2.16`), where it pins no one release.
+    within: str = ""
 
 
 def version_of(text: str) -> Version | None:
@@ -119,16 +122,19 @@ def implied_dates(wanted: Iterable[Wanted], index: PackageIndex) -> ImpliedDates
 
 
 def _first(
-    index: PackageIndex, name: str, prefix: str, python: str | None = None
+    index: PackageIndex, name: str, prefix: str, python: str | None = None, within: str = ""
 ) -> Release | None:
-    """The earliest final release matching `prefix` (installable on `python`, if given)."""
+    """The earliest final release matching `prefix` and in the range `within` (installable
+    on `python`, if given)."""
     wanted = Version(prefix).release if prefix else ()
+    allowed = SpecifierSet(within)
     for release in index.releases(name):
         version = release.version
         if (
             version.is_prerelease
             or placeholder(version)
             or version.release[: len(wanted)] != wanted
+            or version not in allowed
         ):
             continue
         if python is None or release.installable_on(python):
@@ -141,7 +147,7 @@ def choose_python(
 ) -> tuple[str, str]:
     """A Python every wanted package installs on, and why it was chosen."""
     released = [p for p in PREFERENCE if as_of is None or PYTHON_RELEASED[p] <= as_of]
-    names = ", ".join(f"{w.name} {w.version}".strip() for w in wanted)
+    names = ", ".join(f"{w.name} {w.version or w.within}".strip() for w in wanted)
     if not wanted and released and released[0] != DEFAULT_PYTHON:
         # Nothing to install: the Python of the day is the one the reporter could have had.
         return released[0], (
@@ -188,10 +194,29 @@ def _installs(
     if wanted.exact:
         release = index.release(wanted.name, wanted.version)
         return release is None or release.installable_on(python)
-    found = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    found = _latest(index, wanted, python, as_of)
     if found is not None or strict:
         return found is not None
-    return _first(index, wanted.name, wanted.version, python) is not None
+    return _first(index, wanted.name, wanted.version, python, wanted.within) is not None
+
+
+def _latest(index: PackageIndex, wanted: Wanted, python: str, as_of: date | None) -> Version | None:
+    """The newest release `wanted` allows on `python` out by `as_of`, in its range if any."""
+    latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    if not wanted.within or latest is None or latest in SpecifierSet(wanted.within):
+        return latest
+    prefix = Version(wanted.version).release if wanted.version else ()
+    allowed = SpecifierSet(wanted.within)
+    return max(
+        (
+            version
+            for version in index.versions(wanted.name, python=python, as_of=as_of)
+            if version.release[: len(prefix)] == prefix
+            and not placeholder(version)
+            and version in allowed
+        ),
+        default=None,
+    )
 
 
 def exact_version(
@@ -205,31 +230,42 @@ def exact_version(
             f"{wanted.name} {wanted.version or '(no version)'} is not an exact release and "
             "PyPI cannot be asked offline"
         )
-    latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
+    if wanted.within and not _installs(wanted, python, index, None):
+        # No release in the range installs on this Python: the step stays as written, and
+        # pip refuses it in the build as it refused the reporter; the rest is chosen as if
+        # the line gave no range.
+        version, said = exact_version(replace(wanted, within=""), python, index, as_of)
+        return version, (
+            f"{said}; no {wanted.name} release in {wanted.within} has files for Python "
+            f"{python}, so pip refuses the step as written"
+        )
+    latest = _latest(index, wanted, python, as_of)
     when = f" out by {as_of}" if as_of else ""
+    within = f" in {wanted.within}" if wanted.within else ""
     if latest is None and as_of is not None:
         # Nothing out by then: the report names a package first released later, so it was
         # written later; its first release is the nearest guess.
-        first = _first(index, wanted.name, wanted.version, python)
+        first = _first(index, wanted.name, wanted.version, python, wanted.within)
         if first is not None:
             return str(first.version), (
                 f"{wanted.name} {first.version}: its first "
-                f"{wanted.version + '.x ' if wanted.version else ''}release for Python "
+                f"{wanted.version + '.x ' if wanted.version else ''}release{within} for Python "
                 f"{python}, none being out by {as_of} ({wanted.why})"
             )
     if latest is None:
         raise ConfigurationError(
             f"PyPI has no {wanted.name} {wanted.version + '.x ' if wanted.version else ''}"
-            f"release{when} installable on Python {python}"
+            f"release{within}{when} installable on Python {python}"
         )
     if wanted.version:
         return str(latest), (
             f"{wanted.name} {latest}: the latest {wanted.version}.x release on PyPI for "
             f"Python {python}{when} ({wanted.why})"
         )
-    return str(
-        latest
-    ), f"{wanted.name} {latest}: the latest release for Python {python}{when} ({wanted.why})"
+    return str(latest), (
+        f"{wanted.name} {latest}: the latest release{within} for Python {python}{when} "
+        f"({wanted.why})"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -292,6 +328,7 @@ def settle(
                 python=chosen,
                 as_of=as_of,
                 later=item.later,
+                within=item.within,
             )
         # Another version than the newest by then says why itself.
         assumed.extend(a for a in (assumption if version == newest else None, fit) if a)
@@ -325,4 +362,4 @@ def _without_unknown_versions(
 
 
 def _openness(item: Wanted) -> int:
-    return 0 if item.exact else 1 if item.version else 2
+    return 0 if item.exact else 1 if item.version or item.within else 2

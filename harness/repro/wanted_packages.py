@@ -15,7 +15,7 @@ from harness.repro.bug_report.distributions import (
     known_distributions,
 )
 from harness.repro.bug_report.parse import Extraction, Pin
-from harness.repro.request_steps import step_pins
+from harness.repro.request_steps import step_pins, step_ranges
 from harness.repro.resolution import Wanted, is_exact
 from harness.repro.shown_installed import installed_elsewhere
 
@@ -32,14 +32,21 @@ def named(
     wanted: dict[str, Wanted] = {}
     for step in steps:
         extracted.append(("step", f"pip install {step}"))
+        ranges = step_ranges(step)
         for name, version in step_pins(step).items():
             if name in wanted:
                 continue
+            within = ranges.get(name, "")
             wanted[name] = Wanted(
                 name=name,
                 version=version or "",
                 exact=version is not None,
-                why="as written" if version else "the report installs it without a version",
+                why="as written"
+                if version
+                else f"the report installs it as {name}{within}"
+                if within
+                else "the report installs it without a version",
+                within=within,
             )
     for name, words in extraction.latest:
         why = f'the report says "{words}"'
