@@ -53,3 +53,137 @@ def test_a_nightly_named_by_its_distribution_is_that_build(
 )
 def test_a_nightly_named_without_a_version_pins_nothing(said: str) -> None:
     assert "tf-nightly" not in pins(said)
+
+
+# A test shown without what runs it.
+
+
+def chosen(text: str) -> str:
+    code = extract(text).code
+    assert code is not None
+    return code.text
+
+
+def test_a_lone_unittest_method_runs_in_a_class_of_its_own() -> None:
+    text = (
+        "The check below fails on 2.18.0:\n\n```python\n"
+        "def test_dense_rejects_zero_units(self):\n"
+        "    with self.assertRaises(ValueError):\n"
+        "        tf.keras.layers.Dense(0)\n```\n\n"
+        "```\nAssertionError: ValueError not raised\n```\n"
+    )
+    code = chosen(text)
+    assert (
+        "class ReportTest(unittest.TestCase):\n    def test_dense_rejects_zero_units(self):" in code
+    )
+    assert code.rstrip().endswith('ReportTest("test_dense_rejects_zero_units").debug()')
+    assert code.startswith("import tensorflow as tf\nimport unittest\n")
+
+
+def test_the_run_raises_what_the_test_raises() -> None:
+    text = (
+        "```python\nLIMIT = 3\n\ndef test_limit(self):\n"
+        "    with self.assertRaises(KeyError):\n        {}.get(LIMIT)\n```\n\n"
+        "AssertionError: KeyError not raised\n"
+    )
+    code = chosen(text)
+    with pytest.raises(AssertionError, match="KeyError not raised"):
+        exec(compile(code, "<report>", "exec"), {"__name__": "report"})  # noqa: S102
+
+
+def test_a_lone_method_with_tf_test_assertions_gets_that_class() -> None:
+    text = (
+        "```python\nimport numpy as np\n\ndef test_softmax_sums_to_one(self):\n"
+        "    out = tf.nn.softmax(np.ones((2, 3)))\n"
+        "    self.assertAllClose(tf.reduce_sum(out, -1), [1.0, 1.0])\n```\n\n"
+        "AssertionError: Not equal to tolerance\n"
+    )
+    code = chosen(text)
+    assert "class ReportTest(tf.test.TestCase):" in code
+    assert "import unittest" not in code
+
+
+def test_a_test_case_class_without_its_main_gets_its_tests_called() -> None:
+    text = (
+        "```python\nimport unittest\nimport keras\n\n"
+        "class LossTest(unittest.TestCase):\n"
+        "    def setUp(self):\n        self.loss = keras.losses.MeanSquaredError()\n\n"
+        "    def test_zero(self):\n"
+        "        self.assertEqual(float(self.loss([0.0], [0.0])), 0.0)\n\n"
+        "    def test_one(self):\n        self.assertEqual(float(self.loss([1.0], [0.0])), 1.0)\n"
+        "```\n\nAssertionError: 0.5 != 1.0\n"
+    )
+    code = chosen(text)
+    assert code.rstrip().endswith('LossTest("test_zero").debug()\nLossTest("test_one").debug()')
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # its runner shown: run as written
+        "import unittest\n\nclass T(unittest.TestCase):\n    def test_a(self):\n"
+        "        self.fail('x')\n\nif __name__ == '__main__':\n    unittest.main()\n",
+        # code that does something at the top: not only a test
+        "import tensorflow as tf\n\ndef test_a(self):\n    self.fail('x')\n\n"
+        "print(tf.__version__)\ntf.keras.layers.Dense(0)\n",
+        # a pytest test that needs a fixture cannot be called without pytest
+        "def test_save(tmp_path):\n    assert tmp_path.exists() is False\n",
+    ],
+)
+def test_code_that_runs_or_needs_its_runner_is_left_as_written(body: str) -> None:
+    code = chosen(f"```python\n{body}```\n\nAssertionError: x\n")
+    assert ".debug()" not in code
+    assert not code.rstrip().endswith("()") or code.rstrip().endswith("unittest.main()")
+
+
+def test_a_pytest_function_without_fixtures_is_called() -> None:
+    text = (
+        "```python\nimport keras\n\ndef test_flatten_shape():\n"
+        "    assert keras.layers.Flatten()(keras.ops.ones((2, 3, 4))).shape == (2, 12)\n```\n\n"
+        "AssertionError\n"
+    )
+    assert chosen(text).rstrip().endswith("test_flatten_shape()")
+
+
+# An error written as its type then its message in quotes, without Python's colon.
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "message"),
+    [
+        (
+            "TypeError \"unsupported operand type(s) for |: 'dict' and 'dict'\" in fit",
+            "TypeError",
+            "unsupported operand type(s) for |: 'dict' and 'dict'",
+        ),
+        (
+            "evaluate() raises ValueError `Shapes (None, 4) and (None, 3)`",
+            "ValueError",
+            "Shapes (None, 4) and (None, 3)",
+        ),
+        ("KeyError “val_loss” after upgrading", "KeyError", "val_loss"),
+        ("ValueError: a message after a colon", "ValueError", "a message after a colon"),
+        ("AttributeError when calling fit", "AttributeError", ""),
+    ],
+)
+def test_a_title_gives_a_quoted_message_after_the_type(title: str, kind: str, message: str) -> None:
+    claim = extract(
+        f"# {title}\n\nIt fails.\n\n```python\nimport keras\nkeras.ops.ones(2)\n```\n"
+    ).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == (kind, message)
+
+
+def test_a_sentence_gives_a_quoted_message_after_the_type() -> None:
+    text = (
+        'Training stops at the first epoch: it raises a RuntimeError "Dataset iterator '
+        'exhausted early" and nothing else.\n\n```python\nimport keras\nkeras.ops.ones(2)\n```\n'
+    )
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == ("RuntimeError", "Dataset iterator exhausted early")
+
+
+def test_a_quoted_name_in_code_is_no_claim() -> None:
+    text = "```python\ntry:\n    x = {}['a']\nexcept KeyError \"a\":\n    pass\n```\n"
+    assert extract(text).reported_error is None

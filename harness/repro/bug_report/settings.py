@@ -277,6 +277,12 @@ def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
     if match is None:
         return _untyped_title(title)
+    quoted = _QUOTED_AFTER_TYPE.match(title, match.end())
+    if match["msg"] is None and quoted is not None:
+        # `TypeError "unsupported operand ..." is raised when ...`: the type, then its message
+        # in quotes, without Python's colon.
+        message = quoted["a"] or quoted["b"] or quoted["c"]
+        return ReportedError(type=match["type"], message=message.strip(), source="title")
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
     if opening in ('"', "“", "`"):
@@ -303,6 +309,16 @@ _PROSE_ERROR = re.compile(
     r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )
 
+# The same without Python's colon, its message in double quotes or a code span: `raises a
+# TypeError "unsupported operand type(s) for |: 'dict' and 'dict'" when`, "TypeError `...`".
+_QUOTED_AFTER_TYPE = re.compile(
+    r'[ \t]+(?:"(?P<a>[^"\n]{3,300})"|“(?P<b>[^”\n]{3,300})”|`(?P<c>[^`\n]{3,300})`)'
+)
+_PROSE_QUOTED_ERROR = re.compile(
+    r"(?:^|(?<=\s))(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
+    r'[ \t]+["“`](?P<msg>[^"”`\n]{3,300})["”`]'
+)
+
 
 def _in_prose(text: str) -> ReportedError | None:
     """The first error a sentence names with its message, when nothing else gives one."""
@@ -314,7 +330,7 @@ def _in_prose(text: str) -> ReportedError | None:
             continue
         if fence or line.startswith(("    ", "\t")):
             continue  # code: `except ValueError: pass` names no error anyone got
-        match = _PROSE_ERROR.search(line)
+        match = _PROSE_ERROR.search(line) or _PROSE_QUOTED_ERROR.search(line)
         if match is None or re.search(r"\b(?:except|raise)\s+$", line[: match.start()]):
             continue
         message = _without_full_stop(_sentence_message(match["msg"]).strip().strip('`*"'))
