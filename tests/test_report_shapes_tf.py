@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.title import title_of
 
 CODE = "\n\n```python\nimport tensorflow as tf\ntf.constant(1).numpy()\n```\n\nValueError: x\n"
 
@@ -187,3 +188,26 @@ def test_a_sentence_gives_a_quoted_message_after_the_type() -> None:
 def test_a_quoted_name_in_code_is_no_claim() -> None:
     text = "```python\ntry:\n    x = {}['a']\nexcept KeyError \"a\":\n    pass\n```\n"
     assert extract(text).reported_error is None
+
+
+# HTML comments before the title, as issue templates open with, are not shown.
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "<!-- Please fill in the template. -->\n",
+        "<!--\nPlease fill in the template.\nThanks!\n-->\n\n",
+        "<!-- one -->\n<!-- two -->\n",
+        "  <!-- indented --> ",
+    ],
+)
+def test_html_comments_before_the_first_line_are_not_the_title(opening: str) -> None:
+    assert title_of(opening + "module 'keras' has no attribute 'x'\n\nbody\n") == (
+        "module 'keras' has no attribute 'x'"
+    )
+
+
+def test_a_comment_after_the_first_line_leaves_the_title_alone() -> None:
+    assert title_of("Fit fails on 2.16\n<!-- note -->\nbody\n") == "Fit fails on 2.16"
+    assert title_of("<!-- never closed\nFit fails\n") == "<!-- never closed"
