@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.repro.bug_report import rendered_text
 from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.title import title_of
 
@@ -211,3 +212,37 @@ def test_html_comments_before_the_first_line_are_not_the_title(opening: str) -> 
 def test_a_comment_after_the_first_line_leaves_the_title_alone() -> None:
     assert title_of("Fit fails on 2.16\n<!-- note -->\nbody\n") == "Fit fails on 2.16"
     assert title_of("<!-- never closed\nFit fails\n") == "<!-- never closed"
+
+
+# Code pasted between single backticks over several lines.
+
+
+def test_a_span_over_several_lines_of_python_is_a_block() -> None:
+    text = (
+        "It fails when I compile:\n\n`epochs = 3\n\nopt = keras.optimizers.SGD(0.1)\n\n"
+        "net.compile(optimizer=opt, loss='mse')`\n\nValueError: Could not interpret optimizer\n"
+    )
+    code = chosen(text)
+    assert code.startswith("import keras\nepochs = 3\n")
+    assert "net.compile(optimizer=opt, loss='mse')\n" in code
+
+
+def test_a_span_closed_before_the_sentences_period_is_a_block_too() -> None:
+    plain, notes = rendered_text.plain("Run `x = keras.ops.ones(3)\nprint(x.shape)`.\n")
+    assert plain.startswith("Run `x") is True  # opened mid-line: a sentence's span
+    plain, notes = rendered_text.plain("`x = keras.ops.ones(3)\nprint(x.shape)`.\n")
+    assert plain == "```python\nx = keras.ops.ones(3)\nprint(x.shape)\n```\n"
+    assert notes == ("code pasted between single backticks over several lines read as a block",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`this does not\nwork at all` on my machine\n",  # words, not Python
+        "`keras`\nis fine, `tf.keras`\nis not\n",  # spans that close on their own lines
+        "`model\n`\n",  # a name alone
+        "```\n`x = 1\ny = 2`\n```\n",  # inside a fenced block: as written
+    ],
+)
+def test_backticks_that_hold_no_pasted_code_stay(text: str) -> None:
+    assert rendered_text.plain(text)[0] == text
