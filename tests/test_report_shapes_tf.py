@@ -246,3 +246,55 @@ def test_a_span_closed_before_the_sentences_period_is_a_block_too() -> None:
 )
 def test_backticks_that_hold_no_pasted_code_stay(text: str) -> None:
     assert rendered_text.plain(text)[0] == text
+
+
+# The error the code's own comments name, where the report states it nowhere else.
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "message"),
+    [
+        (
+            "import keras\nm = keras.models.load_model('a.keras')\n# This throws:\n"
+            "# IndexError: list assignment index out of range\n",
+            "IndexError",
+            "list assignment index out of range",
+        ),
+        (
+            "import keras\nkeras.ops.ones(2)  # -> ValueError: bad shape\n",
+            "ValueError",
+            "bad shape",
+        ),
+        ("import keras\nkeras.ops.ones(2)   # raises TypeError!\n", "TypeError", ""),
+        (
+            "import keras\n# fails with tf.errors.InvalidArgumentError\nkeras.ops.ones(2)\n",
+            "tf.errors.InvalidArgumentError",
+            "",
+        ),
+    ],
+)
+def test_a_comment_in_the_code_gives_the_claim(code: str, kind: str, message: str) -> None:
+    claim = extract(f"It breaks.\n\n```python\n{code}```\n").reported_error
+    assert claim is not None
+    assert (claim.type, claim.message, claim.source) == (kind, message, "code comment")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import keras\ns = '# KeyError: not a comment'\nkeras.ops.ones(2)\n",  # a string's hash
+        "import keras\n# catch ValueError here later\nkeras.ops.ones(2)\n",  # named, not raised
+    ],
+)
+def test_a_comment_that_names_no_raised_error_gives_none(code: str) -> None:
+    assert extract(f"It breaks.\n\n```python\n{code}```\n").reported_error is None
+
+
+def test_an_error_stated_elsewhere_wins_over_the_comment() -> None:
+    text = (
+        "```python\nimport keras\nkeras.ops.ones(2)  # raises TypeError: x\n```\n\n"
+        "```\nValueError: the real one\n```\n"
+    )
+    claim = extract(text).reported_error
+    assert claim is not None
+    assert (claim.type, claim.message) == ("ValueError", "the real one")
