@@ -40,6 +40,12 @@ ALIASES = {
     "tensorflow-gpu": "tensorflow-gpu",
     "tensorflow_gpu": "tensorflow-gpu",
     "keras": "keras",
+    # The nightly builds by name, as a template's version field gives them: "tf-nightly
+    # 2.13.0-dev20230427", "TF-nightly (2.13.0-dev20230427)".
+    "tf-nightly": "tf-nightly",
+    "tf_nightly": "tf-nightly",
+    "keras-nightly": "keras-nightly",
+    "keras_nightly": "keras-nightly",
     "tf-keras": "tf-keras",
     "tf_keras": "tf-keras",
     "jax": "jax",

@@ -32,6 +32,7 @@ from harness.repro.bug_report import (
     sentence_blocks,
     session_claims,
     shown_names,
+    test_methods,
     traceback_facts,
 )
 from harness.repro.bug_report import code as report_code
@@ -265,6 +266,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     keras = shown_names.shown_keras(parts.with_quotes, tracebacks, claim)
     known = app_frames.installed_names(versions)
     code = app_frames.past_application(code, tracebacks, known, claim, keras)
+    code = test_methods.as_run(code)  # a test shown without its runner: called as it would
     code = _with_its_imports(code, shown_names.bindings_for(code.chosen, claim, keras, tracebacks))
     keras_json = report_settings.keras_json(found, readable)
     env, backend_notes = _variables(readable, code, claim, keras_json, parts.reporter)

@@ -22,7 +22,7 @@ import quopri
 import re
 from collections.abc import Callable
 
-from harness.repro.bug_report import markdown_eaten, notebook_json, typography
+from harness.repro.bug_report import markdown_eaten, multiline_spans, notebook_json, typography
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INVISIBLE = str.maketrans(
@@ -122,6 +122,10 @@ def plain(text: str) -> tuple[str, tuple[str, ...]]:
             "`.. code-block::`, a `::` literal block) read as fenced blocks"
         )
         text = marked
+    spans = _outside_fences(text, multiline_spans.fenced)
+    if spans != text:
+        notes.append("code pasted between single backticks over several lines read as a block")
+        text = spans
     split = _JOINED_FRAME.sub(lambda m: f"{m['frame']}\n    {m['source']}", text)
     if split != text:
         notes.append("a frame's source line joined to it (rendered Markdown) read on its own line")

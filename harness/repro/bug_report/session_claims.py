@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness.repro.bug_report.comment_claims import commented
 from harness.repro.bug_report.model import CodeBlock, ReportedError
 from harness.repro.bug_report.tracebacks import Traceback
 
@@ -19,8 +20,11 @@ def first_raised(
     claim: ReportedError | None, found: list[Traceback], code: CodeBlock | None
 ) -> ReportedError | None:
     """The first error of a session's several, when the claim is its last; else `claim`. The
-    code must be what the report shows (a block, not code derived from its words or frames)."""
-    if claim is None or code is None or code.origin in ("traceback", "prose"):
+    code must be what the report shows (a block, not code derived from its words or frames).
+    With no error stated anywhere else, the one the code's own comments name (comment_claims)."""
+    if claim is None:
+        return commented(code)
+    if code is None or code.origin in ("traceback", "prose"):
         return claim
     typed = [t for t in found if t.error is not None and not t.chained]
     if len(typed) < 2 or not all(t.frames and t.frames[0].kind == "stdin" for t in typed):

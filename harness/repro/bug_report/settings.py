@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from harness.repro.bug_report import tracebacks
 from harness.repro.bug_report.model import CodeBlock, ReportedError
-from harness.repro.bug_report.other_languages import CJK
+from harness.repro.bug_report.prose_errors import (
+    UNTYPED_MESSAGES,
+    in_prose,
+    sentence_message,
+    untyped_in_prose,
+    without_full_stop,
+)
 
 # Variables read when written bare (`KERAS_BACKEND=jax`, `- KERAS_BACKEND: jax`); any
 # variable counts when the reporter sets it explicitly (`export`, `set`, `%env`, `$env:`).
@@ -160,7 +165,7 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     # are not the one the reporter got, which only the report's words can give.
     handled = {(e.type, e.message) for e in tracebacks.superseded(parsed)}
     shown = (_debugger(text), _standalone(text), _inline(text), _from_title(title))
-    prose = (_in_prose(text), _untyped_in_prose(text))
+    prose = (in_prose(text), untyped_in_prose(text))
     found = [c for c in (*shown, *prose) if c is None or (c.type, c.message) not in handled]
     if last is None:
         return next((c for c in found if c is not None), None)
@@ -238,36 +243,13 @@ def _inline(text: str) -> ReportedError | None:
     )
 
 
-# Messages whose exception type goes without saying, as titles give them without it.
-_UNTYPED_MESSAGES = (
-    # A title's capital is the title's, not Python's: "Module 'x' has no attribute 'y'".
-    (re.compile(r"\b[Mm]odule '[\w.]+' has no attribute '\w+'"), "AttributeError"),
-    # with Python's aside when the parent is a module: "; 'keras.backend' is not a package"
-    (
-        re.compile(r"\bNo module named '[\w.]+'(?:; '[\w.]+' is not a package)?"),
-        "ModuleNotFoundError",
-    ),
-    (
-        re.compile(
-            r"\b[Cc]annot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
-        ),
-        "ImportError",
-    ),
-    # Python 2's words, and a reporter's retelling of them: "No module named keras".
-    (
-        re.compile(r"\bNo module named [A-Za-z_][\w.]*(?=[\s`'\".,;:!?)]|$)", re.IGNORECASE),
-        "ImportError",
-    ),
-)
-
-
 def _untyped_title(title: str) -> ReportedError | None:
     """A title that is an error's message without its type: "module 'keras.utils' has no
     attribute 'generic_utils'" can only be an AttributeError."""
     # A title cut after its last name, before the quote that closes it:
     # "No module named 'keras.engine.topology".
     cut = re.search(r"'[\w.]+$", title.rstrip()) is not None
-    for pattern, kind in _UNTYPED_MESSAGES:
+    for pattern, kind in UNTYPED_MESSAGES:
         match = pattern.search(title.rstrip() + "'" if cut else title)
         if match is not None:
             message = match[0]
@@ -281,6 +263,12 @@ def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
     if match is None:
         return _untyped_title(title)
+    quoted = _QUOTED_AFTER_TYPE.match(title, match.end())
+    if match["msg"] is None and quoted is not None:
+        # `TypeError "unsupported operand ..." is raised when ...`: the type, then its message
+        # in quotes, without Python's colon.
+        message = quoted["a"] or quoted["b"] or quoted["c"]
+        return ReportedError(type=match["type"], message=message.strip(), source="title")
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
     if opening in ('"', "“", "`"):
@@ -289,79 +277,18 @@ def _from_title(title: str) -> ReportedError | None:
         found = re.search(rf"{re.escape(closing)}(?!\w)", message)
         message = message[: found.start()] if found else message
     else:
-        message = _sentence_message(message)
+        message = sentence_message(message)
     message = message.strip().strip('`"').strip()
     if message.count("'") % 2:  # a quote left open by the title's own quoting
         message = message.strip("'").strip()
-    return ReportedError(type=match["type"], message=_without_full_stop(message), source="title")
+    return ReportedError(type=match["type"], message=without_full_stop(message), source="title")
 
 
-# An error written into a sentence: "I meet AttributeError: module 'tensorflow' has no
-# attribute 'keras'. I think ...". Only a type ending in Error or Exception, after a space.
-# After a word of a language written without spaces ("出现ValueError: x") or a full-width
-# colon or comma, as well ("报错：ValueError: x").
-_PROSE_ERROR = re.compile(
-    # (ASCII names: `\w` would run on through the CJK text from every start after it)
-    r"(?:^|(?<=[\s：，" + CJK + r"])|(?<=[\s：，" + CJK + r"][\"“]))"
-    r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
-    r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
+# The same without Python's colon, its message in double quotes or a code span: `raises a
+# TypeError "unsupported operand type(s) for |: 'dict' and 'dict'" when`, "TypeError `...`".
+_QUOTED_AFTER_TYPE = re.compile(
+    r'[ \t]+(?:"(?P<a>[^"\n]{3,300})"|“(?P<b>[^”\n]{3,300})”|`(?P<c>[^`\n]{3,300})`)'
 )
-
-
-def _prose_lines(text: str) -> Iterator[str]:
-    """The lines outside fences and indented code: `except ValueError: pass` names no error
-    anyone got."""
-    fence = ""
-    for line in text.splitlines():
-        marker = re.match(r"^\s{0,3}(`{3,}|~{3,})", line)
-        if marker:
-            fence = "" if fence and marker[1].startswith(fence) else fence or marker[1]
-        elif not fence and not line.startswith(("    ", "\t")):
-            yield line
-
-
-def _in_prose(text: str) -> ReportedError | None:
-    """The first error a sentence names with its message, when nothing else gives one."""
-    for line in _prose_lines(text):
-        match = _PROSE_ERROR.search(line)
-        if match is None or re.search(r"\b(?:except|raise)\s+$", line[: match.start()]):
-            continue
-        message = _without_full_stop(_sentence_message(match["msg"]).strip().strip('`*"'))
-        return ReportedError(type=match["type"], message=message, source="sentence")
-    return None
-
-
-# A sentence that says it reports the message: Chinese, Japanese or Korean prose around it
-# ("该句会报 No module named 'x' 错误", "No module named 'x' というエラーが出ます"), or English
-# words of getting one ("I get No module named 'x' when ...").
-_REPORTS = re.compile(
-    r"[" + CJK + r"]|\b(?:get|gets|got|getting|shows?|says?|throws?|raises?|gives?|errors?)\b",
-    re.IGNORECASE,
-)
-
-
-def _untyped_in_prose(text: str) -> ReportedError | None:
-    """A message whose type goes without saying (`No module named 'x.y'`), written into a
-    sentence that says it was reported, when the report gives no typed error anywhere."""
-    for raw in _prose_lines(text):
-        line = re.sub(f"(?<=[{CJK}])(?=[A-Za-z])", " ", raw)  # "报错No module named"
-        for pattern, kind in _UNTYPED_MESSAGES:
-            match = pattern.search(line)
-            if match is not None and _REPORTS.search(line[: match.start()] + line[match.end() :]):
-                return ReportedError(type=kind, message=match[0], source="sentence")
-    return None
-
-
-def _sentence_message(message: str) -> str:
-    """A message quoted in a sentence ends where a message of a known form ends ("module
-    'x' has no attribute 'y'" then " when I call it") or where the sentence ends."""
-    for pattern, _ in _UNTYPED_MESSAGES:
-        known = pattern.match(message)
-        if known is not None:  # with Python's own aside: "(most likely due to a circular import)"
-            aside = re.match(r"\s*\([^)\n]*\)", message[known.end() :])
-            return known[0] + (aside[0] if aside else "")
-    end = re.search(r"(?<=[\w'\")\]])\.\s+(?=[A-Z])", message)
-    return message[: end.start()] if end else message
 
 
 def _in_sentence(text: str, short_type: str) -> ReportedError | None:
@@ -373,13 +300,8 @@ def _in_sentence(text: str, short_type: str) -> ReportedError | None:
     match = pattern.search(text)
     if match is None:
         return None
-    message = _without_full_stop(match["msg"].strip().strip('`*"').rstrip())
+    message = without_full_stop(match["msg"].strip().strip('`*"').rstrip())
     return ReportedError(type=match["type"], message=message, source="sentence")
-
-
-def _without_full_stop(message: str) -> str:
-    """A message quoted in a sentence or a title, the sentence's closing period left out."""
-    return message[:-1] if re.search(r"['\")\]\w][.。]$", message) else message
 
 
 def _quoted_message(text: str) -> str | None:

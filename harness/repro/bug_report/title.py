@@ -6,16 +6,21 @@ import re
 
 # A code fence's opening line: a first line that opens a block is no title.
 _FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})")
+# An HTML comment before the first line, as issue templates open with ("<!-- Please fill in
+# ... -->"): never shown, so never the title.
+_LEADING_COMMENTS = re.compile(r"\A(?:\s*<!--.*?-->)+", re.DOTALL)
 
 
 def title_of(text: str) -> str:
     """The report's title: a `title:` field, else a first-line `# ` heading, else the first
-    line when it is short and is not a heading of a template section."""
+    line when it is short and is not a heading of a template section (HTML comments before
+    it are not shown, and not read)."""
     for line in text.splitlines()[:5]:
         match = re.match(r"^\s*title\s*:\s*(.+)$", line, re.IGNORECASE)
         if match:
             return match[1]
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    shown = _LEADING_COMMENTS.sub("", text)
+    first = next((line.strip() for line in shown.splitlines() if line.strip()), "")
     if first.startswith("# "):
         return first[2:]
     if first.startswith("#") or len(first) > 200 or _FENCE.match(first) is not None:
