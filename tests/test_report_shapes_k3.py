@@ -1,0 +1,106 @@
+"""Shapes of Keras 3 era reports: Keras 3's wrapped message pasted with its bold as Markdown,
+the Keras libraries named with a space ("the latest Keras hub"), and a JAX that needs jaxlib
+beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.repro.bug_report import keras_messages, latest_named
+from harness.repro.jaxlib_beside_jax import jaxlib_wanted
+from harness.repro.resolution import Wanted
+
+# 1. Keras 3 prints the original message in bold; pasted from a notebook into GitHub's editor
+# the bold comes back as `**...**`, which Python never printed.
+
+_WRAPPED = "Exception encountered when calling {where}.\n\n{held}\n\nArguments received by X:\n"
+
+
+@pytest.mark.parametrize(
+    ("held", "message"),
+    [
+        ("**Invalid input shape (None,)**", "Invalid input shape (None,)"),
+        ("  **Invalid input shape (None,)**  ", "Invalid input shape (None,)"),
+        ("**first line**\n**second line**", "first line\nsecond line"),
+        ("__not bold in Python__", "__not bold in Python__"),
+        ("**a** and **b**", "**a** and **b**"),
+        ("2 ** 3 is not **", "2 ** 3 is not **"),
+        ("plain message", "plain message"),
+    ],
+)
+def test_markdown_bold_around_the_held_message_is_the_paste(held: str, message: str) -> None:
+    wrapped = _WRAPPED.format(where="Functional.call()", held=held)
+    assert keras_messages.inner(wrapped) == message
+
+
+# 2. "Keras hub", "Keras NLP", "Keras CV" with a space are the libraries, not Keras.
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Latest Keras hub giving import error", {"keras-hub"}),
+        ("after installing the newest Keras Hub release", {"keras-hub"}),
+        ("with the most recent keras nlp", {"keras-nlp"}),
+        ("on the latest Keras CV, YOLO fails", {"keras-cv"}),
+        ("with the latest keras and TF", {"keras", "tensorflow"}),
+        ("using the latest keras", {"keras"}),
+    ],
+)
+def test_a_keras_library_named_with_a_space_is_that_library(text: str, found: set[str]) -> None:
+    assert {name for name, _ in latest_named.latest_named(text)} == found
+
+
+# 3. JAX up to 0.4.30 requires jaxlib only through its extras.
+
+_OLD_JAX = (
+    "ml-dtypes >=0.2.0",
+    "numpy >=1.22",
+    "jaxlib ==0.4.20 ; extra == 'cpu'",
+    "jaxlib ==0.4.20+cuda12.cudnn89 ; extra == 'cuda12_pip'",
+    "jaxlib ==0.4.19 ; extra == 'ci'",
+)
+_NEW_JAX = ("jaxlib<=0.4.35,>=0.4.34", "ml-dtypes>=0.4.0", 'jaxlib==0.4.34; extra == "cpu"')
+
+
+class _Index:
+    """Requires-Dist by (name, version); nothing else is asked."""
+
+    def __init__(self, requires: dict[tuple[str, str], tuple[str, ...]]) -> None:
+        self._requires = requires
+
+    def requirements(
+        self, name: str, version: str, *, python: str | None = None
+    ) -> tuple[str, ...]:
+        return self._requires[(name, version)]
+
+
+_INDEX = _Index({("jax", "0.4.20"): _OLD_JAX, ("jax", "0.4.35"): _NEW_JAX})
+
+
+def _wanted_for(exact: dict[str, str], steps: tuple[str, ...] = ()) -> Wanted | None:
+    wanted = {name: Wanted(name=name, version=v, exact=True, why="") for name, v in exact.items()}
+    return jaxlib_wanted(exact, wanted, _INDEX, python="3.11", steps=steps)  # type: ignore[arg-type]
+
+
+def test_an_old_jax_gets_the_jaxlib_its_cpu_extra_pins() -> None:
+    added = _wanted_for({"jax": "0.4.20", "keras": "3.0.2"})
+    assert added is not None
+    assert (added.name, added.version, added.exact) == ("jaxlib", "0.4.20", True)
+    assert "only through an extra" in added.why
+
+
+@pytest.mark.parametrize(
+    ("exact", "steps"),
+    [
+        ({"jax": "0.4.35", "keras": "3.7.0"}, ()),  # requires jaxlib itself
+        ({"jax": "0.4.20", "jaxlib": "0.4.20"}, ()),  # the report installs it
+        ({"jax": "0.4.20"}, ("'jax[cpu]==0.4.20' keras==3.0.2",)),  # through the extra
+        ({"jax": "0.4.20"}, ("-U jax[cuda12_pip]==0.4.20",)),
+        ({"keras": "3.0.2"}, ()),  # no JAX at all
+    ],
+)
+def test_nothing_is_added_where_jaxlib_comes_anyway(
+    exact: dict[str, str], steps: tuple[str, ...]
+) -> None:
+    assert _wanted_for(exact, steps) is None
