@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.repro.bug_report import keras_messages, latest_named
+from harness.repro.bug_report import backend_named, keras_messages, latest_named
+from harness.repro.bug_report.parse import extract
 from harness.repro.jaxlib_beside_jax import jaxlib_wanted
 from harness.repro.resolution import Wanted
 
@@ -104,3 +105,48 @@ def test_nothing_is_added_where_jaxlib_comes_anyway(
     exact: dict[str, str], steps: tuple[str, ...]
 ) -> None:
     assert _wanted_for(exact, steps) is None
+
+
+# 4. The backend a Keras 3 report names in its words, where nothing sets one.
+
+
+@pytest.mark.parametrize(
+    ("text", "backend"),
+    [
+        ("# keras.ops.eye does not work in Layer with JAX backend\n", "jax"),
+        ("# Torch backend fails to recover after an assertion\n", "torch"),
+        ("NaN loss on the `jax` backend after two epochs.", "jax"),
+        ("Training with the PyTorch backend hangs. It is fine on the TF backend.", "torch"),
+        ("Using the tensorflow backend, predict() leaks memory.", "tensorflow"),
+        ("The code works well with Tensorflow and PyTorch backends.", None),
+        ("It works with the torch backend but not with the JAX backend.", None),
+        ("Fails on the jax backend. Also fails on the torch backend.", None),
+        ("Using TensorFlow backend.\nTraceback (most recent call last):", None),
+        ("a backend-agnostic layer", None),
+        ("It fails, no error on the torch backend though.", None),
+        ("It works with tf.keras on the torch backend.", None),
+    ],
+)
+def test_a_backend_named_in_words_is_the_one_it_failed_on(text: str, backend: str | None) -> None:
+    named = backend_named.in_words(text)
+    assert (named[0] if named else None) == backend
+
+
+def test_a_path_the_report_shows_comes_before_its_words() -> None:
+    frame = '  File "/v/lib/python3.11/site-packages/keras/src/backend/jax/core.py", line 3'
+    reporter = "# Fails with the torch backend\n" + frame
+    ran = backend_named.ran_on(reporter, reporter)
+    assert ran is not None and ran[0] == "jax"
+
+
+def test_the_backend_in_words_is_set_only_where_the_report_sets_none() -> None:
+    title = "# Loss is NaN with the JAX backend\n\n"
+    code = "```python\nimport keras\nkeras.ops.log(0.0)\n```\n"
+    assert extract(title + code).env == {"KERAS_BACKEND": "jax"}
+    in_code = "```python\nimport os\nos.environ['KERAS_BACKEND'] = 'torch'\nimport keras\n```\n"
+    assert "KERAS_BACKEND" not in extract(title + in_code).env
+    json_block = 'keras.json:\n```json\n{"backend": "torch"}\n```\n'
+    assert extract(title + json_block + code).env == {}
+    assert extract(title + "export KERAS_BACKEND=torch\n\n" + code).env == {
+        "KERAS_BACKEND": "torch"
+    }

@@ -22,6 +22,7 @@ from typing import Any
 
 from harness.repro.bug_report import (
     app_frames,
+    backend_named,
     code_facts,
     dates,
     fix_parts,
@@ -367,12 +368,12 @@ def _variables(
             f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
             "load, and the report sets none",
         )
-    ran_on = traceback_facts.keras_3_backend(reporter)
-    if ran_on and "KERAS_BACKEND" not in env and not code_facts.backend_set(code.chosen):
+    ran_on = backend_named.ran_on(reporter, readable)
+    if ran_on and not (
+        set_elsewhere or "KERAS_BACKEND" in env or code_facts.backend_set(code.chosen)
+    ):
         env["KERAS_BACKEND"] = ran_on[0]
-        backend_notes += (
-            f"KERAS_BACKEND={ran_on[0]}: the report shows Keras running from {ran_on[1]}",
-        )
+        backend_notes += (f"KERAS_BACKEND={ran_on[0]}: {ran_on[1]}",)
     return env, backend_notes
 
 
