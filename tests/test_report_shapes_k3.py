@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.repro.bug_report import backend_named, keras_messages, latest_named
+from harness.repro.bug_report import backend_named, keras_messages, latest_named, quoted_output
 from harness.repro.bug_report.parse import extract
 from harness.repro.jaxlib_beside_jax import jaxlib_wanted
 from harness.repro.resolution import Wanted
@@ -117,7 +117,8 @@ def test_nothing_is_added_where_jaxlib_comes_anyway(
         ("# Torch backend fails to recover after an assertion\n", "torch"),
         ("NaN loss on the `jax` backend after two epochs.", "jax"),
         ("Training with the PyTorch backend hangs. It is fine on the TF backend.", "torch"),
-        ("Using the tensorflow backend, predict() leaks memory.", "tensorflow"),
+        ("Using the tensorflow backend, predict() leaks memory.", None),  # the default
+        ("Fails on the jax backend; the TF backend has it too.", None),
         ("The code works well with Tensorflow and PyTorch backends.", None),
         ("It works with the torch backend but not with the JAX backend.", None),
         ("Fails on the jax backend. Also fails on the torch backend.", None),
@@ -150,3 +151,42 @@ def test_the_backend_in_words_is_set_only_where_the_report_sets_none() -> None:
     assert extract(title + "export KERAS_BACKEND=torch\n\n" + code).env == {
         "KERAS_BACKEND": "torch"
     }
+
+
+# 5. pip's output quoted with `>` right under the reporter's own pip command is its output.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`pip install -U keras-cv`\n\n> Successfully installed keras-2.11.0\n",
+        "$ pip install keras-cv\n> Collecting keras-cv\n> Successfully installed keras-2.11.0\n",
+        "python -m pip install keras-cv\n>Requirement already satisfied: x\n"
+        "> Successfully installed keras-2.11.0\n",
+    ],
+)
+def test_quoted_pip_output_under_a_pip_command_is_read_unquoted(text: str) -> None:
+    assert "\nSuccessfully installed keras-2.11.0\n" in quoted_output.unquoted(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> Successfully installed keras-2.11.0\n",  # no command of the reporter's above
+        "pip install keras-cv\nIt printed a lot.\n> Successfully installed keras-2.11.0\n",
+        "pip install keras-cv\n> I think you need keras 3\n> Successfully installed keras-2.11.0\n",
+        "```\npip install keras-cv\n```\n> Successfully installed keras-2.11.0\n",
+        ">>> import keras\n",
+    ],
+)
+def test_other_quotes_stay_quotes(text: str) -> None:
+    assert quoted_output.unquoted(text) == text
+
+
+def test_the_quoted_output_pins_what_the_command_installed() -> None:
+    report = (
+        "I ran `pip install --upgrade keras-cv`\n\n"
+        "> Successfully installed keras-2.11.0 tensorflow-2.11.1\n\n"
+        "```python\nimport keras_cv\n```\n"
+    )
+    assert extract(report).pip_steps == ("--upgrade keras-cv keras==2.11.0 tensorflow==2.11.1",)

@@ -30,6 +30,7 @@ from harness.repro.bug_report import (
     library_imports,
     multi_backend,
     python_version,
+    quoted_output,
     sentence_blocks,
     session_claims,
     shown_names,
@@ -195,7 +196,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
     raw, (text, rendered) = text, as_printed(text)
-    parts = split(text)
+    parts = split(quoted_output.unquoted(text))
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
     code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
