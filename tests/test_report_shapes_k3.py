@@ -190,3 +190,45 @@ def test_the_quoted_output_pins_what_the_command_installed() -> None:
         "```python\nimport keras_cv\n```\n"
     )
     assert extract(report).pip_steps == ("--upgrade keras-cv keras==2.11.0 tensorflow==2.11.1",)
+
+
+# 6. A traceback whose own lines fail at a statement other than an import: an import the prose
+# mentions is not what failed, and lines shown from inside a method run nothing.
+
+_METHOD_FRAME = """
+```
+     31 def forward(self, batch):
+---> 32     h = self.proj(batch)
+
+AttributeError: 'ProjBlock' object has no attribute 'proj'
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "I had to change `from keras.src.layers import Dense` to `from keras.layers import Dense`.",
+        "Running the docs example after `import keras_hub`, the call fails:",
+        "The example fails after I import keras, at the call below.",
+    ],
+)
+def test_no_import_stands_in_for_a_statement_the_traceback_shows(prose: str) -> None:
+    found = extract(f"# ProjBlock fails\n\n{prose}\n{_METHOD_FRAME}")
+    assert found.code is None
+
+
+def test_a_cell_pasted_from_inside_a_function_is_no_code() -> None:
+    found = extract(f"# ProjBlock fails\n{_METHOD_FRAME}")
+    assert found.code is None
+
+
+def test_an_import_span_still_stands_in_where_the_traceback_fails_at_an_import() -> None:
+    report = (
+        "`import keras_hub` triggers:\n\n```\n"
+        "---> 3 import keras_hub\n\nImportError: cannot import name 'ops' from 'keras'\n```\n"
+    )
+    found = extract(report)
+    assert found.code is not None and found.code.text.startswith("import keras_hub")
+    spanned = extract("`import keras_hub` triggers:\n\nImportError: cannot import name 'ops'\n")
+    assert spanned.code is not None and spanned.code.text == "import keras_hub\n"

@@ -211,10 +211,10 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         # An import written as a code span is code the reporter ran, claimed error or not; a
         # template's code field answered in words is prose too.
         prose = sentence_blocks.with_sentence_blocks(prose, found)
-        spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
+        spanned = report_commands.inline_imports(prose, claim=claim, shown=tracebacks)
     derived = None
     if code.chosen is None and spanned is None and claim is not None:
-        derived = report_commands.from_prose(prose, claim=claim.message)
+        derived = report_commands.from_prose(prose, claim=claim.message, shown=tracebacks)
     if spanned is not None:
         code = report_code.Reading(
             chosen=spanned,
