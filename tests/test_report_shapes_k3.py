@@ -232,3 +232,23 @@ def test_an_import_span_still_stands_in_where_the_traceback_fails_at_an_import()
     assert found.code is not None and found.code.text.startswith("import keras_hub")
     spanned = extract("`import keras_hub` triggers:\n\nImportError: cannot import name 'ops'\n")
     assert spanned.code is not None and spanned.code.text == "import keras_hub\n"
+
+
+# 7. "works in TF 2.12 but not in tf-nightly": the release named is the one that works.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pinned"),
+    [
+        ("It runs in Tensorflow 2.11 but not in tf-nightly.", None),
+        ("Works with TF 2.15, fails with tf_nightly from this week.", None),
+        ("It works in TF 2.11 but fails with TF 2.16.", "2.16"),
+        ("It works in Tensorflow 2.11 and nothing else is installed.", "2.11"),
+    ],
+)
+def test_a_working_release_beside_a_failing_nightly_is_not_pinned(
+    sentence: str, pinned: str | None
+) -> None:
+    report = f"{sentence}\n\n```python\nimport tensorflow as tf\nprint(tf.ones(2))\n```\n"
+    versions = {pin.name: pin.version for pin in extract(report).pins}
+    assert versions.get("tensorflow") == pinned
