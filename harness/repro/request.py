@@ -23,6 +23,7 @@ from harness.repro import git_installs, keras3_backend, layouts, nightlies, old_
 from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.parse import CodeBlock, Extraction, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
+from harness.repro.jaxlib_beside_jax import jaxlib_wanted
 from harness.repro.later_pins import released_later
 from harness.repro.numpy_of_its_day import numpy_wanted
 from harness.repro.pip_version import pip_for
@@ -250,6 +251,11 @@ def _environment(
     if numpy is not None:
         wanted["numpy"] = numpy
         found = settle(wanted, index, day=day, python=python_said)
+    jaxlib = jaxlib_wanted(found.exact, wanted, index, python=found.python, steps=steps)
+    if jaxlib is not None:
+        wanted["jaxlib"] = jaxlib
+        assumed.append(f"jaxlib {jaxlib.version} added: {jaxlib.why}")
+        found = settle(wanted, index, day=day, python=python_said)
     python, exact = found.python, found.exact
     extracted.extend(found.extracted)
     assumed.extend(found.assumed)
@@ -266,7 +272,9 @@ def _environment(
         )
     if steps:
         shown = {pin.name for pin in extraction.pins}
-        riders = frozenset({"numpy"} if numpy is not None else ())
+        riders = frozenset(
+            [*(["numpy"] if numpy is not None else []), *(["jaxlib"] if jaxlib else [])]
+        )
         return python, pin_steps(steps, exact, assumed, shown=shown, riders=riders)
     return python, order(exact, assumed)
 

@@ -61,13 +61,17 @@ ALIASES = {
     "keras-nlp": "keras-nlp",
     "keras_nlp": "keras-nlp",
     "kerasnlp": "keras-nlp",
+    # The libraries' own names in prose: "Latest Keras hub giving import error", "KerasNLP".
+    "keras nlp": "keras-nlp",
     "keras-hub": "keras-hub",
     "keras_hub": "keras-hub",
     "kerashub": "keras-hub",
+    "keras hub": "keras-hub",
     "keras-core": "keras-core",
     "keras_core": "keras-core",
     "keras-cv": "keras-cv",
     "keras_cv": "keras-cv",
+    "keras cv": "keras-cv",
     "tensorflow-hub": "tensorflow-hub",
     "tensorflow_hub": "tensorflow-hub",
 }

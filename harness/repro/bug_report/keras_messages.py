@@ -11,7 +11,9 @@ around the original (keras/src/utils/traceback_utils.py):
       • inputs=tf.Tensor(shape=(3, 4), dtype=float32)
 
 The first line only says where; the original message is what tells one failure from another,
-so a report's claim is that message, and a run's message is compared by it.
+so a report's claim is that message, and a run's message is compared by it. Pasted from a
+notebook's rendered output into GitHub's editor, the bold comes back as Markdown's
+`**...**` around each of its lines: the same emphasis, not the message's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ _HEADER = re.compile(
 )
 _ARGUMENTS = re.compile(r"^[ \t]*Arguments received by ", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_MARKDOWN_BOLD = re.compile(r"^([ \t]*)\*\*(?=\S)((?:(?!\*\*).)*\S)\*\*[ \t]*$", re.MULTILINE)
 
 
 def is_wrapped(message: str) -> bool:
@@ -39,4 +42,4 @@ def inner(message: str) -> str:
     rest = message[header.end() :]
     arguments = _ARGUMENTS.search(rest)
     held = _ANSI.sub("", rest[: arguments.start()] if arguments else rest).strip()
-    return held or message
+    return _MARKDOWN_BOLD.sub(r"\1\2", held) or message

@@ -22,6 +22,7 @@ from typing import Any
 
 from harness.repro.bug_report import (
     app_frames,
+    backend_named,
     code_facts,
     dates,
     fix_parts,
@@ -29,6 +30,7 @@ from harness.repro.bug_report import (
     library_imports,
     multi_backend,
     python_version,
+    quoted_output,
     sentence_blocks,
     session_claims,
     shown_names,
@@ -195,7 +197,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
     raw, (text, rendered) = text, as_printed(text)
-    parts = split(text)
+    parts = split(quoted_output.unquoted(text))
     found = blocks(parts.reporter)
     prose = prose_of(parts.reporter)
     code = report_code.read(found, prose, text=parts.reporter, claim_text=parts.with_quotes)
@@ -210,10 +212,10 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         # An import written as a code span is code the reporter ran, claimed error or not; a
         # template's code field answered in words is prose too.
         prose = sentence_blocks.with_sentence_blocks(prose, found)
-        spanned = report_commands.inline_imports(prose, claim=claim.message if claim else "")
+        spanned = report_commands.inline_imports(prose, claim=claim, shown=tracebacks)
     derived = None
     if code.chosen is None and spanned is None and claim is not None:
-        derived = report_commands.from_prose(prose, claim=claim.message)
+        derived = report_commands.from_prose(prose, claim=claim.message, shown=tracebacks)
     if spanned is not None:
         code = report_code.Reading(
             chosen=spanned,
@@ -369,12 +371,12 @@ def _variables(
             f"KERAS_BACKEND={failed}: the backend the report's error says Keras could not "
             "load, and the report sets none",
         )
-    ran_on = traceback_facts.keras_3_backend(reporter)
-    if ran_on and "KERAS_BACKEND" not in env and not code_facts.backend_set(code.chosen):
+    ran_on = backend_named.ran_on(reporter, readable)
+    if ran_on and not (
+        set_elsewhere or "KERAS_BACKEND" in env or code_facts.backend_set(code.chosen)
+    ):
         env["KERAS_BACKEND"] = ran_on[0]
-        backend_notes += (
-            f"KERAS_BACKEND={ran_on[0]}: the report shows Keras running from {ran_on[1]}",
-        )
+        backend_notes += (f"KERAS_BACKEND={ran_on[0]}: {ran_on[1]}",)
     return env, backend_notes
 
 

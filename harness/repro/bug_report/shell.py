@@ -155,12 +155,16 @@ _NOT_MODULES = frozenset(
 )
 
 
-def from_prose(prose: str, *, claim: str = "") -> CodeBlock | None:
+def from_prose(
+    prose: str, *, claim: str = "", shown: list[tracebacks.Traceback] | None = None
+) -> CodeBlock | None:
     """`import X` where the reporter says the error comes at importing X and shows no code:
     a package this knows, or any module name that ends the phrase ("when I import gctf").
     Of several, the first, unless a later one imports the module the claimed error names: a
     report that changes as it goes ("I can import keras now, but 'from keras.model import
     Sequential' raises No module named 'keras.model'") claims what its last statement raised."""
+    if _fails_past_imports(shown or []):
+        return None  # the traceback shows the statement that failed, and it is no import
     found = list(_prose_imports(prose))
     words = set(re.findall(r"[\w.]+", claim))
     # A package this knows: "DLL load failed while importing _pywrap_tensorflow_internal"
@@ -199,9 +203,18 @@ def _prose_imports(prose: str) -> Iterator[CodeBlock]:
             )
 
 
-def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:
+def inline_imports(
+    prose: str,
+    *,
+    claim: ReportedError | None = None,
+    shown: list[tracebacks.Traceback] | None = None,
+) -> CodeBlock | None:
     """An import statement the reporter wrote as a code span, when the report has no other
-    code: the one whose module the claimed error names, else the last one written."""
+    code: the one whose module the claimed error names, else the last one written. None
+    where the `shown` tracebacks fail in the reporter's own lines at a statement other than an
+    import (`x = F.relu(self.conv1(inputs))`): an import is not what failed there."""
+    if _fails_past_imports(shown or []):
+        return None
     found: list[tuple[int, str]] = []
     for match in _INLINE_IMPORT.finditer(prose):
         code = match["code"].strip().rstrip(";")
@@ -212,10 +225,22 @@ def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:
             found.append((prose.count("\n", 0, match.start()) + 1, code))
     if not found:
         return None
-    words = set(re.findall(r"[\w.]+", claim))
+    words = set(re.findall(r"[\w.]+", claim.message if claim else ""))
     named = [item for item in found if _modules(item[1]) & words]
     line, code = (named or found)[-1]
     return CodeBlock(info="python (a code span)", text=code + "\n", line=line, origin="prose")
+
+
+def _fails_past_imports(shown: list[tracebacks.Traceback]) -> bool:
+    """Whether the reporter's own frames show failing lines and none of them is an import."""
+    failing = [
+        f.lines[-1].strip() for t in shown for f in t.frames if f.kind != "library" and f.lines
+    ]
+    trees = [parsed(line) for line in failing]
+    statements = [tree.body[0] for tree in trees if tree is not None and len(tree.body) == 1]
+    return bool(statements) and not any(
+        isinstance(node, ast.Import | ast.ImportFrom) for node in statements
+    )
 
 
 def _known(module: str) -> bool:

@@ -187,6 +187,14 @@ def _own_statement(user: Frame) -> tuple[str, str]:
     return code, how
 
 
+def _only_definitions(code: str) -> bool:
+    """Whether `code` only defines functions or classes: a cell's lines pasted from inside a
+    method (`def call(self, inputs):` then `---> 25 x = F.relu(...)`) run nothing."""
+    tree = parsed(code)
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return tree is not None and bool(tree.body) and all(isinstance(n, kinds) for n in tree.body)
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
@@ -197,6 +205,8 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
         cell = next(f for f in frames if f.kind == "cell")
         lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
         code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
+        if _only_definitions(code):
+            return None  # the failing line is in a function's body; its call is not shown
         earlier = _earlier_cells(cell, frames)
         if earlier.code:
             code = f"{earlier.code}\n{code}"

@@ -297,15 +297,24 @@ def _from_prose(
         else:
             add(name, version, f'"{words}"')
     for name, version, words in other:
+        nightly = _NIGHTLY_OF.get(canonical(name))
         if canonical(name) in pinned:
             notes.append(
                 f'{canonical(name)} {version} not pinned: "{words}" names another version '
                 "than the failing one"
             )
+        elif nightly is not None and re.search(rf"\b{nightly.replace('-', '[-_]')}\b", prose, re.I):
+            # "runs in Tensorflow 2.11 but not in tf-nightly": the nightly is what failed.
+            notes.append(
+                f'{canonical(name)} {version} not pinned: "{words}" names another version '
+                f"than the failing one, a {nightly} build the report names"
+            )
         else:
             add(name, version, f'"{words}"')
 
 
+# The nightly build a sentence may name as the failing one, beside a release that works.
+_NIGHTLY_OF = {"tensorflow": "tf-nightly", "keras": "keras-nightly"}
 _FRAME_OR_HEADER = re.compile(
     r"^\s*(?:Traceback \(most recent call last\)|File \"[^\"\n]*\", line \d)"
 )

@@ -1,0 +1,66 @@
+"""The backend a Keras 3 report ran on, where it sets none: shown, or named in its words.
+
+Keras 3 imports only the backend it runs on, so an installed path such as
+`keras/src/backend/jax/` in a traceback shows it. Reports also say it in words, most often
+in the title: "keras.ops.eye does not work in Layer with JAX backend", "Torch backend fails
+to recover", "NaN loss on the `jax` backend". A backend named so, once and alone, is the one
+the failure happened on; one the report says works ("works well with the TensorFlow
+backend", "fine on the torch backend", "but not with the JAX backend") is not, and several
+different ones named as failing leave it open. TensorFlow, the default, needs no setting.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.repro.bug_report import traceback_facts
+
+_BACKENDS = {
+    "jax": "jax",
+    "torch": "torch",
+    "pytorch": "torch",
+    "tensorflow": "tensorflow",
+    "tf": "tensorflow",
+    "numpy": "numpy",
+    "openvino": "openvino",
+}
+_NAMED = re.compile(
+    r"(?<![\w.-])[`'\"]?(?P<name>" + "|".join(_BACKENDS) + r")[`'\"]?[ \t]+backend\b(?!s|-)",
+    re.IGNORECASE,
+)
+# Multi-backend Keras's own log line, "Using TensorFlow backend.": old_keras reads it.
+_KERAS_LOG = re.compile(r"^\s*Using \w+ backend\.\s*$", re.MULTILINE)
+# Words that make a sentence's backend one that works, or another than the failing one.
+_WORKS = re.compile(
+    r"(?<!not )(?<!n't )\bwork(?:s|ed)\b|\bwork(?:s|ed|ing)?\s+(?:well|fine|perfectly|"
+    r"correctly|as\s+expected)|\b(?:fine|other|unlike|instead|except|both|all)\b|"
+    r"\bbut\s+not\b|\bnot\s+(?:on|with|in|for|using|under)\b|\bno\s+(?:error|issue|problem)s?\b",
+    re.IGNORECASE,
+)
+# A dot inside a name (`keras.ops.eye`, `tf.keras`) does not end the sentence.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![ \t\n]|$))+", re.MULTILINE)
+
+
+def in_words(readable: str) -> tuple[str, str] | None:
+    """(backend, the words) when the report's words name one failing backend, else None."""
+    found: dict[str, str] = {}
+    for sentence in _SENTENCE.finditer(_KERAS_LOG.sub("", readable)):
+        names = list(_NAMED.finditer(sentence[0]))
+        if not names or _WORKS.search(sentence[0]):
+            continue
+        for match in names:
+            found.setdefault(_BACKENDS[match["name"].lower()], " ".join(match[0].split()))
+    # TensorFlow is Keras 3's default: naming it sets nothing the run would not have.
+    return next(iter(found.items())) if len(found) == 1 and "tensorflow" not in found else None
+
+
+def ran_on(reporter: str, readable: str) -> tuple[str, str] | None:
+    """(backend, why) for the backend the report shows Keras 3 running from or names in its
+    words, the path first."""
+    shown = traceback_facts.keras_3_backend(reporter)
+    if shown is not None:
+        return shown[0], f"the report shows Keras running from {shown[1]}"
+    named = in_words(readable)
+    if named is not None:
+        return named[0], f'the report says it ran on it ("{named[1]}") and sets no backend'
+    return None
