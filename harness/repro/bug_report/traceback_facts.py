@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
+from harness.repro.bug_report.ide_consoles import runs_a_script
 from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
 from harness.repro.bug_report.shown_names import without_self_target
 from harness.repro.bug_report.tracebacks import Frame, Traceback
@@ -191,12 +192,18 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
     typed = [f.lines[0] for f in frames if f.kind in ("stdin", "string")]
+    # A console's `runfile('x.py')` cell only ran the script whose frames follow.
+    cells = [f for f in frames if f.kind == "cell" and not runs_a_script("\n".join(f.lines))]
+    if not cells and _own_frame(tracebacks) is None:
+        cells = [f for f in frames if f.kind == "cell"]
     if typed:
         code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
-    elif any(f.kind == "cell" for f in frames):
-        cell = next(f for f in frames if f.kind == "cell")
+    elif cells:
+        cell = cells[0]
         lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
-        code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
+        script = re.search(r"\.py$", cell.file) and "ipykernel_" not in cell.file
+        shown = f"`{cell.file}`'s" if script else "the notebook cell's"
+        code, how = "\n".join(lines), f"{shown} lines up to the failing one"
         earlier = _earlier_cells(cell, frames)
         if earlier.code:
             code = f"{earlier.code}\n{code}"
