@@ -295,20 +295,14 @@ class PackageIndex:
         return next((r for r in self.releases(name) if r.version == wanted), None)
 
     def latest_matching(
-        self,
-        name: str,
-        prefix: str,
-        *,
-        python: str | None = None,
-        as_of: date | None = None,
-        pre: bool = False,
+        self, name: str, prefix: str, *, python: str | None = None, as_of: date | None = None
     ) -> Version | None:
-        """The newest final release (any release if `pre`) whose version starts with `prefix`
-        ('2.16' -> 2.16.2), among those out by `as_of` when it is given; '' matches every one."""
+        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2),
+        among those out by `as_of` when it is given; '' matches every release."""
         wanted = Version(prefix).release if prefix else ()
         found = [
             v
-            for v in self.versions(name, python=python, pre=pre, as_of=as_of)
+            for v in self.versions(name, python=python, as_of=as_of)
             if v.release[: len(wanted)] == wanted and not placeholder(v)
         ]
         return max(found) if found else None

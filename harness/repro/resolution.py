@@ -211,9 +211,9 @@ def exact_version(
     if latest is None and dated and wanted.version:
         # "TF 2.16" on 2024-03-01, when PyPI had only 2.16.0rc0: where no final release fits,
         # pip installs a pre-release (Python 3.12's `pip install tensorflow` got the rc).
-        pre = index.latest_matching(
-            wanted.name, wanted.version, python=python, as_of=as_of, pre=True
-        )
+        prefix = Version(wanted.version).release
+        candidates = index.versions(wanted.name, python=python, pre=True, as_of=as_of)
+        pre = max((v for v in candidates if v.release[: len(prefix)] == prefix), default=None)
         if pre is not None:
             return str(pre), (
                 f"{wanted.name} {pre}: the latest {wanted.version}.x release on PyPI for Python "
