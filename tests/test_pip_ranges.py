@@ -29,7 +29,7 @@ def test_the_python_and_the_release_fit_the_range() -> None:
     python, _ = choose_python([wanted], index, date(2024, 2, 20))
     # TensorFlow 2.8 has no files for 3.11 or 3.12: the newest Python it installs on.
     assert python == "3.10"
-    version, said = exact_version(wanted, python, index, date(2024, 2, 20))
+    version, said = exact_version(wanted, python, index, date(2024, 2, 20), dated=True)
     assert version == "2.8.4"
     assert said is not None and "in >=2.8,<2.9" in said
 
@@ -37,6 +37,6 @@ def test_the_python_and_the_release_fit_the_range() -> None:
 def test_a_range_with_no_files_for_the_python_is_left_for_pip_to_refuse() -> None:
     index = recorded_index()
     wanted = Wanted(name="tensorflow", version="", exact=False, why="a range", within="<2.16")
-    version, said = exact_version(wanted, "3.12", index, date(2024, 2, 20))
+    version, said = exact_version(wanted, "3.12", index, date(2024, 2, 20), dated=True)
     assert version.startswith("2.16")
     assert said is not None and "pip refuses the step as written" in said

@@ -97,11 +97,13 @@ def fitted(
             f"{name} {version} not checked against the other packages' requirements: {exc}"
         )
     wanted = Version(prefix).release if prefix else ()
+    # A pre-release only where one was chosen: the only releases of `prefix` out by then.
+    pre = Version(version).is_prerelease
     allowed = [
         release.version
         for release in index.releases(name)
         if release.installable_on(python)
-        and not release.version.is_prerelease
+        and (pre or not release.version.is_prerelease)
         and not placeholder(release.version)
         and release.version.release[: len(wanted)] == wanted
         and constraint.specifier.contains(release.version)

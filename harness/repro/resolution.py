@@ -220,9 +220,10 @@ def _latest(index: PackageIndex, wanted: Wanted, python: str, as_of: date | None
 
 
 def exact_version(
-    wanted: Wanted, python: str, index: PackageIndex | None, as_of: date | None
+    wanted: Wanted, python: str, index: PackageIndex | None, as_of: date | None, *, dated: bool
 ) -> tuple[str, str | None]:
-    """The version to install and, when it was not the reporter's, the assumption."""
+    """The version to install and, when it was not the reporter's, the assumption. `dated`:
+    `as_of` is the report's own day, not one its versions imply (a bound, not the day)."""
     if wanted.exact:
         return wanted.version, None
     if index is None:
@@ -234,7 +235,7 @@ def exact_version(
         # No release in the range installs on this Python: the step stays as written, and
         # pip refuses it in the build as it refused the reporter; the rest is chosen as if
         # the line gave no range.
-        version, said = exact_version(replace(wanted, within=""), python, index, as_of)
+        version, said = exact_version(replace(wanted, within=""), python, index, as_of, dated=dated)
         return version, (
             f"{said}; no {wanted.name} release in {wanted.within} has files for Python "
             f"{python}, so pip refuses the step as written"
@@ -242,6 +243,18 @@ def exact_version(
     latest = _latest(index, wanted, python, as_of)
     when = f" out by {as_of}" if as_of else ""
     within = f" in {wanted.within}" if wanted.within else ""
+    if latest is None and dated and wanted.version:
+        # "TF 2.16" on 2024-03-01, when PyPI had only 2.16.0rc0: where no final release fits,
+        # pip installs a pre-release (Python 3.12's `pip install tensorflow` got the rc).
+        prefix = Version(wanted.version).release
+        candidates = index.versions(wanted.name, python=python, pre=True, as_of=as_of)
+        pre = max((v for v in candidates if v.release[: len(prefix)] == prefix), default=None)
+        if pre is not None:
+            return str(pre), (
+                f"{wanted.name} {pre}: the latest {wanted.version}.x release on PyPI for Python "
+                f"{python}{when}, a pre-release: no final one was out, and pip installs a "
+                f"pre-release where no final release fits ({wanted.why})"
+            )
     if latest is None and as_of is not None:
         # Nothing out by then: the report names a package first released later, so it was
         # written later; its first release is the nearest guess.
@@ -316,7 +329,7 @@ def settle(
         as_of = day
         if implied is not None and not item.exact:
             as_of = implied.for_package(name, assumed)
-        newest, assumption = exact_version(item, chosen, index, as_of)
+        newest, assumption = exact_version(item, chosen, index, as_of, dated=day is not None)
         version, fit = newest, None
         if not item.exact and index is not None and exact:
             version, fit = fitted(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from harness.repro.bug_report import message_quotes, pytest_output, traceback_facts
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.code_facts import trivial
+from harness.repro.bug_report.ide_consoles import runs_a_script
 from harness.repro.bug_report.model import CodeBlock
 from harness.repro.bug_report.project_files import is_setup_script
 from harness.repro.bug_report.python_code import (
@@ -62,6 +63,10 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
         c for c in candidates if not c.lines & quoted and not is_setup_script(c.block.text)
     ]
     tracebacks = report_tracebacks.parse(claim_text)
+    # A console's `runfile('x.py', wdir=...)` only ran the script the traceback shows.
+    runners = [c for c in candidates if runs_a_script(c.block.text)]
+    if runners and traceback_facts.derived_code(tracebacks) is not None:
+        candidates = [c for c in candidates if c not in runners]
     failing = traceback_facts.failing_lines(tracebacks)
     # Code that only prints versions is not what failed: what the traceback shows is nearer.
     only_checks = all(

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import pytest_output
+from harness.repro.bug_report.ide_consoles import runs_a_script
 from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
 from harness.repro.bug_report.shown_names import without_self_target
 from harness.repro.bug_report.tracebacks import Frame, Traceback
@@ -195,24 +196,37 @@ def _only_definitions(code: str) -> bool:
     return tree is not None and bool(tree.body) and all(isinstance(n, kinds) for n in tree.body)
 
 
+def _from_cell(cell: Frame, frames: list[Frame]) -> tuple[str, str] | None:
+    """A notebook cell's (or a console-run script's) lines up to the failing one, after what
+    earlier cells it calls defined."""
+    lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
+    script = re.search(r"\.py$", cell.file) and "ipykernel_" not in cell.file
+    shown = f"`{cell.file}`'s" if script else "the notebook cell's"
+    code, how = "\n".join(lines), f"{shown} lines up to the failing one"
+    if _only_definitions(code):
+        return None  # the failing line is in a function's body; its call is not shown
+    earlier = _earlier_cells(cell, frames)
+    if earlier.code:
+        code = f"{earlier.code}\n{code}"
+        how += f", after what {' and '.join(earlier.labels)} defined (its lines shown)"
+    if earlier.cut:
+        how += f" ({' and '.join(earlier.cut)}, which it calls, is shown only in part)"
+    return code, how
+
+
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
     """A minimal script from the frames, and how it was derived."""
     frames = [f for t in tracebacks for f in t.frames if f.lines]
     typed = [f.lines[0] for f in frames if f.kind in ("stdin", "string")]
+    # A console's `runfile('x.py')` cell only ran the script whose frames follow.
+    cells = [f for f in frames if f.kind == "cell" and not runs_a_script("\n".join(f.lines))]
+    if not cells and _own_frame(tracebacks) is None:
+        cells = [f for f in frames if f.kind == "cell"]
     if typed:
         code, how = "\n".join(dict.fromkeys(typed)), "the lines typed at `<stdin>`/`<string>`"
-    elif any(f.kind == "cell" for f in frames):
-        cell = next(f for f in frames if f.kind == "cell")
-        lines = [line for line in cell.lines if not MAGIC_CALL.match(line)]
-        code, how = "\n".join(lines), "the notebook cell's lines up to the failing one"
-        if _only_definitions(code):
-            return None  # the failing line is in a function's body; its call is not shown
-        earlier = _earlier_cells(cell, frames)
-        if earlier.code:
-            code = f"{earlier.code}\n{code}"
-            how += f", after what {' and '.join(earlier.labels)} defined (its lines shown)"
-        if earlier.cut:
-            how += f" ({' and '.join(earlier.cut)}, which it calls, is shown only in part)"
+    elif cells:
+        found = _from_cell(cells[0], frames)
+        return _completed(*found) if found is not None else None
     elif tested := [f for f in frames if f.pytest and f.kind == "user"]:
         # pytest's first frame of the reporter's is the test; a collection error starts in
         # pytest's own frames, then the test module's.
@@ -233,6 +247,11 @@ def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
             f"import {imported}",
             (f"importing `{imported}`, the installed module the traceback starts in"),
         )
+    return _completed(code, how)
+
+
+def _completed(code: str, how: str) -> tuple[str, str] | None:
+    """The derived code with the imports its names need, if it compiles."""
     code, added = with_missing_imports(code)
     if parsed(code) is None:
         return None

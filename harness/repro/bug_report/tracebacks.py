@@ -1,14 +1,14 @@
-"""Tracebacks as reports paste them: Python's own, IPython's (old and new), fenced or not. They
-give the claimed error (the last exception line) and, when a report shows no code, the code
-that failed: the lines run from `<stdin>` / `<string>` (`python -c`), a notebook cell's lines
-up to its arrow, or the innermost frame of the reporter's own script."""
+"""Tracebacks as reports paste them: Python's, IPython's (old and new), Spyder's, fenced or not.
+They give the claimed error (the last exception line) and, when a report shows no code, the code
+that failed: the lines run from `<stdin>` / `<string>` (`python -c`), a notebook cell's lines up
+to its arrow, or the innermost frame of the reporter's own script."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from harness.repro.bug_report import keras_messages, pytest_output
+from harness.repro.bug_report import ide_consoles, keras_messages, pytest_output
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.pasted_lines import FENCE_LINE, readable
@@ -160,15 +160,15 @@ def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[
     """An IPython frame whose line is at `index`, and the index after its numbered lines."""
     numbered, after = _numbered(lines, index + 1)
     path = cell["path"] or cell["old"] or ""
-    library = bool(path) and bool(_LIBRARY.search(path))
-    line = lines[index]
-    numbered_cell = re.match(r"Cell In\s*\[\d*\]", line)
-    called = re.search(r" in (?P<function>[\w.]+)\(", line)
+    if not numbered and cell["path"] and (shown := ide_consoles.spyder_source(lines, after)):
+        numbered, after = shown  # Spyder's frame: its source line, indented, unnumbered
+    numbered_cell = re.match(r"Cell In\s*\[\d*\]", cell.string)
+    called = re.search(r" in (?P<function>[\w.]+)\(", cell.string)
     frame = Frame(
         file=path or (numbered_cell[0] if numbered_cell else "cell"),
         lines=numbered,
-        kind="library" if library else "cell",
-        module_level=" in " not in line or " in <module>" in line,
+        kind="library" if path and _LIBRARY.search(path) else "cell",
+        module_level=" in " not in cell.string or " in <module>" in cell.string,
         function=called["function"] if called else "",
     )
     return frame, after
