@@ -23,43 +23,49 @@ from dataclasses import dataclass, field
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 
+# Matched against the line stripped and with each run of blanks made one space (`_squeezed`):
+# two optional runs side by side would be tried in every split of a long run of spaces.
 _ANSWERS = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:"
-    r"\d+[ \t]+answers?(?:[ \t]+\d+)?"
-    r"|(?:accepted|best|top)?[ \t]*answers?[ \t]*[:：]?"
-    r"|sorted[ \t]+by[ \t]*:[^\n]*"
-    r"|\d+[ \t]*(?:个|個|条|條|件の)?[ \t]*(?:回答|答案|解答)"
-    r"|(?:回答|答案|解答)[ \t]*[:：]?[ \t]*(?:\d+[ \t]*(?:个|個|件|条|條)?)?"
-    r"|\d+[ \t]*개의[ \t]*답변|답변[ \t]*\d*"
-    r"|\d+[ \t]+(?:respuestas?|réponses?|antworten|respostas?|risposte|ответ(?:а|ов)?)"
-    r")[ \t]*(?:\*\*|__)?[ \t]*$",
+    r"^(?:#{1,6} ?)?(?:\*\*|__)?(?:"
+    r"\d+ answers?(?: \d+)?"
+    r"|(?:(?:accepted|best|top) )?answers? ?[:：]?"
+    r"|sorted by ?:.*"
+    r"|\d+ ?(?:个|個|条|條|件の)?(?:回答|答案|解答)"
+    r"|(?:回答|答案|解答) ?[:：]?(?: ?\d+(?: ?(?:个|個|件|条|條))?)?"
+    r"|\d+ ?개의 ?답변|답변(?: ?\d+)?"
+    r"|\d+ (?:respuestas?|réponses?|antworten|respostas?|risposte|ответ(?:а|ов)?)"
+    r")(?:\*\*|__)?$",
     re.IGNORECASE,
 )
 # The stamp that closes a comment: "Apr 15, 2019 at 12:30", "Sep 10 '19 at 14:42".
 _STAMP = re.compile(
-    r"(?:^|\s)" + _MONTHS + r"[ \t]+\d{1,2}(?:,[ \t]*\d{4}|[ \t]+'\d\d)?[ \t]+at[ \t]+"
-    r"\d{1,2}:\d\d[ \t]*$",
-    re.IGNORECASE,
+    r"(?:^| )" + _MONTHS + r" \d{1,2}(?:, ?\d{4}| '\d\d)? at \d{1,2}:\d\d$", re.IGNORECASE
 )
 # The page's own stamps: "Asked Apr 22, 2024 at 9:14", "answered ...", "edited ...".
-_PAGE_STAMP = re.compile(r"^[ \t]*(?:asked|modified|answered|edited|posted)\b", re.IGNORECASE)
+_PAGE_STAMP = re.compile(r"^(?:asked|modified|answered|edited|posted)\b", re.IGNORECASE)
 # A comment's first line: its vote count alone ("• 2", "2"), or a bullet item.
-_BULLET = re.compile(r"^[ \t]*(?:[•·*-][ \t]*\d*|\d+)[ \t]*$|^[ \t]*[•·][ \t]+\S")
+_BULLET = re.compile(r"^(?:[•·*-] ?\d*|\d+)$|^[•·] \S")
+
+
+def _squeezed(line: str) -> str:
+    """The line stripped, each run of blanks one space."""
+    return " ".join(line.split())
 
 
 def opens_answers(line: str) -> bool:
     """The heading over the answers of a Q&A page ("10 Answers 10", "Answer:", "2件の回答")."""
-    return _ANSWERS.match(line) is not None
+    return _ANSWERS.match(_squeezed(line)) is not None
 
 
 def comment_lines(lines: list[str], index: int) -> range | None:
     """The lines of a comment under the question whose timestamp ends line `index`, back to
     its bullet or to the blank line before it (at most 6 lines), or None."""
-    if not _STAMP.search(lines[index]) or _PAGE_STAMP.match(lines[index]):
+    last = _squeezed(lines[index])
+    if not _STAMP.search(last) or _PAGE_STAMP.match(last):
         return None
     start = index
     while start > 0 and index - start < 6:
-        if _BULLET.match(lines[start]):
+        if _BULLET.match(_squeezed(lines[start])):
             break
         if not lines[start - 1].strip():
             break

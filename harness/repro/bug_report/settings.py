@@ -317,7 +317,7 @@ def _from_title(title: str) -> ReportedError | None:
 # colon or comma, as well ("报错：ValueError: x").
 _PROSE_ERROR = re.compile(
     # (ASCII names: `\w` would run on through the CJK text from every start after it)
-    r"(?:^|(?<=[\s：，" + CJK + r"]))"
+    r"(?:^|(?<=[\s：，\"“" + CJK + r"]))"
     r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
     r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )
