@@ -14,8 +14,9 @@ from harness.build.bases import BaseResolver
 from harness.errors import BaseImageError
 from harness.repro.bug_report import fix_parts, tracebacks
 from harness.repro.bug_report.latest_named import latest_named
-from harness.repro.bug_report.parse import extract, split
+from harness.repro.bug_report.parse import extract
 from harness.repro.bug_report.traceback_facts import derived_code
+from harness.repro.bug_report.whose_words import split
 from harness.repro.python_fit import fitting_python, pins_fit
 from harness.repro.request import Flags, resolve
 from harness.repro.resolution import Wanted, installs_on

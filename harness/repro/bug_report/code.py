@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from harness.repro.bug_report import message_quotes, pytest_output, traceback_facts
 from harness.repro.bug_report import tracebacks as report_tracebacks
 from harness.repro.bug_report.code_facts import trivial
+from harness.repro.bug_report.fix_intros import introduces_fix
 from harness.repro.bug_report.ide_consoles import runs_a_script
 from harness.repro.bug_report.model import CodeBlock
 from harness.repro.bug_report.project_files import is_setup_script
@@ -51,6 +52,8 @@ class Reading:
     notes: tuple[str, ...]
     # Why no code was taken from the traceback, when none was chosen.
     no_code: str = ""
+    # Code the report introduces as the fix: not run, and its settings are not the run's.
+    cures: tuple[Candidate, ...] = ()
 
 
 def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> Reading:
@@ -62,6 +65,18 @@ def read(found: list[CodeBlock], prose: str, *, text: str, claim_text: str) -> R
     candidates = [
         c for c in candidates if not c.lines & quoted and not is_setup_script(c.block.text)
     ]
+    # Code the prose above introduces as the cure ("Below is a corrected example:") ran fine.
+    cures = [c for c in candidates if introduces_fix(c.block.before)]
+    candidates = [c for c in candidates if c not in cures]
+    reading = _choose(candidates, colab, claim_text)
+    if not cures:
+        return reading
+    where = ", ".join(str(c.block.line) for c in cures)
+    note = f"code the report introduces as the fix (line {where}) is not what failed: not run"
+    return replace(reading, notes=(*reading.notes, note), cures=tuple(cures))
+
+
+def _choose(candidates: list[Candidate], colab: set[int], claim_text: str) -> Reading:
     tracebacks = report_tracebacks.parse(claim_text)
     # A console's `runfile('x.py', wdir=...)` only ran the script the traceback shows.
     runners = [c for c in candidates if runs_a_script(c.block.text)]
@@ -156,9 +171,10 @@ def _without_colab(candidates: list[Candidate]) -> tuple[list[Candidate], set[in
 def without_code(text: str, reading: Reading) -> str:
     """The report with its code blanked (notebook `!`/`%` lines kept: they are steps and
     settings), so that versions and variables are read only from the rest."""
-    lines = set().union(*(c.lines for c in reading.candidates)) if reading.candidates else set()
+    every = (*reading.candidates, *reading.cures)
+    lines = set().union(*(c.lines for c in every)) if every else set()
     chars = list(text)
-    for candidate in reading.candidates:
+    for candidate in every:
         if candidate.span is not None:
             start, end = candidate.span
             chars[start:end] = [c if c == "\n" else " " for c in chars[start:end]]

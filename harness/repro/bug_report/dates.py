@@ -16,7 +16,7 @@ _EXCLUDE_NEWER = re.compile(r"--exclude-newer[= ]\s*['\"]?(20\d\d-\d\d-\d\d)")
 # No two runs of spaces side by side (`\s*[:=]?\s*`): on a line of spaces the engine would try
 # every way of sharing the run between them, time growing with the square of its length.
 _DATE_FIELD = re.compile(
-    r"^[ \t]*(?:[-*][ \t]*)?\**(?:date|created(?:_at)?|opened|reported|posted|written)\**"
+    r"^[ \t]*(?:[-*][ \t]*)?\**(?:date|created(?:_at)?|opened|reported|posted|written|asked)\**"
     r"\s*(?:on\s*)?(?:[:=]\s*)?(?P<value>\S[^\n]*)$",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -19,6 +19,7 @@ UNTYPED_MESSAGES = (
         re.compile(r"\bNo module named '[\w.]+'(?:; '[\w.]+' is not a package)?"),
         "ModuleNotFoundError",
     ),
+    (re.compile(r"'\w+' object has no attribute '\w+'"), "AttributeError"),
     (
         re.compile(
             r"\b[Cc]annot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
@@ -38,7 +39,7 @@ UNTYPED_MESSAGES = (
 # colon or comma, as well ("报错：ValueError: x").
 _PROSE_ERROR = re.compile(
     # (ASCII names: `\w` would run on through the CJK text from every start after it)
-    r"(?:^|(?<=[\s：，" + CJK + r"])|(?<=[\s：，" + CJK + r"][\"“]))"
+    r"(?:^|(?<=[\s：，\"“" + CJK + r"]))"
     r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
     r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )

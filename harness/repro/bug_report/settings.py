@@ -168,7 +168,7 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     prose = (in_prose(text), untyped_in_prose(text))
     found = [c for c in (*shown, *prose) if c is None or (c.type, c.message) not in handled]
     if last is None:
-        return next((c for c in found if c is not None), None)
+        return _spelt_out(next((c for c in found if c is not None), None), found, text)
     candidates = [*found, _in_sentence(text, last.short_type)]
     same = next(
         (c for c in candidates if c and c.short_type == last.short_type and c.message), None
@@ -179,6 +179,24 @@ def claim(text: str, *, title: str) -> ReportedError | None:
     if quoted is not None:
         return ReportedError(type=last.type, message=quoted, source="header, quoted message")
     return last
+
+
+def _spelt_out(
+    first: ReportedError | None, found: list[ReportedError | None], text: str
+) -> ReportedError | None:
+    """A type named alone ("the `AttributeError` puzzle") whose message the report spells
+    out elsewhere (in a sentence, also in quotes: 'The error "AttributeError: module 'x' has
+    no attribute 'y'" occurs when'): that message, up to its known form's end."""
+    if first is None or first.message:
+        return first
+    candidates = [*found, _in_sentence(text, first.short_type)]
+    same = next(
+        (c for c in candidates if c and c.short_type == first.short_type and c.message), None
+    )
+    if same is None:
+        return first
+    message = without_full_stop(sentence_message(same.message).strip().strip('`*"'))
+    return ReportedError(type=same.type, message=message, source=f"{first.source}, spelt out")
 
 
 # An IDE's debugger stops on the exception and shows its type, then its message below:
