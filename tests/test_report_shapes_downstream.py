@@ -1,0 +1,102 @@
+"""Shapes of reports filed against libraries built on Keras/TensorFlow: a notebook's links on
+its traceback's lines, a `pip list` pasted under its command, names the library's users take
+for granted, and messages whose type goes without saying."""
+
+from __future__ import annotations
+
+from harness.repro.bug_report import notebook_links
+from harness.repro.bug_report.parse import extract
+from harness.repro.wanted_packages import imported
+
+FILE = "~/.venv/lib/python3.12/site-packages/keras/src/trainers/trainer.py:9"
+SOURCE = f"https://file+.vscode-resource.vscode-cdn.net/h/{FILE}"
+VSCODE = (
+    "```\n"
+    "TypeError                                 Traceback (most recent call last)\n"
+    "Cell In[3], [line 2](vscode-notebook-cell:?execution_count=3&line=2)\n"
+    "      [1](vscode-notebook-cell:?execution_count=3&line=1) net = build(4)\n"
+    "----> [2](vscode-notebook-cell:?execution_count=3&line=2) net.fit(xs, ys)\n"
+    "\n"
+    f"File [{FILE}]({SOURCE}), in fit()\n"
+    f'----> [9]({SOURCE}) raise TypeError("bad")\n'
+    "\n"
+    "TypeError: bad\n"
+    "```\n"
+)
+
+
+def test_vscode_notebook_links_read_as_their_text() -> None:
+    found = extract(VSCODE)
+    assert found.code is not None
+    assert found.code.text.endswith("net = build(4)\nnet.fit(xs, ys)\n")
+    assert found.reported_error is not None and found.reported_error.message == "bad"
+    assert notebook_links.NOTE in found.notes
+
+
+def test_each_notebook_link_form_is_unlinked() -> None:
+    lines = {
+        # Newer VS Code: the notebook's own path and a cell fragment.
+        "----> [3](vscode-notebook-cell:/Users/a/nb.ipynb#W2sZmlsZQ%3D%3D?line=2) f()": (
+            "----> 3 f()"
+        ),
+        # Windows: installed files as file:/// links.
+        "File [c:\\py\\Lib\\site-packages\\keras\\x.py:5](file:///c%3A/py/Lib/x.py:5), in f()": (
+            "File c:\\py\\Lib\\site-packages\\keras\\x.py:5, in f()"
+        ),
+        # Colab's web view, copied as Markdown.
+        "[<ipython-input-2-ab12>](https://localhost:8080/#) in <cell line: 1>()": (
+            "<ipython-input-2-ab12> in <cell line: 1>()"
+        ),
+    }
+    for linked, plain in lines.items():
+        assert notebook_links.unlinked(linked) == (plain, True)
+
+
+def test_links_elsewhere_are_kept() -> None:
+    text = "See [the guide](https://keras.io/guides/) and [4](https://github.com/o/r/issues/4)."
+    assert notebook_links.unlinked(text) == (text, False)
+
+
+def test_autokeras_alias_gets_its_import() -> None:
+    found = extract("```python\nclf = ak.ImageClassifier(max_trials=1)\n```\n\nTypeError: x\n")
+    assert found.code is not None
+    assert found.code.text.startswith("import autokeras as ak\n")
+
+
+LISTED = """\
+```
+$ pip list
+onnxconv 0.4.2
+tensorflow 2.3.1
+```
+
+```python
+import onnxconv
+import tensorflow as tf
+onnxconv.convert(tf.keras.Sequential())
+```
+
+ValueError: no inputs
+"""
+
+
+def test_a_pip_list_command_starts_its_table() -> None:
+    found = extract(LISTED)
+    assert [(p.name, p.version) for p in found.listed] == [("onnxconv", "0.4.2")]
+    assert [(p.name, p.version) for p in found.pins] == [("tensorflow", "2.3.1")]
+
+
+def test_an_unknown_import_listed_with_a_version_is_installed_at_it() -> None:
+    for command in ("$ pip list", "(venv) C:\\work> pip list", "!pip list", "conda list"):
+        found = extract(LISTED.replace("$ pip list", command))
+        assumed: list[str] = []
+        added = imported(found, {}, assumed, None)
+        assert added["onnxconv"].version == "0.4.2", command
+        assert added["onnxconv"].exact, command
+
+
+def test_an_unknown_import_not_listed_is_still_left_out() -> None:
+    found = extract(LISTED.replace("onnxconv 0.4.2\n", ""))
+    assumed: list[str] = []
+    assert "onnxconv" not in imported(found, {}, assumed, None)
+    assert any(note.startswith("onnxconv not installed") for note in assumed)
