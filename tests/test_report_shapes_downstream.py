@@ -100,3 +100,55 @@ def test_an_unknown_import_not_listed_is_still_left_out() -> None:
     assumed: list[str] = []
     assert "onnxconv" not in imported(found, {}, assumed, None)
     assert any(note.startswith("onnxconv not installed") for note in assumed)
+
+
+CODE = "```python\nimport keras\nkeras.layers.Dense(2)\n```\n\nValueError: x\n"
+
+
+def claim_of(title: str) -> tuple[str, str] | None:
+    found = extract(f"# {title}\n\n```python\nimport keras\n```\n")
+    error = found.reported_error
+    return None if error is None else (error.type, error.message)
+
+
+def test_a_titles_message_whose_type_goes_without_saying() -> None:
+    titles = {
+        "TFXModel: InvalidArgumentError.__init__() missing 2 required positional arguments: "
+        "'op' and 'message'": (
+            "TypeError",
+            "InvalidArgumentError.__init__() missing 2 required positional arguments: "
+            "'op' and 'message'",
+        ),
+        "fit() got an unexpected keyword argument 'jit_compile' with keras 2.4": (
+            "TypeError",
+            "fit() got an unexpected keyword argument 'jit_compile'",
+        ),
+        "Layer.call() takes 2 positional arguments but 3 were given in a custom RNN": (
+            "TypeError",
+            "Layer.call() takes 2 positional arguments but 3 were given",
+        ),
+        "Predicting fails: 'NoneType' object has no attribute 'shape'": (
+            "AttributeError",
+            "'NoneType' object has no attribute 'shape'",
+        ),
+        "'KerasTensor' object is not subscriptable after upgrade": (
+            "TypeError",
+            "'KerasTensor' object is not subscriptable",
+        ),
+    }
+    for title, claim in titles.items():
+        assert claim_of(title) == claim, title
+
+
+def test_a_typed_title_keeps_its_type() -> None:
+    assert claim_of("ValueError: 'NoneType' object has no attribute 'shape'") == (
+        "ValueError",
+        "'NoneType' object has no attribute 'shape'",
+    )
+    assert claim_of("KeyError in fit with a dict dataset") == ("KeyError", "")
+
+
+def test_a_template_field_names_its_package_as_a_code_span() -> None:
+    text = "- `tensorflow` version: 2.15.0\n* `keras` version: 2.15.0\n\n" + CODE
+    pins = {p.name: p.version for p in extract(text).pins}
+    assert pins["tensorflow"] == "2.15.0" and pins["keras"] == "2.15.0"

@@ -249,6 +249,18 @@ _UNTYPED_MESSAGES = (
         ),
         "ImportError",
     ),
+    (re.compile(r"'\w+' object has no attribute '\w+'"), "AttributeError"),
+    # A call's arguments not fitting its signature, and objects used as what they are not.
+    (
+        re.compile(
+            r"\b[A-Za-z_][\w.]*\(\) (?:missing \d+ required (?:positional|keyword-only) "
+            r"arguments?: '\w+'(?:, '\w+')*(?:,? and '\w+')?|got an unexpected keyword "
+            r"argument '\w+'|got multiple values for argument '\w+'|takes (?:from \d+ to )?\d+ "
+            r"positional arguments? but \d+ (?:were|was) given)"
+            r"|'\w+' object is not (?:callable|subscriptable|iterable)"
+        ),
+        "TypeError",
+    ),
     # Python 2's words, and a reporter's retelling of them: "No module named keras".
     (
         re.compile(r"\bNo module named [A-Za-z_][\w.]*(?=[\s`'\".,;:!?)]|$)", re.IGNORECASE),
@@ -277,6 +289,12 @@ def _from_title(title: str) -> ReportedError | None:
     match = _TITLE_ERROR.search(title)
     if match is None:
         return _untyped_title(title)
+    if match["msg"] is None:
+        # A type named without its message is often a name in the message whose own type
+        # goes without saying: "InvalidArgumentError.__init__() missing 2 required ...".
+        untyped = _untyped_title(title)
+        if untyped is not None:
+            return untyped
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
     if opening in ('"', "“", "`"):

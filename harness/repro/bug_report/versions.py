@@ -63,10 +63,12 @@ _ALIAS_WORDS = "|".join(
 _VERSION_WORD = r"(?:version|verison|vesion|verion|versoin|vresion|varsion)"
 _PROSE = re.compile(
     NAME_START
-    + r"(?P<name>"
+    # the name may be a code span, as Hugging Face's template writes it: "`tensorflow` version"
+    + r"(?<!\w`)`?(?P<name>"
     + _ALIAS_WORDS
     + r")"
     + NAME_END
+    + r"`?"
     # then "version", "version (use command below)", "version I am using is", "的版本是"
     + r"(?:\s*\(?\s*(?:"
     + OF
