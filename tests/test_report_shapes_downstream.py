@@ -152,3 +152,71 @@ def test_a_template_field_names_its_package_as_a_code_span() -> None:
     text = "- `tensorflow` version: 2.15.0\n* `keras` version: 2.15.0\n\n" + CODE
     pins = {p.name: p.version for p in extract(text).pins}
     assert pins["tensorflow"] == "2.15.0" and pins["keras"] == "2.15.0"
+
+
+def test_an_import_the_prose_says_works_is_not_the_failing_one() -> None:
+    prose = (
+        "{works}\nbut from transformers import TFBertModel doesn't work.\n"
+        "How do I resolve this error(ModuleNotFoundError: No module named 'keras.saving.x')?\n"
+    )
+    for works in (
+        "from transformers import BertTokenizer works well.",
+        "`from transformers import BertTokenizer` worked,",
+        "from transformers import BertTokenizer is fine",
+        "import transformers runs fine",
+    ):
+        found = extract(prose.format(works=works))
+        assert found.code is not None, works
+        assert found.code.text == "from transformers import TFBertModel\n", works
+        assert found.reported_error is not None
+        assert found.reported_error.message == "No module named 'keras.saving.x'"
+
+
+def test_an_error_in_brackets_after_a_word() -> None:
+    found = extract("Importing keras gives an error(ImportError: cannot import name 'x' from 'y').")
+    assert found.reported_error is not None
+    assert (found.reported_error.type, found.reported_error.message) == (
+        "ImportError",
+        "cannot import name 'x' from 'y'",
+    )
+
+
+TRACE = """\
+```
+Traceback (most recent call last):
+  File "run.py", line 1, in <module>
+    import keras
+  File "{path}/keras/__init__.py", line 3, in <module>
+    from keras import models
+ImportError: x
+```
+"""
+
+
+def test_a_stated_python_2_gives_way_to_the_python_3_of_the_traceback() -> None:
+    for path in (
+        "/home/u/.local/lib/python3.8/site-packages",
+        "/opt/conda/envs/a/lib/python3.8/site-packages",
+        "/usr/local/lib/python3.8/dist-packages",
+    ):
+        found = extract("Python version: 2.7.18\n\n" + TRACE.format(path=path))
+        assert found.python is not None and found.python[0] == "3.8", path
+        assert any("Python 2.7 not used" in note for note in found.notes), path
+
+
+def test_a_stated_python_3_or_a_python_2_path_is_kept() -> None:
+    path = "/home/u/.local/lib/python3.8/site-packages"
+    found = extract("Python version: 3.9.1\n\n" + TRACE.format(path=path))
+    assert found.python is not None and found.python[0] == "3.9"
+    found = extract("Python 2.7\n\n" + TRACE.format(path="/usr/lib/python2.7/dist-packages"))
+    assert found.python is not None and found.python[0] == "2.7"
+
+
+def test_a_code_span_closed_before_its_names_quote() -> None:
+    for line in (
+        "`ModuleNotFoundError: No module named 'tensorflow.python.trackable`",
+        "It fails: `ModuleNotFoundError: No module named 'tensorflow.python.trackable`.",
+    ):
+        found = extract(line + "\n\n```python\nimport keras\n```\n")
+        assert found.reported_error is not None, line
+        assert found.reported_error.message == "No module named 'tensorflow.python.trackable'"

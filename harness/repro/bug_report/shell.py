@@ -145,6 +145,12 @@ _SENTENCE_GOES_ON = re.compile(
 # K'": the import written first is the reporter's attempted fix, the one after "instead of"
 # what failed.
 _REPLACED = re.compile(r"[^\n]{0,30}?\binstead\s+of\b", re.IGNORECASE)
+# An import the prose says works is not the one that failed.
+_WORKS = re.compile(
+    r"[`'\"”]?[ \t]+(?:works?|worked|is[ \t]+(?:fine|ok(?:ay)?)|runs?[ \t]+fine"
+    r"|succeeds?|succeeded)\b",
+    re.IGNORECASE,
+)
 _NOT_MODULES = frozenset(
     (
         *("the", "a", "an", "it", "this", "that", "these", "those", "my", "our", "your"),
@@ -181,6 +187,8 @@ def _prose_imports(prose: str) -> Iterator[CodeBlock]:
         top = module.split(".")[0].lower()
         if top in _NOT_MODULES or _REPLACED.match(prose, match.end(group)):
             continue
+        if _WORKS.match(prose, match.end(group)):
+            continue  # "from x import A works well, but from x import B doesn't"
         known = _known(top)
         package = match["package"] or ""
         if package and package.split(".")[0].lower() not in _NOT_MODULES:
@@ -204,6 +212,8 @@ def inline_imports(prose: str, *, claim: str = "") -> CodeBlock | None:
     code: the one whose module the claimed error names, else the last one written."""
     found: list[tuple[int, str]] = []
     for match in _INLINE_IMPORT.finditer(prose):
+        if _WORKS.match(prose, match.end()):
+            continue
         code = match["code"].strip().rstrip(";")
         tree = parsed(code)
         if tree is not None and all(
