@@ -220,3 +220,25 @@ def test_a_code_span_closed_before_its_names_quote() -> None:
         found = extract(line + "\n\n```python\nimport keras\n```\n")
         assert found.reported_error is not None, line
         assert found.reported_error.message == "No module named 'tensorflow.python.trackable'"
+
+
+def test_a_lazy_import_failure_names_its_library() -> None:
+    text = (
+        "```python\nimport tensorflow as tf\nmodel.fit(ds)\n```\n\n```\n"
+        "RuntimeError: Failed to import transformers.models.bert.modeling_tf_bert because of "
+        "the following error (look up to see its traceback):\n"
+        "module 'tensorflow._api.v2.compat.v2.internal' has no attribute 'x'\n```\n"
+    )
+    assert "transformers" in extract(text).error_packages
+
+
+def test_advice_on_an_exceptions_next_lines_is_no_step() -> None:
+    text = (
+        "```\nRuntimeError: Failed to import x because of the following error:\n"
+        "Keras 3 is not supported. Please install tf-keras with `pip install tf-keras`.\n"
+        "```\n\n```\n$ pip install tensorflow==2.16.1\n```\n\n"
+        "```python\nimport tensorflow as tf\n```\n"
+    )
+    assert extract(text).pip_steps == ("tensorflow==2.16.1",)
+    ran = "```\nValueError: bad\npip install keras==3.3.3\n```\n\n```python\nimport keras\n```\n"
+    assert extract(ran).pip_steps == ("keras==3.3.3",)

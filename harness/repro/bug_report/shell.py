@@ -291,13 +291,18 @@ def from_error(claim: ReportedError) -> CodeBlock | None:
     return CodeBlock(info="python (from the error)", text=text, line=1, origin="prose")
 
 
+# A library that imports its modules lazily says which one failed (Hugging Face's
+# transformers): "Failed to import transformers.models.bert.modeling_tf_bert because of ...".
+_LAZY_IMPORT = re.compile(r"^Failed to import (?P<module>[\w.]+) because of the following error")
+
+
 def named_modules(claim: ReportedError | None) -> list[str]:
     """The modules an error says are there but lack something (`module 'keras.utils' has no
     attribute ...`, `cannot import name 'x' from 'keras.src.y'`, `No module named
     'keras.legacy'`): their packages ran."""
     if claim is None:
         return []
-    found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE)]
+    found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE, _LAZY_IMPORT)]
     missing = _NO_SUBMODULE.match(claim.message)
     parent = [missing["parent"]] if missing is not None else []
     return [match["module"] for match in found if match is not None] + parent
