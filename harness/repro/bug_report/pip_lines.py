@@ -32,6 +32,8 @@ _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip versio
 # An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`
 # in it is the library's advice ("Install TensorFlow via `pip install tensorflow`"), not a run.
 ERROR_LINE = re.compile(r"^\s*(?:#+\s+|>\s*|\*\*)?[A-Za-z_][\w.]*(?:Error|Exception)\b")
+# An exception's line with its message (not IPython's header, `KeyError   Traceback (...)`).
+_MESSAGE_START = re.compile(r"^[^:\n]*?(?:Error|Exception)\s*:")
 # A line that starts with a command: a prompt, or pip itself.
 _COMMAND_START = re.compile(r"^\s*(?:\S*[$>%!#]\s*)?(?:python3?\s+-m\s+)?(?:pip3?|uv|conda)\b")
 # An issue template's checklist says how to update before reporting ("Check that you are
@@ -190,7 +192,8 @@ def pip_steps(readable: str, files: dict[str, tuple[str, ...]] | None = None) ->
         # "RuntimeError: Failed to import ..." then "Please install ... `pip install tf-keras`"):
         # its advice is no run either, unless a line starts with the command itself.
         in_message = bool(line.strip()) and (
-            bool(ERROR_LINE.match(line)) or (in_message and not _COMMAND_START.match(line))
+            bool(ERROR_LINE.match(line) and _MESSAGE_START.search(line))
+            or (in_message and not _COMMAND_START.match(line))
         )
         if advised or in_message:
             continue
