@@ -51,6 +51,7 @@ PACKAGES = (
     "tensorflow-gpu",
     "tf-nightly",
     "keras-applications",
+    "transformers",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

@@ -42,7 +42,7 @@ def test_the_backend_a_multi_backend_keras_prints_is_read() -> None:
 
 def test_keras_before_2_6_gets_the_backend_it_runs_on_as_of_the_report_s_date() -> None:
     steps, keras_json, assumed = resolved("Keras 2.2.4, Python 3.6\n" + OLD_CODE, "2018-11-20")
-    assert steps == ("keras==2.2.4 tensorflow==1.12.0",)
+    assert steps == ("keras==2.2.4 tensorflow==1.12.0 numpy==1.15.4",)
     assert keras_json is None
     assert "TensorFlow is Keras 2.2.4's default" in assumed
     # Keras 1.0 ran on Theano by default: Theano, and no keras.json to say so.

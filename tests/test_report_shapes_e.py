@@ -118,7 +118,7 @@ def test_a_gpu_build_in_a_conda_listing_is_installed_as_itself() -> None:
     assert (python, steps) == ("3.6", ("tensorflow-gpu==1.4.0 numpy==1.15.4",))
     # Without the listing, the import is TensorFlow itself.
     _, steps, _ = resolved("Python 3.6\n\n" + code, "2019-01-11")
-    assert steps == ("tensorflow==1.12.0",)
+    assert steps == ("tensorflow==1.12.0 numpy==1.15.4",)
 
 
 def test_a_tensorflow_version_field_beside_a_build_the_report_installs_names_that_build() -> None:

@@ -145,11 +145,13 @@ def imported(
                 "it is missing"
             )
             continue
-        known = name in KNOWN_DISTRIBUTIONS
+        listed = next((pin for pin in extraction.listed if pin.name == name), None)
+        # A pip list / freeze row naming the import with its version shows a distribution of
+        # that name installed, as a traceback through its files does (`onnxmltools 1.3.2`).
+        known = name in KNOWN_DISTRIBUTIONS or listed is not None
         why = said if known else installed_elsewhere(name, extraction, index, assumed)
         if why is None:
             continue
-        listed = next((pin for pin in extraction.listed if pin.name == name), None)
         if listed is not None:
             added[name] = Wanted(
                 name=name, version=listed.version, exact=True, why=f"listed as {listed.source}"

@@ -92,6 +92,7 @@ IMPORT_ALIASES = {
     "tfa": "import tensorflow_addons as tfa",
     "sns": "import seaborn as sns",
     "jnp": "import jax.numpy as jnp",
+    "ak": "import autokeras as ak",
 }
 # `K` is by convention Keras's backend module, but of which Keras: tf.keras's or standalone
 # Keras's. Imported only from the one Keras the snippet itself uses (see python_code).

@@ -32,6 +32,10 @@ _PIP_NOISE = re.compile(r"\[notice\]|consider upgrading|You are using pip versio
 # An exception's line, also as a title (`# ImportError: ...`), quoted or in bold: a `pip install`
 # in it is the library's advice ("Install TensorFlow via `pip install tensorflow`"), not a run.
 ERROR_LINE = re.compile(r"^\s*(?:#+\s+|>\s*|\*\*)?[A-Za-z_][\w.]*(?:Error|Exception)\b")
+# An exception's line with its message (not IPython's header, `KeyError   Traceback (...)`).
+_MESSAGE_START = re.compile(r"^[^:\n]*?(?:Error|Exception)\s*:")
+# A line that starts with a command: a prompt, or pip itself.
+_COMMAND_START = re.compile(r"^\s*(?:\S*[$>%!#]\s*)?(?:python3?\s+-m\s+)?(?:pip3?|uv|conda)\b")
 # An issue template's checklist says how to update before reporting ("Check that you are
 # up-to-date with the master branch of Keras. You can update with:" then its `pip install`):
 # what the template advises everyone, not what this reporter ran.
@@ -181,9 +185,17 @@ def pip_steps(readable: str, files: dict[str, tuple[str, ...]] | None = None) ->
     steps: list[str] = []
     readable = re.sub(r"\\[ \t]*\n", " ", readable)  # a shell line continued with `\`
     previous = ""
+    in_message = False
     for line in readable.splitlines():
         advised, previous = bool(_ADVICE.search(previous)), line if line.strip() else previous
-        if advised:
+        # An exception's message runs on over the lines right below it (transformers':
+        # "RuntimeError: Failed to import ..." then "Please install ... `pip install tf-keras`"):
+        # its advice is no run either, unless a line starts with the command itself.
+        in_message = bool(line.strip()) and (
+            bool(ERROR_LINE.match(line) and _MESSAGE_START.search(line))
+            or (in_message and not _COMMAND_START.match(line))
+        )
+        if advised or in_message:
             continue
         # `FROM tensorflow/tensorflow:2.16.1`, `docker run ... tensorflow/tensorflow:2.15.0-gpu`:
         # the image installed its TensorFlow before anything the line or the next ones run.

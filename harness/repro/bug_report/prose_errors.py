@@ -20,6 +20,17 @@ UNTYPED_MESSAGES = (
         "ModuleNotFoundError",
     ),
     (re.compile(r"'\w+' object has no attribute '\w+'"), "AttributeError"),
+    # A call's arguments not fitting its signature, and objects used as what they are not.
+    (
+        re.compile(
+            r"\b[A-Za-z_][\w.]*\(\) (?:missing \d+ required (?:positional|keyword-only) "
+            r"arguments?: '\w+'(?:, '\w+')*(?:,? and '\w+')?|got an unexpected keyword "
+            r"argument '\w+'|got multiple values for argument '\w+'|takes (?:from \d+ to )?\d+ "
+            r"positional arguments? but \d+ (?:were|was) given)"
+            r"|'\w+' object is not (?:callable|subscriptable|iterable)"
+        ),
+        "TypeError",
+    ),
     (
         re.compile(
             r"\b[Cc]annot import name '\w+'(?: from (?:partially initialized module )?'[\w.]+')?"
@@ -39,7 +50,8 @@ UNTYPED_MESSAGES = (
 # colon or comma, as well ("报错：ValueError: x").
 _PROSE_ERROR = re.compile(
     # (ASCII names: `\w` would run on through the CJK text from every start after it)
-    r"(?:^|(?<=[\s：，\"“" + CJK + r"]))"
+    # also in brackets: "How do I resolve this error(ModuleNotFoundError: ...)?"
+    r"(?:^|(?<=[\s(（：，\"“" + CJK + r"]))"
     r"(?P<type>(?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception))"
     r"(?::[ \t]+|[ \t]*：[ \t]*)(?P<msg>\S[^\n]*)"
 )

@@ -91,7 +91,25 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
         for version, words in passed_over.items()
         if chosen is None or version != chosen[0]
     )
+    ran = _python3_paths(readable) if chosen is not None and chosen[0][0] == "2" else None
+    if chosen is not None and ran is not None and not chosen[1].startswith("path"):
+        # "Python version: 2.7.18" (what `python --version` printed) beside a traceback from
+        # `.../lib/python3.8/site-packages/...`: the program ran on the Python of its paths.
+        notes = (
+            *notes,
+            f"Python {chosen[0]} not used: {chosen[1]} is contradicted by the installed "
+            f"paths of the report's traceback, which ran on Python {ran[0]}",
+        )
+        chosen = ran
     return chosen, notes
+
+
+def _python3_paths(readable: str) -> tuple[str, str] | None:
+    """The Python 3 of an installed path (`.../lib/python3.8/site-packages/...`), if any."""
+    for match in re.finditer(r"(?<![\w.])python(3\.\d{1,2})(?!\d|\.\d)[\\/]", readable):
+        if re.search(r"(?:site|dist)-packages", readable[match.end() : match.end() + 40]):
+            return match[1], f'path "{match[0].rstrip("/").rstrip(chr(92))}"'
+    return None
 
 
 def in_quoted_paths(text: str) -> tuple[str, str] | None:

@@ -221,16 +221,17 @@ def _standalone(text: str) -> ReportedError | None:
     for line in text.splitlines():
         bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip()
         # A line that is one code span, closed by the sentence's period: "`KeyError: 'x'`."
-        if bare.startswith("`"):
+        span = bare.startswith("`")
+        if span:
             bare = re.sub(r"(?<=`)[.,;:!]+$", "", bare)
         bare = bare.strip("`*_").strip()
         if len(bare) > 1 and bare[0] in "\"'" and bare[-1] == bare[0]:
             bare = bare[1:-1]
         match = tracebacks.ERROR_LINE.match(_unlabelled(bare))
         if match and not match["type"].endswith("Warning") and _error_type(match["type"]):
-            standalone = ReportedError(
-                type=match["type"], message=(match["msg"] or "").strip(), source="error line"
-            )
+            message = (match["msg"] or "").strip()
+            message = _quote_closed(message) if span else message
+            standalone = ReportedError(type=match["type"], message=message, source="error line")
     return standalone
 
 
@@ -256,9 +257,14 @@ def _inline(text: str) -> ReportedError | None:
     inline = next((m for m in spans if (m["msg"] or "").strip()), spans[0] if spans else None)
     if inline is None:
         return None
-    return ReportedError(
-        type=inline["type"], message=(inline["msg"] or "").strip(), source="error line"
-    )
+    message = _quote_closed((inline["msg"] or "").strip())
+    return ReportedError(type=inline["type"], message=message, source="error line")
+
+
+def _quote_closed(message: str) -> str:
+    """A code span closed before the quote that closes its last name gets it back:
+    `ModuleNotFoundError: No module named 'tensorflow.python.trackable`."""
+    return message + "'" if re.search(r"^[^']*'[\w.]+$", message) else message
 
 
 def _untyped_title(title: str) -> ReportedError | None:
@@ -287,6 +293,12 @@ def _from_title(title: str) -> ReportedError | None:
         # in quotes, without Python's colon.
         message = quoted["a"] or quoted["b"] or quoted["c"]
         return ReportedError(type=match["type"], message=message.strip(), source="title")
+    if match["msg"] is None:
+        # A type named without its message is often a name in the message whose own type
+        # goes without saying: "InvalidArgumentError.__init__() missing 2 required ...".
+        untyped = _untyped_title(title)
+        if untyped is not None:
+            return untyped
     message = match["msg"] or ""
     opening = title[match.start() - 1 : match.start()]
     if opening in ('"', "“", "`"):

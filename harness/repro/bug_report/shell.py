@@ -145,6 +145,12 @@ _SENTENCE_GOES_ON = re.compile(
 # K'": the import written first is the reporter's attempted fix, the one after "instead of"
 # what failed.
 _REPLACED = re.compile(r"[^\n]{0,30}?\binstead\s+of\b", re.IGNORECASE)
+# An import the prose says works is not the one that failed.
+_WORKS = re.compile(
+    r"[`'\"”]?[ \t]+(?:works?|worked|is[ \t]+(?:fine|ok(?:ay)?)|runs?[ \t]+fine"
+    r"|succeeds?|succeeded)\b",
+    re.IGNORECASE,
+)
 _NOT_MODULES = frozenset(
     (
         *("the", "a", "an", "it", "this", "that", "these", "those", "my", "our", "your"),
@@ -185,6 +191,8 @@ def _prose_imports(prose: str) -> Iterator[CodeBlock]:
         top = module.split(".")[0].lower()
         if top in _NOT_MODULES or _REPLACED.match(prose, match.end(group)):
             continue
+        if _WORKS.match(prose, match.end(group)):
+            continue  # "from x import A works well, but from x import B doesn't"
         known = _known(top)
         package = match["package"] or ""
         if package and package.split(".")[0].lower() not in _NOT_MODULES:
@@ -217,6 +225,8 @@ def inline_imports(
         return None
     found: list[tuple[int, str]] = []
     for match in _INLINE_IMPORT.finditer(prose):
+        if _WORKS.match(prose, match.end()):
+            continue
         code = match["code"].strip().rstrip(";")
         tree = parsed(code)
         if tree is not None and all(
@@ -306,13 +316,18 @@ def from_error(claim: ReportedError) -> CodeBlock | None:
     return CodeBlock(info="python (from the error)", text=text, line=1, origin="prose")
 
 
+# A library that imports its modules lazily says which one failed (Hugging Face's
+# transformers): "Failed to import transformers.models.bert.modeling_tf_bert because of ...".
+_LAZY_IMPORT = re.compile(r"^Failed to import (?P<module>[\w.]+) because of the following error")
+
+
 def named_modules(claim: ReportedError | None) -> list[str]:
     """The modules an error says are there but lack something (`module 'keras.utils' has no
     attribute ...`, `cannot import name 'x' from 'keras.src.y'`, `No module named
     'keras.legacy'`): their packages ran."""
     if claim is None:
         return []
-    found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE)]
+    found = [p.match(claim.message) for p in (_CANNOT_IMPORT, _NO_ATTRIBUTE, _LAZY_IMPORT)]
     missing = _NO_SUBMODULE.match(claim.message)
     parent = [missing["parent"]] if missing is not None else []
     return [match["module"] for match in found if match is not None] + parent

@@ -49,7 +49,13 @@ _FREEZE = re.compile(
     + _VERSION
     + r"(?P<local>\+[A-Za-z0-9.]+)?\s*$"
 )
-_LIST_HEADER = re.compile(r"^\s*(?:#\s*)?(?:Package|Name)\s+Version\b", re.IGNORECASE)
+# A listing's table starts at its header, or at the command that printed it when the header
+# was not pasted (`$pip list` then `onnx 1.4.1` rows).
+_LIST_HEADER = re.compile(
+    r"^\s*(?:#\s*)?(?:Package|Name)\s+Version\b"
+    r"|^\s*(?:\(\S+\)\s*)?(?:\S*[$>%!#]\s*)?(?:pip3?|conda|(?:python3?|py)\s+-m\s+pip)\s+list\s*$",
+    re.IGNORECASE,
+)
 _LIST_ROW = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s+" + _VERSION + r"(?:\s+\S.*)?$")
 _ALIAS_WORDS = "|".join(
     re.escape(a).replace(r"\ ", r"\s+") for a in sorted(ALIASES, key=len, reverse=True)
@@ -58,10 +64,12 @@ _ALIAS_WORDS = "|".join(
 _VERSION_WORD = r"(?:version|verison|vesion|verion|versoin|vresion|varsion)"
 _PROSE = re.compile(
     NAME_START
-    + r"(?P<name>"
+    # the name may be a code span, as Hugging Face's template writes it: "`tensorflow` version"
+    + r"(?<!\w`)`?(?P<name>"
     + _ALIAS_WORDS
     + r")"
     + NAME_END
+    + r"`?"
     # then "version", "version (use command below)", "version I am using is", "的版本是"
     + r"(?:\s*\(?\s*(?:"
     + OF
