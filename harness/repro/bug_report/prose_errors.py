@@ -23,7 +23,7 @@ UNTYPED_MESSAGES = (
     # A call's arguments not fitting its signature, and objects used as what they are not.
     (
         re.compile(
-            r"\b[A-Za-z_][\w.]*\(\) (?:missing \d+ required (?:positional|keyword-only) "
+            r"(?<![\w.])[A-Za-z_][\w.]*\(\) (?:missing \d+ required (?:positional|keyword-only) "
             r"arguments?: '\w+'(?:, '\w+')*(?:,? and '\w+')?|got an unexpected keyword "
             r"argument '\w+'|got multiple values for argument '\w+'|takes (?:from \d+ to )?\d+ "
             r"positional arguments? but \d+ (?:were|was) given)"
