@@ -13,6 +13,7 @@ from datetime import date
 
 from harness.errors import PackageIndexError
 from harness.pypi import PackageIndex
+from harness.repro.nightlies import STANDS_IN
 from harness.repro.resolution import Wanted
 
 
@@ -24,8 +25,8 @@ def released_later(
         return []
     notes = []
     for item in wanted:
-        if not item.exact:
-            continue
+        if not item.exact or item.why.startswith(STANDS_IN):
+            continue  # a nightly's release comes after the nightly, and its note says so
         try:
             release = index.release(item.name, item.version)
         except PackageIndexError:

@@ -15,6 +15,8 @@ from harness.repro.resolution import Wanted
 
 # Each nightly distribution and the one its builds are released as.
 RELEASED_AS = {"tf-nightly": "tensorflow", "keras-nightly": "keras"}
+# The reason a release given in a nightly's place carries (later_pins leaves it unflagged).
+STANDS_IN = "in place of the nightly"
 
 
 def standing_in(
@@ -35,7 +37,8 @@ def standing_in(
         if stable is None or release is None or stable in wanted:
             kept[name] = item
             continue
-        kept[stable] = replace(item, name=stable, version=release, exact=True)
+        why = f"{STANDS_IN} {name} {item.version}"
+        kept[stable] = replace(item, name=stable, version=release, exact=True, why=why)
         notes.append(
             f"{name} {item.version} is no longer on PyPI (it keeps only recent nightlies): "
             f"{stable} {release}, the first release of the line that nightly led to, stands in"
