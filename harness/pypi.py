@@ -294,18 +294,16 @@ class PackageIndex:
         wanted = Version(version)
         return next((r for r in self.releases(name) if r.version == wanted), None)
 
-    def latest_matching(
-        self, name: str, prefix: str, *, python: str | None = None, as_of: date | None = None
-    ) -> Version | None:
-        """The newest final release whose version starts with `prefix` ('2.16' -> 2.16.2),
-        among those out by `as_of` when it is given; '' matches every release."""
-        wanted = Version(prefix).release if prefix else ()
-        found = [
-            v
-            for v in self.versions(name, python=python, as_of=as_of)
-            if v.release[: len(wanted)] == wanted and not placeholder(v)
-        ]
-        return max(found) if found else None
+
+def fits(version: Version, prefix: str, within: str = "") -> bool:
+    """Whether `version` starts with `prefix` ('2.16' -> 2.16.x; '' for any), is in the range
+    `within` ('<2.17'; '' for any) and is a real release, not a name held on PyPI."""
+    wanted = Version(prefix).release if prefix else ()
+    return (
+        version.release[: len(wanted)] == wanted
+        and not placeholder(version)
+        and version in SpecifierSet(within)
+    )
 
 
 def placeholder(version: Version) -> bool:

@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from harness.errors import PackageIndexError
-from harness.pypi import PackageIndex, placeholder
+from harness.pypi import PackageIndex, fits
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +96,6 @@ def fitted(
         return version, (
             f"{name} {version} not checked against the other packages' requirements: {exc}"
         )
-    wanted = Version(prefix).release if prefix else ()
     # A pre-release only where one was chosen: the only releases of `prefix` out by then.
     pre = Version(version).is_prerelease
     allowed = [
@@ -104,10 +103,8 @@ def fitted(
         for release in index.releases(name)
         if release.installable_on(python)
         and (pre or not release.version.is_prerelease)
-        and not placeholder(release.version)
-        and release.version.release[: len(wanted)] == wanted
+        and fits(release.version, prefix, within)
         and constraint.specifier.contains(release.version)
-        and release.version in SpecifierSet(within)
     ]
     by_then = sorted((v for v in allowed if _out_by(index, name, v, as_of)), reverse=True)
     after = [v for v in allowed if v not in by_then] if later else []

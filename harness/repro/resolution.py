@@ -13,11 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.errors import ConfigurationError, PackageIndexError
-from harness.pypi import PackageIndex, Release, placeholder
+from harness.pypi import PackageIndex, Release, fits
 from harness.repro.bug_report.distributions import brought_by
 from harness.repro.constraints import fitted
 
@@ -126,16 +125,8 @@ def _first(
 ) -> Release | None:
     """The earliest final release matching `prefix` and in the range `within` (installable
     on `python`, if given)."""
-    wanted = Version(prefix).release if prefix else ()
-    allowed = SpecifierSet(within)
     for release in index.releases(name):
-        version = release.version
-        if (
-            version.is_prerelease
-            or placeholder(version)
-            or version.release[: len(wanted)] != wanted
-            or version not in allowed
-        ):
+        if release.version.is_prerelease or not fits(release.version, prefix, within):
             continue
         if python is None or release.installable_on(python):
             return release
@@ -201,22 +192,9 @@ def _installs(
 
 
 def _latest(index: PackageIndex, wanted: Wanted, python: str, as_of: date | None) -> Version | None:
-    """The newest release `wanted` allows on `python` out by `as_of`, in its range if any."""
-    latest = index.latest_matching(wanted.name, wanted.version, python=python, as_of=as_of)
-    if not wanted.within or latest is None or latest in SpecifierSet(wanted.within):
-        return latest
-    prefix = Version(wanted.version).release if wanted.version else ()
-    allowed = SpecifierSet(wanted.within)
-    return max(
-        (
-            version
-            for version in index.versions(wanted.name, python=python, as_of=as_of)
-            if version.release[: len(prefix)] == prefix
-            and not placeholder(version)
-            and version in allowed
-        ),
-        default=None,
-    )
+    """The newest final release `wanted` allows on `python` out by `as_of`, in its range if any."""
+    versions = index.versions(wanted.name, python=python, as_of=as_of)
+    return max((v for v in versions if fits(v, wanted.version, wanted.within)), default=None)
 
 
 def exact_version(
