@@ -4,8 +4,11 @@ for granted, and messages whose type goes without saying."""
 
 from __future__ import annotations
 
-from harness.repro.bug_report import notebook_links
+from harness.repro.bug_report import library_versions, notebook_links
+from harness.repro.bug_report.emphasis import without_strong
+from harness.repro.bug_report.library_source import library_source
 from harness.repro.bug_report.parse import extract
+from harness.repro.bug_report.title import title_of
 from harness.repro.wanted_packages import imported
 
 FILE = "~/.venv/lib/python3.12/site-packages/keras/src/trainers/trainer.py:9"
@@ -242,3 +245,54 @@ def test_advice_on_an_exceptions_next_lines_is_no_step() -> None:
     assert extract(text).pip_steps == ("tensorflow==2.16.1",)
     ran = "```\nValueError: bad\npip install keras==3.3.3\n```\n\n```python\nimport keras\n```\n"
     assert extract(ran).pip_steps == ("keras==3.3.3",)
+
+
+def test_a_librarys_own_version_field_is_read_for_it() -> None:
+    prose = (
+        "**Deepface version:** 0.0.86\n"
+        "KerasTuner's version: 1.4.6\n"
+        " - coremltools version: 6.3.0\n"
+        "mlflow==2.11.1 fails to save\n"
+        "File site-packages/deepface/DeepFace.py:247, in analyze\n"  # a path, no version
+        "my_deepface: 3.0\n"  # another name
+    )
+    found = [(name, version) for name, version, _ in library_versions.said(prose)]
+    assert found == [
+        ("deepface", "0.0.86"),
+        ("keras-tuner", "1.4.6"),
+        ("coremltools", "6.3.0"),
+        ("mlflow", "2.11.1"),
+    ]
+
+
+def test_a_librarys_version_is_listed_and_pins_it_where_the_code_imports_it() -> None:
+    report = (
+        "Deepface version: 0.0.86\n\n```python\nfrom deepface import DeepFace\n"
+        "DeepFace.verify('a.jpg', 'b.jpg')\n```\n"
+    )
+    found = extract(report)
+    assert [(p.name, p.version) for p in found.listed] == [("deepface", "0.0.86")]
+
+
+def test_strong_emphasis_around_a_field_is_blanked_one_for_one() -> None:
+    for text, want in (
+        ("**TensorFlow version:** 2.15.0", "  TensorFlow version:   2.15.0"),
+        ("- **Python version**: 3.10", "-   Python version  : 3.10"),
+        ("Tensorflow-text: **2.9.0**", "Tensorflow-text:   2.9.0  "),
+        ("call f(**kwargs) or g(**b)", "call f(**kwargs) or g(**b)"),
+        ("```\n**kept**\n```\n**x**", "```\n**kept**\n```\n  x  "),
+    ):
+        assert without_strong(text) == want
+
+
+def test_a_saved_reports_address_on_its_first_line_is_not_its_title() -> None:
+    text = "https://github.com/o/r/issues/7 2024-03-10\n# TypeError using Hyperband\n\nbody\n"
+    assert title_of(text) == "TypeError using Hyperband"
+    assert title_of("https://example.org/post\nSome words\n") == "https://example.org/post"
+
+
+def test_numbered_lines_of_a_librarys_own_source_are_not_a_cell() -> None:
+    assert library_source(("from .ops import relu",))
+    assert library_source(("from keras.src.utils import x",))
+    assert library_source(("import numpy as np  # noqa: F401",))
+    assert not library_source(("from keras.layers import Dense", "net = build(3)"))

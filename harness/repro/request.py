@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
-from harness.pypi import PackageIndex
+from harness.pypi import PackageIndex, fits
 from harness.repro import git_installs, keras3_backend, layouts, nightlies, old_keras
 from harness.repro.bare_python import only_the_missing_module, python_3
-from harness.repro.bug_report.parse import CodeBlock, Extraction, ReportedError, extract
+from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
 from harness.repro.jaxlib_beside_jax import jaxlib_wanted
 from harness.repro.later_pins import released_later
@@ -33,6 +33,7 @@ from harness.repro.resolution import (
     DEFAULT_PYTHON,
     installs_on,
     settle,
+    version_of,
 )
 from harness.repro.resolution_day import resolution_day
 from harness.repro.unreadable_versions import refuse_unreadable_versions
@@ -271,7 +272,8 @@ def _environment(
             f"({extraction.hosted}'s runtime may have held older releases)"
         )
     if steps:
-        shown = {pin.name for pin in extraction.pins}
+        # A version the report shows that is no release (a slip, left open) pinned nothing.
+        shown = {pin.name for pin in extraction.pins if _pinned_as_shown(pin, exact)}
         riders = frozenset(
             [*(["numpy"] if numpy is not None else []), *(["jaxlib"] if jaxlib else [])]
         )
@@ -292,3 +294,10 @@ def as_json(request: Request) -> dict[str, Any]:
         "as_of": request.as_of.isoformat() if request.as_of else None,
         "assumptions": list(request.assumed),
     }
+
+
+def _pinned_as_shown(pin: Pin, exact: dict[str, str]) -> bool:
+    """Whether `pin`'s version (exact, or a prefix such as '2.16') is the one settled."""
+    settled = version_of(exact.get(pin.name, ""))
+    prefix = version_of(pin.version)
+    return settled is not None and prefix is not None and fits(settled, str(prefix))

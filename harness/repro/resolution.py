@@ -335,21 +335,32 @@ def _without_unknown_versions(
 ) -> dict[str, Wanted]:
     """Partial versions no release of the package matches ("keras: 3.21", for 3.2.1) left
     open: resolved as a package named without a version, rather than refusing the report
-    over one number. A version written exactly is kept: pip is told what the reporter ran."""
+    over one number. So is an exact one a listing or a sentence gives ("- keras-cv=1.4.0"
+    when keras-cv had reached 0.6): a slip, which pip could not install either. A version
+    a pip line writes is kept: pip is told what the reporter told it."""
     if index is None:
         return wanted
     kept = dict(wanted)
     for name, item in wanted.items():
-        if item.exact or not item.version or not index.releases(name):
+        if item.why == "as written" or not item.version or not index.releases(name):
             continue
-        if _first(index, name, item.version) is None:
+        if not _released(index, name, item):
             assumed.append(
                 f"{name} {item.version} not pinned: PyPI has no {name} {item.version} or "
                 f"{item.version}.x release (removed, or a slip in the report); resolved as a "
                 "package named without a version"
             )
-            kept[name] = replace(item, version="")
+            kept[name] = replace(
+                item, version="", exact=False, why=f"the report's {item.version} is no release"
+            )
     return kept
+
+
+def _released(index: PackageIndex, name: str, item: Wanted) -> bool:
+    if not item.exact:
+        return _first(index, name, item.version) is not None
+    version = version_of(item.version)
+    return version is None or any(r.version == version for r in index.releases(name))
 
 
 def _openness(item: Wanted) -> int:

@@ -74,6 +74,11 @@ ALIASES = {
     "keras cv": "keras-cv",
     "tensorflow-hub": "tensorflow-hub",
     "tensorflow_hub": "tensorflow-hub",
+    # Add-ons pinned to TensorFlow's minor, as their own reports' fields name them.
+    "tensorflow-text": "tensorflow-text",
+    "tensorflow_text": "tensorflow-text",
+    "tensorflow-datasets": "tensorflow-datasets",
+    "tensorflow_datasets": "tensorflow-datasets",
 }
 PACKAGING_TOOLS = ("pip", "setuptools", "wheel")
 """Installers every environment has: a report's pins of them are neither installed nor listed
@@ -93,6 +98,7 @@ IMPORT_ALIASES = {
     "sns": "import seaborn as sns",
     "jnp": "import jax.numpy as jnp",
     "ak": "import autokeras as ak",
+    "kt": "import keras_tuner as kt",
 }
 # `K` is by convention Keras's backend module, but of which Keras: tf.keras's or standalone
 # Keras's. Imported only from the one Keras the snippet itself uses (see python_code).

@@ -63,7 +63,9 @@ _KERAS_LIBRARIES = (
     *("deepface", "efficientnet", "autokeras", "spektral", "tensorflowjs", "tf2onnx", "mtcnn"),
     *("transformers", "stellargraph", "keras-rl2", "tf2crf", "voxelmorph", "neurite"),
     *("imageai", "tf-keras-vis", "keras-retinanet", "keras-resnet", "keras-ocr", "rasa-core"),
-    *("deeplabcut", "chatterbot"),
+    *("deeplabcut", "chatterbot", "ktrain"),
+    # Converters and trackers that take a Keras model; their reports name their own versions.
+    *("coremltools", "mlflow"),
 )
 # Libraries built on Keras whose installed files a traceback runs through, or whose module the
 # claimed error's type names (`keras_tuner.src.errors.FatalError`): the reporter ran them.

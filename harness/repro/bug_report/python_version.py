@@ -85,7 +85,7 @@ def said(readable: str) -> tuple[tuple[str, str] | None, tuple[str, ...]]:
             if role == "other":
                 passed_over.setdefault(version, match[0].strip())
             elif chosen is None and role != "requirement":
-                chosen = (version, f'{kind}"{match[0].strip()}"')
+                chosen = (version, f'{kind}"{" ".join(match[0].split())}"')
     notes = tuple(
         f'Python {version} not used: "{words}" names another Python than the failing one'
         for version, words in passed_over.items()

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from harness.repro.bug_report import ide_consoles, keras_messages, pytest_output
+from harness.repro.bug_report.library_source import library_source
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.bug_report.pasted_lines import FENCE_LINE, readable
@@ -21,8 +22,7 @@ FRAME = _FRAME
 _WARNING = re.compile(r"^\S.*:\d+: [A-Z]\w*Warning: ")
 # IPython: `Cell In[5], line 3`, `File ~/x/y.py:111, in f()`, `<ipython-input-3-ab> in <module>()`,
 # Colab's `<ipython-input-2-5b> in <cell line: 3>()` (also as a Markdown link to the cell),
-# Spyder's indented `  File ~\anaconda3\Lib\site-packages\x\__init__.py:68 in set_framework`,
-# `~\AppData\Local\Temp\ipykernel_4\3752.py in <module>`.
+# Spyder's `  File ~\anaconda3\Lib\site-packages\x\__init__.py:68 in f`, `...\3752.py in <module>`.
 # Copied from rendered HTML: tags lost (`x.py in ()`, `in ()`), numbered lines unindented.
 _CELL_FRAME = re.compile(
     r"^(?:Cell In\s*\[\d*\],? line \d+|\s*File (?P<path>\S+?):\d+(?:,? in .+)?"
@@ -149,10 +149,10 @@ def _notebook_step(lines: list[str], index: int, *, inside: bool) -> tuple[Frame
     if cell:
         return _notebook_frame(cell, lines, index)
     if not inside and _headless_cell(lines, index):
-        # A notebook frame pasted without its header or its file line: numbered lines
-        # with an arrow (`---> 20 x = keras.applications`), then the error.
+        # Numbered lines with an arrow pasted without header or file line, then the error.
         numbered, after = _numbered(lines, index)
-        return Frame(file="cell", lines=numbered, kind="cell"), after
+        kind = "library" if library_source(numbered) else "cell"  # `from .x import y`
+        return Frame(file="cell", lines=numbered, kind=kind), after
     return None
 
 

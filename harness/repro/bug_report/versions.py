@@ -13,9 +13,10 @@ from collections.abc import Callable, KeysView
 from dataclasses import dataclass
 from functools import partial
 
-from harness.repro.bug_report import python_version, version_roles
+from harness.repro.bug_report import library_versions, python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.docker_images import image_notes
+from harness.repro.bug_report.emphasis import without_strong
 from harness.repro.bug_report.model import GitInstall, Pin
 from harness.repro.bug_report.other_languages import (
     IS,
@@ -157,7 +158,7 @@ def read(readable: str, *, full: str) -> Versions:
     steps = pip_steps(readable)
     # "python版本：3.8，tensorflow版本：2.3.0": full-width separators read as ASCII ones, one
     # character for one (positions found in it are the report's).
-    readable = ascii_punctuation(readable)
+    readable = without_strong(ascii_punctuation(readable))  # "**Keras version:** 3.0.5"
     stepped = {name for step in steps for name in step_names(step)}
     dependencies: list[tuple[str, str, int]] = []
     pins, ignored, listed, notes = _pins(
@@ -270,6 +271,7 @@ def _pins(
                 add(name, version.lstrip("="), f"`conda {word}`")
     prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), _without_message_lines(readable))
     _from_prose(prose, add, pinned=pins.keys(), notes=notes)
+    library_versions.add_said(prose, add)  # "Deepface version: 0.0.86": used if imported
     return tuple(pins.values()), tuple(ignored), tuple(others.values()), tuple(notes)
 
 
