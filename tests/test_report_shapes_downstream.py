@@ -296,3 +296,21 @@ def test_numbered_lines_of_a_librarys_own_source_are_not_a_cell() -> None:
     assert library_source(("from keras.src.utils import x",))
     assert library_source(("import numpy as np  # noqa: F401",))
     assert not library_source(("from keras.layers import Dense", "net = build(3)"))
+
+
+def test_a_cells_cut_statement_runs_the_arrowed_element_alone() -> None:
+    report = (
+        "```\n"
+        "ValueError                                Traceback (most recent call last)\n"
+        "<ipython-input-2-ab> in <module>\n"
+        "      1 x = 3\n"
+        "      2 net = keras.Sequential([\n"
+        "----> 3     keras.layers.Dense(x, activation='nope'),\n"
+        "      4     keras.layers.Dense(1),\n"
+        "\n"
+        "ValueError: Unknown activation function: 'nope'\n"
+        "```\n"
+    )
+    found = extract(report)
+    assert found.code is not None
+    assert found.code.text.endswith("x = 3\nkeras.layers.Dense(x, activation='nope')\n")

@@ -203,6 +203,13 @@ def _from_cell(cell: Frame, frames: list[Frame]) -> tuple[str, str] | None:
     script = re.search(r"\.py$", cell.file) and "ipykernel_" not in cell.file
     shown = f"`{cell.file}`'s" if script else "the notebook cell's"
     code, how = "\n".join(lines), f"{shown} lines up to the failing one"
+    element = _cut_element(lines) if parsed(code) is None else None
+    if element is not None:
+        code = element
+        how += (
+            ", the statement the arrow points into being cut (its closing lines not shown): "
+            "the arrowed line's own element, run alone"
+        )
     if _only_definitions(code):
         return None  # the failing line is in a function's body; its call is not shown
     earlier = _earlier_cells(cell, frames)
@@ -212,6 +219,19 @@ def _from_cell(cell: Frame, frames: list[Frame]) -> tuple[str, str] | None:
     if earlier.cut:
         how += f" ({' and '.join(earlier.cut)}, which it calls, is shown only in part)"
     return code, how
+
+
+def _cut_element(lines: list[str]) -> str | None:
+    """Where a cell's shown lines stop inside a statement (Colab shows two lines past the
+    arrow: `model = Sequential([` then `----> 3 Dense(6, activation=bad),` then two more
+    layers), the arrowed line's element, a call, after the whole statements above it."""
+    element = lines[-1].strip().removesuffix(",").strip() if lines else ""
+    if not lines[-1].rstrip().endswith(",") or not re.match(r"[A-Za-z_][\w.]*\(", element):
+        return None
+    if parsed(element) is None:
+        return None
+    whole = next(n for n in range(len(lines) - 1, -1, -1) if parsed("\n".join(lines[:n])))
+    return "\n".join([*lines[:whole], element])
 
 
 def derived_code(tracebacks: list[Traceback]) -> tuple[str, str] | None:
