@@ -284,13 +284,17 @@ _OLD_LAYOUTS = (
 
 
 def old_layouts(
-    tracebacks: list[Traceback], claim_message: str
+    tracebacks: list[Traceback], claim_message: str, shown_backend: str = ""
 ) -> tuple[tuple[str, str, str], ...]:
     """(distribution, first release without the layout, what shows it) for each installed
-    layout of older releases that the tracebacks' files or the claimed error's message show."""
+    layout of older releases that the tracebacks' files or the claimed error's message show,
+    and multi-backend Keras for the backend it said it ran on (`shown_backend`: its words,
+    "Using TensorFlow backend.", printed by Keras up to 2.3 only: 2.4 runs on tf.keras)."""
     shown = "\n".join([claim_message, *(frame.file for t in tracebacks for frame in t.frames)])
     found: list[tuple[str, str, str]] = []
     for pattern, layout in _OLD_LAYOUTS:
         if pattern.search(shown) and all(layout[0] != f[0] for f in found):
             found.append(layout)
+    if shown_backend.startswith("Using ") and all(f[0] != "keras" for f in found):
+        found.append(("keras", "2.4", f"`{shown_backend}.`, multi-backend Keras's own line"))
     return tuple(found)

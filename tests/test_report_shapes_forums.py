@@ -1,0 +1,66 @@
+"""Shapes of reports written on forums and blogs rather than in an issue template: a pip
+command set in Markdown's bold or italics inside a sentence, and multi-backend Keras's own
+"Using TensorFlow backend." line in a notebook's output cut before the backend's files."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.repro.bug_report import pip_lines
+from harness.repro.bug_report.parse import extract
+
+
+@pytest.mark.parametrize(
+    ("line", "steps"),
+    [
+        ("I used CMD: **pip install tensorflow==2.3.1**", ("tensorflow==2.3.1",)),
+        ("com **pip install tensorflow==2.4.1** e depois", ("tensorflow==2.4.1",)),
+        ("__pip install keras==2.4.3__ e então", ("keras==2.4.3",)),
+        ("*pip install keras==2.4.3*, then it failed", ("keras==2.4.3",)),
+        ("pip install **tensorflow==2.3.1** e keras", ("tensorflow==2.3.1",)),
+        # a wildcard's star stays; a name with underscores inside is one name
+        ("pip install keras==2.* tf_keras", ("keras==2.* tf_keras",)),
+    ],
+)
+def test_a_pip_command_in_emphasis_ends_where_the_emphasis_closes(
+    line: str, steps: tuple[str, ...]
+) -> None:
+    assert pip_lines.pip_steps(line) == steps
+
+
+def test_a_name_glued_to_pip_by_an_underscore_is_no_pip() -> None:
+    assert pip_lines.pip_steps("run get_pip install keras") == ()
+
+
+NOTEBOOK = """\
+```
+import keras
+
+Using TensorFlow backend.
+---------------------------------------------------------------------------
+AttributeError                            Traceback (most recent call last)
+<ipython-input-2-88d96843a926> in <module>
+----> 1 import keras
+
+~/miniconda3/envs/x/lib/python3.7/site-packages/keras/__init__.py in <module>
+----> 3 from . import utils
+```
+"""
+
+
+def test_keras_s_own_backend_line_shows_multi_backend_keras() -> None:
+    found = extract(NOTEBOOK)
+    assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.4")]
+    assert "Using TensorFlow backend" in found.old_layouts[0][2]
+
+
+def test_a_traceback_through_the_backend_file_is_named_once() -> None:
+    text = NOTEBOOK.replace(
+        "----> 3 from . import utils",
+        "----> 3 from . import utils\n\n"
+        "~/miniconda3/envs/x/lib/python3.7/site-packages/keras/backend/tensorflow_backend.py "
+        "in <module>\n----> 1 import tensorflow as tf",
+    )
+    found = extract(text)
+    assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.4")]
+    assert "tensorflow_backend.py" in found.old_layouts[0][2]
