@@ -64,3 +64,24 @@ def test_a_traceback_through_the_backend_file_is_named_once() -> None:
     found = extract(text)
     assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.4")]
     assert "tensorflow_backend.py" in found.old_layouts[0][2]
+
+
+def test_tensorflow_1_api_called_in_keras_s_backend_file_shows_a_keras_before_2_3() -> None:
+    text = (
+        "/usr/local/lib/python3.6/dist-packages/keras/backend/tensorflow_backend.py in "
+        "placeholder(shape, ndim, dtype, sparse, name)\n"
+        "--> 541         x = tf.placeholder(dtype, shape=shape, name=name)\n\n"
+        "AttributeError: module 'tensorflow' has no attribute 'placeholder'\n"
+    )
+    found = extract(text)
+    assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.3")]
+
+
+def test_another_missing_attribute_in_keras_s_backend_file_is_only_its_layout() -> None:
+    text = (
+        "/usr/local/lib/python3.6/dist-packages/keras/backend/tensorflow_backend.py in f()\n"
+        "--> 5     x = tf.compat.v1.placeholder(dtype)\n\n"
+        "AttributeError: module 'tensorflow' has no attribute 'compat'\n"
+    )
+    found = extract(text)
+    assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.4")]

@@ -266,6 +266,20 @@ def _completed(code: str, how: str) -> tuple[str, str] | None:
 # `tensorflow._api.v1`; multi-backend Keras (up to 2.3) had keras/backend/tensorflow_backend.py
 # and keras/legacy/, both gone from 2.4, which runs on tf.keras.
 _OLD_LAYOUTS = (
+    # TensorFlow 1.x's graph API, gone from 2.0, called by multi-backend Keras's own backend
+    # file ("module 'tensorflow' has no attribute 'get_default_graph'" raised there): Keras
+    # 2.3 moved it to tf.compat.v1 and runs on TensorFlow 2, so it ran a Keras before 2.3.
+    (
+        re.compile(
+            r"^module 'tensorflow' has no attribute '(?:placeholder|sparse_placeholder"
+            r"|get_default_graph|reset_default_graph|Session|InteractiveSession|ConfigProto"
+            r"|GPUOptions|set_random_seed|global_variables_initializer|variables_initializer"
+            r"|variable_scope|get_variable|random_uniform|truncated_normal|to_float|to_int32"
+            r"|assign|assign_add|local_variables_initializer)'\n[\s\S]*"
+            r"keras[\\/]backend[\\/]tensorflow_backend\.py"
+        ),
+        ("keras", "2.3", "TensorFlow 1.x's API called in keras/backend/tensorflow_backend.py"),
+    ),
     (
         re.compile(r"\btensorflow_core\b"),
         ("tensorflow", "2.2", "`tensorflow_core`, TensorFlow 1.15-2.1's layout"),
