@@ -85,3 +85,20 @@ def test_another_missing_attribute_in_keras_s_backend_file_is_only_its_layout() 
     )
     found = extract(text)
     assert [layout[:2] for layout in found.old_layouts] == [("keras", "2.4")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我tensorlfow版本1.4是不是版本太低了",
+        "Estou usando tenserflow 2.3.1 no Windows",
+        "tesnorflow version: 2.3.1",
+    ],
+)
+def test_tensorflow_mistyped_before_its_version_in_prose_is_tensorflow(text: str) -> None:
+    found = extract(text + "\n\nAttributeError: module 'x' has no attribute 'y'\n")
+    assert [pin.name for pin in found.pins] == ["tensorflow"]
+
+
+def test_a_mistyped_name_in_a_pip_line_is_what_pip_was_given() -> None:
+    assert pip_lines.pip_steps("pip install tenserflow==2.3.1") == ("tenserflow==2.3.1",)
