@@ -81,3 +81,32 @@ def test_a_chinese_report_with_only_prose_is_reproduced() -> None:
     assert found.reported_error.message == "No module named 'keras.engine.topology'"
     assert found.code is not None
     assert "keras.engine.topology" in found.code.text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "一直显示AttributeError: module 'tensorflow.python.keras' has no attribute "
+            "'Model 吗？我装了keras也没用",
+            "module 'tensorflow.python.keras' has no attribute 'Model'",
+        ),
+        (
+            "実行するとModuleNotFoundError: No module named 'keras.engine.topology と出ます",
+            "No module named 'keras.engine.topology'",
+        ),
+    ],
+)
+def test_a_retold_name_whose_quote_the_next_sentence_took_gets_it_back(
+    text: str, message: str
+) -> None:
+    found = settings.claim(text, title="")
+    assert found is not None
+    assert found.message == message
+
+
+def test_a_message_that_names_a_cjk_path_keeps_it_whole() -> None:
+    text = "运行时报错FileNotFoundError: No such file or directory: '/home/用户/data.csv'"
+    found = settings.claim(text, title="")
+    assert found is not None
+    assert found.message == "No such file or directory: '/home/用户/data.csv'"

@@ -107,3 +107,24 @@ BACKEND_IMPORTS = {
     "tf.keras": "from tensorflow.keras import backend as K",
     "keras": "from keras import backend as K",
 }
+# "tensorflow" as sentences mistype it, two letters swapped or one dropped ("我tensorlfow版本1.4",
+# "tenserflow 2.3"): read only where a version follows in prose, never in a pip line or code,
+# where the misspelt name is what pip or Python was given (and may be another project).
+MISSPELT = dict.fromkeys(
+    (
+        "tensorlfow",
+        "tensorflwo",
+        "tesnorflow",
+        "tensroflow",
+        "tenosrflow",
+        "tensofrlow",
+        "tensorfolw",
+        "tenserflow",
+        "tensoflow",
+        "tensorfow",
+        "tesorflow",
+        "tenorflow",
+        "tensrflow",
+    ),
+    "tensorflow",
+)

@@ -208,6 +208,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     if python is None:
         quoted = "\n".join(line for line in parts.with_quotes.splitlines() if quoted_line(line))
         python = python_version.in_quoted_paths(quoted)
+    shown_backend = multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks)
     return Extraction(
         python=python,
         pins=versions.pins,
@@ -239,9 +240,11 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
             else None
         ),
         error_packages=tuple(dict.fromkeys(named)),
-        old_layouts=traceback_facts.old_layouts(tracebacks, claim.message if claim else ""),
+        old_layouts=traceback_facts.old_layouts(
+            tracebacks, claim.message if claim else "", shown_backend[1] if shown_backend else ""
+        ),
         code_backend=code_facts.backend_set(code.chosen),
-        shown_backend=multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks),
+        shown_backend=shown_backend,
         # A log's timestamps, taken off its lines, still say when it was written.
         as_of=as_of or dates.written_on(split(raw).reporter),
         code_links=links,

@@ -17,8 +17,10 @@ from harness.repro.bug_report.project_files import POETRY_INSTALL, PROJECT_WORD
 from harness.repro.bug_report.requirements_files import shown_requirements
 
 _PIP = re.compile(
-    # "执行pip install ...": a CJK word may come right before it
-    r"(?<![./-])(?<!" + LATIN_WORD + r")(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
+    # "执行pip install ...": a CJK word may come right before it; so may Markdown's bold or
+    # italic underscores where they open a line or follow a space ("I ran __pip install x__")
+    r"(?<![./-])(?:(?<=^__)|(?<=\s__)|(?<=^_)|(?<=\s_)|(?<!" + LATIN_WORD + r"))"
+    r"(?:(?:python[\d.]*|py(?:\s+-3[\d.]*)?)(?:\.exe)?\s+-m\s+)?"
     r"pip(?:3(?:\.\d+)?)?(?:\.exe)?\s+(?P<opts>(?:-{1,2}[\w-]+\s+)*)install\b(?P<rest>[^\n]*)"
 )
 # Where a `pip install` starts, its arguments left to the caller.
@@ -233,6 +235,8 @@ def _pip_commands(command: str) -> list[tuple[str, str]]:
     ]
 
 
+_EMPHASIS_END = re.compile(r"(?<=[^\s.*_])(?:\*+|_+)[.,;:!?)]*$")
+_EMPHASIS_START = re.compile(r"^(?:\*+|_+)(?=[A-Za-z0-9])")
 _GLUED_END = re.compile("[`\u3000-\u303f\uff01-\uff5e" + CJK + "]")
 
 
@@ -248,6 +252,12 @@ def _step(options: list[str], rest: str, files: dict[str, tuple[str, ...]]) -> s
         # "`pip install 'h5py==2.10.0' --force-reinstall`后重新运行" ends at the backtick.
         glued = _GLUED_END.search(raw, 1)
         raw = raw[: glued.start()] + "`" if glued is not None else raw
+        # Markdown's emphasis around the command in prose ("**pip install tensorflow==2.3.1**",
+        # "*pip install keras*"): its markers close a span as a code span's backtick does. Not
+        # a wildcard's `*` after a dot (`keras==2.*`); no name nor version ends in `_`.
+        emphasis = _EMPHASIS_END.search(raw)
+        raw = raw[: emphasis.start()] + "`" if emphasis is not None else raw
+        raw = _EMPHASIS_START.sub("", raw)
         word = raw.strip("`'\"")
         if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
             break

@@ -113,8 +113,21 @@ def sentence_message(message: str) -> str:
         if known is not None:  # with Python's own aside: "(most likely due to a circular import)"
             aside = re.match(r"\s*\([^)\n]*\)", message[known.end() :])
             return known[0] + (aside[0] if aside else "")
+    unclosed = _UNCLOSED.match(message)
+    if unclosed is not None:
+        closed = unclosed["message"] + "'"
+        if any(pattern.fullmatch(closed) for pattern, _ in UNTYPED_MESSAGES):
+            return closed
     end = re.search(r"(?<=[\w'\")\]])\.\s+(?=[A-Z])", message)
     return message[: end.start()] if end else message
+
+
+# A message retold without its closing quote where the sentence goes on in Chinese, Japanese
+# or Korean ("has no attribute 'Model 吗 我装了keras也没用"): the quoted name ends at that prose,
+# and the message is the known form it completes. ASCII names only: `\w` is CJK too.
+_UNCLOSED = re.compile(
+    rf"(?P<message>[^\n'{CJK}]*(?:'[\w.]*'[^\n'{CJK}]*)*'[A-Za-z0-9_.]+)[ \t]*[{CJK}]"
+)
 
 
 def without_full_stop(message: str) -> str:

@@ -286,6 +286,20 @@ def _completed(code: str, how: str) -> tuple[str, str] | None:
 # `tensorflow._api.v1`; multi-backend Keras (up to 2.3) had keras/backend/tensorflow_backend.py
 # and keras/legacy/, both gone from 2.4, which runs on tf.keras.
 _OLD_LAYOUTS = (
+    # TensorFlow 1.x's graph API, gone from 2.0, called by multi-backend Keras's own backend
+    # file ("module 'tensorflow' has no attribute 'get_default_graph'" raised there): Keras
+    # 2.3 moved it to tf.compat.v1 and runs on TensorFlow 2, so it ran a Keras before 2.3.
+    (
+        re.compile(
+            r"^module 'tensorflow' has no attribute '(?:placeholder|sparse_placeholder"
+            r"|get_default_graph|reset_default_graph|Session|InteractiveSession|ConfigProto"
+            r"|GPUOptions|set_random_seed|global_variables_initializer|variables_initializer"
+            r"|variable_scope|get_variable|random_uniform|truncated_normal|to_float|to_int32"
+            r"|assign|assign_add|local_variables_initializer)'\n[\s\S]*"
+            r"keras[\\/]backend[\\/]tensorflow_backend\.py"
+        ),
+        ("keras", "2.3", "TensorFlow 1.x's API called in keras/backend/tensorflow_backend.py"),
+    ),
     (
         re.compile(r"\btensorflow_core\b"),
         ("tensorflow", "2.2", "`tensorflow_core`, TensorFlow 1.15-2.1's layout"),
@@ -304,13 +318,17 @@ _OLD_LAYOUTS = (
 
 
 def old_layouts(
-    tracebacks: list[Traceback], claim_message: str
+    tracebacks: list[Traceback], claim_message: str, shown_backend: str = ""
 ) -> tuple[tuple[str, str, str], ...]:
     """(distribution, first release without the layout, what shows it) for each installed
-    layout of older releases that the tracebacks' files or the claimed error's message show."""
+    layout of older releases that the tracebacks' files or the claimed error's message show,
+    and multi-backend Keras for the backend it said it ran on (`shown_backend`: its words,
+    "Using TensorFlow backend.", printed by Keras up to 2.3 only: 2.4 runs on tf.keras)."""
     shown = "\n".join([claim_message, *(frame.file for t in tracebacks for frame in t.frames)])
     found: list[tuple[str, str, str]] = []
     for pattern, layout in _OLD_LAYOUTS:
         if pattern.search(shown) and all(layout[0] != f[0] for f in found):
             found.append(layout)
+    if shown_backend.startswith("Using ") and all(f[0] != "keras" for f in found):
+        found.append(("keras", "2.4", f"`{shown_backend}.`, multi-backend Keras's own line"))
     return tuple(found)

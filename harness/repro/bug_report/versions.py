@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from harness.repro.bug_report import library_versions, python_version, version_roles
-from harness.repro.bug_report.aliases import ALIASES, PACKAGING_TOOLS, PINNED_PACKAGES
+from harness.repro.bug_report.aliases import ALIASES, MISSPELT, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.docker_images import image_notes
 from harness.repro.bug_report.emphasis import without_strong
 from harness.repro.bug_report.model import GitInstall, Pin
@@ -67,7 +67,7 @@ _PROSE = re.compile(
     NAME_START
     # the name may be a code span, as Hugging Face's template writes it: "`tensorflow` version"
     + r"(?<!\w`)`?(?P<name>"
-    + _ALIAS_WORDS
+    + "|".join((_ALIAS_WORDS, *MISSPELT))
     + r")"
     + NAME_END
     + r"`?"
@@ -281,7 +281,10 @@ def _from_prose(
     """Versions the sentences name ("TF 2.11", "tf2.0.0"): a file's versions never pinned,
     another version than the failing one only when nothing else gives that package one."""
     said = [
-        *((m["name"], m[2], " ".join(m[0].split()), m.start()) for m in _PROSE.finditer(prose)),
+        *(
+            (MISSPELT.get(m["name"].lower(), m["name"]), m[2], " ".join(m[0].split()), m.start())
+            for m in _PROSE.finditer(prose)
+        ),
         *((m["name"], m["version"], m[0], m.start()) for m in _GLUED.finditer(prose)),
         *(
             (m["name"], m["version"], m[0], m.start())
