@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.repro.bug_report import multi_backend, shown_names
+from harness.repro.bug_report.settings import claim
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,13 @@ def test_a_multi_backend_keras_backend_named_in_a_template_or_words(
 ) -> None:
     found = multi_backend.shown(reporter, reporter, [])
     assert (found[0] if found else None) == backend
+
+
+def test_a_cut_notebook_traceback_names_a_bare_exception_in_its_header() -> None:
+    text = (
+        "```\nException                                 Traceback (most recent call last)\n"
+        "<ipython-input-1-88d96843a926> in <module>()\n----> 1 import keras\n```\n"
+    )
+    found = claim(text, title="Importing keras fails")
+    assert found is not None
+    assert (found.type, found.message) == ("Exception", "")
