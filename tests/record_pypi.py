@@ -52,6 +52,7 @@ PACKAGES = (
     "tf-nightly",
     "keras-applications",
     "transformers",
+    "cntk",
 )
 KEPT = ("filename", "requires_python", "upload_time_iso_8601", "yanked")
 # The packages matrix-tracked.yaml and the lock tests track, from the Simple API.

@@ -54,7 +54,7 @@ def test_keras_before_2_6_gets_the_backend_it_runs_on_as_of_the_report_s_date() 
 def test_a_backend_shown_that_is_not_keras_s_default_is_installed_and_set() -> None:
     text = "Keras 2.1.2\n" + OLD_CODE + "```\nUsing Theano backend.\n```\n"
     steps, keras_json, assumed = resolved(text, "2017-12-20")
-    assert steps == ("keras==2.1.2 theano==1.0.1",)
+    assert steps == ("keras==2.1.2 theano==1.0.1 numpy==1.13.3",)
     assert keras_json == {"backend": "theano"}
     assert 'the report shows "Using Theano backend"' in assumed
     assert "the report shows Keras 2.1.2 on Theano, not its default TensorFlow" in assumed

@@ -27,6 +27,9 @@ PINNED_PACKAGES = (
     "tensorflow-hub",
     "tensorflow-text",
     "tensorflow-datasets",
+    # Multi-backend Keras's other backends (before 2.4): "Theano 0.9.0", "CNTK version: 2.7".
+    "theano",
+    "cntk",
 )
 """The distributions whose versions a report's pins (freeze lines, printed versions, conda
 installs) are read and installed for: those that decide Keras/TensorFlow behaviour."""
@@ -79,6 +82,8 @@ ALIASES = {
     "tensorflow_text": "tensorflow-text",
     "tensorflow-datasets": "tensorflow-datasets",
     "tensorflow_datasets": "tensorflow-datasets",
+    "theano": "theano",
+    "cntk": "cntk",
 }
 PACKAGING_TOOLS = ("pip", "setuptools", "wheel")
 """Installers every environment has: a report's pins of them are neither installed nor listed

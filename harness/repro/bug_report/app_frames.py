@@ -22,6 +22,7 @@ from harness.repro.bug_report.python_code import compiles, parsed, unbound, with
 from harness.repro.bug_report.shown_names import (
     bindings,
     constructed,
+    without_return,
     without_self_target,
 )
 from harness.repro.bug_report.tracebacks import Frame, Traceback
@@ -173,6 +174,7 @@ def past_application(
     if frame is None:
         return code
     statement = without_self_target(frame.statement) or frame.statement
+    statement = without_return(statement) or statement
     text = "\n".join((*frame.imports, statement)) + "\n"
     runnable, _ = with_missing_imports(text, bindings(text, claim, keras, constructed(tracebacks)))
     missing = sorted(unbound(runnable))

@@ -3,7 +3,8 @@ claimed error names the module of (`KE.Layer` beside "module 'keras.engine' has 
 'Layer'" is `keras.engine`), Keras's classes and `K` from the one Keras the report runs
 (its traceback's installed paths, Keras's own "Using TensorFlow backend." line, the module
 the error names), and the method's object behind a statement taken from a method
-(`self.model = Sequential()` runs its value)."""
+(`self.model = Sequential()` runs its value), and a function's `return`/`yield` line, whose
+`def` the frame does not show, runs its value (`return K.tf.gather_nd(seq, idxs)`)."""
 
 from __future__ import annotations
 
@@ -150,5 +151,23 @@ def without_self_target(statement: str) -> str | None:
     object, which the report does not show, and the value is what raised."""
     match = _SELF_ASSIGNMENT.match(statement.strip())
     if match is None or "self" in unbound(match["value"]):
+        return None
+    return match["value"]
+
+
+# `return x` / `yield x` / `yield from x`: only a function's body may hold them.
+_RETURNED = re.compile(r"^(?:return|yield(?:[ \t]+from)?)[ \t]+(?P<value>\S.*)$", re.DOTALL)
+
+
+def without_return(statement: str) -> str | None:
+    """The value of a frame's `return K.tf.gather_nd(seq, idxs)`: the frame is inside a
+    function the traceback shows no `def` of, so the line alone would not compile ("'return'
+    outside function"), while its value is what raised."""
+    match = _RETURNED.match(statement.strip())
+    if match is None:
+        return None
+    try:
+        ast.parse(match["value"], mode="eval")
+    except SyntaxError:
         return None
     return match["value"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from harness.repro.bug_report import pytest_output
 from harness.repro.bug_report.ide_consoles import runs_a_script
 from harness.repro.bug_report.python_code import MAGIC_CALL, parsed, with_missing_imports
-from harness.repro.bug_report.shown_names import without_self_target
+from harness.repro.bug_report.shown_names import without_return, without_self_target
 from harness.repro.bug_report.tracebacks import Frame, Traceback
 
 _INSTALLED_PACKAGE = re.compile(r"(?:^|[\\/])(?:site|dist)-packages[\\/](?P<top>[A-Za-z_]\w*)")
@@ -182,6 +182,9 @@ def _own_statement(user: Frame) -> tuple[str, str]:
     value = without_self_target(code)
     if value is not None:
         code, how = value, how + " (its assignment's value: the report does not show `self`)"
+    returned = without_return(code)
+    if returned is not None:
+        code, how = returned, how + " (its `return`'s value: the function's `def` is not shown)"
     if code.rstrip().endswith(":"):
         # `class Box(tf.keras.Model):` fails at its header: an empty body runs it.
         code, how = f"{code}\n    pass", how + " (its block's body left empty)"

@@ -52,9 +52,9 @@ _CHAIN = re.compile(
     r"|The above exception was the direct cause of the following exception)\s*:?\s*$"
 )
 # IPython's header names the exception even when the paste is cut before its last line:
-# `ModuleNotFoundError                       Traceback (most recent call last)`.
+# `ModuleNotFoundError     Traceback (most recent call last)`, or Theano's bare `Exception`.
 _TYPED_HEADER = re.compile(
-    r"^\s*(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration))\s+"
+    r"^\s*(?P<type>Exception|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration))\s+"
     + re.escape(_HEADER)
 )
 
