@@ -288,7 +288,8 @@ def test_strong_emphasis_around_a_field_is_blanked_one_for_one() -> None:
 def test_a_saved_reports_address_on_its_first_line_is_not_its_title() -> None:
     text = "https://github.com/o/r/issues/7 2024-03-10\n# TypeError using Hyperband\n\nbody\n"
     assert title_of(text) == "TypeError using Hyperband"
-    assert title_of("https://example.org/post\nSome words\n") == "https://example.org/post"
+    # An address is never a title: the line under it is, heading or not.
+    assert title_of("https://example.org/post\nSome words\n") == "Some words"
 
 
 def test_numbered_lines_of_a_librarys_own_source_are_not_a_cell() -> None:

@@ -124,3 +124,64 @@ def test_a_module_the_harness_left_out_is_an_incomplete_environment() -> None:
     assert "`deep_mesh`" in said
     # A module the harness did install, missing here, is what the environment says.
     assert verdict(replace(request, assumed=()), stopped).startswith("**Not reproduced**: ")
+
+
+def _ok() -> Outcome:
+    return Outcome(
+        run_id="r",
+        cell_id="c",
+        python="3.9",
+        environment="e",
+        backend="reported",
+        scenario="snippet",
+        status="ok",
+        error=None,
+    )
+
+
+def test_a_run_in_a_stand_in_environment_says_what_stood_in() -> None:
+    assumed = (
+        "Python 3.9 instead of 3.8: no Debian suite ships Python 3.8 (known: 3.9 (bullseye))",
+        "tf-nightly 2.13.0.dev20230427 is no longer on PyPI (it keeps only recent nightlies): "
+        "tensorflow 2.13.0, the first release of the line that nightly led to, stands in",
+    )
+    request = replace(
+        _request(ReportedError(type="TypeError", message="unsupported operand")), assumed=assumed
+    )
+    assert verdict(request, _ok()) == (
+        "**Not reproduced (stand-in environment)**: the report shows `TypeError`, here the "
+        "snippet gave ok; this ran Python 3.9 for the report's 3.8 and tensorflow 2.13.0 for "
+        "the report's tf-nightly 2.13.0.dev20230427, so an error of the report's own "
+        "environment may not show here."
+    )
+    # Another error type in the same stand-in: said the same way.
+    other = verdict(request, _raised(None))
+    assert other.startswith("**Not reproduced (stand-in environment)**: the report shows")
+
+
+def test_a_run_in_the_reports_own_environment_is_not_qualified() -> None:
+    request = _request(ReportedError(type="TypeError", message="unsupported operand"))
+    assert verdict(request, _ok()) == (
+        "**Not reproduced**: the report shows `TypeError`, here the snippet gave ok."
+    )
+    # A reproduction in a stand-in is still one.
+    stood_in = replace(
+        _request(ReportedError(type="AttributeError", message=MESSAGE)),
+        assumed=("Python 3.11 instead of 3.12: no Debian suite ships Python 3.12",),
+    )
+    assert verdict(stood_in, _raised(None)).startswith("**Reproduced")
+
+
+def test_another_missing_attribute_is_another_error() -> None:
+    claimed = "module 'tensorflow.compat.v2.__internal__' has no attribute 'tf2'"
+    request = _request(ReportedError(type="AttributeError", message=claimed))
+    raised = (
+        "module 'keras.utils.generic_utils' has no attribute 'populate_dict_with_module_objects'"
+    )
+    assert verdict(request, _raised(None, message=raised)) == (
+        f"**Not reproduced**: the report shows `{claimed}`; here another attribute is missing, "
+        "`populate_dict_with_module_objects`."
+    )
+    # The same attribute of a module whose path moved between releases is the same failure.
+    moved = "module 'tensorflow._api.v2.compat.v2.__internal__' has no attribute 'tf2'"
+    assert verdict(request, _raised(None, message=moved)).startswith("**Reproduced")

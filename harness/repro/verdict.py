@@ -10,6 +10,7 @@ from harness.repro.bug_report.model import ReportedError
 from harness.repro.claim_match import same_message
 from harness.repro.request import Request
 from harness.repro.session import SNIPPET
+from harness.repro.stand_ins import qualified
 from harness.repro.undefined_names import never_defined
 from harness.results.markdown_escape import code_span
 from harness.results.outcome import Outcome, RaisedError
@@ -45,10 +46,10 @@ def verdict(request: Request, outcome: Outcome) -> str:
     if error is None:
         return "The report quotes no error to compare with."
     if outcome.error is None:
-        return _without_error(error, outcome)
+        return qualified(_without_error(error, outcome), request.assumed)
     different = _not_reproduced(request, error, outcome.error)
     if different is not None:
-        return different
+        return qualified(different, request.assumed)
     if not error.message:
         return "**Reproduced**: same exception type; the report shows no message to compare."
     # Reports paste what the terminal printed, which may carry a "Did you mean" or notes.
@@ -96,7 +97,26 @@ def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError)
         )
     if raised.short_type != error.short_type:
         return f"**Not reproduced**: the report shows {claimed}, here {here}."
-    return _another_module_missing(request, error, raised)
+    return _another_module_missing(request, error, raised) or _another_attribute(error, raised)
+
+
+# The attribute an AttributeError says is missing, of a module or of an object. The owner's
+# name may differ between releases for the same failure (TensorFlow's compat module moved
+# under `_api.v2`); the attribute is what the error is about.
+_NO_ATTRIBUTE = re.compile(r"\bhas no attribute '(\w+)'")
+
+
+def _another_attribute(error: ReportedError, raised: RaisedError) -> str | None:
+    """The verdict when both errors say an attribute is missing, but not the same one: the
+    same type alone is another failure (`populate_dict_with_module_objects` is not `tf2`)."""
+    wanted = _NO_ATTRIBUTE.search(error.message)
+    found = _NO_ATTRIBUTE.search(raised.message)
+    if wanted is None or found is None or wanted[1] == found[1]:
+        return None
+    return (
+        f"**Not reproduced**: the report shows {code_span(error.message, in_table=False)}; "
+        f"here another attribute is missing, {code_span(found[1], in_table=False)}."
+    )
 
 
 def _left_out(request: Request, raised: RaisedError) -> str | None:

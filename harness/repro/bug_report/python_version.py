@@ -26,7 +26,8 @@ _PYTHON_FORMS = (
             + OF
             + r"[ \t]*)?(?:version|"
             + VERSION_WORDS
-            + r"))?\s*(?:[:=]+|\bis\b|"
+            # an arrow in a list of what is installed: "Python --> 3.9.16"
+            + r"))?\s*(?:--?>|=>|\u2192|[:=]+|\bis\b|"
             + IS
             + r"|-(?=\s))?\s*[(\[]?\s*['\"`]?v?("
             + _MINOR

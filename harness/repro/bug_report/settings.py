@@ -270,6 +270,7 @@ def _quote_closed(message: str) -> str:
 def _untyped_title(title: str) -> ReportedError | None:
     """A title that is an error's message without its type: "module 'keras.utils' has no
     attribute 'generic_utils'" can only be an AttributeError."""
+    title = _headed(title)
     # A title cut after its last name, before the quote that closes it:
     # "No module named 'keras.engine.topology".
     cut = re.search(r"'[\w.]+$", title.rstrip()) is not None
@@ -281,6 +282,27 @@ def _untyped_title(title: str) -> ReportedError | None:
                 message = message[0].lower() + message[1:]
             return ReportedError(type=kind, message=message, source="title, untyped")
     return None
+
+
+# A title cut before its first name's opening quote, and with it the words before that name:
+# "tensorflow.python.keras.api._v1.keras.layers' has no attribute 'experimental'". Python
+# quotes an attribute's owner only as "module 'x'", "'X' object" and "type object 'X'".
+_HEADLESS = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)'(?P<rest> (?:object )?has no attribute '\w+'?)")
+
+
+def _headed(title: str) -> str:
+    """The title with the head its message lost: `x.y' has no attribute 'z'` is a module's
+    (a dotted or lower-case name: a module, not a class), `X' object has no attribute 'z'`
+    an object's. Any other title, and one whose quotes pair up, is left as it is."""
+    stripped = title.strip()
+    match = _HEADLESS.match(stripped)
+    if match is None or stripped.count("'") % 2 == 0:
+        return title
+    if match["rest"].startswith(" object "):
+        return "'" + stripped
+    if "." in match["name"] or match["name"][0].islower():
+        return "module '" + stripped
+    return title
 
 
 def _from_title(title: str) -> ReportedError | None:

@@ -91,7 +91,10 @@ _FRONTED_OTHER = re.compile(
 )
 # "no longer working in TF 2.16.1", "doesn't work with keras 3": the failing version after all.
 _NEGATED = re.compile(r"(?:\bno\s+longer|\bnot|n't|\bnever|\bstopped|\bceased)\s+$", re.IGNORECASE)
-_NEGATION = re.compile(r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b", re.IGNORECASE)
+# In a fronted clause too: "With keras 3.3.3 on Python 3.11 this helper stopped working".
+_NEGATION = re.compile(
+    r"\bno\s+longer\b|\bnot\b|n't\b|\bnever\b|\bfails?\b|\bstopped\b|\bceased\b", re.IGNORECASE
+)
 # A requirement, not an install: "TensorFlow 2.2 or higher" (Keras 2.4's own ImportError says
 # it), "keras 2.4+", "at least TF 2.2", ">= Python 3.8", "Keras 2.0, as required by keras-vis"
 # (another package's requirement).

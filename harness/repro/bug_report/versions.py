@@ -82,8 +82,9 @@ _PROSE = re.compile(
     # an old template's field: "TensorFlow version and how it was installed (source or binary)"
     r"(?:\s*and\s+how\s+it\s+was\s+installed\s*(?:\([^)\n]*\))?)?)?"
     # a separator: "keras: 2.6.0", "keras = 2.6.0", "keras - 2.6.0", "Keras version- 2.6.0" (a
-    # dash before a dotted version; "keras-2.6.0" is read as a distribution's file name)
-    r"[ \t]*(?:[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b|"
+    # dash before a dotted version; "keras-2.6.0" is read as a distribution's file name), an
+    # arrow in a list of what is installed: "keras --> 2.9.0", "keras -> 2.9.0", "keras => 2.9.0"
+    r"[ \t]*(?:--?>|=>|\u2192|[:=]+|(?:--?|[\u2013\u2014])(?=[ \t]*v?\d+\.\d)|\bis\b|\bwas\b|\bv\b|"
     + IS
     + r")?[ \t]*\(?[ \t]*['\"`]?"
     + _VERSION
