@@ -9,6 +9,7 @@ import pytest
 
 from harness.repro.bug_report import prose_runs
 from harness.repro.bug_report.parse import extract
+from harness.repro.claim_match import same_message
 
 # 1. An import span is the reporter's run only where its sentence says so.
 
@@ -47,3 +48,76 @@ def test_a_modal_after_the_span_is_a_prediction_not_a_run() -> None:
     prose = "In TF 2.16 `import keras` will raise an error."
     start = prose.index("`")
     assert not prose_runs.said_run(prose, start, prose.index("`", start + 1) + 1)
+
+
+# 3. A message over several lines is claimed whole and compared over the lines both show.
+
+_PROTOBUF = (
+    "Descriptors cannot be created directly.\n"
+    "If this call came from a _pb2.py file, your generated code is out of date.\n"
+    " 1. Downgrade the protobuf package to 3.20.x or lower.\n"
+    "\n"
+    "More information: https://example.org/news"
+)
+
+
+def test_a_message_over_several_lines_is_claimed_whole_up_to_the_fence() -> None:
+    report = (
+        "# import fails\n\n```\nTraceback (most recent call last):\n"
+        '  File "run.py", line 1, in <module>\n    import tensorflow\n'
+        f"TypeError: {_PROTOBUF}\n```\n\nAny idea?\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.message == _PROTOBUF
+
+
+def test_outside_a_fence_the_message_ends_at_a_blank_line() -> None:
+    report = (
+        "Traceback (most recent call last):\n"
+        '  File "run.py", line 1, in <module>\n    import tensorflow\n'
+        "TypeError: Descriptors cannot be created directly.\n"
+        "If this call came from a _pb2.py file, your generated code is out of date.\n"
+        "\nI only ran pip install today.\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.message.endswith("is out of date.")
+    assert "pip install" not in claim.message
+
+
+@pytest.mark.parametrize(
+    "after", ["Process finished with exit code 1", "worker-1 exited with code 1", ">>> x = 1"]
+)
+def test_what_the_program_printed_next_is_no_line_of_the_message(after: str) -> None:
+    report = (
+        "```\nTraceback (most recent call last):\n"
+        '  File "run.py", line 1, in <module>\n    import tensorflow\n'
+        f"ImportError: cannot import name 'x' from 'y'\n\n{after}\n```\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.message == "cannot import name 'x' from 'y'"
+
+
+def test_keras_2_wrapped_message_is_claimed_by_the_message_inside() -> None:
+    report = (
+        "```\nTraceback (most recent call last):\n"
+        '  File "run.py", line 5, in <module>\n    net(x)\n'
+        'ValueError: Exception encountered when calling layer "dense" (type Dense).\n\n'
+        'Input 0 of layer "dense" is incompatible with the layer: expected min_ndim=2, '
+        "found ndim=1. Full shape received: (4,)\n\n"
+        'Call arguments received by layer "dense" (type Dense):\n'
+        "  • inputs=tf.Tensor(shape=(4,), dtype=float32)\n```\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.message.startswith('Input 0 of layer "dense"')
+    assert "Call arguments" not in claim.message
+
+
+def test_the_verdict_compares_every_line_both_messages_show() -> None:
+    assert same_message(_PROTOBUF, _PROTOBUF)
+    # The report cut the message short, or the run's message is shorter: the lines both have.
+    assert same_message(_PROTOBUF.split("\n", maxsplit=1)[0], _PROTOBUF)
+    assert same_message(_PROTOBUF, _PROTOBUF.split("\n", maxsplit=1)[0])
+    # A later line that differs is another failure with the same first line.
+    other = _PROTOBUF.replace("3.20.x", "4.21.x").replace("Downgrade", "Upgrade")
+    assert not same_message(_PROTOBUF, other)
+    assert not same_message("Rebuild it.", _PROTOBUF)

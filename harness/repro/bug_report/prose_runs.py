@@ -8,9 +8,10 @@ tensorflow.keras`" (a pull request's description), "we should use keras directly
 keras`" (a proposal), "my package does `import keras` internally". Run, those would reproduce
 the fix or the proposal, and with no error to compare, say nothing. So a span is the reporter's
 run only where its own sentence says so: a verb of running right before it (run, ran, typed,
-debugging, a bare, just), or what it did right after it (raises, fails, triggers, hangs, says);
-a modal there ("will raise", "would fail") is a prediction, not a run. A span alone on its
-line is set out as code, as a block would be.
+debugging, a bare, just), or what it did right after it (raises, fails, triggers, hangs, says;
+"`import keras_cv` does not", set against one that works); a modal there ("will raise",
+"would fail") is a prediction, not a run. A span alone on its line is set out as code, as a
+block would be.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _OUTCOME_AFTER = re.compile(
     r"|gave|caus(?:es|ed)|trigger(?:s|ed)|return(?:s|ed)|takes|took|freez(?:es)|froze|says"
     r"|said|show(?:s|ed)|error(?:s|ed)|produc(?:es|ed)|results?[ \t]+in|leads?[ \t]+to|led"
     r"[ \t]+to|stop(?:s|ped)|dies|died|segfaults|kill(?:s|ed)|breaks|broke|outputs|emits"
-    r"|(?:is|was)[ \t]+enough|(?:does|did)[ \t]*n[o']t[ \t]+work|no[ \t]+longer[ \t]+works"
+    r"|(?:is|was)[ \t]+enough|(?:does|did)(?:[ \t]+not|n't)|no[ \t]+longer[ \t]+works"
     r"|(?:is|was)[ \t]*n[o']t[ \t]+working|won't[ \t]+work|gets?[ \t]+stuck|got[ \t]+stuck)"
     r"\b",
     re.IGNORECASE,
