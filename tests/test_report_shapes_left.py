@@ -121,3 +121,74 @@ def test_the_verdict_compares_every_line_both_messages_show() -> None:
     other = _PROTOBUF.replace("3.20.x", "4.21.x").replace("Downgrade", "Upgrade")
     assert not same_message(_PROTOBUF, other)
     assert not same_message("Rebuild it.", _PROTOBUF)
+
+
+# 2. A write-up's cure, in a part or a sentence that introduces it, is not the failing steps.
+
+_FAILING = (
+    "# loader fails\n\nPython 3.11:\n\n```\npip install tensorflow==2.16.1\n```\n\n"
+    "```\nTraceback (most recent call last):\n"
+    '  File "load.py", line 1, in <module>\n'
+    "    from keras.preprocessing.image import img_to_array\n"
+    "ImportError: cannot import name 'img_to_array' from 'keras.preprocessing.image'\n```\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "cure",
+    [
+        "## What fixed it\n\n```\npip install keras==3.3.3\n```\n",
+        "## Fixing it\n\npip install keras==3.3.3\n",
+        "The fastest solution is to pin it, by executing:\n\n```\npip install keras==3.3.3\n```\n",
+        "Here is how I got it working:\n\n```\npip install keras==3.3.3\n```\n",
+        "Recommended fix: run `pip install keras==3.3.3`.\n",
+        "**Resolved.** Installing it with `pip install keras==3.3.3`\n",
+        "What worked for me was `pip install keras==3.3.3`.\n",
+        "To get rid of it, run:\n\n    pip install keras==3.3.3\n",
+        "The simplest resolution is achieved by running:\npip install keras==3.3.3\n",
+    ],
+)
+def test_the_cure_a_write_up_introduces_is_not_a_step(cure: str) -> None:
+    found = extract(_FAILING + cure)
+    assert found.pip_steps == ("tensorflow==2.16.1",)
+    assert any("own fix" in note for note in found.notes)
+
+
+def test_a_fix_said_not_to_work_is_still_the_failure() -> None:
+    found = extract(_FAILING + "The fix was `pip install keras==3.3.3`, but it still fails.\n")
+    assert found.pip_steps == ("tensorflow==2.16.1", "keras==3.3.3")
+
+
+# 4. Addons' compatibility warning: never the claim; its versions read where none is given.
+
+_ADDONS = (
+    "/env/lib/python3.8/site-packages/tensorflow_addons/utils/ensure_tf_install.py:53: "
+    "UserWarning: Tensorflow Addons supports using Python ops for all Tensorflow versions "
+    "above or equal to 2.5.0 and strictly below 2.8.0 (nightly versions are not supported). \n"
+    " The versions of TensorFlow you are currently using is 2.9.1 and is not supported. \n"
+    "Some things might work, some things might not.\n  warnings.warn(\n"
+)
+
+
+def test_the_addons_warning_states_tensorflow_and_the_addons_release() -> None:
+    found = extract(f"# AdamW\n\n```\n{_ADDONS}```\n\n```python\nimport tensorflow_addons\n```\n")
+    assert found.reported_error is None
+    pinned = {pin.name: pin.version for pin in found.pins}
+    assert pinned == {"tensorflow": "2.9.1", "tensorflow-addons": "0.15.0"}
+
+
+def test_a_version_the_report_gives_wins_over_the_warning() -> None:
+    report = (
+        f"TensorFlow version: 2.9.0\n\n```\n{_ADDONS}```\n\n```python\nimport tensorflow\n```\n"
+    )
+    pinned = {pin.name: pin.version for pin in extract(report).pins}
+    assert pinned["tensorflow"] == "2.9.0"
+    # A partial one is refined by the warning's full version.
+    partial = f"TF 2.9 here\n\n```\n{_ADDONS}```\n\n```python\nimport tensorflow\n```\n"
+    assert {pin.name: pin.version for pin in extract(partial).pins}["tensorflow"] == "2.9.1"
+
+
+def test_the_warning_in_a_title_is_not_the_claim() -> None:
+    title = "# UserWarning: Tensorflow Addons supports using Python ops for all Tensorflow versions"
+    found = extract(f"{title}\n\n```python\nimport tensorflow_addons\n```\n")
+    assert found.reported_error is None
