@@ -192,3 +192,27 @@ def test_the_warning_in_a_title_is_not_the_claim() -> None:
     title = "# UserWarning: Tensorflow Addons supports using Python ops for all Tensorflow versions"
     found = extract(f"{title}\n\n```python\nimport tensorflow_addons\n```\n")
     assert found.reported_error is None
+
+
+_USER_CODE = (
+    "in user code:\n\n"
+    '    File "/env/keras/engine/training.py", line 1284, in train_function  *\n'
+    "        return step_function(self, iterator)\n\n"
+    '    ValueError: Input 0 of layer "sequential" is incompatible with the layer: '
+    "expected shape=(None, 4), found shape=(None, 3)"
+)
+
+
+def test_in_user_code_is_claimed_and_compared_by_the_original_error() -> None:
+    report = (
+        "```\nTraceback (most recent call last):\n"
+        '  File "/home/u/fit.py", line 5, in <module>\n    net.fit(x, y)\n'
+        f"ValueError: {_USER_CODE}\n```\n"
+    )
+    claim = extract(report).reported_error
+    inner = _USER_CODE.rsplit("ValueError: ", 1)[1]
+    assert claim is not None and claim.message == inner
+    assert same_message(inner, _USER_CODE)
+    # Every such error starts "in user code:": another original error is another failure.
+    assert not same_message('Input 0 of layer "dense" is incompatible', _USER_CODE)
+    assert same_message("in user code:", _USER_CODE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from harness.repro.bug_report import keras_messages
+from harness.repro.bug_report import keras_messages, message_lines
 from harness.results.outcome import normalize
 
 # A Windows path (`C:\Users\me\...\keras\__init__.py`, `~\anaconda3\Lib\site-packages\x.py`):
@@ -47,6 +47,10 @@ def same_message(claimed: str, printed: str) -> bool:
     ) == comparable(keras_messages.inner(printed)):
         # Keras 3 wraps a layer's error: a report may quote only the message inside.
         return True
+    if printed.startswith(message_lines.USER_CODE) and claimed.strip() != message_lines.USER_CODE:
+        # A `tf.function`'s "in user code:": the report's claim is the original error inside.
+        inner = message_lines.user_code_error(printed)
+        return inner is not None and comparable(claimed.strip()) == comparable(inner)
     wanted = [comparable(line) for line in claimed.strip().splitlines()]
     lines = [comparable(line) for line in printed.strip().splitlines()]
     both = min(len(wanted), len(lines))

@@ -24,6 +24,16 @@ from harness.repro.bug_report import keras_messages
 from harness.repro.bug_report.pasted_lines import FENCE_LINE
 
 _MAX_LINES = 40
+# TensorFlow's error from inside a `tf.function` (Keras 2's fit, predict): its message is
+# "in user code:", then the frames of the traced code, indented, then the original error,
+# indented too. The first line is the same for every such error; the original tells them
+# apart, so it is what a report's claim holds and what a run's message is compared by.
+USER_CODE = "in user code:"
+_MAX_USER_CODE = 200
+_INDENTED_ERROR = re.compile(
+    r"^[ \t]+(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception): (?P<message>.*\S)[ \t]*$",
+    re.MULTILINE,
+)
 # What starts after a message, never a line of it.
 _ELSE = re.compile(
     r"^\s*(?:File \"|Traceback \(most recent call last\)|>>>|In \[\d*\]:|Out\[\d+\]:"
@@ -37,7 +47,15 @@ _ANOTHER = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b")
 
 def whole(first: str, lines: list[str], index: int, *, fenced: bool) -> str:
     """The message whose first line `first` is on `lines[index]` (inside a fenced block or
-    not), with the lines after it that continue it; trailing blank lines dropped."""
+    not), with the lines after it that continue it; trailing blank lines dropped. For
+    TensorFlow's "in user code:", the error its indented frames end with."""
+    if first.strip() == USER_CODE:
+        body = []
+        for line in lines[index + 1 : index + 1 + _MAX_USER_CODE]:
+            if FENCE_LINE.match(line) or (line.strip() and not line[:1].isspace()):
+                break
+            body.append(line)
+        return user_code_error("\n".join(body)) or first
     message = [first]
     blanks = 0
     for line in lines[index + 1 : index + 1 + _MAX_LINES]:
@@ -52,6 +70,13 @@ def whole(first: str, lines: list[str], index: int, *, fenced: bool) -> str:
         blanks = 0
         message.append(line.rstrip())
     return "\n".join(message).rstrip()
+
+
+def user_code_error(message: str) -> str | None:
+    """The original error's message in the frames of an "in user code:" message (its last
+    indented error line), or None where there is none."""
+    errors = [match["message"] for match in _INDENTED_ERROR.finditer(message)]
+    return errors[-1] if errors else None
 
 
 def wrapped(first: str, lines: list[str], index: int) -> str:
