@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from harness.repro.bug_report import keras_messages
+from harness.repro.bug_report import keras_messages, message_lines
 from harness.results.outcome import normalize
 
 # A Windows path (`C:\Users\me\...\keras\__init__.py`, `~\anaconda3\Lib\site-packages\x.py`):
@@ -34,8 +34,12 @@ def comparable(message: str) -> str:
 
 
 def same_message(claimed: str, printed: str) -> bool:
-    """Whether a report's message is the one printed, or its first lines: reports often keep
-    only the line the traceback ends on of a message that goes on over several lines."""
+    """Whether a report's message is the one printed, compared over the lines both show: a
+    report may keep only the first lines of a message that goes on (the paste was cut), and
+    its traceback may go on past the message's end (what the program printed next), but each
+    line both have, the first one at least, must agree. A message over several lines is
+    claimed whole (protobuf's workarounds, Keras's numbered causes): its later lines tell one
+    failure from another where the first does not."""
     if comparable(claimed) == comparable(printed):
         return True
     if keras_messages.is_wrapped(printed) and comparable(
@@ -43,6 +47,11 @@ def same_message(claimed: str, printed: str) -> bool:
     ) == comparable(keras_messages.inner(printed)):
         # Keras 3 wraps a layer's error: a report may quote only the message inside.
         return True
+    if printed.startswith(message_lines.USER_CODE) and claimed.strip() != message_lines.USER_CODE:
+        # A `tf.function`'s "in user code:": the report's claim is the original error inside.
+        inner = message_lines.user_code_error(printed)
+        return inner is not None and comparable(claimed.strip()) == comparable(inner)
     wanted = [comparable(line) for line in claimed.strip().splitlines()]
     lines = [comparable(line) for line in printed.strip().splitlines()]
-    return len(wanted) < len(lines) and any(wanted) and lines[: len(wanted)] == wanted
+    both = min(len(wanted), len(lines))
+    return both > 0 and any(wanted) and wanted[:both] == lines[:both]

@@ -17,10 +17,12 @@ from harness.repro.bug_report.other_languages import FIX_WORDS
 # Matched against the line without its indentation, and with no two runs of spaces side by
 # side (`\s*(?:\*\*)?\s*`): on a long run of spaces each split of it would be tried.
 _FIX_LABEL = re.compile(
-    r"(?:#{1,6}|[-*](?=\s))?\s*(?:(?:\*\*|__)\s*)?(?:(?:my|the|possible|suggested)\s+)?"
+    r"(?:#{1,6}|[-*](?=\s))?\s*(?:(?:\*\*|__)\s*)?(?:(?:my|the|possible|suggested|recommended|quick|immediate|simple|final)\s+)?"
     r"(?:solution|solved|fix|fixed|workaround|resolution|resolved|how\s+i\s+(?:fixed|solved)\s+it|"
+    r"fixing\s+it|how\s+to\s+fix(?:\s+it)?|what\s+(?:fixed|solved)\s+it|"
+    r"what\s+worked(?:\s+for\s+me)?|how\s+i\s+got\s+it\s+working|"
     + FIX_WORDS  # "解决办法：", "Solución:"
-    + r")\s*(?:(?:\*\*|__)\s*)?(?:[:：]|\bby\b|$)",
+    + r")\s*[.]?\s*(?:(?:\*\*|__)\s*)?(?:[:：]|\bby\b|$)",
     re.IGNORECASE,
 )
 # "EDIT: solved by ...", "UPDATE 2: fixed it with", "Edit - the workaround is ...".
@@ -57,6 +59,20 @@ _CURED = re.compile(
     r"\banymore\b",
     re.IGNORECASE,
 )
+# A sentence that introduces the cure, as write-ups and answers do: "The fastest solution is to
+# pin ..., by executing:", "What worked for me was `pip install ...`", "To get rid of it, run:",
+# "The simplest resolution is achieved by running:", "Here is how I got it working:".
+_CURE_SAID = re.compile(
+    r"\b(?:the|a|my|our)\s+(?:(?:fastest|quickest|simplest|easiest|best|recommended|definitive"
+    r"|immediate|only|real|proper)\s+)?(?:solution|fix|resolution|remedy|workaround)\s+(?:is|was)\b"
+    r"|\bwhat\s+(?:fixed|solved|resolved)\s+it\b|\bwhat\s+worked\s+(?:for\s+me|was)\b"
+    r"|\bhere(?:'s|\s+is)\s+how\s+(?:i|to|we)\s+(?:fix|fixed|solve|solved|got|get)\b"
+    r"|\bto\s+(?:fix|solve|resolve)\s+(?:it|this|that|the\s+(?:problem|issue|error))\s*[,:]"
+    r"|\bto\s+get\s+rid\s+of\s+(?:it|this|that|the\s+(?:problem|issue|error))\b"
+    r"|\bachieved\s+by\s+running\b|\bfix(?:es)?\s+(?:the|this)\s+error\s+by\b"
+    r"|^(?:\*\*|__)(?:resolved|solved|fixed)[.!]?(?:\*\*|__)",
+    re.IGNORECASE,
+)
 _BUT = re.compile(r"\b(?:but|however|although|though|except|still)\b", re.IGNORECASE)
 _NOT_WORKING = re.compile(r"(?:\bnot|n't|\bnever|\bstill)\s+(?:\w+\s+)?(?:work|solve|fix)", re.I)
 # A heading or a bold line alone: where a template's next section starts.
@@ -72,6 +88,9 @@ def opens_fix(line: str) -> bool:
         return False  # "EDIT: still not fixed", "I changed X to Y but it doesn't work"
     if _EDIT_FIXED.match(line) or _CHANGED.match(line):
         return True
+    cure = _CURE_SAID.search(line)
+    if cure is not None and not _BUT.search(line, cure.end()):
+        return True  # "What worked for me was ...", not "the fix was X, but it still fails"
     # An action, then (after it) the words that say it cured the error: two searches, not one
     # pattern with a run between them, which would scan to the line's end from each action.
     action = _ACTION.search(line)

@@ -22,6 +22,7 @@ from harness.repro.bug_report import (
     hosted,
     library_imports,
     multi_backend,
+    prose_runs,
     python_version,
     quoted_output,
     sentence_blocks,
@@ -104,6 +105,14 @@ def prose_of(text: str) -> str:
     return "\n".join(out)
 
 
+def _python(said: tuple[str, str] | None, with_quotes: str) -> tuple[str, str] | None:
+    """The Python the report names, else the one its quoted paths show (`.../python3.8/...`)."""
+    if said is not None:
+        return said
+    quoted = "\n".join(line for line in with_quotes.splitlines() if quoted_line(line))
+    return python_version.in_quoted_paths(quoted)
+
+
 def extract(text: str, *, as_of: date | None = None) -> Extraction:
     """What the report says. `as_of` is the day it was written when the caller knows it (an
     issue's creation date); otherwise a date written in the report is used, if any."""
@@ -120,8 +129,9 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
     claim = session_claims.first_raised(claim, tracebacks, code.chosen)
     spanned = None
     if code.chosen is None:
-        # An import written as a code span is code the reporter ran, claimed error or not; a
-        # template's code field answered in words is prose too.
+        # An import written as a code span is code the reporter ran, claimed error or not,
+        # where its sentence says they ran it; a template's code field answered in words is
+        # prose too.
         prose = sentence_blocks.with_sentence_blocks(prose, found)
         spanned = report_commands.inline_imports(prose, claim=claim, shown=tracebacks)
     derived = None
@@ -175,6 +185,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
                 f"its {claim.type if claim else 'error'} comes",
             ),
         )
+    code = _refused_if_unrun(code, prose)
     versions = report_versions.read(readable, full=parts.reporter)
     keras = shown_names.shown_keras(parts.with_quotes, tracebacks, claim)
     known = app_frames.installed_names(versions)
@@ -204,10 +215,7 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         if links and code.chosen is not None
         else ()
     )
-    python = versions.python
-    if python is None:
-        quoted = "\n".join(line for line in parts.with_quotes.splitlines() if quoted_line(line))
-        python = python_version.in_quoted_paths(quoted)
+    python = _python(versions.python, parts.with_quotes)
     shown_backend = multi_backend.shown(parts.reporter, parts.with_quotes, tracebacks)
     return Extraction(
         python=python,
@@ -254,6 +262,15 @@ def extract(text: str, *, as_of: date | None = None) -> Extraction:
         notes=(*rendered, *parts.notes, *code.notes, *linked, *versions.notes, *backend_notes),
         no_code=code.no_code,
     )
+
+
+def _refused_if_unrun(code: report_code.Reading, prose: str) -> report_code.Reading:
+    """A report left without code whose prose writes an import it does not say it ran: the
+    refusal says so, rather than that the report shows no code."""
+    unrun = report_commands.unrun_import(prose) if code.chosen is None else None
+    if unrun is None or code.no_code:
+        return code
+    return replace(code, no_code=prose_runs.refusal(unrun))
 
 
 def _variables(

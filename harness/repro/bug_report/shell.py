@@ -7,7 +7,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from harness.repro.bug_report import tracebacks
+from harness.repro.bug_report import prose_runs, tracebacks
 from harness.repro.bug_report.aliases import ALIASES, PINNED_PACKAGES
 from harness.repro.bug_report.distributions import distribution_of
 from harness.repro.bug_report.model import CodeBlock, ReportedError
@@ -218,14 +218,17 @@ def inline_imports(
     shown: list[tracebacks.Traceback] | None = None,
 ) -> CodeBlock | None:
     """An import statement the reporter wrote as a code span, when the report has no other
-    code: the one whose module the claimed error names, else the last one written. None
+    code, and its sentence says they ran it (`prose_runs`): the one whose module the claimed
+    error names, else the last one written. None
     where the `shown` tracebacks fail in the reporter's own lines at a statement other than an
     import (`x = F.relu(self.conv1(inputs))`): an import is not what failed there."""
     if _fails_past_imports(shown or []):
         return None
     found: list[tuple[int, str]] = []
     for match in _INLINE_IMPORT.finditer(prose):
-        if _WORKS.match(prose, match.end()):
+        if _WORKS.match(prose, match.end()) or not prose_runs.said_run(
+            prose, match.start(), match.end()
+        ):
             continue
         code = match["code"].strip().rstrip(";")
         tree = parsed(code)
@@ -331,3 +334,13 @@ def named_modules(claim: ReportedError | None) -> list[str]:
     missing = _NO_SUBMODULE.match(claim.message)
     parent = [missing["parent"]] if missing is not None else []
     return [match["module"] for match in found if match is not None] + parent
+
+
+def unrun_import(prose: str) -> str | None:
+    """The first import span the prose writes without saying the reporter ran it."""
+    for match in _INLINE_IMPORT.finditer(prose):
+        if parsed(match["code"].strip().rstrip(";")) is not None and not prose_runs.said_run(
+            prose, match.start(), match.end()
+        ):
+            return match["code"].strip()
+    return None

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness.repro.bug_report import ide_consoles, keras_messages, pytest_output
+from harness.repro.bug_report import ide_consoles, keras_messages, message_lines, pytest_output
 from harness.repro.bug_report.library_source import library_source
 from harness.repro.bug_report.message_markup import without_markup_left
 from harness.repro.bug_report.model import ReportedError
-from harness.repro.bug_report.pasted_lines import FENCE_LINE, readable
+from harness.repro.bug_report.pasted_lines import readable
 from harness.repro.bug_report.python_code import parsed
 
 _HEADER = "Traceback (most recent call last)"
@@ -88,7 +88,7 @@ def parse(text: str) -> list[Traceback]:
     inside = False
     header: str | None = None  # the type IPython's header names
     lines = readable(text)
-    index = 0
+    index, in_fences = 0, message_lines.fenced(lines)  # where a message may run on
     chain_said = chained = False
 
     def cut_short() -> Traceback:
@@ -132,7 +132,7 @@ def parse(text: str) -> list[Traceback]:
             continue
         error = ERROR_LINE.match(line)
         if inside and error and not line[:1].isspace():
-            raised = _error(error, lines, index)
+            raised = _error(error, lines, index, fenced=in_fences[index])
             found.append(Traceback(frames=tuple(frames), error=raised, chained=chained))
             inside, frames, header, chained = False, [], None, False
         index += 1
@@ -174,11 +174,14 @@ def _notebook_frame(cell: re.Match[str], lines: list[str], index: int) -> tuple[
     return frame, after
 
 
-def _error(error: re.Match[str], lines: list[str], index: int) -> ReportedError:
-    """The exception a traceback ends with, Keras 3's wrapped message read through."""
+def _error(error: re.Match[str], lines: list[str], index: int, *, fenced: bool) -> ReportedError:
+    """The exception a traceback ends with, over every line of its message, Keras's wrapped
+    message read through."""
     message = without_markup_left((error["msg"] or "").strip())
     if keras_messages.is_wrapped(message):
-        message = keras_messages.inner(_wrapped_message(lines, index))
+        message = keras_messages.inner(message_lines.wrapped(error["msg"] or "", lines, index))
+    else:
+        message = message_lines.whole(message, lines, index, fenced=fenced)
     return ReportedError(type=error["type"], message=message)
 
 
@@ -260,7 +263,7 @@ def _pytest_error(frames: list[Frame], lines: list[str], index: int) -> tuple[Tr
     kind = error["type"] if error else None
     message = (error["msg"] or "").strip() if error else run[0].strip()
     if error and keras_messages.is_wrapped(message):
-        message = keras_messages.inner(_wrapped_message([r.strip() for r in run], 0))
+        message = keras_messages.inner(message_lines.wrapped(message, [r.strip() for r in run], 0))
     after = index
     while after < len(lines) and not lines[after].strip():
         after += 1
@@ -270,21 +273,6 @@ def _pytest_error(frames: list[Frame], lines: list[str], index: int) -> tuple[Tr
         kind, index = kind or located["type"], after + 1
     reported = ReportedError(type=kind, message=message) if kind else None
     return Traceback(frames=tuple(frames), error=reported), index
-
-
-def _wrapped_message(lines: list[str], index: int) -> str:
-    """Keras 3's wrapped message from its first line at `index`: the lines after it up to
-    its "Arguments received by" line; the first line alone when no such line follows (the
-    paste was cut, or what follows is the report's prose)."""
-    first = ERROR_LINE.match(lines[index])
-    message = [(first["msg"] or "") if first else ""]
-    for line in lines[index + 1 : index + 40]:
-        if re.match(r"^\s*Arguments received by ", line):
-            return "\n".join(message)
-        if FENCE_LINE.match(line) or _HEADER in line:
-            break
-        message.append(line)
-    return message[0]
 
 
 def printed_lines(lines: list[str]) -> set[int]:

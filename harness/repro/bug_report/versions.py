@@ -13,7 +13,7 @@ from collections.abc import Callable, KeysView
 from dataclasses import dataclass
 from functools import partial
 
-from harness.repro.bug_report import library_versions, python_version, version_roles
+from harness.repro.bug_report import addons_warning, library_versions, python_version, version_roles
 from harness.repro.bug_report.aliases import ALIASES, MISSPELT, PACKAGING_TOOLS, PINNED_PACKAGES
 from harness.repro.bug_report.docker_images import image_notes
 from harness.repro.bug_report.emphasis import without_strong
@@ -273,6 +273,10 @@ def _pins(
     prose = _GIT_DESCRIBE.sub(lambda m: " " * len(m[0]), _without_message_lines(readable))
     _from_prose(prose, add, pinned=pins.keys(), notes=notes)
     library_versions.add_said(prose, add)  # "Deepface version: 0.0.86": used if imported
+    for name, version, words in addons_warning.stated(readable):  # only where none, or a prefix
+        if name not in pins or version.startswith(f"{pins[name].version}."):
+            # Addons is no package the harness tracks elsewhere: the warning's release is a pin.
+            pins[name] = Pin(name=name, version=version, source=words)
     return tuple(pins.values()), tuple(ignored), tuple(others.values()), tuple(notes)
 
 
