@@ -97,6 +97,29 @@ def test_what_the_program_printed_next_is_no_line_of_the_message(after: str) -> 
     assert claim is not None and claim.message == "cannot import name 'x' from 'y'"
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        "**Expected behavior**",
+        "## Environment",
+        "`",
+        "</details>",
+        'The command "python -m pytest tests" exited with 1.',
+    ],
+)
+def test_the_reports_own_markdown_right_after_an_unfenced_paste_ends_the_message(
+    after: str,
+) -> None:
+    # No blank line between the paste and the report's next part: still not the message's.
+    report = (
+        "Traceback (most recent call last):\n"
+        '  File "run.py", line 1, in <module>\n    import tensorflow\n'
+        f"ModuleNotFoundError: No module named 'tensorflow'\n{after}\n\nMore words.\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.message == "No module named 'tensorflow'"
+
+
 def test_keras_2_wrapped_message_is_claimed_by_the_message_inside() -> None:
     report = (
         "```\nTraceback (most recent call last):\n"

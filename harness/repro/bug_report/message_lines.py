@@ -11,9 +11,10 @@ compares the lines both messages have (`harness/repro/claim_match.py`).
 
 Where the message ends is where something else starts: a fence, another traceback or its
 frames, a prompt, a log line, an IDE's "Process finished with exit code 1" (a CI's "Process
-completed with exit code 1", compose's "worker-1 exited with code 1"), Colab's rule of dashes
-before its note; outside a fence, a blank line (the report's prose goes on), inside one two
-blank lines in a row.
+completed with exit code 1", compose's "worker-1 exited with code 1", Travis's 'The command
+"..." exited with 1.'), Colab's rule of dashes before its note, the report's own Markdown (a
+heading, a bold line, a stray backtick, an HTML tag); outside a fence, a blank line (the
+report's prose goes on), inside one two blank lines in a row.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ _INDENTED_ERROR = re.compile(
 # What starts after a message, never a line of it.
 _ELSE = re.compile(
     r"^\s*(?:File \"|Traceback \(most recent call last\)|>>>|In \[\d*\]:|Out\[\d+\]:"
-    r"|Process (?:finished|completed) with exit code|\S+ exited with code \d|##\[error\]"
-    r"|During handling of the above|The above exception"
+    r"|Process (?:finished|completed) with exit code|.*\bexited with (?:code |status )?\d"
+    r"|##\[error\]|During handling of the above|The above exception"
     r"|\d{4}-\d\d-\d\d[ T]\d\d:\d\d|[-=_*]{6,}\s*$|\$ |PS [A-Z]:\\)"
+    # The report's Markdown around an unfenced paste: a heading, a bold line of its own (a
+    # template's "**Bug summary**"), the backticks that close an inline span, an HTML tag.
+    r"|(?:#{1,6}\s|\*\*[^*]+\*\*:?\s*$|`{1,2}\s*$|</?[a-z]+[^>]*>\s*$)"
 )
 # Another exception's line at the margin (the next part of a session).
 _ANOTHER = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b")
