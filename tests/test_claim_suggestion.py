@@ -15,7 +15,10 @@ def test_a_suggestion_the_run_did_not_print_still_matches() -> None:
 
 
 def test_an_import_error_with_its_location_and_suggestion_matches() -> None:
-    claimed = "cannot import name 'Lyr' from 'pkg.layers' (/x/pkg/layers/__init__.py). Did you mean: 'Layer'?"
+    claimed = (
+        "cannot import name 'Lyr' from 'pkg.layers' (/x/pkg/layers/__init__.py)."
+        " Did you mean: 'Layer'?"
+    )
     assert same_message(claimed, "cannot import name 'Lyr' from 'pkg.layers'")
 
 
