@@ -20,13 +20,17 @@ _WINDOWS_PATH = re.compile(r"(?:[A-Za-z]:|~)?(?:\\[^\\\s'\"()<>]+){2,}\\?")
 # from 'y' (/path/y/__init__.py)` or `(unknown location)`. Reports drop it as often as they keep
 # it, and it says where the reporter's files were, not what failed.
 _IMPORT_LOCATION = re.compile(r"\s*\((?:<path>|unknown location)\)$")
+# The suggestion Python 3.10+ appends to an AttributeError or NameError (3.12+ an ImportError
+# too): `... has no attribute 'x'. Did you mean: 'y'?`. It comes from the Python that printed
+# it, not from the failure: a report from 3.10 run on 3.9 shows it, the run does not.
+_SUGGESTION = re.compile(r"\.\s+Did you mean:? '?[\w.]+'?\?\s*$")
 # A quoted name cut before its closing quote at the end of the line: `from 'keras.utils`.
 _CUT_QUOTE = re.compile(r"'[\w.]+$")
 
 
 def comparable(message: str) -> str:
     """`message` as the verdict compares it."""
-    unixy = _WINDOWS_PATH.sub(lambda m: m[0].replace("\\", "/"), message)
+    unixy = _WINDOWS_PATH.sub(lambda m: m[0].replace("\\", "/"), _SUGGESTION.sub("", message))
     text = normalize(unixy)
     if text.count("'") % 2 and _CUT_QUOTE.search(text):
         text += "'"

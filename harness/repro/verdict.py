@@ -88,6 +88,12 @@ def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError)
             "the report's code never defines (made in code the report leaves out). Pass the "
             "whole script with `--script FILE`."
         )
+    if error.short_type != raised.short_type and _reached_for_network(raised):
+        return (
+            f"**Not run (no network)**: the report shows {claimed}; the snippet stopped before "
+            f"it at {here}, reaching for the network (a model or file to download), which the "
+            "run does not have: nothing was learnt of the report's error."
+        )
     left_out = _left_out(request, raised)
     if left_out is not None and not _MISSING.match(error.message):
         return (
@@ -98,6 +104,21 @@ def _not_reproduced(request: Request, error: ReportedError, raised: RaisedError)
     if raised.short_type != error.short_type:
         return f"**Not reproduced**: the report shows {claimed}, here {here}."
     return _another_module_missing(request, error, raised) or _another_attribute(error, raised)
+
+
+# What a lookup or connection says when the snippet runs with `--network none`: the
+# snippet downloads something (a TF Hub model, a dataset, Keras's pretrained weights).
+_OFFLINE = re.compile(
+    r"Temporary failure in name resolution|Name or service not known|Network is unreachable"
+    r"|No address associated with hostname|nodename nor servname|Failed to resolve"
+)
+_OFFLINE_TYPES = ("URLError", "gaierror", "ConnectionError", "MaxRetryError", "NewConnectionError")
+
+
+def _reached_for_network(raised: RaisedError) -> bool:
+    """The snippet failed on a download the offline run cannot make, not on the report's
+    error (Keras's `get_file` wraps the URLError in an Exception: its message says so)."""
+    return raised.short_type in _OFFLINE_TYPES or _OFFLINE.search(raised.message) is not None
 
 
 # The attribute an AttributeError says is missing, of a module or of an object. The owner's

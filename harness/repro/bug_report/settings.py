@@ -73,8 +73,8 @@ def env(readable: str) -> dict[str, str]:
     field. A sentence merely naming a setting sets nothing."""
     found: dict[str, str] = {}
     for line in readable.splitlines():
-        if _LOG_LINE.match(line):
-            continue  # a program's log advising a setting (TensorFlow's oneDNN notice)
+        if _LOG_LINE.match(line) or _advice_in_error(line):
+            continue  # a program's log or error advising a setting (oneDNN notice, Keras 3)
         for match in _EXPLICIT.finditer(line):
             found.setdefault(match["name"], match["value"])
         for match in _BARE.finditer(line):
@@ -88,6 +88,14 @@ def env(readable: str) -> dict[str, str]:
         if field:
             found.setdefault(field["name"], field["value"])
     return found
+
+
+def _advice_in_error(line: str) -> bool:
+    """An error's line (`ImportError: ... set the environment variable
+    `TF_USE_LEGACY_KERAS=True` ...`) is the program's advice, not what the reporter set."""
+    bare = re.sub(r"^\s*(?:>\s*)*(?:E\s{2,})?", "", line).strip().lstrip("`*_").strip()
+    match = tracebacks.ERROR_LINE.match(bare)
+    return match is not None and _error_type(match["type"]) and bool(match["msg"])
 
 
 _OS_ENVIRON = re.compile(
