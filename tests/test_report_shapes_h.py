@@ -116,6 +116,23 @@ def test_a_collection_error_skips_the_import_machinery_to_the_module_imported() 
     assert code[0] == "import keras.src.backend.torch\n"
 
 
+def test_a_python_c_frame_without_its_line_leaves_the_module_it_imported() -> None:
+    # `python -c "import keras_hub"`: Python shows no source line for `<string>`.
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "<string>", line 1, in <module>\n'
+        '  File "/v/lib/python3.11/site-packages/keras_hub/__init__.py", line 7, in <module>\n'
+        "    from keras_hub import layers as layers\n"
+        "ImportError: cannot import name 'x' from 'y'\n"
+    )
+    code = traceback_facts.derived_code(tracebacks.parse(text))
+    assert code is not None
+    assert code[0] == "import keras_hub\n"
+    typed = text.replace("line 1, in <module>\n", "line 1, in <module>\n    import keras_hub\n", 1)
+    code = traceback_facts.derived_code(tracebacks.parse(typed))
+    assert code is not None and code[0].startswith("import keras_hub")
+
+
 def test_a_traceback_of_installed_code_only_says_why_nothing_runs(tmp_path: Path) -> None:
     report = tmp_path / "r.md"
     report.write_text(

@@ -120,7 +120,16 @@ def test_nothing_is_added_where_jaxlib_comes_anyway(
         ("Using the tensorflow backend, predict() leaks memory.", None),  # the default
         ("Fails on the jax backend; the TF backend has it too.", None),
         ("The code works well with Tensorflow and PyTorch backends.", None),
-        ("It works with the torch backend but not with the JAX backend.", None),
+        # "works with A but not with B": B is the one it failed on.
+        ("It works with the torch backend but not with the JAX backend.", "jax"),
+        ("Runs on tensorflow and torch backends but not on jax.", "jax"),
+        ("It fails with the torch backend but not with the JAX backend.", None),
+        ("Works on TF but not on torch 2.1.", None),  # a version: not the backend
+        ("Below, the error when running on `jax`.", "jax"),
+        ("The model crashes when training with pytorch.", "torch"),
+        ("It ran fine when running on jax.", None),
+        ("running on torch 2.4.1 and keras 3.6", None),
+        ("running on jax-metal", None),
         ("Fails on the jax backend. Also fails on the torch backend.", None),
         ("Using TensorFlow backend.\nTraceback (most recent call last):", None),
         ("a backend-agnostic layer", None),

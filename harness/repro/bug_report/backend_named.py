@@ -7,6 +7,10 @@ to recover", "NaN loss on the `jax` backend". A backend named so, once and alone
 the failure happened on; one the report says works ("works well with the TensorFlow
 backend", "fine on the torch backend", "but not with the JAX backend") is not, and several
 different ones named as failing leave it open. TensorFlow, the default, needs no setting.
+Reports also drop the word "backend": "the error when running on jax", and "runs on the
+tensorflow and torch backends but not on jax", where the one after "but not" is the failing
+one because the words before it say the others run (after "fails with torch but not with
+jax" it is the one that works).
 """
 
 from __future__ import annotations
@@ -37,6 +41,27 @@ _WORKS = re.compile(
     r"\bbut\s+not\b|\bnot\s+(?:on|with|in|for|using|under)\b|\bno\s+(?:error|issue|problem)s?\b",
     re.IGNORECASE,
 )
+# A non-default backend's bare name after a verb of running: "the error when running on jax".
+# Not followed by a version ("running on torch 2.1" names torch, not the backend) nor by
+# "backend", which _NAMED reads.
+_RAN_ON = re.compile(
+    r"\b(?:run(?:s|ning)?|ran|train(?:s|ed|ing)?|execut(?:es|ed|ing)|fail(?:s|ed|ing)?|"
+    r"crash(?:es|ed|ing)?)[ \t]+(?:on|with|using|under)[ \t]+(?:the[ \t]+)?[`'\"]?"
+    r"(?P<name>jax|torch|pytorch|openvino)[`'\"]?(?![\w.-]|[ \t]*\d|[ \t]+backend)",
+    re.IGNORECASE,
+)
+# "A and B ... but not on C": C failed where the words before say the others run or work.
+_BUT_NOT = re.compile(
+    r"\bbut[ \t]+not[ \t]+(?:on|with|in|for|using|under)[ \t]+(?:the[ \t]+)?[`'\"]?"
+    r"(?P<name>" + "|".join(_BACKENDS) + r")[`'\"]?(?![\w.-]|[ \t]*\d)",
+    re.IGNORECASE,
+)
+_RUNS = re.compile(r"\b(?:works?|worked|working|runs?|ran|running|fine|ok(?:ay)?)\b", re.I)
+_FAILS = re.compile(
+    r"\b(?:fail\w*|error\w*|crash\w*|break\w*|broken|nan|wrong|exception|"
+    r"(?:does|do|did|is|was)(?:n't|[ \t]+not))\b",
+    re.IGNORECASE,
+)
 # A dot inside a name (`keras.ops.eye`, `tf.keras`) does not end the sentence.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![ \t\n]|$))+", re.MULTILINE)
 
@@ -45,8 +70,16 @@ def in_words(readable: str) -> tuple[str, str] | None:
     """(backend, the words) when the report's words name one failing backend, else None."""
     found: dict[str, str] = {}
     for sentence in _SENTENCE.finditer(_KERAS_LOG.sub("", readable)):
-        names = list(_NAMED.finditer(sentence[0]))
-        if not names or _WORKS.search(sentence[0]):
+        text = sentence[0]
+        but_not = _BUT_NOT.search(text)
+        if but_not is not None:
+            head = text[: but_not.start()]
+            if _RUNS.search(head) and not _FAILS.search(head):
+                name = _BACKENDS[but_not["name"].lower()]
+                found.setdefault(name, " ".join(but_not[0].split()))
+            continue
+        names = list(_NAMED.finditer(text)) + list(_RAN_ON.finditer(text))
+        if not names or _WORKS.search(text):
             continue
         for match in names:
             found.setdefault(_BACKENDS[match["name"].lower()], " ".join(match[0].split()))

@@ -104,6 +104,11 @@ def _imported_module(tracebacks: list[Traceback]) -> str | None:
         # import_module) runs first when a module is imported by name: the module it imports
         # is the first frame after it.
         frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        # `python -c "import keras_hub"` prints `File "<string>", line 1, in <module>` with no
+        # source line: the command is not in the paste, and the installed module after it is
+        # what it imported.
+        while frames and frames[0].kind in ("stdin", "string") and not frames[0].lines:
+            frames = frames[1:]
         if not frames or traceback.error is None:
             continue
         first = frames[0]
