@@ -83,10 +83,14 @@ def _choose(candidates: list[Candidate], colab: set[int], claim_text: str) -> Re
     if runners and traceback_facts.derived_code(tracebacks) is not None:
         candidates = [c for c in candidates if c not in runners]
     failing = traceback_facts.failing_lines(tracebacks)
+    # A traceback that starts in `File "<string>"` (no line shown) is a `python -c` command's:
+    # the report's own `python -c` line is what raised it, however small.
+    from_command = traceback_facts.starts_in_command(tracebacks)
     # Code that only prints versions is not what failed: what the traceback shows is nearer.
     only_checks = all(
         trivial(c.block.text)
         and not c.raised
+        and not (from_command and c.block.origin == "python -c")
         and not any(line.strip() in failing for line in c.block.text.splitlines())
         for c in candidates
     )

@@ -81,6 +81,16 @@ _MODULE_PATH = re.compile(
 _IMPORT_MACHINERY = re.compile(r"^<frozen importlib\.|[\\/]importlib[\\/]__init__\.py$")
 
 
+def starts_in_command(tracebacks: list[Traceback]) -> bool:
+    """Whether a traceback starts in `File "<string>"` with no line shown, as a `python -c`
+    command's does."""
+    for traceback in tracebacks:
+        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        if frames and frames[0].kind == "string" and not frames[0].lines:
+            return True
+    return False
+
+
 def only_installed(tracebacks: list[Traceback]) -> str | None:
     """Where a traceback of installed code only starts, when no frame is the reporter's
     and none runs a module's top level (`keras/src/trainers/trainer.py` in `fit()`): the call
