@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config import yamlsource
 from harness.pypi import PackageIndex, fits
-from harness.repro import git_installs, keras3_backend, layouts, nightlies, old_keras
+from harness.repro import (
+    git_installs,
+    keras3_backend,
+    layouts,
+    nightlies,
+    old_keras,
+    platform_builds,
+)
 from harness.repro.bare_python import only_the_missing_module, python_3
 from harness.repro.bug_report.parse import CodeBlock, Extraction, Pin, ReportedError, extract
 from harness.repro.code_to_run import NothingToRunError, code_to_run
@@ -198,6 +205,18 @@ def resolve_text(
     return resolve(source, extract(text), flags or Flags(), index, as_of=as_of)
 
 
+def _installable(
+    extraction: Extraction, index: PackageIndex | None, assumed: list[str]
+) -> Extraction:
+    """The extraction with what a Linux container cannot install as written replaced: git
+    installs by PyPI's releases, other systems' TensorFlow builds by `tensorflow`."""
+    extraction, from_git = git_installs.from_pypi(extraction, index)
+    assumed.extend(from_git)
+    extraction, for_linux = platform_builds.for_linux(extraction)
+    assumed.extend(for_linux)
+    return extraction
+
+
 def _environment(
     path: Path,
     extraction: Extraction,
@@ -211,8 +230,7 @@ def _environment(
     """The Python and the pip steps: the reporter's own lines kept as written, every package
     the report names or the code imports pinned."""
     refuse_unreadable_versions(path, extraction)
-    extraction, from_git = git_installs.from_pypi(extraction, index)
-    assumed.extend(from_git)
+    extraction = _installable(extraction, index, assumed)
     steps = extraction.pip_steps
     wanted = named(extraction, extracted, assumed)
     wanted.update(layouts.narrowed(wanted, extraction, index, day))

@@ -11,6 +11,12 @@ PINNED_PACKAGES = (
     "tensorflow-cpu",
     # The GPU build under its own name, up to TensorFlow 2.11 (`conda list`, pip freeze).
     "tensorflow-gpu",
+    # TensorFlow's macOS and Windows builds under their own names, and Apple's GPU plugin:
+    # read so that a Linux container can install what stands in for them (repro's
+    # platform_builds).
+    "tensorflow-macos",
+    "tensorflow-intel",
+    "tensorflow-metal",
     "tf-nightly",
     "keras",
     "keras-nightly",
@@ -42,6 +48,10 @@ ALIASES = {
     "tensorflow_cpu": "tensorflow-cpu",
     "tensorflow-gpu": "tensorflow-gpu",
     "tensorflow_gpu": "tensorflow-gpu",
+    "tensorflow-macos": "tensorflow-macos",
+    "tensorflow_macos": "tensorflow-macos",
+    "tensorflow-intel": "tensorflow-intel",
+    "tensorflow-metal": "tensorflow-metal",
     "keras": "keras",
     # The nightly builds by name, as a template's version field gives them: "tf-nightly
     # 2.13.0-dev20230427", "TF-nightly (2.13.0-dev20230427)".
