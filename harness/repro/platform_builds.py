@@ -20,8 +20,11 @@ from packaging.utils import canonicalize_name
 
 from harness.repro.bug_report.model import Extraction, Pin
 
-# The build's name, its system, and the Linux distribution with the same releases.
+# The build's name and its system. tensorflow-intel's releases are TensorFlow's, number for
+# number; tensorflow-macos's patch releases are Apple's own (tensorflow-macos 2.9.2 came out
+# on PyPI 2022-06-06, TensorFlow 2.9.2 on 2022-09-03), so only its minor names TensorFlow's.
 _BUILDS = {"tensorflow-macos": "macOS", "tensorflow-intel": "Windows"}
+_OWN_PATCHES = frozenset({"tensorflow-macos"})
 # GPU plugins of other systems: no Linux files, no Linux counterpart.
 _PLUGINS = {
     "tensorflow-metal": "Apple's Metal GPU plugin (macOS)",
@@ -57,7 +60,10 @@ def _pins_for_linux(given: tuple[Pin, ...], notes: dict[str, str]) -> tuple[Pin,
         elif pin.name in _BUILDS:
             notes.setdefault(pin.name, _stands_in(pin.name))
             if not has_tensorflow:
-                pins.append(replace(pin, name="tensorflow"))
+                version = pin.version
+                if pin.name in _OWN_PATCHES:
+                    version = ".".join(version.split(".")[:2])
+                pins.append(replace(pin, name="tensorflow", version=version))
                 has_tensorflow = True
         else:
             pins.append(pin)
@@ -82,7 +88,8 @@ def _step_for_linux(step: str, notes: dict[str, str]) -> str | None:
         if name in _BUILDS:
             notes.setdefault(name, _stands_in(name))
             project = re.match(r"[A-Za-z0-9._-]+", word)
-            out.append("tensorflow" + word[project.end() :] if project else word)
+            renamed = "tensorflow" + word[project.end() :] if project else word
+            out.append(_minor_only(renamed) if name in _OWN_PATCHES else renamed)
             changed = True
             continue
         out.append(word)
@@ -102,7 +109,20 @@ def _name(word: str) -> str | None:
         return None
 
 
+def _minor_only(requirement: str) -> str:
+    """`tensorflow==2.9.2` as `tensorflow==2.9.*`: the newest patch of that minor by the
+    report's day is TensorFlow's counterpart of the build's release."""
+    pinned = re.fullmatch(r"(tensorflow(?:\[[^\]]*\])?)===?(\d+)\.(\d+)(?:\.\d+)*", requirement)
+    return f"{pinned[1]}=={pinned[2]}.{pinned[3]}.*" if pinned else requirement
+
+
 def _stands_in(name: str) -> str:
+    if name in _OWN_PATCHES:
+        return (
+            f"{name} installed as tensorflow of the same minor release (its newest patch by "
+            f"the report's day): {name} is TensorFlow built for {_BUILDS[name]}, with patch "
+            "releases of its own, and PyPI has no Linux files for it"
+        )
     return (
         f"{name} installed as tensorflow of the same release: it is TensorFlow built for "
         f"{_BUILDS[name]}, and PyPI has no Linux files for it"
