@@ -239,3 +239,20 @@ def test_in_user_code_is_claimed_and_compared_by_the_original_error() -> None:
     # Every such error starts "in user code:": another original error is another failure.
     assert not same_message('Input 0 of layer "dense" is incompatible', _USER_CODE)
     assert same_message("in user code:", _USER_CODE)
+
+
+def test_pytests_e_lines_after_the_type_are_the_rest_of_the_message() -> None:
+    report = (
+        "```\n____ test_save ____\n\n    def test_save():\n>       model.save('m.h5')\n\n"
+        "tests/test_io.py:12: \n_ _ _ _ _ _ _ _ _ _ _ _\n\n    def save(filepath):\n"
+        ">       raise ValueError(\n"
+        "E       ValueError: You are saving a model that has not yet been built.\n"
+        "E       Try building the model first by calling it on example data.\n\n"
+        "/opt/venv/lib/python3.11/site-packages/keras/src/models/model.py:301: ValueError\n```\n"
+    )
+    claim = extract(report).reported_error
+    assert claim is not None and claim.type == "ValueError"
+    assert claim.message == (
+        "You are saving a model that has not yet been built.\n"
+        "Try building the model first by calling it on example data."
+    )

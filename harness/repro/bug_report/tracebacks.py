@@ -264,6 +264,9 @@ def _pytest_error(frames: list[Frame], lines: list[str], index: int) -> tuple[Tr
     message = (error["msg"] or "").strip() if error else run[0].strip()
     if error and keras_messages.is_wrapped(message):
         message = keras_messages.inner(message_lines.wrapped(message, [r.strip() for r in run], 0))
+    elif error:
+        # The `E` lines after the type's are the rest of its message, as Python printed it.
+        message = message_lines.whole(message, [r.rstrip() for r in run], 0, fenced=True)
     after = index
     while after < len(lines) and not lines[after].strip():
         after += 1
