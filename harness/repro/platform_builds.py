@@ -19,6 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from harness.repro.bug_report.model import Extraction, Pin
+from harness.repro.bug_report.pip_lines import words
 
 # The build's name and its system. tensorflow-intel's releases are TensorFlow's, number for
 # number; tensorflow-macos's patch releases are Apple's own (tensorflow-macos 2.9.2 came out
@@ -73,13 +74,9 @@ def _pins_for_linux(given: tuple[Pin, ...], notes: dict[str, str]) -> tuple[Pin,
 def _step_for_linux(step: str, notes: dict[str, str]) -> str | None:
     """The pip line with builds renamed and plugins left out; None when nothing is left of
     what it installs."""
-    try:
-        words = shlex.split(step)
-    except ValueError:
-        return step
     out: list[str] = []
     changed = False
-    for word in words:
+    for word in words(step):
         name = _name(word)
         if name in _PLUGINS:
             notes.setdefault(name, _left_out(name))

@@ -81,11 +81,17 @@ _MODULE_PATH = re.compile(
 _IMPORT_MACHINERY = re.compile(r"^<frozen importlib\.|[\\/]importlib[\\/]__init__\.py$")
 
 
+def _past_machinery(traceback: Traceback) -> list[Frame]:
+    """The traceback's frames but Python's import machinery's, which a module imported by
+    name runs through first."""
+    return [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+
+
 def starts_in_command(tracebacks: list[Traceback]) -> bool:
     """Whether a traceback starts in `File "<string>"` with no line shown, as a `python -c`
     command's does."""
     for traceback in tracebacks:
-        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        frames = _past_machinery(traceback)
         if frames and frames[0].kind == "string" and not frames[0].lines:
             return True
     return False
@@ -96,7 +102,7 @@ def only_installed(tracebacks: list[Traceback]) -> str | None:
     and none runs a module's top level (`keras/src/trainers/trainer.py` in `fit()`): the call
     that reached it is not in the report, so there is no code to take from it."""
     for traceback in reversed(tracebacks):
-        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        frames = _past_machinery(traceback)
         if not frames or traceback.error is None:
             continue
         if any(f.kind != "library" for f in frames) or _imported_module([traceback]):
@@ -113,7 +119,7 @@ def _imported_module(tracebacks: list[Traceback]) -> str | None:
         # Python's import machinery (`<frozen importlib._bootstrap>`, importlib's
         # import_module) runs first when a module is imported by name: the module it imports
         # is the first frame after it.
-        frames = [f for f in traceback.frames if not _IMPORT_MACHINERY.search(f.file)]
+        frames = _past_machinery(traceback)
         # `python -c "import keras_hub"` prints `File "<string>", line 1, in <module>` with no
         # source line: the command is not in the paste, and the installed module after it is
         # what it imported.
