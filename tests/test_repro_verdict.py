@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.repro.bug_report.model import ReportedError
 from harness.repro.request import Request
 from harness.repro.verdict import describe, verdict
-from harness.results.outcome import Outcome, RaisedError
+from harness.results.outcome import Outcome, RaisedError, Status
 
 MESSAGE = "module 'tf.compat.v2.__internal__' has no attribute 'register_load_context_function'"
 SHOWN = f"{MESSAGE}. Did you mean: 'register_call_context_function'?"
@@ -39,14 +39,18 @@ def _raised(display: str | None, message: str = MESSAGE) -> Outcome:
         traceback="",
         display=display,
     )
+    return _outcome("error", error, python="3.11")
+
+
+def _outcome(status: Status, error: RaisedError | None, *, python: str) -> Outcome:
     return Outcome(
         run_id="r",
         cell_id="c",
-        python="3.11",
+        python=python,
         environment="e",
         backend="reported",
         scenario="snippet",
-        status="error",
+        status=status,
         error=error,
     )
 
@@ -128,16 +132,7 @@ def test_a_module_the_harness_left_out_is_an_incomplete_environment() -> None:
 
 
 def _ok() -> Outcome:
-    return Outcome(
-        run_id="r",
-        cell_id="c",
-        python="3.9",
-        environment="e",
-        backend="reported",
-        scenario="snippet",
-        status="ok",
-        error=None,
-    )
+    return _outcome("ok", None, python="3.9")
 
 
 def test_a_run_in_a_stand_in_environment_says_what_stood_in() -> None:
